@@ -1,0 +1,185 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Config is the server configuration: the values of miniweb.toml after
+// command-line overrides. The zero Config is not valid; start from Default,
+// Load or Parse.
+type Config struct {
+	// Addr is the listen address, "host:port" (key addr). An empty host
+	// listens on all interfaces; port 0 picks a free port.
+	Addr string
+	// Static is the folder of static files (key static). Load and Parse
+	// make it absolute; it must exist. Default gives "static", relative to
+	// the current folder.
+	Static string
+	// Templates is the folder of templates used by the framework (key
+	// templates), absolute after Load and Parse. It need not exist; the
+	// framework checks it.
+	Templates string
+	// Site is the name of the site (application) in sites/ to serve (key
+	// site), such as "raw". Validate checks only that it is an identifier;
+	// the caller checks it is registered.
+	Site string
+	// DynamicSuffix is the path suffix, such as ".py", that sends a request
+	// to the site (key dynamic_suffix); all other paths are static files.
+	DynamicSuffix string
+	// ServerHeader is the value of the Server response header (key
+	// server_header); "" sends no Server header.
+	ServerHeader string
+	// Dev turns on development mode (key dev): detailed error pages for
+	// loopback clients and live template reload. False is production.
+	Dev bool
+	// Timeouts bounds the phases of a connection (table [timeouts]).
+	Timeouts Timeouts
+	// Limits bounds request sizes and connection counts (table [limits]).
+	Limits Limits
+	// AccessLog configures the access log (table [access_log]).
+	AccessLog AccessLog
+	// File is the path of the config file the values were read from, as it
+	// was given; "" for Default.
+	File string
+}
+
+// Timeouts are the connection timeouts (table [timeouts]). In the file each
+// is a Go duration string such as "300ms", "5s" or "1m30s"; every one must
+// be positive, so the zero value of a field is invalid, never "no timeout".
+type Timeouts struct {
+	// ReadHeader is the time from the first byte of a request to the end of
+	// its header section; past it the server sends 408 and closes (key
+	// timeouts.read_header).
+	ReadHeader time.Duration
+	// ReadBody is the time allowed to read one request body (key
+	// timeouts.read_body).
+	ReadBody time.Duration
+	// Write is the time allowed to write one response (key timeouts.write).
+	Write time.Duration
+	// Idle is how long a keep-alive connection may wait for its next
+	// request (key timeouts.idle).
+	Idle time.Duration
+	// Shutdown is the grace period given to in-flight requests on SIGINT or
+	// SIGTERM (key timeouts.shutdown).
+	Shutdown time.Duration
+}
+
+// Limits are the request size and connection limits (table [limits]). Every
+// field but MaxConns must be positive.
+type Limits struct {
+	// RequestLine is the longest request line in bytes; longer gets 414
+	// (key limits.request_line).
+	RequestLine int
+	// HeaderBytes is the largest header section in bytes; larger gets 431
+	// (key limits.header_bytes).
+	HeaderBytes int
+	// HeaderCount is the most header fields a request may have; more gets
+	// 431 (key limits.header_count).
+	HeaderCount int
+	// BodyBytes is the largest request body in bytes; larger gets 413 (key
+	// limits.body_bytes).
+	BodyBytes int64
+	// MaxConns is the most open connections (key limits.max_conns); 0
+	// means sized for the machine, see EffectiveMaxConns.
+	MaxConns int
+}
+
+// AccessLog configures the access log, one line per request (table
+// [access_log]).
+type AccessLog struct {
+	// Enabled turns the access log on (key access_log.enabled); false
+	// writes none.
+	Enabled bool
+	// Format is "combined" (the Combined Log Format of Apache and nginx) or
+	// "json", one object per line (key access_log.format).
+	Format string
+}
+
+// Default returns the shipped configuration, the same values as the
+// miniweb.toml in the repository. Its paths are relative to the current
+// folder and its File is "".
+func Default() Config {
+	return Config{
+		Addr:          "127.0.0.1:8080",
+		Static:        "static",
+		Templates:     "templates",
+		Site:          "raw",
+		DynamicSuffix: ".py",
+		ServerHeader:  "miniweb",
+		Dev:           true,
+		Timeouts: Timeouts{
+			ReadHeader: 10 * time.Second,
+			ReadBody:   30 * time.Second,
+			Write:      30 * time.Second,
+			Idle:       60 * time.Second,
+			Shutdown:   10 * time.Second,
+		},
+		Limits: Limits{
+			RequestLine: 8192,
+			HeaderBytes: 32 << 10,
+			HeaderCount: 100,
+			BodyBytes:   10 << 20,
+			MaxConns:    0,
+		},
+		AccessLog: AccessLog{
+			Enabled: true,
+			Format:  "combined",
+		},
+	}
+}
+
+// Load reads the TOML file at path, such as "miniweb.toml", over Default
+// and validates the result (see Validate). Relative Static and Templates,
+// including the defaults when the file does not set them, are resolved
+// against the file's folder and made absolute; File is path as given.
+//
+// Every error is an *Error whose text starts with path, and with the line
+// when the fault has one: "miniweb.toml:14: limits.body_bytes: expected an
+// integer (bytes), got string "10MB"". A missing file is an error
+// (errors.Is(err, fs.ErrNotExist)). On error the Config is the zero value.
+func Load(path string) (Config, error) {
+	c, src, err := load(path)
+	if err != nil {
+		return Config{}, err
+	}
+	if err := c.validate(src); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// load is Load without the validation, so Parse can apply flag overrides
+// first. The source it returns locates each key's line in the file.
+func load(path string) (Config, source, error) {
+	src := source{file: path}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, src, &Error{File: path, Msg: "cannot read config: " + err.Error(), Err: err}
+	}
+	c := Default()
+	d, err := decode(path, data, &c)
+	if err != nil {
+		return Config{}, src, err
+	}
+	src.line = d.line
+	base := filepath.Dir(path)
+	if abs, err := filepath.Abs(base); err == nil {
+		base = abs
+	}
+	c.Static = resolve(base, c.Static)
+	c.Templates = resolve(base, c.Templates)
+	c.File = path
+	return c, src, nil
+}
+
+// resolve joins a relative path p to the folder base. An empty p stays
+// empty, for Validate to reject: it would otherwise mean base itself, and
+// serving the config folder as static files is never what was meant.
+func resolve(base, p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(base, p)
+}

@@ -1,0 +1,113 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+)
+
+// DefaultFile is the config file Parse reads when -config is not given,
+// relative to the current folder.
+const DefaultFile = "miniweb.toml"
+
+const usageHeader = `Usage: miniweb [flags]
+
+miniweb serves the site named in its config file (default %s).
+Flags override the file's values; relative paths given as flags are
+relative to the current folder, those in the file to the file's folder.
+
+Flags:
+`
+
+// Parse parses command-line flags, args without the program name, into a
+// Config: it reads the file named by -config (default "miniweb.toml"),
+// applies the flags given on the command line over it and validates the
+// result (see Validate). The flags are
+//
+//	-config file       the config file
+//	-addr host:port    overrides addr
+//	-site name         overrides site
+//	-static dir        overrides static
+//	-templates dir     overrides templates
+//	-dev               overrides dev (-dev=false turns it off)
+//	-access-log        overrides access_log.enabled (-access-log=false)
+//	-log-format fmt    overrides access_log.format
+//	-check             only check the configuration
+//
+// check reports whether -check was given: the caller should then stop after
+// its own checks (such as whether Site is registered), exiting 0 if all
+// passed. Parse writes to out only for -h or -help, printing the usage with
+// every flag and returning flag.ErrHelp. Other errors are *Error values for
+// the caller to print: a file fault names the file and line, a bad flag
+// value names the flag ("flag -static: static: folder ... does not
+// exist"). On error cfg is the zero Config, and check is false if the
+// flags themselves could not be parsed.
+func Parse(args []string, out io.Writer) (cfg Config, check bool, err error) {
+	fs := flag.NewFlagSet("miniweb", flag.ContinueOnError)
+	// The flag package would print parse errors and the usage itself; we
+	// return errors for the caller to print once, and print usage on -h only.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	configFile := fs.String("config", DefaultFile, "read the configuration from `file`")
+	fs.BoolVar(&check, "check", false, "check the configuration and exit: status 0 if it is valid")
+	values := make(map[string]any) // flag name -> *string or *bool
+	for _, f := range fields {
+		if f.flag == "" {
+			continue
+		}
+		switch f.ptr(&cfg).(type) {
+		case *string:
+			values[f.flag] = fs.String(f.flag, "", f.usage)
+		case *bool:
+			values[f.flag] = fs.Bool(f.flag, false, f.usage)
+		default:
+			panic("config: flag -" + f.flag + " has an unsupported type")
+		}
+	}
+
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(out, usageHeader, DefaultFile)
+			fs.SetOutput(out)
+			fs.PrintDefaults()
+			return Config{}, false, flag.ErrHelp
+		}
+		return Config{}, false, &Error{Msg: err.Error() + " (run with -h for the flags)", Err: err}
+	}
+	if fs.NArg() > 0 {
+		return Config{}, check, &Error{Msg: fmt.Sprintf("unexpected argument %s: miniweb takes only flags (run with -h for the flags)", strconv.Quote(fs.Arg(0)))}
+	}
+
+	cfg, src, err := load(*configFile)
+	if err != nil {
+		return Config{}, check, err
+	}
+	src.flags = make(map[string]string)
+	fs.Visit(func(fl *flag.Flag) {
+		for _, f := range fields {
+			if f.flag != fl.Name {
+				continue
+			}
+			switch p := f.ptr(&cfg).(type) {
+			case *string:
+				v := *values[f.flag].(*string)
+				if f.path && v != "" {
+					if abs, err := filepath.Abs(v); err == nil {
+						v = abs
+					}
+				}
+				*p = v
+			case *bool:
+				*p = *values[f.flag].(*bool)
+			}
+			src.flags[f.key] = "-" + f.flag
+		}
+	})
+	if err := cfg.validate(src); err != nil {
+		return Config{}, check, err
+	}
+	return cfg, check, nil
+}

@@ -1,0 +1,147 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// shipped is the repository's miniweb.toml, seen from this package's folder.
+const shipped = "../../../miniweb.toml"
+
+// TestShippedFile checks that the repository's miniweb.toml holds exactly
+// the values of Default and passes validation. Its static folder is the
+// lead's to fill, so validation uses a temporary one instead.
+func TestShippedFile(t *testing.T) {
+	c, src, err := load(shipped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := filepath.Abs("../../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(root, "static"); c.Static != want {
+		t.Errorf("Static = %q, want %q", c.Static, want)
+	}
+	if want := filepath.Join(root, "templates"); c.Templates != want {
+		t.Errorf("Templates = %q, want %q", c.Templates, want)
+	}
+	if c.File != shipped {
+		t.Errorf("File = %q, want %q", c.File, shipped)
+	}
+	got, def := c, Default()
+	got.Static, got.Templates, got.File = def.Static, def.Templates, def.File
+	if got != def {
+		t.Errorf("%s differs from Default()\n file    %+v\n Default %+v", shipped, got, def)
+	}
+	c.Static = t.TempDir()
+	if err := c.validate(src); err != nil {
+		t.Errorf("%s does not validate: %v", shipped, err)
+	}
+	// The file sets every key, so every key has a line to point errors at.
+	for _, f := range fields {
+		if src.line(f.key) == 0 {
+			t.Errorf("%s does not set %s", shipped, f.key)
+		}
+	}
+}
+
+// TestShippedFileComments checks that every key in the shipped file has a
+// comment on its line or a comment line right above it.
+func TestShippedFileComments(t *testing.T) {
+	data, err := os.ReadFile(shipped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := make(map[string]bool)
+	table := ""
+	prevComment := false
+	for i, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		isComment := strings.HasPrefix(line, "#")
+		switch {
+		case line == "", isComment:
+		case strings.HasPrefix(line, "["):
+			table = strings.Trim(strings.TrimSpace(strings.SplitN(line, "#", 2)[0]), "[]")
+		default:
+			name, value, ok := strings.Cut(line, "=")
+			if !ok {
+				t.Errorf("%s:%d: not a key line: %q", shipped, i+1, line)
+				break
+			}
+			key := strings.TrimSpace(name)
+			if table != "" {
+				key = table + "." + key
+			}
+			seen[key] = true
+			if !prevComment && !hasComment(value) {
+				t.Errorf("%s:%d: key %s has no comment on its line or right above it", shipped, i+1, key)
+			}
+		}
+		prevComment = isComment
+	}
+	for _, f := range fields {
+		if !seen[f.key] {
+			t.Errorf("%s lacks key %s", shipped, f.key)
+		}
+	}
+}
+
+// hasComment reports whether a value's text, after the '=', ends in a
+// comment, skipping a '#' inside a quoted string.
+func hasComment(value string) bool {
+	value = strings.TrimSpace(value)
+	if q := value[:min(len(value), 1)]; q == `"` || q == "'" {
+		end := strings.Index(value[1:], q) // the shipped file has no escaped quotes
+		if end < 0 {
+			return false
+		}
+		value = value[end+2:]
+	}
+	return strings.Contains(value, "#")
+}
+
+// TestFieldsCoverConfig checks that the schema has one field for every
+// value in Config (all but File), so no Config value lacks a key.
+func TestFieldsCoverConfig(t *testing.T) {
+	var c Config
+	seen := make(map[string]bool)
+	for _, f := range fields {
+		if seen[f.key] {
+			t.Errorf("key %s is in the schema twice", f.key)
+		}
+		seen[f.key] = true
+		switch p := f.ptr(&c).(type) {
+		case *string:
+			*p = "x"
+		case *bool:
+			*p = true
+		case *int:
+			*p = 1
+		case *int64:
+			*p = 1
+		case *time.Duration:
+			*p = 1
+		default:
+			t.Errorf("key %s has type %T", f.key, p)
+		}
+	}
+	c.File = "x"
+	var walk func(v reflect.Value, name string)
+	walk = func(v reflect.Value, name string) {
+		if v.Kind() == reflect.Struct {
+			for i := range v.NumField() {
+				walk(v.Field(i), name+"."+v.Type().Field(i).Name)
+			}
+			return
+		}
+		if v.IsZero() {
+			t.Errorf("Config%s has no key in the schema", name)
+		}
+	}
+	walk(reflect.ValueOf(c), "")
+}

@@ -1,0 +1,211 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// source tells where each value of a Config came from, so that an error
+// can point at the file line or the flag that set it.
+type source struct {
+	file  string               // config file path as given; "" for Default
+	line  func(key string) int // line of a dotted key in file, 0 if unset; nil when unknown
+	flags map[string]string    // dotted key -> flag that overrode it, "-addr"
+}
+
+// errorf returns an *Error for key located at its flag or its file line.
+// The message gets the key as its prefix.
+func (s source) errorf(key, format string, args ...any) *Error {
+	e := &Error{Key: key, Msg: key + ": " + fmt.Sprintf(format, args...)}
+	if flag, ok := s.flags[key]; ok {
+		e.Flag = flag
+		return e
+	}
+	e.File = s.file
+	if s.line != nil {
+		e.Line = s.line(key)
+	}
+	return e
+}
+
+// Validate checks the values of c beyond their types and returns the first
+// fault, in the order of the keys in miniweb.toml, as an *Error naming
+// c.File and the key (without a line: Load and Parse, which know the
+// lines, validate for you). It checks that:
+//
+//   - addr is "host:port" with a port number 0-65535 (an empty host means
+//     all interfaces);
+//   - static is an existing folder (the error names the resolved path);
+//     templates is not empty (it need not exist);
+//   - site is an identifier: a letter or '_', then letters, digits or '_'
+//     (whether it is registered is the caller's check);
+//   - dynamic_suffix is '.' then letters, digits, '_' or '-', as ".py";
+//   - server_header has no control characters and no surrounding spaces
+//     (RFC 9110, section 5.5);
+//   - every timeout is positive;
+//   - every limit is positive, except max_conns, which may be 0;
+//   - access_log.format is "combined" or "json".
+func (c Config) Validate() error {
+	return c.validate(source{file: c.File})
+}
+
+// validate is Validate with the keys located by src.
+func (c Config) validate(src source) error {
+	if e := checkAddr(src, c.Addr); e != nil {
+		return e
+	}
+	if e := checkStatic(src, c.Static); e != nil {
+		return e
+	}
+	if c.Templates == "" {
+		return src.errorf("templates", `expected a folder path such as "templates", got ""`)
+	}
+	if !isIdent(c.Site) {
+		return src.errorf("site", "expected a site name (a letter or '_', then letters, digits or '_'), got %s", quote(c.Site))
+	}
+	if !isSuffix(c.DynamicSuffix) {
+		return src.errorf("dynamic_suffix", `expected a file extension such as ".py" ('.' then letters, digits, '_' or '-'), got %s`, quote(c.DynamicSuffix))
+	}
+	if !isFieldValue(c.ServerHeader) {
+		return src.errorf("server_header", "expected a header value without control characters or surrounding spaces, got %s", quote(c.ServerHeader))
+	}
+	for _, t := range []struct {
+		key string
+		d   time.Duration
+	}{
+		{"timeouts.read_header", c.Timeouts.ReadHeader},
+		{"timeouts.read_body", c.Timeouts.ReadBody},
+		{"timeouts.write", c.Timeouts.Write},
+		{"timeouts.idle", c.Timeouts.Idle},
+		{"timeouts.shutdown", c.Timeouts.Shutdown},
+	} {
+		if t.d <= 0 {
+			return src.errorf(t.key, `expected a positive duration such as "5s", got %q`, t.d.String())
+		}
+	}
+	for _, l := range []struct {
+		key, unit string
+		n         int64
+	}{
+		{"limits.request_line", "bytes", int64(c.Limits.RequestLine)},
+		{"limits.header_bytes", "bytes", int64(c.Limits.HeaderBytes)},
+		{"limits.header_count", "header fields", int64(c.Limits.HeaderCount)},
+		{"limits.body_bytes", "bytes", c.Limits.BodyBytes},
+	} {
+		if l.n <= 0 {
+			return src.errorf(l.key, "expected a positive integer (%s), got %d", l.unit, l.n)
+		}
+	}
+	if c.Limits.MaxConns < 0 {
+		return src.errorf("limits.max_conns", "expected 0 (sized for the machine) or a positive integer, got %d", c.Limits.MaxConns)
+	}
+	if f := c.AccessLog.Format; f != "combined" && f != "json" {
+		return src.errorf("access_log.format", `expected "combined" or "json", got %s`, quote(f))
+	}
+	return nil
+}
+
+// checkAddr checks that addr is "host:port" with a numeric port 0-65535.
+func checkAddr(src source, addr string) *Error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		reason := err.Error()
+		var ae *net.AddrError
+		if errors.As(err, &ae) {
+			reason = ae.Err
+		}
+		return src.errorf("addr", `expected host:port such as "127.0.0.1:8080", got %s (%s)`, quote(addr), reason)
+	}
+	// ParseUint, unlike Atoi, takes no sign: "+80" is not a port.
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return src.errorf("addr", "expected a port number 0-65535 after the last ':', got %s", quote(addr))
+	}
+	return nil
+}
+
+// checkStatic checks that dir is an existing folder.
+func checkStatic(src source, dir string) *Error {
+	if dir == "" {
+		return src.errorf("static", `expected a folder path such as "static", got ""`)
+	}
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		e := src.errorf("static", "folder %q does not exist", dir)
+		e.Err = err
+		return e
+	case err != nil:
+		e := src.errorf("static", "cannot use folder %q: %v", dir, err)
+		e.Err = err
+		return e
+	case !fi.IsDir():
+		return src.errorf("static", "expected a folder, but %q is not one", dir)
+	}
+	return nil
+}
+
+// isIdent reports whether s is a letter or '_', then letters, digits or
+// '_' (ASCII), as a site name "raw" or "demo_2".
+func isIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '_', 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case '0' <= c && c <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// isSuffix reports whether s is '.' then one or more ASCII letters, digits,
+// '_' or '-', as ".py".
+func isSuffix(s string) bool {
+	if len(s) < 2 || s[0] != '.' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if !(c == '_' || c == '-' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// isFieldValue reports whether s can be sent as a header field value
+// (RFC 9110, section 5.5):
+//
+//	field-value = *field-content
+//	field-content = field-vchar [ 1*( SP / HTAB / field-vchar ) field-vchar ]
+//	field-vchar = VCHAR / obs-text
+//
+// An empty s is valid. A CR or LF here would split the response.
+func isFieldValue(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == ' ' || c == '\t' {
+			if i == 0 || i == len(s)-1 {
+				return false
+			}
+			continue
+		}
+		if c < 0x21 || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,123 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestValidate(t *testing.T) {
+	static := t.TempDir()
+	tests := []struct {
+		name string
+		edit func(c *Config) // applied to a valid Config read from "x.toml"
+		err  string          // whole error text; "" for valid
+	}{
+		{"valid", func(*Config) {}, ""},
+		{"all_interfaces", func(c *Config) { c.Addr = ":8080" }, ""},
+		{"ipv6", func(c *Config) { c.Addr = "[::1]:443" }, ""},
+		{"any_port", func(c *Config) { c.Addr = "127.0.0.1:0" }, ""},
+		{"top_port", func(c *Config) { c.Addr = "127.0.0.1:65535" }, ""},
+		{"no_server_header", func(c *Config) { c.ServerHeader = "" }, ""},
+		{"inner_space_header", func(c *Config) { c.ServerHeader = "mini web/1\t(x)" }, ""},
+		{"max_conns_positive", func(c *Config) { c.Limits.MaxConns = 10 }, ""},
+		{"suffix_dash", func(c *Config) { c.DynamicSuffix = ".tar-gz_2" }, ""},
+		{"site_underscore", func(c *Config) { c.Site = "_x9" }, ""},
+		{"templates_missing", func(c *Config) { c.Templates = "/no/such/folder" }, ""},
+		{"nanosecond", func(c *Config) { c.Timeouts.Idle = 1 }, ""},
+
+		{"addr_empty", func(c *Config) { c.Addr = "" },
+			`x.toml: addr: expected host:port such as "127.0.0.1:8080", got "" (missing port in address)`},
+		{"addr_v6_unbracketed", func(c *Config) { c.Addr = "::1:80" },
+			`x.toml: addr: expected host:port such as "127.0.0.1:8080", got "::1:80" (too many colons in address)`},
+		{"addr_sign", func(c *Config) { c.Addr = "localhost:+80" },
+			`x.toml: addr: expected a port number 0-65535 after the last ':', got "localhost:+80"`},
+		{"addr_no_port_number", func(c *Config) { c.Addr = "localhost:" },
+			`x.toml: addr: expected a port number 0-65535 after the last ':', got "localhost:"`},
+		{"site_digit_first", func(c *Config) { c.Site = "9x" },
+			`x.toml: site: expected a site name (a letter or '_', then letters, digits or '_'), got "9x"`},
+		{"site_dash", func(c *Config) { c.Site = "my-site" },
+			`x.toml: site: expected a site name (a letter or '_', then letters, digits or '_'), got "my-site"`},
+		{"site_unicode", func(c *Config) { c.Site = "café" },
+			`x.toml: site: expected a site name (a letter or '_', then letters, digits or '_'), got "café"`},
+		{"suffix_dot_only", func(c *Config) { c.DynamicSuffix = "." },
+			`x.toml: dynamic_suffix: expected a file extension such as ".py" ('.' then letters, digits, '_' or '-'), got "."`},
+		{"suffix_two_dots", func(c *Config) { c.DynamicSuffix = "..py" },
+			`x.toml: dynamic_suffix: expected a file extension such as ".py" ('.' then letters, digits, '_' or '-'), got "..py"`},
+		{"suffix_empty", func(c *Config) { c.DynamicSuffix = "" },
+			`x.toml: dynamic_suffix: expected a file extension such as ".py" ('.' then letters, digits, '_' or '-'), got ""`},
+		{"header_lf", func(c *Config) { c.ServerHeader = "a\nb" },
+			`x.toml: server_header: expected a header value without control characters or surrounding spaces, got "a\nb"`},
+		{"header_nul", func(c *Config) { c.ServerHeader = "a\x00" },
+			`x.toml: server_header: expected a header value without control characters or surrounding spaces, got "a\x00"`},
+		{"header_del", func(c *Config) { c.ServerHeader = "a\x7f" },
+			`x.toml: server_header: expected a header value without control characters or surrounding spaces, got "a\x7f"`},
+		{"header_leading_space", func(c *Config) { c.ServerHeader = " a" },
+			`x.toml: server_header: expected a header value without control characters or surrounding spaces, got " a"`},
+		{"header_trailing_tab", func(c *Config) { c.ServerHeader = "a\t" },
+			`x.toml: server_header: expected a header value without control characters or surrounding spaces, got "a\t"`},
+		{"read_header_zero", func(c *Config) { c.Timeouts.ReadHeader = 0 },
+			`x.toml: timeouts.read_header: expected a positive duration such as "5s", got "0s"`},
+		{"read_body_negative", func(c *Config) { c.Timeouts.ReadBody = -1 },
+			`x.toml: timeouts.read_body: expected a positive duration such as "5s", got "-1ns"`},
+		{"request_line_zero", func(c *Config) { c.Limits.RequestLine = 0 },
+			`x.toml: limits.request_line: expected a positive integer (bytes), got 0`},
+		{"header_bytes_negative", func(c *Config) { c.Limits.HeaderBytes = -5 },
+			`x.toml: limits.header_bytes: expected a positive integer (bytes), got -5`},
+		{"body_bytes_zero", func(c *Config) { c.Limits.BodyBytes = 0 },
+			`x.toml: limits.body_bytes: expected a positive integer (bytes), got 0`},
+		{"format_case", func(c *Config) { c.AccessLog.Format = "JSON" },
+			`x.toml: access_log.format: expected "combined" or "json", got "JSON"`},
+		{"format_empty_even_if_disabled", func(c *Config) { c.AccessLog.Enabled = false; c.AccessLog.Format = "" },
+			`x.toml: access_log.format: expected "combined" or "json", got ""`},
+		{"first_fault_wins", func(c *Config) { c.Limits.BodyBytes = 0; c.Site = "" },
+			`x.toml: site: expected a site name (a letter or '_', then letters, digits or '_'), got ""`},
+		{"long_value_cut", func(c *Config) { c.Site = "a-0123456789012345678901234567890123456789" },
+			`x.toml: site: expected a site name (a letter or '_', then letters, digits or '_'), got "a-01234567890123456789012345678901234567"...`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Default()
+			c.Static, c.File = static, "x.toml"
+			tt.edit(&c)
+			err := c.Validate()
+			if tt.err == "" {
+				if err != nil {
+					t.Fatalf("Validate: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Validate = nil, want %s", tt.err)
+			}
+			if err.Error() != tt.err {
+				t.Errorf("Validate\n got %s\nwant %s", err, tt.err)
+			}
+			var e *Error
+			if !errors.As(err, &e) || e.Line != 0 || e.File != "x.toml" {
+				t.Errorf("Validate error = %#v, want an *Error in x.toml with no line", err)
+			}
+		})
+	}
+}
+
+// TestValidateDefault checks that Default is valid where a "static" folder
+// exists, and that its error names the key when none does.
+func TestValidateDefault(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	err := Default().Validate()
+	var e *Error
+	if !errors.As(err, &e) || e.Key != "static" || e.File != "" {
+		t.Fatalf("Default().Validate() with no static folder = %v, want a static error with no file", err)
+	}
+	if !strings.HasPrefix(err.Error(), "static: ") {
+		t.Errorf("error text %q should start with the key when there is no file", err)
+	}
+	if err := mkdir("static"); err != nil {
+		t.Fatal(err)
+	}
+	if err := Default().Validate(); err != nil {
+		t.Errorf("Default().Validate() = %v", err)
+	}
+}

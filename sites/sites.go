@@ -1,0 +1,51 @@
+// Package sites is the registry of the sites miniweb can serve: the config's
+// site key names one of them. Each site is a package under sites/ that
+// builds a gateway application; adding a site means adding its package and
+// one line to the registry below.
+package sites
+
+import (
+	"log/slog"
+	"slices"
+	"strings"
+
+	"miniweb/server/gateway"
+	"miniweb/sites/raw"
+)
+
+// Options is what a site may take from the config.
+type Options struct {
+	// Templates is the templates folder.
+	Templates string
+	// Dev is development mode: detailed errors for loopback clients, live
+	// template reload.
+	Dev bool
+	// Log receives the site's errors; nil means slog.Default().
+	Log *slog.Logger
+}
+
+// Factory builds a site's application.
+type Factory func(Options) (gateway.App, error)
+
+var registry = map[string]Factory{
+	// raw is the lesson's application written straight on the gateway
+	// contract, without the framework.
+	"raw": func(Options) (gateway.App, error) { return raw.App(), nil },
+}
+
+// Lookup returns the factory of the site called name.
+func Lookup(name string) (Factory, bool) {
+	f, ok := registry[name]
+	return f, ok
+}
+
+// Known returns the names of the registered sites, sorted and joined with
+// ", ", for error messages.
+func Known() string {
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
+}
