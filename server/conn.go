@@ -1,0 +1,342 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"miniweb/server/gateway"
+	"miniweb/server/internal/http1"
+	"miniweb/server/internal/static"
+)
+
+// The life of a connection
+//
+// serve runs one connection, request after request:
+//
+//  1. Wait for the next request's first byte under IdleTimeout, holding no
+//     buffers (the state is idle, so Shutdown may close it now).
+//  2. Read the request head under ReadHeaderTimeout. A protocol error is
+//     answered with its status (400, 414, 431, 501, 505, ...) and the
+//     connection closes: after a framing error nothing later on the
+//     connection can be trusted, so nothing later is executed. A timeout
+//     after the first byte is a 408.
+//  3. Dispatch: a decoded path ending in the dynamic suffix goes to the
+//     application, every other path to the static handler.
+//  4. The response head and a small body leave in one write, under
+//     WriteTimeout. The framing is the server's: Content-Length when the
+//     size is known, else chunked on HTTP/1.1 and close-delimited on
+//     HTTP/1.0.
+//  5. What the handler left of the request body is drained, up to a bound;
+//     a longer or broken body closes the connection, so body bytes are
+//     never read as a request. The access log gets its line.
+//  6. Close when the client asked (Connection: close, HTTP/1.0 without
+//     keep-alive), when the response was close-delimited or broken, or when
+//     the server is shutting down; otherwise go to 1.
+//
+// The application's side, start_response and the body, follows the gateway
+// contract: see respond.go.
+
+// Connection states, for Shutdown: only an idle connection may be closed
+// under a client's feet.
+const (
+	stateActive int32 = iota
+	stateIdle
+	stateClosing
+)
+
+// maxDrain bounds how much of an unread request body is read and dropped to
+// keep a connection open; past it the connection is closed instead.
+const maxDrain = 256 << 10
+
+type conn struct {
+	srv    *Server
+	rwc    net.Conn
+	remote string // the client's ip:port
+	local  string // the listener's ip:port, for SERVER_NAME without Host
+	r      *http1.Reader
+	w      *http1.Writer
+	state  atomic.Int32
+
+	req     http1.Request
+	path    string      // req.Path, percent-decoded
+	body    *http1.Body // the request body, nil when there is none
+	bodyErr error       // the first error reading body, other than io.EOF
+	start   time.Time   // when the request head was read
+
+	resp response
+
+	// For the application: bound once per connection so that a request
+	// allocates no closures.
+	env       gateway.Environ
+	startFn   gateway.StartResponse
+	ctxFn     func() context.Context
+	bodyRead  bodyReader
+	cancelCtx context.CancelFunc
+
+	// The background read that notices a client leaving while the
+	// application runs; see watchClient.
+	bgDone     chan struct{}
+	bgAbort    atomic.Bool
+	clientGone atomic.Bool
+
+	sw staticWriter
+
+	// linger asks close to read what the client may still be sending, so
+	// that our last response is not lost to a reset.
+	linger bool
+}
+
+func (s *Server) newConn(rwc net.Conn) *conn {
+	c := &conn{srv: s, rwc: rwc, remote: rwc.RemoteAddr().String(), local: rwc.LocalAddr().String()}
+	c.r = http1.NewReader(rwc, s.Limits)
+	c.w = http1.NewWriter(rwc)
+	c.startFn = c.startResponse
+	c.ctxFn = c.makeContext
+	c.bodyRead.c = c
+	c.sw.c = c
+	c.state.Store(stateActive)
+	return c
+}
+
+func (c *conn) serve() {
+	defer c.close()
+	for {
+		if !c.waitRequest() {
+			return
+		}
+		c.rwc.SetReadDeadline(time.Now().Add(c.srv.ReadHeaderTimeout))
+		err := c.r.ReadRequest(&c.req)
+		c.start = time.Now()
+		if err != nil {
+			c.readFailed(err)
+			return
+		}
+		c.resp.reset(&c.req)
+		if !c.prepareBody() {
+			c.finishRequest()
+			return
+		}
+		c.rwc.SetWriteDeadline(c.start.Add(c.srv.WriteTimeout))
+		c.dispatch()
+		c.endBody()
+		if !c.finishRequest() {
+			return
+		}
+	}
+}
+
+// waitRequest waits for the first byte of the next request while holding no
+// buffers, and reports whether one came.
+func (c *conn) waitRequest() bool {
+	if c.r.Buffered() > 0 {
+		return !c.srv.shutting.Load() // a pipelined request is waiting
+	}
+	c.r.Release()
+	c.w.Release()
+	c.state.Store(stateIdle)
+	if c.srv.shutting.Load() {
+		return false
+	}
+	c.rwc.SetReadDeadline(time.Now().Add(c.srv.IdleTimeout))
+	err := c.r.Fill()
+	if !c.state.CompareAndSwap(stateIdle, stateActive) {
+		return false // Shutdown closed this idle connection
+	}
+	return err == nil
+}
+
+// readFailed answers a request head that could not be read, if it deserves
+// an answer; the connection then closes.
+func (c *conn) readFailed(err error) {
+	status := http1.StatusOf(err)
+	switch {
+	case status != 0:
+		c.srv.Log.Debug("bad request", keyRemote, c.remote, keyErr, err)
+	case errors.Is(err, os.ErrDeadlineExceeded) && c.r.Started():
+		status = 408
+	default:
+		return // the client left or the connection broke: nothing to answer
+	}
+	c.linger = true
+	c.req.Method, c.req.Target, c.req.Proto = "", "", ""
+	c.resp.reset(&c.req)
+	c.resp.close = true
+	c.rwc.SetWriteDeadline(time.Now().Add(c.srv.WriteTimeout))
+	c.writeError(status)
+	c.w.Flush()
+	c.logAccess()
+}
+
+// prepareBody sets up the request body and refuses one that is declared too
+// large. It reports whether the request may go on to a handler.
+func (c *conn) prepareBody() bool {
+	c.body, c.bodyErr = nil, nil
+	if c.req.ContentLength == 0 {
+		return true
+	}
+	if c.req.ContentLength > c.srv.MaxBodyBytes {
+		c.resp.close = true
+		c.writeError(413)
+		return false
+	}
+	c.body = c.r.Body(&c.req, c.srv.MaxBodyBytes)
+	return true
+}
+
+// dispatch sends the request to the application or the static handler.
+func (c *conn) dispatch() {
+	if c.req.Path == "*" { // OPTIONS * (RFC 9110 §9.3.7): about the server itself
+		c.writeHead(200, "", nil, 0)
+		return
+	}
+	path := c.req.Path
+	if strings.IndexByte(path, '%') >= 0 {
+		p, err := url.PathUnescape(path)
+		if err != nil {
+			c.writeError(400)
+			return
+		}
+		path = p
+	}
+	c.path = path
+	if c.srv.Suffix != "" && strings.HasSuffix(path, c.srv.Suffix) {
+		c.serveApp()
+		return
+	}
+	c.serveStatic()
+}
+
+// finishRequest ends a request: it sends what is buffered, drains or gives
+// up on the body, logs, and reports whether the connection may carry
+// another request.
+func (c *conn) finishRequest() bool {
+	c.stopWatch()
+	if c.cancelCtx != nil {
+		c.cancelCtx()
+		c.cancelCtx = nil
+	}
+	keep := !c.resp.close && !c.req.Close && !c.clientGone.Load()
+	if keep && c.body != nil && !c.body.Done() {
+		switch {
+		case c.req.Expect100 && !c.resp.sent100:
+			// The client may still be waiting for 100 Continue before it
+			// sends the body: do not guess, close.
+			keep = false
+		case c.bodyErr != nil:
+			keep = false
+		default:
+			c.rwc.SetReadDeadline(time.Now().Add(c.srv.ReadBodyTimeout))
+			keep = c.body.Discard(maxDrain)
+		}
+	}
+	if c.body != nil && !c.body.Done() {
+		c.linger = true
+	}
+	if err := c.w.Flush(); err != nil {
+		keep = false
+	}
+	c.logAccess()
+	return keep && !c.srv.shutting.Load()
+}
+
+func (c *conn) close() {
+	c.stopWatch()
+	if c.cancelCtx != nil {
+		c.cancelCtx()
+	}
+	c.w.Flush()
+	if tc, ok := c.rwc.(*net.TCPConn); ok && c.linger {
+		// Half-close first, then linger briefly, so a client still sending
+		// gets our response rather than a reset (RFC 9112 §9.6).
+		tc.CloseWrite()
+		tc.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+		io.CopyN(io.Discard, tc, 64<<10)
+	}
+	c.rwc.Close()
+	c.r.Release()
+	c.w.Release()
+}
+
+// serveStatic answers the request from the static folder.
+func (c *conn) serveStatic() {
+	if c.srv.Static == nil {
+		c.writeError(404)
+		return
+	}
+	r := &c.sw.req
+	*r = static.Request{
+		Method:            c.req.Method,
+		Path:              c.req.Path,
+		Query:             c.req.Query,
+		IfMatch:           c.req.Get("If-Match"),
+		IfNoneMatch:       c.req.Get("If-None-Match"),
+		IfModifiedSince:   c.req.Get("If-Modified-Since"),
+		IfUnmodifiedSince: c.req.Get("If-Unmodified-Since"),
+		Range:             c.req.Get("Range"),
+		IfRange:           c.req.Get("If-Range"),
+	}
+	c.sw.header = c.sw.header[:0]
+	if _, err := c.srv.Static.Serve(&c.sw, r); err != nil {
+		if c.w.Err() != nil || isNetError(err) {
+			c.resp.close = true // the client went away mid-response
+			return
+		}
+		c.srv.Log.Error("static file failed", keyTarget, safeTarget(c.req.Target), keyErr, err)
+		if errors.Is(err, static.ErrFileFault) {
+			return // a 403 or 500 went out in full; the connection is fine
+		}
+		if !c.resp.headSent {
+			c.writeError(500)
+		} else {
+			c.resp.close = true
+		}
+	}
+}
+
+func isNetError(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrClosedPipe)
+}
+
+// staticWriter is the static.Response of a connection.
+type staticWriter struct {
+	c      *conn
+	req    static.Request
+	header []gateway.Field
+}
+
+func (w *staticWriter) AddHeader(name, value string) {
+	w.header = append(w.header, gateway.Field{Name: name, Value: value})
+}
+
+func (w *staticWriter) WriteHeader(status int, contentLength int64) error {
+	w.c.writeHead(status, "", w.header, contentLength)
+	return w.c.w.Err()
+}
+
+func (w *staticWriter) Write(p []byte) (int, error) {
+	if err := w.c.writeBody(p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+func (w *staticWriter) ReadFrom(r io.Reader) (int64, error) {
+	c := w.c
+	if c.resp.noBody {
+		return 0, nil
+	}
+	if c.resp.chunked {
+		return io.Copy(struct{ io.Writer }{w}, r)
+	}
+	n, err := c.w.ReadFrom(r)
+	c.resp.written += n
+	return n, err
+}

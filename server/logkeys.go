@@ -1,0 +1,26 @@
+package main
+
+// Attribute keys of the server's log lines, in one place so that every line
+// spells them the same.
+const (
+	keyErr      = "err"
+	keyDelay    = "delay"
+	keyRemote   = "remote"
+	keyMethod   = "method"
+	keyTarget   = "target"
+	keyStatus   = "status"
+	keyBytes    = "bytes"
+	keyDuration = "duration"
+	keyStack    = "stack"
+	keyPanic    = "panic"
+	keyAddr     = "addr"
+	keySite     = "site"
+	keyStatic   = "static"
+	keyTmpl     = "templates"
+	keyConfig   = "config"
+	keyRequest  = "request"
+	keyReferer  = "referer"
+	keyAgent    = "user_agent"
+	keyTime     = "time"
+	keyProto    = "proto"
+)

@@ -1,0 +1,123 @@
+// Command server is miniweb's web server: it reads miniweb.toml, serves the
+// static folder and hands paths ending in the dynamic suffix (".py") to the
+// configured site through the gateway contract.
+//
+//	go run ./server                 # serve with ./miniweb.toml
+//	go run ./server -addr :9000     # flags override the file
+//	go run ./server -check          # validate the config and exit
+//	go run ./server -h              # list the flags
+//
+// This file is the only place that knows every part: the config, the
+// logger, the site registry and the server.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"miniweb/server/internal/config"
+	"miniweb/server/internal/http1"
+	"miniweb/server/internal/static"
+	"miniweb/sites"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, nil))
+}
+
+// run is main without the process: it returns the exit status. When ready
+// is not nil it receives the listening address once the server accepts
+// (tests use it); the server stops on SIGINT or SIGTERM.
+func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
+	cfg, check, err := config.Parse(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "miniweb:", err)
+		return 2
+	}
+	factory, ok := sites.Lookup(cfg.Site)
+	if !ok {
+		fmt.Fprintf(stderr, "miniweb: %s: site: unknown site %q (known sites: %s)\n", cfg.File, cfg.Site, sites.Known())
+		return 2
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	app, err := factory(sites.Options{Templates: cfg.Templates, Dev: cfg.Dev, Log: logger})
+	if err != nil {
+		fmt.Fprintf(stderr, "miniweb: site %q: %v\n", cfg.Site, err)
+		return 2
+	}
+	st, err := static.New(cfg.Static)
+	if err != nil {
+		fmt.Fprintf(stderr, "miniweb: %s: static: %v\n", cfg.File, err)
+		return 2
+	}
+	if check {
+		fmt.Fprintf(stdout, "%s: ok\n", cfg.File)
+		return 0
+	}
+
+	srv := &Server{
+		App:               app,
+		Static:            st,
+		Suffix:            cfg.DynamicSuffix,
+		ServerHeader:      cfg.ServerHeader,
+		ReadHeaderTimeout: cfg.Timeouts.ReadHeader,
+		ReadBodyTimeout:   cfg.Timeouts.ReadBody,
+		WriteTimeout:      cfg.Timeouts.Write,
+		IdleTimeout:       cfg.Timeouts.Idle,
+		Limits: http1.Limits{
+			MaxRequestLine: cfg.Limits.RequestLine,
+			MaxHeaderBytes: cfg.Limits.HeaderBytes,
+			MaxHeaders:     cfg.Limits.HeaderCount,
+		},
+		MaxBodyBytes: cfg.Limits.BodyBytes,
+		MaxConns:     cfg.Limits.EffectiveMaxConns(),
+		Log:          logger,
+	}
+	if cfg.AccessLog.Enabled {
+		srv.AccessLog = NewAccessLog(stdout, cfg.AccessLog.Format)
+		defer srv.AccessLog.Close()
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		logger.Error("cannot listen", keyAddr, cfg.Addr, keyErr, err)
+		return 1
+	}
+	logger.Info("miniweb serving", keyAddr, "http://"+ln.Addr().String()+"/", keySite, cfg.Site,
+		keyStatic, cfg.Static, keyTmpl, cfg.Templates, keyConfig, cfg.File)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	if ready != nil {
+		ready <- ln.Addr()
+	}
+	select {
+	case err := <-served:
+		logger.Error("server stopped", keyErr, err)
+		return 1
+	case <-ctx.Done():
+	}
+	stop() // a second signal kills the process at once
+	logger.Info("shutting down", "grace", cfg.Timeouts.Shutdown)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.Timeouts.Shutdown)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		logger.Warn("grace period over; connections closed", keyErr, err)
+	}
+	<-served
+	logger.Info("stopped")
+	return 0
+}

@@ -1,0 +1,246 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"miniweb/server/gateway"
+	"miniweb/server/internal/http1"
+	"miniweb/server/internal/static"
+)
+
+// Server serves HTTP/1.1 on its own listener: paths ending in Suffix go to
+// App through the gateway contract, every other path is a file from Static.
+type Server struct {
+	// App answers the dynamic paths. Nil answers them 404.
+	App gateway.App
+	// Static serves every other path. Nil answers them 404.
+	Static *static.Handler
+	// Suffix marks the dynamic paths, such as ".py".
+	Suffix string
+	// ServerHeader is the Server field sent with every response; "" sends
+	// none.
+	ServerHeader string
+
+	// ReadHeaderTimeout bounds the time from a request's first byte to the
+	// end of its header section; past it the client gets 408 and the
+	// connection closes. Zero means 10s.
+	ReadHeaderTimeout time.Duration
+	// ReadBodyTimeout bounds reading a request body, from the first read.
+	// Zero means 30s.
+	ReadBodyTimeout time.Duration
+	// WriteTimeout bounds writing one response. Zero means 30s.
+	WriteTimeout time.Duration
+	// IdleTimeout bounds the wait for the next request on a keep-alive
+	// connection. Zero means 60s.
+	IdleTimeout time.Duration
+
+	// Limits bounds request heads; zero fields take http1's defaults.
+	Limits http1.Limits
+	// MaxBodyBytes bounds a request body; a larger one gets 413. Zero means
+	// 10 MiB.
+	MaxBodyBytes int64
+	// MaxConns caps the open connections; past it the server stops
+	// accepting, and new connections wait in the kernel's backlog. Zero
+	// means no cap.
+	MaxConns int
+
+	// Log receives errors; nil means slog.Default().
+	Log *slog.Logger
+	// AccessLog receives one line per request; nil logs none.
+	AccessLog *AccessLog
+
+	baseCtx    context.Context
+	cancelBase context.CancelFunc
+
+	mu        sync.Mutex
+	listeners map[net.Listener]struct{}
+	conns     map[*conn]struct{}
+	done      chan struct{} // closed when the last connection ends after shutdown began
+	shutting  atomic.Bool
+	wg        sync.WaitGroup
+	initOnce  sync.Once
+}
+
+func (s *Server) init() {
+	s.initOnce.Do(func() {
+		s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
+		s.listeners = make(map[net.Listener]struct{})
+		s.conns = make(map[*conn]struct{})
+		if s.Log == nil {
+			s.Log = slog.Default()
+		}
+		if s.ReadHeaderTimeout <= 0 {
+			s.ReadHeaderTimeout = 10 * time.Second
+		}
+		if s.ReadBodyTimeout <= 0 {
+			s.ReadBodyTimeout = 30 * time.Second
+		}
+		if s.WriteTimeout <= 0 {
+			s.WriteTimeout = 30 * time.Second
+		}
+		if s.IdleTimeout <= 0 {
+			s.IdleTimeout = 60 * time.Second
+		}
+		if s.MaxBodyBytes <= 0 {
+			s.MaxBodyBytes = 10 << 20
+		}
+	})
+}
+
+// ErrServerClosed is returned by Serve after Shutdown.
+var ErrServerClosed = errors.New("miniweb: server closed")
+
+// Serve accepts connections on ln and serves each on its own goroutine until
+// Shutdown. It returns ErrServerClosed after Shutdown, else the accept error
+// that stopped it.
+func (s *Server) Serve(ln net.Listener) error {
+	s.init()
+	s.mu.Lock()
+	if s.shutting.Load() {
+		s.mu.Unlock()
+		return ErrServerClosed
+	}
+	s.listeners[ln] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, ln)
+		s.mu.Unlock()
+		ln.Close()
+	}()
+
+	var slots chan struct{}
+	if s.MaxConns > 0 {
+		slots = make(chan struct{}, s.MaxConns)
+	}
+	var backoff time.Duration
+	for {
+		if slots != nil {
+			// At the cap, stop accepting: new clients wait in the backlog
+			// instead of costing a goroutine and buffers each.
+			select {
+			case slots <- struct{}{}:
+			case <-s.baseCtx.Done():
+				return ErrServerClosed
+			}
+		}
+		rwc, err := ln.Accept()
+		if err != nil {
+			if slots != nil {
+				<-slots
+			}
+			if s.shutting.Load() {
+				return ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || isTemporary(err) {
+				// Out of file descriptors and the like: wait, and do not spin.
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				s.Log.Warn("accept failed; retrying", keyErr, err, keyDelay, backoff)
+				time.Sleep(backoff)
+				continue
+			}
+			return err
+		}
+		backoff = 0
+		c := s.newConn(rwc)
+		if !s.track(c) {
+			rwc.Close()
+			if slots != nil {
+				<-slots
+			}
+			return ErrServerClosed
+		}
+		go func() {
+			defer func() {
+				s.untrack(c)
+				if slots != nil {
+					<-slots
+				}
+			}()
+			c.serve()
+		}()
+	}
+}
+
+func isTemporary(err error) bool {
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
+}
+
+func (s *Server) track(c *conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shutting.Load() {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	s.wg.Add(1)
+	return true
+}
+
+func (s *Server) untrack(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	s.wg.Done()
+}
+
+// Shutdown stops the server gracefully: it closes the listeners, closes idle
+// connections, lets requests in flight finish (their connections close
+// after the response), and returns when every connection has ended. If ctx
+// ends first, it closes the remaining connections, cancels the requests'
+// contexts, and returns ctx's error.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.init()
+	s.mu.Lock()
+	s.shutting.Store(true)
+	for ln := range s.listeners {
+		ln.Close()
+	}
+	s.mu.Unlock()
+
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		s.closeIdle()
+		select {
+		case <-done:
+			s.cancelBase()
+			return nil
+		case <-ctx.Done():
+			s.cancelBase()
+			s.mu.Lock()
+			for c := range s.conns {
+				c.rwc.Close()
+			}
+			s.mu.Unlock()
+			<-done
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// closeIdle closes the connections waiting for a request. A connection that
+// has begun one is left to finish it; it then sees the shutdown and closes.
+func (s *Server) closeIdle() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		if c.state.CompareAndSwap(stateIdle, stateClosing) {
+			c.rwc.SetReadDeadline(aLongTimeAgo)
+		}
+	}
+}
+
+// aLongTimeAgo is a deadline in the past, to wake a blocked read now.
+var aLongTimeAgo = time.Unix(1, 0)
