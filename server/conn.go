@@ -107,29 +107,32 @@ func (s *Server) newConn(rwc net.Conn) *conn {
 
 func (c *conn) serve() {
 	defer c.close()
-	for {
-		if !c.waitRequest() {
-			return
-		}
-		c.rwc.SetReadDeadline(time.Now().Add(c.srv.ReadHeaderTimeout))
-		err := c.r.ReadRequest(&c.req)
-		c.start = time.Now()
-		if err != nil {
-			c.readFailed(err)
-			return
-		}
-		c.resp.reset(&c.req)
-		if !c.prepareBody() {
-			c.finishRequest()
-			return
-		}
-		c.rwc.SetWriteDeadline(c.start.Add(c.srv.WriteTimeout))
-		c.dispatch()
-		c.endBody()
-		if !c.finishRequest() {
-			return
-		}
+	for c.serveOne() {
 	}
+}
+
+// serveOne reads and answers one request, and reports whether the
+// connection may carry another.
+func (c *conn) serveOne() bool {
+	if !c.waitRequest() {
+		return false
+	}
+	c.rwc.SetReadDeadline(time.Now().Add(c.srv.ReadHeaderTimeout))
+	err := c.r.ReadRequest(&c.req)
+	c.start = time.Now()
+	if err != nil {
+		c.readFailed(err)
+		return false
+	}
+	c.resp.reset(&c.req)
+	if !c.prepareBody() {
+		c.finishRequest()
+		return false
+	}
+	c.rwc.SetWriteDeadline(c.start.Add(c.srv.WriteTimeout))
+	c.dispatch()
+	c.endBody()
+	return c.finishRequest()
 }
 
 // waitRequest waits for the first byte of the next request while holding no
