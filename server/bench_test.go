@@ -74,6 +74,9 @@ const (
 // request for a small static file or for the hello application allocates
 // nothing in the server once the connection is warm.
 func TestKeepAliveAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are meaningless under the race detector")
+	}
 	for _, tt := range []struct{ name, req string }{
 		{"hello", helloReq},
 		{"static_1k", staticReq},

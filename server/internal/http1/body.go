@@ -333,7 +333,7 @@ func (b *Body) trailers() error {
 		if len(req.Trailer) == r.lim.MaxHeaders {
 			return detail(ErrTooManyHeaders, "trailer section")
 		}
-		f, err := r.parseField(line[:len(line)-2])
+		f, err := r.parseField(line[:len(line)-2], prevField(req.Trailer, len(req.Trailer)))
 		if err != nil {
 			return err
 		}

@@ -228,6 +228,7 @@ func (r *Reader) ReadRequest(req *Request) error {
 	if r.pending {
 		return errUnreadBody
 	}
+	prevTarget := req.Target
 	req.reset()
 	r.inHead = false
 
@@ -250,7 +251,7 @@ func (r *Reader) ReadRequest(req *Request) error {
 			return detail(ErrBadRequestLine, "too many empty lines before the request line")
 		}
 	}
-	if err := r.parseRequestLine(line[:len(line)-2], req); err != nil {
+	if err := r.parseRequestLine(line[:len(line)-2], req, prevTarget); err != nil {
 		return err
 	}
 
@@ -273,7 +274,7 @@ func (r *Reader) ReadRequest(req *Request) error {
 		if len(req.Header) == r.lim.MaxHeaders {
 			return ErrTooManyHeaders
 		}
-		f, err := r.parseField(line[:len(line)-2])
+		f, err := r.parseField(line[:len(line)-2], prevField(req.Header, len(req.Header)))
 		if err != nil {
 			return err
 		}
@@ -305,6 +306,15 @@ func (r *Reader) headError(err, tooLong error) error {
 		return io.ErrUnexpectedEOF
 	}
 	return err
+}
+
+// str returns b as a string: prev if it holds the same bytes (the
+// comparison does not allocate), else an interned string.
+func (r *Reader) str(b []byte, prev string) string {
+	if string(b) == prev {
+		return prev
+	}
+	return r.intern(b)
 }
 
 // intern returns b as a string, reusing the string returned earlier for the

@@ -112,6 +112,15 @@ func (r *Request) reset() {
 	*r = Request{Header: r.Header[:0], Trailer: r.Trailer[:0]}
 }
 
+// prevField returns the field at index i of the previous request's fields,
+// still held past the length of fields, or a zero Field.
+func prevField(fields []Field, i int) Field {
+	if i < cap(fields) {
+		return fields[:cap(fields)][i]
+	}
+	return Field{}
+}
+
 // Get returns the value of the first header field whose name equals name
 // under ASCII case folding, or "" if there is none. Get("host") finds
 // "Host: example.com".
@@ -184,7 +193,7 @@ func parseVersion(v []byte) (proto string, minor int, err error) {
 // Exactly one SP separates the parts. Syntax errors (400) are reported
 // before an unsupported version (505), which is reported before an
 // unimplemented method (501).
-func (rd *Reader) parseRequestLine(line []byte, req *Request) error {
+func (rd *Reader) parseRequestLine(line []byte, req *Request, prevTarget string) error {
 	sp1 := bytes.IndexByte(line, ' ')
 	if sp1 <= 0 {
 		return wrap(ErrBadRequestLine, "line", line)
@@ -217,7 +226,7 @@ func (rd *Reader) parseRequestLine(line []byte, req *Request) error {
 		return err
 	}
 	req.Method, req.Proto, req.Minor = method, proto, minor
-	return rd.parseTarget(target, req)
+	return rd.parseTarget(target, req, prevTarget)
 }
 
 // parseTarget sets req.Target, Path, Query and, for absolute-form, Host
@@ -230,10 +239,10 @@ func (rd *Reader) parseRequestLine(line []byte, req *Request) error {
 // authority-form is only for CONNECT, which parseMethod already refused.
 // Path and Query are substrings of Target, so only Target is allocated (or
 // interned).
-func (rd *Reader) parseTarget(t []byte, req *Request) error {
+func (rd *Reader) parseTarget(t []byte, req *Request, prev string) error {
 	switch {
 	case t[0] == '/':
-		s := rd.intern(t)
+		s := rd.str(t, prev)
 		req.Target, req.Path = s, s
 		if i := bytes.IndexByte(t, '?'); i >= 0 {
 			req.Path, req.Query = s[:i], s[i+1:]
@@ -268,7 +277,7 @@ func (rd *Reader) parseTarget(t []byte, req *Request) error {
 	if len(auth) == 0 || auth[0] == ':' || !validHost(auth) {
 		return wrap(ErrBadTarget, "authority", auth)
 	}
-	s := rd.intern(t)
+	s := rd.str(t, prev)
 	req.Target, req.Host = s, s[n:end]
 	path := s[end:]
 	if i := bytes.IndexByte(t[end:], '?'); i >= 0 {
@@ -290,8 +299,10 @@ func (rd *Reader) parseTarget(t []byte, req *Request) error {
 //
 // Whitespace before the colon is refused (RFC 9112 §5.1), as is obs-fold, a
 // line starting with SP or HTAB (§5.2), and any control character in the
-// value other than HTAB (RFC 9110 §5.5).
-func (rd *Reader) parseField(line []byte) (Field, error) {
+// value other than HTAB (RFC 9110 §5.5). prev is the field at the same
+// index in the previous request, whose strings are reused if the bytes are
+// the same: a keep-alive client repeats its fields in the same order.
+func (rd *Reader) parseField(line []byte, prev Field) (Field, error) {
 	if len(line) > 0 && isOWS(line[0]) {
 		return Field{}, wrap(ErrBadHeader, "obs-fold", line)
 	}
@@ -309,7 +320,14 @@ func (rd *Reader) parseField(line []byte) (Field, error) {
 			return Field{}, fmt.Errorf("%w: value of %s: %s", ErrBadHeader, snippet(name), snippet(value))
 		}
 	}
-	return Field{Name: rd.name(name), Value: rd.intern(value)}, nil
+	f := Field{Name: prev.Name, Value: prev.Value}
+	if string(name) != prev.Name {
+		f.Name = rd.name(name)
+	}
+	if string(value) != prev.Value {
+		f.Value = rd.intern(value)
+	}
+	return f, nil
 }
 
 // Field names that ReadRequest interprets.
@@ -356,11 +374,10 @@ func finish(req *Request) error {
 	var (
 		hosts, lengths int
 		host           string
-		te             []string // Transfer-Encoding values, in order; only allocated if present
-		teFirst        string   // the first Transfer-Encoding value, to avoid allocating for one
 		teCount        int
 		closeOpt       bool
 		keepAliveOpt   bool
+		badExpect      *Field // reported last: a framing error comes first
 	)
 	for i := range req.Header {
 		f := &req.Header[i]
@@ -381,14 +398,6 @@ func finish(req *Request) error {
 			}
 			req.ContentLength = n
 		case kindTransferEncoding:
-			if teCount == 0 {
-				teFirst = f.Value
-			} else {
-				if te == nil {
-					te = append(te, teFirst)
-				}
-				te = append(te, f.Value)
-			}
 			teCount++
 		case kindConnection:
 			c, k := connectionOptions(f.Value)
@@ -396,7 +405,10 @@ func finish(req *Request) error {
 			keepAliveOpt = keepAliveOpt || k
 		case kindExpect:
 			if !equalFold(f.Value, "100-continue") {
-				return wrap(ErrExpectation, "Expect", []byte(f.Value))
+				if badExpect == nil {
+					badExpect = f
+				}
+				continue
 			}
 			// RFC 9110 §10.1.1: ignore 100-continue on HTTP/1.0.
 			req.Expect100 = req.Minor == 1
@@ -426,19 +438,16 @@ func finish(req *Request) error {
 		if lengths > 0 {
 			return ErrContentLengthWithTE
 		}
-		var err error
-		if te == nil {
-			err = checkTransferCodings(teFirst, nil)
-		} else {
-			err = checkTransferCodings("", te)
-		}
-		if err != nil {
+		if err := checkTransferCodings(req.Header); err != nil {
 			return err
 		}
 		req.Chunked, req.ContentLength = true, -1
 	}
 
 	req.Close = closeOpt || (req.Minor == 0 && !keepAliveOpt)
+	if badExpect != nil {
+		return wrap(ErrExpectation, "Expect", []byte(badExpect.Value))
+	}
 	return nil
 }
 
@@ -487,43 +496,44 @@ func connectionOptions(v string) (closeOpt, keepAlive bool) {
 	return closeOpt, keepAlive
 }
 
-// checkTransferCodings checks the Transfer-Encoding list, given either as
-// one value (first) or as the values of several fields (all), joined with
-// commas (RFC 9112 §6.1, RFC 9110 §5.6.1):
+// checkTransferCodings checks the Transfer-Encoding fields of header, a
+// list whose elements may be spread over several fields (RFC 9112 §6.1,
+// RFC 9110 §5.6.1):
 //
 //	Transfer-Encoding = #transfer-coding
+//	transfer-coding   = token *( OWS ";" OWS transfer-parameter )
 //
-// Empty list elements are ignored. chunked must be the final coding and
-// appear once, else ErrBadTransferEncoding (400); any other coding is
+// chunked must be the final coding and appear once, else
+// ErrBadTransferEncoding (400); any other coding is
 // ErrUnsupportedTransferEncoding (501), since chunked is all we implement.
-func checkTransferCodings(first string, all []string) error {
-	var (
-		codings, chunked int
-		chunkedLast      bool
-		other            bool
-	)
-	visit := func(v string) error {
-		for v != "" {
-			var c string
+// Empty list elements, which RFC 9110 §5.6.1 lets a recipient skip, are
+// refused: a framing field is no place for leniency.
+func checkTransferCodings(header []Field) error {
+	var chunked, other, chunkedLast bool
+	for i := range header {
+		if fieldKind(header[i].Name) != kindTransferEncoding {
+			continue
+		}
+		for v, more := header[i].Value, true; more; {
+			c := v
 			if i := strings.IndexByte(v, ','); i >= 0 {
 				c, v = v[:i], v[i+1:]
 			} else {
-				c, v = v, ""
+				more = false
 			}
 			c = trimOWSString(c)
-			if c == "" {
-				continue
-			}
-			codings++
-			if equalFold(c, "chunked") {
-				chunked++
-				chunkedLast = true
+			switch {
+			case c == "":
+				return detail(ErrBadTransferEncoding, "empty list element")
+			case equalFold(c, "chunked"):
+				if chunked {
+					return detail(ErrBadTransferEncoding, "chunked applied twice")
+				}
+				chunked, chunkedLast = true, true
 				continue
 			}
 			chunkedLast = false
-			// transfer-coding = token *( OWS ";" OWS transfer-parameter );
-			// a parameter makes it a coding we do not implement.
-			name := c
+			name := c // a parameter makes it a coding we do not implement
 			if i := strings.IndexByte(c, ';'); i >= 0 {
 				name = trimOWSString(c[:i])
 			}
@@ -532,24 +542,9 @@ func checkTransferCodings(first string, all []string) error {
 			}
 			other = true
 		}
-		return nil
-	}
-	if all == nil {
-		if err := visit(first); err != nil {
-			return err
-		}
-	}
-	for _, v := range all {
-		if err := visit(v); err != nil {
-			return err
-		}
 	}
 	switch {
-	case codings == 0:
-		return detail(ErrBadTransferEncoding, "empty Transfer-Encoding")
-	case chunked > 1:
-		return detail(ErrBadTransferEncoding, "chunked applied twice")
-	case chunked == 1 && !chunkedLast:
+	case chunked && !chunkedLast:
 		return detail(ErrBadTransferEncoding, "chunked is not the final coding")
 	case other:
 		return detail(ErrUnsupportedTransferEncoding, "only chunked is implemented")

@@ -185,12 +185,6 @@ var goodRequests = []struct {
 		body: "hello world",
 	},
 	{
-		name: "te_empty_list_elements",
-		in:   "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: , chunked ,\r\n\r\n0\r\n\r\n",
-		want: Request{Method: "POST", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
-			Header: hdr("Host", "h", "Transfer-Encoding", ", chunked ,"), Host: "h", ContentLength: -1, Chunked: true},
-	},
-	{
 		name: "expect_100_continue",
 		in:   "PUT /f HTTP/1.1\r\nHost: h\r\nExpect: 100-Continue\r\nContent-Length: 2\r\n\r\nok",
 		want: Request{Method: "PUT", Target: "/f", Path: "/f", Proto: "HTTP/1.1", Minor: 1,
@@ -250,6 +244,8 @@ var badRequests = []struct {
 	{name: "te_chunked_twice", in: "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", err: ErrBadTransferEncoding},
 	{name: "te_chunked_twice_fields", in: "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", err: ErrBadTransferEncoding},
 	{name: "te_on_http10", in: "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", err: ErrBadTransferEncoding},
+	{name: "te_empty_list_element", in: "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: , chunked\r\n\r\n", err: ErrBadTransferEncoding},
+	{name: "te_empty_list_element_fields", in: "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding:\r\n\r\n", err: ErrBadTransferEncoding},
 	{name: "te_empty", in: "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: \r\n\r\n", err: ErrBadTransferEncoding},
 	{name: "te_not_token", in: "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: \"chunked\"\r\n\r\n", err: ErrBadTransferEncoding},
 	{name: "vt_before_chunked", in: "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: \x0bchunked\r\n\r\n", err: ErrBadHeader},
@@ -327,6 +323,7 @@ var badRequests = []struct {
 	{name: "target_port_only_authority", in: "GET http://:80/p HTTP/1.1\r\nHost: h\r\n\r\n", err: ErrBadTarget},
 	{name: "target_userinfo", in: "GET http://user:pw@h/ HTTP/1.1\r\nHost: h\r\n\r\n", err: ErrBadTarget},
 	{name: "expect_other_417", in: "POST / HTTP/1.1\r\nHost: h\r\nExpect: 200-ok\r\n\r\n", err: ErrExpectation},
+	{name: "expect_bad_with_smuggling", in: "POST / HTTP/1.1\r\nHost: h\r\nExpect: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n", err: ErrContentLengthWithTE},
 	{name: "expect_list_417", in: "POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue, x\r\n\r\n", err: ErrExpectation},
 
 	// Limits.
