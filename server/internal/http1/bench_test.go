@@ -1,7 +1,9 @@
 package http1
 
 import (
+	"bufio"
 	"io"
+	"net/http"
 	"testing"
 )
 
@@ -80,24 +82,46 @@ func BenchmarkReadRequest(b *testing.B) {
 	}
 }
 
-// BenchmarkReadRequestFresh reads each request on a Reset Reader, as on a
-// new connection: nothing is interned yet.
+// BenchmarkReadRequestFresh reads each request on a Reset Reader into a
+// new Request, as on a new connection: nothing is interned or reused yet.
 func BenchmarkReadRequestFresh(b *testing.B) {
 	for _, bc := range benchRequests {
 		b.Run(bc.name, func(b *testing.B) {
 			src := &replayReader{data: []byte(bc.in)}
 			rd := NewReader(src, Limits{})
-			var req Request
 			b.SetBytes(int64(len(bc.in)))
 			b.ReportAllocs()
 			for b.Loop() {
 				src.off = 0
 				rd.Reset(src)
+				var req Request
 				if err := rd.ReadRequest(&req); err != nil {
 					b.Fatal(err)
 				}
 				if !rd.Body(&req, 0).Discard(1 << 20) {
 					b.Fatal("Discard = false")
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkNetHTTPReadRequest is the reference point: http.ReadRequest on
+// the same requests, with a bufio.Reader per connection as net/http's
+// server keeps one.
+func BenchmarkNetHTTPReadRequest(b *testing.B) {
+	for _, bc := range benchRequests {
+		b.Run(bc.name, func(b *testing.B) {
+			br := bufio.NewReader(&replayReader{data: []byte(bc.in)})
+			b.SetBytes(int64(len(bc.in)))
+			b.ReportAllocs()
+			for b.Loop() {
+				req, err := http.ReadRequest(br)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := io.Copy(io.Discard, req.Body); err != nil {
+					b.Fatal(err)
 				}
 			}
 		})

@@ -69,7 +69,7 @@ func TestBodyGood(t *testing.T) {
 		{"ext_bws", chunkedHead + "5 ; a = b\t;\tc\r\nhello\r\n0\r\n\r\n", "hello", nil},
 		{"ext_quoted", chunkedHead + "5;a=\"x y;\\\"z\\\\\"\r\nhello\r\n0\r\n\r\n", "hello", nil},
 		{"ext_obs_text_quoted", chunkedHead + "5;a=\"caf\xc3\xa9\"\r\nhello\r\n0\r\n\r\n", "hello", nil},
-		{"trailers", chunkedHead + "5\r\nhello\r\n0\r\nX-Sum: 1\r\nx-other:  two \r\n\r\n", "hello", hdr("X-Sum", "1", "x-other", "two")},
+		{"trailers", chunkedHead + "5\r\nhello\r\n0\r\nX-Sum: 1\r\nx-other:  two \r\n\r\n", "hello", fieldList("X-Sum", "1", "x-other", "two")},
 	}
 	for _, tt := range tests {
 		for _, oneByte := range []bool{false, true} {

@@ -1,5 +1,10 @@
 package http1
 
+import (
+	"encoding/binary"
+	"strings"
+)
+
 // Character classes of RFC 9110 §5.6.2 and RFC 3986 §3.2.2, as 256-entry
 // tables so that each byte costs one load.
 
@@ -176,32 +181,27 @@ func hasPrefixFold(b []byte, prefix string) bool {
 // allowed; the address itself is not parsed further. userinfo ("@") is never
 // allowed (RFC 9110 §4.2.4). An empty uri-host is accepted here; callers
 // that need a host check for it.
-func validHost[T string | []byte](h T) bool {
-	if len(h) > 0 && h[0] == '[' {
-		end := -1
-		for i := 1; i < len(h); i++ {
-			c := h[i]
-			if c == ']' {
-				end = i
-				break
-			}
-			if c == '%' || !(regNameChar[c] || c == ':') {
-				return false
-			}
-		}
+func validHost(h string) bool {
+	i := 0
+	for i < len(h) && regNameChar[h[i]] && h[i] != '%' {
+		i++ // the common case: a plain name
+	}
+	if i == len(h) {
+		return true
+	}
+	if i == 0 && h[0] == '[' {
+		end := strings.IndexByte(h, ']')
 		if end < 2 {
 			return false
 		}
-		h = h[end+1:]
-		if len(h) == 0 {
-			return true
+		for j := 1; j < end; j++ {
+			if c := h[j]; c == '%' || !(regNameChar[c] || c == ':') {
+				return false
+			}
 		}
-		if h[0] != ':' {
-			return false
-		}
-		return allDigits(h[1:])
+		return end+1 == len(h) || h[end+1] == ':' && allDigits(h[end+2:])
 	}
-	for i := 0; i < len(h); i++ {
+	for ; i < len(h); i++ {
 		c := h[i]
 		switch {
 		case c == ':':
@@ -226,7 +226,7 @@ func validHost[T string | []byte](h T) bool {
 
 // allDigits reports whether every byte of b is an ASCII digit; true for an
 // empty b.
-func allDigits[T string | []byte](b T) bool {
+func allDigits(b string) bool {
 	for i := 0; i < len(b); i++ {
 		if c := b[i]; c < '0' || c > '9' {
 			return false
@@ -243,4 +243,35 @@ func snippet(b []byte) string {
 		return quote(b[:max]) + "..."
 	}
 	return quote(b)
+}
+
+// validFieldValue reports whether every byte of v is a field-vchar, SP or
+// HTAB (see fieldVChar). It tests eight bytes at a time for a byte below
+// 0x20 or equal to 0x7F, the only bytes fieldVChar refuses, and looks at a
+// word byte by byte only when the test fires (HTAB fires it too).
+func validFieldValue(v []byte) bool {
+	const (
+		lo = 0x0101010101010101
+		hi = 0x8080808080808080
+	)
+	for len(v) >= 8 {
+		x := binary.LittleEndian.Uint64(v)
+		y := x ^ 0x7f*lo
+		// (x - 0x20*lo) &^ x & hi is non-zero iff some byte of x is
+		// below 0x20; the same on y finds a zero byte of y, a 0x7F of x.
+		if ((x-0x20*lo)&^x|(y-lo)&^y)&hi != 0 {
+			for _, c := range v[:8] {
+				if !fieldVChar[c] {
+					return false
+				}
+			}
+		}
+		v = v[8:]
+	}
+	for _, c := range v {
+		if !fieldVChar[c] {
+			return false
+		}
+	}
+	return true
 }

@@ -77,11 +77,15 @@ func NewReader(rd io.Reader, lim Limits) *Reader {
 }
 
 // Reset makes r read from rd, a new connection, discarding any buffered
-// bytes and the interned strings of the previous connection. It keeps the
-// buffer, unless released.
+// bytes and the interned strings of the previous connection. It keeps a
+// buffer of the default size, and drops one that grew, so that a pooled
+// Reader does not hold on to a large buffer.
 func (r *Reader) Reset(rd io.Reader) {
 	r.rd = rd
 	r.r, r.w, r.scan = 0, 0, 0
+	if r.bufp == nil {
+		r.buf = nil
+	}
 	r.rerr = nil
 	r.inHead, r.pending = false, false
 	r.body = Body{}

@@ -192,7 +192,8 @@ func parseVersion(v []byte) (proto string, minor int, err error) {
 //
 // Exactly one SP separates the parts. Syntax errors (400) are reported
 // before an unsupported version (505), which is reported before an
-// unimplemented method (501).
+// unimplemented method (501); last comes a target form the method does not
+// allow (400), such as "*" with GET.
 func (rd *Reader) parseRequestLine(line []byte, req *Request, prevTarget string) error {
 	sp1 := bytes.IndexByte(line, ' ')
 	if sp1 <= 0 {
@@ -271,14 +272,14 @@ func (rd *Reader) parseTarget(t []byte, req *Request, prev string) error {
 			break
 		}
 	}
-	auth := t[n:end]
+	s := rd.str(t, prev)
+	auth := s[n:end]
 	// RFC 9110 §4.2.1: an http URI with an empty host is invalid and MUST
 	// be rejected; §4.2.4: userinfo is refused by validHost ('@').
 	if len(auth) == 0 || auth[0] == ':' || !validHost(auth) {
-		return wrap(ErrBadTarget, "authority", auth)
+		return wrap(ErrBadTarget, "authority", t[n:end])
 	}
-	s := rd.str(t, prev)
-	req.Target, req.Host = s, s[n:end]
+	req.Target, req.Host = s, auth
 	path := s[end:]
 	if i := bytes.IndexByte(t[end:], '?'); i >= 0 {
 		path, req.Query = s[end:end+i], s[end+i+1:]
@@ -315,10 +316,8 @@ func (rd *Reader) parseField(line []byte, prev Field) (Field, error) {
 		return Field{}, wrap(ErrBadHeader, "field name", name)
 	}
 	value := trimOWS(line[colon+1:])
-	for _, c := range value {
-		if !fieldVChar[c] {
-			return Field{}, fmt.Errorf("%w: value of %s: %s", ErrBadHeader, snippet(name), snippet(value))
-		}
+	if !validFieldValue(value) {
+		return Field{}, fmt.Errorf("%w: value of %s: %s", ErrBadHeader, snippet(name), snippet(value))
 	}
 	f := Field{Name: prev.Name, Value: prev.Value}
 	if string(name) != prev.Name {

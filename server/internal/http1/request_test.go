@@ -13,8 +13,8 @@ import (
 	"time"
 )
 
-// hdr builds a []Field from name, value pairs.
-func hdr(kv ...string) []Field {
+// fieldList builds a []Field from name, value pairs.
+func fieldList(kv ...string) []Field {
 	f := make([]Field, 0, len(kv)/2)
 	for i := 0; i < len(kv); i += 2 {
 		f = append(f, Field{kv[i], kv[i+1]})
@@ -34,31 +34,31 @@ var goodRequests = []struct {
 		name: "simple_get",
 		in:   "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n",
 		want: Request{Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
-			Header: hdr("Host", "example.com"), Host: "example.com"},
+			Header: fieldList("Host", "example.com"), Host: "example.com"},
 	},
 	{
 		name: "query_kept_encoded",
 		in:   "GET /a%20b?x=1&y=%2F HTTP/1.1\r\nHost: h\r\n\r\n",
 		want: Request{Method: "GET", Target: "/a%20b?x=1&y=%2F", Path: "/a%20b", Query: "x=1&y=%2F",
-			Proto: "HTTP/1.1", Minor: 1, Header: hdr("Host", "h"), Host: "h"},
+			Proto: "HTTP/1.1", Minor: 1, Header: fieldList("Host", "h"), Host: "h"},
 	},
 	{
 		name: "query_empty",
 		in:   "GET /p? HTTP/1.1\r\nHost: h\r\n\r\n",
 		want: Request{Method: "GET", Target: "/p?", Path: "/p", Proto: "HTTP/1.1", Minor: 1,
-			Header: hdr("Host", "h"), Host: "h"},
+			Header: fieldList("Host", "h"), Host: "h"},
 	},
 	{
 		name: "query_second_question_mark",
 		in:   "GET /p?a?b HTTP/1.1\r\nHost: h\r\n\r\n",
 		want: Request{Method: "GET", Target: "/p?a?b", Path: "/p", Query: "a?b", Proto: "HTTP/1.1", Minor: 1,
-			Header: hdr("Host", "h"), Host: "h"},
+			Header: fieldList("Host", "h"), Host: "h"},
 	},
 	{
 		name: "double_slash_path",
 		in:   "GET //x/../y HTTP/1.1\r\nHost: h\r\n\r\n",
 		want: Request{Method: "GET", Target: "//x/../y", Path: "//x/../y", Proto: "HTTP/1.1", Minor: 1,
-			Header: hdr("Host", "h"), Host: "h"},
+			Header: fieldList("Host", "h"), Host: "h"},
 	},
 	{
 		name: "http10_no_host_closes",
@@ -69,110 +69,110 @@ var goodRequests = []struct {
 		name: "http10_keep_alive",
 		in:   "HEAD /x HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n",
 		want: Request{Method: "HEAD", Target: "/x", Path: "/x", Proto: "HTTP/1.0",
-			Header: hdr("Connection", "Keep-Alive")},
+			Header: fieldList("Connection", "Keep-Alive")},
 	},
 	{
 		name: "connection_close_in_list",
 		in:   "GET / HTTP/1.1\r\nHost: h\r\nConnection: keep-alive ,\tCLOSE\r\n\r\n",
 		want: Request{Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
-			Header: hdr("Host", "h", "Connection", "keep-alive ,\tCLOSE"), Host: "h", Close: true},
+			Header: fieldList("Host", "h", "Connection", "keep-alive ,\tCLOSE"), Host: "h", Close: true},
 	},
 	{
 		name: "connection_close_second_field",
 		in:   "GET / HTTP/1.1\r\nHost: h\r\nConnection: upgrade\r\nconnection: close\r\n\r\n",
 		want: Request{Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
-			Header: hdr("Host", "h", "Connection", "upgrade", "connection", "close"), Host: "h", Close: true},
+			Header: fieldList("Host", "h", "Connection", "upgrade", "connection", "close"), Host: "h", Close: true},
 	},
 	{
 		name: "connection_closed_is_not_close",
 		in:   "GET / HTTP/1.1\r\nHost: h\r\nConnection: closed\r\n\r\n",
 		want: Request{Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
-			Header: hdr("Host", "h", "Connection", "closed"), Host: "h"},
+			Header: fieldList("Host", "h", "Connection", "closed"), Host: "h"},
 	},
 	{
 		name: "absolute_form_overrides_host",
 		in:   "GET http://example.com:8080/p?q HTTP/1.1\r\nHost: other\r\n\r\n",
 		want: Request{Method: "GET", Target: "http://example.com:8080/p?q", Path: "/p", Query: "q",
-			Proto: "HTTP/1.1", Minor: 1, Header: hdr("Host", "other"), Host: "example.com:8080"},
+			Proto: "HTTP/1.1", Minor: 1, Header: fieldList("Host", "other"), Host: "example.com:8080"},
 	},
 	{
 		name: "absolute_form_scheme_case_no_path",
 		in:   "GET HTTPS://h HTTP/1.1\r\nHost: h\r\n\r\n",
 		want: Request{Method: "GET", Target: "HTTPS://h", Path: "/", Proto: "HTTP/1.1", Minor: 1,
-			Header: hdr("Host", "h"), Host: "h"},
+			Header: fieldList("Host", "h"), Host: "h"},
 	},
 	{
 		name: "absolute_form_query_only",
 		in:   "GET http://h?x HTTP/1.1\r\nHost: h\r\n\r\n",
 		want: Request{Method: "GET", Target: "http://h?x", Path: "/", Query: "x", Proto: "HTTP/1.1", Minor: 1,
-			Header: hdr("Host", "h"), Host: "h"},
+			Header: fieldList("Host", "h"), Host: "h"},
 	},
 	{
 		name: "absolute_form_ipv6",
 		in:   "GET http://[::1]:80/ HTTP/1.1\r\nHost: x\r\n\r\n",
 		want: Request{Method: "GET", Target: "http://[::1]:80/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
-			Header: hdr("Host", "x"), Host: "[::1]:80"},
+			Header: fieldList("Host", "x"), Host: "[::1]:80"},
 	},
 	{
 		name: "asterisk_options",
 		in:   "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n",
 		want: Request{Method: "OPTIONS", Target: "*", Path: "*", Proto: "HTTP/1.1", Minor: 1,
-			Header: hdr("Host", "h"), Host: "h"},
+			Header: fieldList("Host", "h"), Host: "h"},
 	},
 	{
 		name: "leading_empty_lines",
 		in:   "\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n",
 		want: Request{Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
-			Header: hdr("Host", "h"), Host: "h"},
+			Header: fieldList("Host", "h"), Host: "h"},
 	},
 	{
 		name: "ows_trimmed_and_empty_value",
 		in:   "GET / HTTP/1.1\r\nHost:  \th \t\r\nX-Empty:\r\nX-Blank:   \r\nX-In: a \t b\r\n\r\n",
 		want: Request{Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
-			Header: hdr("Host", "h", "X-Empty", "", "X-Blank", "", "X-In", "a \t b"), Host: "h"},
+			Header: fieldList("Host", "h", "X-Empty", "", "X-Blank", "", "X-In", "a \t b"), Host: "h"},
 	},
 	{
 		name: "obs_text_value",
 		in:   "GET / HTTP/1.1\r\nHost: h\r\nX-Name: caf\xc3\xa9 \xff\r\n\r\n",
 		want: Request{Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
-			Header: hdr("Host", "h", "X-Name", "caf\xc3\xa9 \xff"), Host: "h"},
+			Header: fieldList("Host", "h", "X-Name", "caf\xc3\xa9 \xff"), Host: "h"},
 	},
 	{
 		name: "name_case_kept",
 		in:   "GET / HTTP/1.1\r\nhOsT: h\r\nx-a: 1\r\n\r\n",
 		want: Request{Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
-			Header: hdr("hOsT", "h", "x-a", "1"), Host: "h"},
+			Header: fieldList("hOsT", "h", "x-a", "1"), Host: "h"},
 	},
 	{
 		name: "host_ipv6_port",
 		in:   "GET / HTTP/1.1\r\nHost: [2001:db8::1]:8080\r\n\r\n",
 		want: Request{Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
-			Header: hdr("Host", "[2001:db8::1]:8080"), Host: "[2001:db8::1]:8080"},
+			Header: fieldList("Host", "[2001:db8::1]:8080"), Host: "[2001:db8::1]:8080"},
 	},
 	{
 		name: "host_empty",
 		in:   "GET / HTTP/1.1\r\nHost:\r\n\r\n",
 		want: Request{Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
-			Header: hdr("Host", "")},
+			Header: fieldList("Host", "")},
 	},
 	{
 		name: "post_content_length",
 		in:   "POST /form HTTP/1.1\r\nHost: h\r\nContent-Length:  5 \r\n\r\nhello",
 		want: Request{Method: "POST", Target: "/form", Path: "/form", Proto: "HTTP/1.1", Minor: 1,
-			Header: hdr("Host", "h", "Content-Length", "5"), Host: "h", ContentLength: 5},
+			Header: fieldList("Host", "h", "Content-Length", "5"), Host: "h", ContentLength: 5},
 		body: "hello",
 	},
 	{
 		name: "content_length_zero",
 		in:   "PUT /x HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n",
 		want: Request{Method: "PUT", Target: "/x", Path: "/x", Proto: "HTTP/1.1", Minor: 1,
-			Header: hdr("Host", "h", "Content-Length", "0"), Host: "h"},
+			Header: fieldList("Host", "h", "Content-Length", "0"), Host: "h"},
 	},
 	{
 		name: "content_length_leading_zeros",
 		in:   "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 007\r\n\r\n1234567",
 		want: Request{Method: "POST", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
-			Header: hdr("Host", "h", "Content-Length", "007"), Host: "h", ContentLength: 7},
+			Header: fieldList("Host", "h", "Content-Length", "007"), Host: "h", ContentLength: 7},
 		body: "1234567",
 	},
 	{
@@ -180,15 +180,15 @@ var goodRequests = []struct {
 		in: "POST /up HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: Chunked\r\n\r\n" +
 			"5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Sum: 42\r\n\r\n",
 		want: Request{Method: "POST", Target: "/up", Path: "/up", Proto: "HTTP/1.1", Minor: 1,
-			Header: hdr("Host", "h", "Transfer-Encoding", "Chunked"), Host: "h", ContentLength: -1, Chunked: true,
-			Trailer: hdr("X-Sum", "42")},
+			Header: fieldList("Host", "h", "Transfer-Encoding", "Chunked"), Host: "h", ContentLength: -1, Chunked: true,
+			Trailer: fieldList("X-Sum", "42")},
 		body: "hello world",
 	},
 	{
 		name: "expect_100_continue",
 		in:   "PUT /f HTTP/1.1\r\nHost: h\r\nExpect: 100-Continue\r\nContent-Length: 2\r\n\r\nok",
 		want: Request{Method: "PUT", Target: "/f", Path: "/f", Proto: "HTTP/1.1", Minor: 1,
-			Header: hdr("Host", "h", "Expect", "100-Continue", "Content-Length", "2"), Host: "h",
+			Header: fieldList("Host", "h", "Expect", "100-Continue", "Content-Length", "2"), Host: "h",
 			ContentLength: 2, Expect100: true},
 		body: "ok",
 	},
@@ -196,20 +196,20 @@ var goodRequests = []struct {
 		name: "expect_100_ignored_on_http10",
 		in:   "POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nx",
 		want: Request{Method: "POST", Target: "/", Path: "/", Proto: "HTTP/1.0",
-			Header: hdr("Expect", "100-continue", "Content-Length", "1"), ContentLength: 1, Close: true},
+			Header: fieldList("Expect", "100-continue", "Content-Length", "1"), ContentLength: 1, Close: true},
 		body: "x",
 	},
 	{
 		name: "delete_patch_trace",
 		in:   "PATCH /r HTTP/1.1\r\nHost: h\r\n\r\n",
 		want: Request{Method: "PATCH", Target: "/r", Path: "/r", Proto: "HTTP/1.1", Minor: 1,
-			Header: hdr("Host", "h"), Host: "h"},
+			Header: fieldList("Host", "h"), Host: "h"},
 	},
 	{
 		name: "tchar_names",
 		in:   "GET / HTTP/1.1\r\nHost: h\r\n!#$%&'*+-.^_`|~09az: v\r\n\r\n",
 		want: Request{Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
-			Header: hdr("Host", "h", "!#$%&'*+-.^_`|~09az", "v"), Host: "h"},
+			Header: fieldList("Host", "h", "!#$%&'*+-.^_`|~09az", "v"), Host: "h"},
 	},
 }
 
@@ -529,7 +529,7 @@ func TestPipelining(t *testing.T) {
 	}
 }
 
-// TestUnreadBody checks that a body left unread is not parsed as the next
+// TestUnreadBody checks that a body left unread is not parseResult as the next
 // request.
 func TestUnreadBody(t *testing.T) {
 	smuggled := "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -565,14 +565,14 @@ func TestRequestReuse(t *testing.T) {
 	if err := rd.ReadRequest(&req); err != nil {
 		t.Fatal(err)
 	}
-	want := Request{Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1, Header: hdr("Host", "h"), Host: "h"}
+	want := Request{Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1, Header: fieldList("Host", "h"), Host: "h"}
 	if got := headOf(&req); !reflect.DeepEqual(got, want) {
 		t.Errorf("second request\n got  %+v\n want %+v", got, want)
 	}
 }
 
 func TestGet(t *testing.T) {
-	req := Request{Header: hdr("Host", "h", "X-A", "1", "x-a", "2", "K", "kelvin")}
+	req := Request{Header: fieldList("Host", "h", "X-A", "1", "x-a", "2", "K", "kelvin")}
 	tests := []struct{ name, want string }{
 		{"host", "h"},
 		{"X-a", "1"},
@@ -608,13 +608,13 @@ func (s *scriptReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// timeoutError is what a net.Conn returns when its read deadline passes.
-type timeoutError struct{}
+// deadlineError is what a net.Conn returns when its read deadline passes.
+type deadlineError struct{}
 
-func (timeoutError) Error() string   { return "i/o timeout" }
-func (timeoutError) Timeout() bool   { return true }
-func (timeoutError) Temporary() bool { return true }
-func (timeoutError) Unwrap() error   { return os.ErrDeadlineExceeded }
+func (deadlineError) Error() string   { return "i/o timeout" }
+func (deadlineError) Timeout() bool   { return true }
+func (deadlineError) Temporary() bool { return true }
+func (deadlineError) Unwrap() error   { return os.ErrDeadlineExceeded }
 
 // TestStartedAndTimeout checks what the connection loop relies on at a read
 // timeout: the error passes through, and Started tells a stalled head (408)
@@ -631,7 +631,7 @@ func TestStartedAndTimeout(t *testing.T) {
 		{"empty_line_only", []string{"\r\n"}, true},
 	}
 	for _, tt := range tests {
-		rd := NewReader(&scriptReader{chunks: tt.chunks, err: timeoutError{}}, Limits{})
+		rd := NewReader(&scriptReader{chunks: tt.chunks, err: deadlineError{}}, Limits{})
 		if rd.Started() {
 			t.Errorf("%s: Started before reading", tt.name)
 		}
@@ -698,7 +698,7 @@ func TestFillRelease(t *testing.T) {
 }
 
 // TestReadErrorWithData checks a read that returns data and an error
-// together: the data is parsed, the error comes on the next read.
+// together: the data is parseResult, the error comes on the next read.
 func TestReadErrorWithData(t *testing.T) {
 	rd := NewReader(dataErrReader{"GET / HTTP/1.1\r\nHost: h\r\n\r\n"}, Limits{})
 	var req Request
@@ -754,7 +754,7 @@ func TestLinearOneByte(t *testing.T) {
 // TestScanResumes checks the mechanism behind TestLinearOneByte: a partial
 // line is searched for LF once, and the search resumes where it stopped.
 func TestScanResumes(t *testing.T) {
-	rd := NewReader(&scriptReader{chunks: []string{"GET /aaaa", "aaaa", "aaaa"}, err: timeoutError{}}, Limits{})
+	rd := NewReader(&scriptReader{chunks: []string{"GET /aaaa", "aaaa", "aaaa"}, err: deadlineError{}}, Limits{})
 	var req Request
 	if err := rd.ReadRequest(&req); !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatal(err)
@@ -828,5 +828,37 @@ func TestReadRequestAllocs(t *testing.T) {
 				t.Errorf("%v allocations per request, want 0", n)
 			}
 		})
+	}
+}
+
+// TestBufferGrowsAndShrinks checks that a head with a long line grows the
+// buffer up to the limit, and that Release and Reset drop the grown buffer.
+func TestBufferGrowsAndShrinks(t *testing.T) {
+	long := "GET / HTTP/1.1\r\nHost: h\r\nCookie: " + strings.Repeat("c", 20<<10) + "\r\n\r\n"
+	rd := NewReader(strings.NewReader(long+long), Limits{})
+	var req Request
+	if err := rd.ReadRequest(&req); err != nil {
+		t.Fatal(err)
+	}
+	if len(rd.buf) <= defaultBufSize || len(rd.buf) > rd.maxBuf {
+		t.Fatalf("buffer of %d bytes, want between %d and %d", len(rd.buf), defaultBufSize, rd.maxBuf)
+	}
+	if err := rd.ReadRequest(&req); err != nil {
+		t.Fatal(err)
+	}
+	rd.Release()
+	if rd.buf != nil || rd.bufp != nil {
+		t.Fatal("Release kept a buffer")
+	}
+	rd.Reset(strings.NewReader(long))
+	if err := rd.ReadRequest(&req); err != nil {
+		t.Fatal(err)
+	}
+	rd.Reset(strings.NewReader("GET / HTTP/1.1\r\nHost: h\r\n\r\n"))
+	if rd.buf != nil {
+		t.Fatal("Reset kept a grown buffer")
+	}
+	if err := rd.ReadRequest(&req); err != nil || len(rd.buf) != defaultBufSize {
+		t.Fatalf("after Reset: %v, buffer of %d bytes", err, len(rd.buf))
 	}
 }
