@@ -37,7 +37,7 @@ func main() {
 // is not nil it receives the listening address once the server accepts
 // (tests use it); the server stops on SIGINT or SIGTERM.
 func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
-	cfg, check, err := config.Parse(args, stderr)
+	cfg, check, err := config.Parse(args, stderr, sites.Names()...)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
@@ -45,22 +45,22 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		fmt.Fprintln(stderr, "miniweb:", err)
 		return 2
 	}
-	factory, ok := sites.Lookup(cfg.Site)
-	if !ok {
-		fmt.Fprintf(stderr, "miniweb: %s: site: unknown site %q (known sites: %s)\n", cfg.File, cfg.Site, sites.Known())
-		return 2
-	}
+	factory, _ := sites.Lookup(cfg.Site) // Parse checked the name
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	app, err := factory(sites.Options{Templates: cfg.Templates, Dev: cfg.Dev, Log: logger})
 	if err != nil {
 		fmt.Fprintf(stderr, "miniweb: site %q: %v\n", cfg.Site, err)
 		return 2
 	}
+	if c, ok := app.(io.Closer); ok {
+		defer c.Close() // a site's watchers and the like
+	}
 	st, err := static.New(cfg.Static)
 	if err != nil {
 		fmt.Fprintf(stderr, "miniweb: %s: static: %v\n", cfg.File, err)
 		return 2
 	}
+	defer st.Close()
 	if check {
 		fmt.Fprintf(stdout, "%s: ok\n", cfg.File)
 		return 0

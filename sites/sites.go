@@ -7,9 +7,9 @@ package sites
 import (
 	"log/slog"
 	"slices"
-	"strings"
 
 	"miniweb/server/gateway"
+	"miniweb/sites/demo"
 	"miniweb/sites/raw"
 )
 
@@ -31,6 +31,8 @@ var registry = map[string]Factory{
 	// raw is the lesson's application written straight on the gateway
 	// contract, without the framework.
 	"raw": func(Options) (gateway.App, error) { return raw.App(), nil },
+	// demo is the lesson's pages on the framework: templates, live reload.
+	"demo": func(o Options) (gateway.App, error) { return demo.New(o.Templates, o.Dev, o.Log) },
 }
 
 // Lookup returns the factory of the site called name.
@@ -39,13 +41,12 @@ func Lookup(name string) (Factory, bool) {
 	return f, ok
 }
 
-// Known returns the names of the registered sites, sorted and joined with
-// ", ", for error messages.
-func Known() string {
+// Names returns the names of the registered sites, sorted.
+func Names() []string {
 	names := make([]string, 0, len(registry))
 	for n := range registry {
 		names = append(names, n)
 	}
 	slices.Sort(names)
-	return strings.Join(names, ", ")
+	return names
 }

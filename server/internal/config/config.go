@@ -105,7 +105,7 @@ func Default() Config {
 		Addr:          "127.0.0.1:8080",
 		Static:        "static",
 		Templates:     "templates",
-		Site:          "raw",
+		Site:          "demo",
 		DynamicSuffix: ".py",
 		ServerHeader:  "miniweb",
 		Dev:           true,

@@ -45,7 +45,10 @@ Flags:
 // value names the flag ("flag -static: static: folder ... does not
 // exist"). On error cfg is the zero Config, and check is false if the
 // flags themselves could not be parsed.
-func Parse(args []string, out io.Writer) (cfg Config, check bool, err error) {
+//
+// When sites is given, the site must be one of them: an unknown name is an
+// error located like any other bad value.
+func Parse(args []string, out io.Writer, sites ...string) (cfg Config, check bool, err error) {
 	fs := flag.NewFlagSet("miniweb", flag.ContinueOnError)
 	// The flag package would print parse errors and the usage itself; we
 	// return errors for the caller to print once, and print usage on -h only.
@@ -86,6 +89,7 @@ func Parse(args []string, out io.Writer) (cfg Config, check bool, err error) {
 		return Config{}, check, err
 	}
 	src.flags = make(map[string]string)
+	src.sites = sites
 	fs.Visit(func(fl *flag.Flag) {
 		for _, f := range fields {
 			if f.flag != fl.Name {

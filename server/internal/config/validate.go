@@ -7,7 +7,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -17,6 +19,7 @@ type source struct {
 	file  string               // config file path as given; "" for Default
 	line  func(key string) int // line of a dotted key in file, 0 if unset; nil when unknown
 	flags map[string]string    // dotted key -> flag that overrode it, "-addr"
+	sites []string             // the registered site names; nil skips the check
 }
 
 // errorf returns an *Error for key located at its flag or its file line.
@@ -68,6 +71,9 @@ func (c Config) validate(src source) error {
 	}
 	if !isIdent(c.Site) {
 		return src.errorf("site", "expected a site name (a letter or '_', then letters, digits or '_'), got %s", quote(c.Site))
+	}
+	if src.sites != nil && !slices.Contains(src.sites, c.Site) {
+		return src.errorf("site", "unknown site %s (known sites: %s)", quote(c.Site), strings.Join(src.sites, ", "))
 	}
 	if !isSuffix(c.DynamicSuffix) {
 		return src.errorf("dynamic_suffix", `expected a file extension such as ".py" ('.' then letters, digits, '_' or '-'), got %s`, quote(c.DynamicSuffix))

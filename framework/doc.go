@@ -1,0 +1,87 @@
+// Package framework is miniweb's mini web framework, the lesson's
+// mini_frame made real: routes from request paths such as "/index.py" to
+// handlers, pongo2 templates with <%name%> placeholders, error pages, and
+// live template editing, served as a [gateway.App].
+//
+// A site is a few lines:
+//
+//	app, err := framework.New(framework.Options{Templates: "templates", Dev: true})
+//	...
+//	app.Page("GET", "/index.py", "index.html", func(r *framework.Request) (framework.Data, error) {
+//		return framework.Data{"content": "This month's analysis..."}, nil
+//	})
+//	app.Page("GET", "/stock/{code}.py", "stock.html", stockPage)
+//	app.Handle("GET POST", "/login.py", login) // returns a *framework.Response
+//
+// # Routes
+//
+// A pattern is a path, or a path with named segments: "/stock/{code}.py"
+// matches "/stock/600519.py" with Request.Param("code") == "600519". A
+// segment holds one {name} at most, with literal text around it; a name
+// matches one or more characters other than "/" of the percent-decoded path.
+// Patterns without names are found first, by map; then patterns with names,
+// in the order registered. HEAD is answered wherever GET is (the server
+// sends no body). A path no route matches is a 404 page; a path some route
+// matches with another method is a 405 page with an Allow field.
+//
+// # Templates and placeholders
+//
+// Templates are pongo2 (Django syntax: extends, block, include, for, if,
+// filters) from the templates folder, in a TemplateSet rooted there: names
+// are relative to the folder, whichever template asks, and "..", absolute
+// names and symbolic links out of the folder are refused. The ssi tag, which
+// reads files past the loader, is banned.
+//
+// <%name%> is a placeholder, the lesson's {%content%} in a form that does
+// not clash with pongo2's {% tags %}: it prints the value of name, escaped,
+// and <%user.name%> reaches into maps and structs as pongo2 does. The
+// template loader rewrites each placeholder into {{name}} as it reads a
+// file, so a page, the base it extends, what it includes and the macros it
+// imports all see the same text, and the compiled result is cached like any
+// template. Only the delimiters change, and "<%" and "%>" have the length of
+// "{{" and "}}", so every byte keeps its offset and pongo2's error lines and
+// columns are those of the file as written. Text inside pongo2's own tags,
+// comments and {% verbatim %} is never rewritten, so pongo2 syntax keeps its
+// meaning in the same file. "<%" followed by anything but a name and "%>"
+// (such as "<%= x %>") is left as text, and so is a placeholder right after
+// a "{", which would otherwise open a pongo2 tag a byte early.
+//
+// Every value is escaped but HTML, which the handler vouches for and which
+// is inserted as it is.
+//
+// # Errors
+//
+// A handler that returns an error gets an error page: a *StatusError (see
+// Error) shows its status and message; any other error, and a panic, is a
+// 500 that says "Internal error", while the log gets the detail (a panic
+// with its stack). A panic costs only its request. Options.ErrorTemplate
+// renders these pages with the site's look.
+//
+// In dev mode (Options.Dev) a 5xx shows its detail to a client on the
+// loopback address (127.0.0.0/8, ::1) only: for a template, its file,
+// line, column, the line and the message; for a handler, the error, or the
+// panic and its stack. Others, and everyone when Dev is false, get the
+// plain page.
+//
+// # Live editing
+//
+// In dev mode a saved template shows on the next request, with no restart:
+// an edit to a page, to the base it extends or to a partial it includes;
+// written in place or renamed over the old file. Compiled templates stay
+// cached until a file in the folder changes, and an fsnotify watcher on the
+// folder and its subfolders drops the whole cache on any change (a compiled
+// page embeds what it extends and includes, so a change anywhere may change
+// any page). A template with an error shows the dev error page until it is
+// fixed. A placeholder whose value is missing is logged, once per edit, with
+// its template, line and column. Finding a compiled page costs a request one
+// atomic load and a map lookup, in dev mode as in production
+// (BenchmarkChangeDetection).
+//
+// # Requests
+//
+// A Request has the method, path and named segments, query values, form
+// values (application/x-www-form-urlencoded and multipart/form-data, read
+// before the handler runs, within Options.Limits: past them the client gets
+// a 413, and a malformed form a 400), uploaded files, cookies, header
+// fields, the raw body, and the request's context.
+package framework

@@ -1,0 +1,303 @@
+package framework
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/url"
+	"strings"
+
+	"miniweb/server/gateway"
+)
+
+// Limits bounds what the framework reads of a request body into memory.
+// Past a limit the request gets a 413 page, and a malformed form a 400,
+// before the handler runs.
+type Limits struct {
+	// Body is the most bytes of request body read (a form, or
+	// Request.Body); 0 means 1 MiB. The server's own limit may be lower.
+	Body int64
+	// Fields is the most fields of a form, files included; 0 means 256.
+	Fields int
+	// FieldBytes is the most bytes of a form field's name or value (files
+	// count against Body only); 0 means 64 KiB.
+	FieldBytes int
+}
+
+// withDefaults returns l with its zero values replaced by the defaults.
+func (l Limits) withDefaults() Limits {
+	if l.Body <= 0 {
+		l.Body = 1 << 20
+	}
+	if l.Fields <= 0 {
+		l.Fields = 256
+	}
+	if l.FieldBytes <= 0 {
+		l.FieldBytes = 64 << 10
+	}
+	return l
+}
+
+// Request is the request as a handler sees it. It is valid only while the
+// handler runs.
+type Request struct {
+	// Method is the request method: "GET", "HEAD", "POST", ...
+	Method string
+	// Path is the percent-decoded path: "/stock/600519.py".
+	Path string
+	// Header holds the request header fields in the order sent.
+	Header gateway.Fields
+	// Env is the request as the server handed it, for what Request does
+	// not cover.
+	Env *gateway.Environ
+
+	params []Param
+	limits *Limits
+
+	query    url.Values
+	form     url.Values
+	files    map[string][]*File
+	body     []byte
+	bodyRead bool
+	bodyErr  error
+}
+
+// File is an uploaded file of a multipart form, held in memory.
+type File struct {
+	// Filename is the name the client gave, without folders; never use it
+	// as a path as it is.
+	Filename string
+	// ContentType is the part's Content-Type as sent.
+	ContentType string
+	// Data is the file's content.
+	Data []byte
+}
+
+// Context returns the request's context, cancelled when the client goes
+// away or the server shuts down.
+func (r *Request) Context() context.Context { return r.Env.Context() }
+
+// Param returns the path segment the pattern named name: for the pattern
+// "/stock/{code}.py" and the path "/stock/600519.py", Param("code") is
+// "600519". It is "" for a name the pattern lacks.
+func (r *Request) Param(name string) string {
+	for _, p := range r.params {
+		if p.Name == name {
+			return p.Value
+		}
+	}
+	return ""
+}
+
+// Params returns every named segment, in pattern order.
+func (r *Request) Params() []Param { return r.params }
+
+// Query returns the first value of the query parameter name: for
+// "/center.py?sort=price", Query("sort") is "price".
+func (r *Request) Query(name string) string { return r.QueryValues().Get(name) }
+
+// QueryValues returns every query parameter. Malformed pairs are skipped.
+func (r *Request) QueryValues() url.Values {
+	if r.query == nil {
+		r.query, _ = url.ParseQuery(r.Env.Query)
+	}
+	return r.query
+}
+
+// FormValue returns the first value of the form field name, from the body
+// of a POST (or PUT, PATCH, ...) sent as application/x-www-form-urlencoded
+// or multipart/form-data; "" when there is none. Query parameters are not
+// form values: see Query.
+func (r *Request) FormValue(name string) string { return r.form.Get(name) }
+
+// Form returns every form field of the body; nil when there is no form.
+func (r *Request) Form() url.Values { return r.form }
+
+// File returns the first file uploaded as the multipart field name, or nil.
+func (r *Request) File(name string) *File {
+	if fs := r.files[name]; len(fs) > 0 {
+		return fs[0]
+	}
+	return nil
+}
+
+// Cookie returns the value of the cookie called name and whether the
+// request has one. The Cookie field is (RFC 6265 §4.2.1)
+//
+//	cookie-string = cookie-pair *( ";" SP cookie-pair )
+//
+// read leniently: spaces around pairs are dropped, and pairs that are not
+// name=cookie-value are skipped.
+func (r *Request) Cookie(name string) (string, bool) {
+	for _, f := range r.Header {
+		if !strings.EqualFold(f.Name, "Cookie") {
+			continue
+		}
+		for s := f.Value; s != ""; {
+			var pair string
+			pair, s, _ = strings.Cut(s, ";")
+			k, v, ok := strings.Cut(strings.Trim(pair, " \t"), "=")
+			if !ok || k != name {
+				continue
+			}
+			if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+				v = v[1 : len(v)-1]
+			}
+			if validCookieValue(v) {
+				return v, true
+			}
+		}
+	}
+	return "", false
+}
+
+// Body returns the raw request body, read once and held (also for a form).
+// A body over Limits.Body returns an error wrapping ErrBodyTooLarge, and a
+// failed read one wrapping ErrReadBody; both are *StatusError a handler
+// may return as they are.
+func (r *Request) Body() ([]byte, error) {
+	if !r.bodyRead {
+		r.bodyRead = true
+		r.body, r.bodyErr = readBody(r.Env, r.limits.Body)
+	}
+	return r.body, r.bodyErr
+}
+
+// readBody reads the body of env, up to limit bytes.
+func readBody(env *gateway.Environ, limit int64) ([]byte, error) {
+	if env.ContentLength > limit {
+		return nil, errBodyTooLarge
+	}
+	if env.ContentLength == 0 {
+		return nil, nil
+	}
+	n := env.ContentLength
+	if n < 0 {
+		n = 512
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, n+1))
+	_, err := buf.ReadFrom(io.LimitReader(env.Body, limit+1))
+	if int64(buf.Len()) > limit {
+		return nil, errBodyTooLarge
+	}
+	if err != nil {
+		return nil, errReadBody
+	}
+	return buf.Bytes(), nil
+}
+
+// parseForm reads a form body, when the request has one, within the
+// limits.
+func (r *Request) parseForm() error {
+	if r.Method == "GET" || r.Method == "HEAD" {
+		return nil
+	}
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return nil
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return nil // not a form we know: the body is the handler's
+	}
+	switch mt {
+	case "application/x-www-form-urlencoded":
+		body, err := r.Body()
+		if err != nil {
+			return err
+		}
+		r.form, err = parseURLEncoded(string(body), r.limits)
+		return err
+	case "multipart/form-data":
+		if params["boundary"] == "" {
+			return errMalformedForm
+		}
+		body, err := r.Body()
+		if err != nil {
+			return err
+		}
+		r.form, r.files, err = parseMultipart(body, params["boundary"], r.limits)
+		return err
+	}
+	return nil
+}
+
+// parseURLEncoded parses "first=Ada&last=Lovelace" (the WHATWG URL
+// standard's application/x-www-form-urlencoded, as url.ParseQuery), within
+// the limits on fields and their size.
+func parseURLEncoded(s string, lim *Limits) (url.Values, error) {
+	form := url.Values{}
+	n := 0
+	for s != "" {
+		var pair string
+		pair, s, _ = strings.Cut(s, "&")
+		if pair == "" {
+			continue
+		}
+		if n++; n > lim.Fields {
+			return nil, errTooManyFields
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		if len(k) > 3*lim.FieldBytes || len(v) > 3*lim.FieldBytes {
+			return nil, errFieldTooLarge // too large even if every byte is %XX
+		}
+		k, err1 := url.QueryUnescape(k)
+		v, err2 := url.QueryUnescape(v)
+		if err1 != nil || err2 != nil {
+			return nil, errMalformedForm
+		}
+		if len(k) > lim.FieldBytes || len(v) > lim.FieldBytes {
+			return nil, errFieldTooLarge
+		}
+		form[k] = append(form[k], v)
+	}
+	return form, nil
+}
+
+// parseMultipart parses a multipart/form-data body (RFC 7578) within the
+// limits on fields and their size.
+func parseMultipart(body []byte, boundary string, lim *Limits) (url.Values, map[string][]*File, error) {
+	form := url.Values{}
+	var files map[string][]*File
+	mr := multipart.NewReader(bytes.NewReader(body), boundary)
+	for n := 1; ; n++ {
+		part, err := mr.NextPart()
+		if err == io.EOF { // the final boundary; a wrapped EOF is a cut body
+			return form, files, nil
+		}
+		if err != nil {
+			return nil, nil, errMalformedForm
+		}
+		if n > lim.Fields {
+			return nil, nil, errTooManyFields
+		}
+		name := part.FormName()
+		if len(name) > lim.FieldBytes {
+			return nil, nil, errFieldTooLarge
+		}
+		if name == "" {
+			continue // not a form-data part
+		}
+		if filename := part.FileName(); filename != "" {
+			data, err := io.ReadAll(part) // bounded by the body
+			if err != nil {
+				return nil, nil, errMalformedForm
+			}
+			if files == nil {
+				files = map[string][]*File{}
+			}
+			files[name] = append(files[name], &File{Filename: filename, ContentType: part.Header.Get("Content-Type"), Data: data})
+			continue
+		}
+		data, err := io.ReadAll(io.LimitReader(part, int64(lim.FieldBytes)+1))
+		if err != nil {
+			return nil, nil, errMalformedForm
+		}
+		if len(data) > lim.FieldBytes {
+			return nil, nil, errFieldTooLarge
+		}
+		form[name] = append(form[name], string(data))
+	}
+}

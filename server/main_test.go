@@ -1,0 +1,445 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The tests in this file run the real program: the binary is built once per
+// test run, started as a process with flags and a config file, and stopped
+// with a real signal.
+
+var (
+	buildOnce sync.Once
+	binDir    string // the folder of the built binary; TestMain removes it
+	binPath   string
+	buildErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// miniwebBinary builds the server once for the whole test run, on first use,
+// and returns the path of the binary.
+func miniwebBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		goTool, err := exec.LookPath("go") // go test puts GOROOT/bin first on PATH
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binDir, buildErr = os.MkdirTemp("", "miniweb-bin-")
+		if buildErr != nil {
+			return
+		}
+		binPath = filepath.Join(binDir, "miniweb")
+		out, err := exec.Command(goTool, "build", "-o", binPath, "miniweb/server").CombinedOutput()
+		if err != nil {
+			buildErr = errors.New("go build: " + err.Error() + "\n" + string(out))
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// siteDir makes a folder holding a config file named cfg.toml with content
+// and a static folder with an index.html, and returns the folder and the
+// config file's path.
+func siteDir(t *testing.T, content string) (dir, cfg string) {
+	t.Helper()
+	dir = t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "static"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "static", "index.html"), []byte(indexHTML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg = filepath.Join(dir, "cfg.toml")
+	if err := os.WriteFile(cfg, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir, cfg
+}
+
+const indexHTML = "<!doctype html><title>e2e</title><h1>static index</h1>\n"
+
+// goodConfig is a valid config: the raw site, the static folder beside it,
+// a 3s shutdown grace and the access log in Combined Log Format.
+const goodConfig = `static = "static"
+templates = "templates"
+site = "raw"
+dev = false
+
+[timeouts]
+shutdown = "3s"
+
+[access_log]
+enabled = true
+format = "combined"
+`
+
+// runMiniweb runs the binary in dir with args to its end, bounded by 10s,
+// and returns its exit status, stdout and stderr.
+func runMiniweb(t *testing.T, dir string, args ...string) (status int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut syncBuffer
+	cmd := exec.Command(miniwebBinary(t), args...)
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	cmd.WaitDelay = time.Second
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if err != nil && !errors.As(err, &ee) {
+			t.Fatalf("running miniweb: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("miniweb %q did not exit within 10s; stderr:\n%s", args, errOut.String())
+	}
+	return cmd.ProcessState.ExitCode(), out.String(), errOut.String()
+}
+
+// knownSites matches the list of known sites ending an error message, the
+// raw site among them (others come and go).
+var knownSites = regexp.MustCompile(`\(known sites: (\w+, )*raw(, \w+)*\)\n$`)
+
+// A config error stops the program before it listens, with status 2 and one
+// message naming the file (and line), the key and what was expected.
+func TestProgramConfigErrors(t *testing.T) {
+	tests := []struct {
+		name   string
+		config string         // the content of cfg.toml, beside a valid static folder
+		args   []string       // "" in an argument stands for the config file's path
+		want   []string       // substrings of stderr; "@" stands for the config file's path
+		match  *regexp.Regexp // when not nil, stderr must match it too
+	}{
+		{
+			name:   "unknown_key",
+			config: "static = \"static\"\n[limits]\nbodybytes = 1024\n",
+			args:   []string{"-config", ""},
+			want: []string{
+				`miniweb: @:3: unknown key "limits.bodybytes"`,
+				`(known keys in [limits]: request_line, header_bytes, header_count, body_bytes, max_conns)`,
+				`did you mean "limits.body_bytes"?`,
+			},
+		},
+		{
+			name:   "integer_for_duration",
+			config: "static = \"static\"\n[timeouts]\nidle = 60\n",
+			args:   []string{"-config", ""},
+			want:   []string{`miniweb: @:3: timeouts.idle: expected a duration string such as "60s", got integer 60`},
+		},
+		{
+			name:   "bad_duration",
+			config: "static = \"static\"\n[timeouts]\nshutdown = \"5 seconds\"\n",
+			args:   []string{"-config", ""},
+			want:   []string{`miniweb: @:3: timeouts.shutdown: invalid duration "5 seconds" (use Go duration syntax such as "300ms", "5s", "1m")`},
+		},
+		{
+			name:   "string_for_integer",
+			config: "static = \"static\"\n\n[limits]\nbody_bytes = \"10MB\"\n",
+			args:   []string{"-config", ""},
+			want:   []string{`miniweb: @:4: limits.body_bytes: expected an integer (bytes), got string "10MB"`},
+		},
+		{
+			name:   "toml_syntax",
+			config: "static = \"static\"\nsite = = \"raw\"\n",
+			args:   []string{"-config", ""},
+			want:   []string{`miniweb: @:2:8: invalid TOML: expected value but found '=' instead`},
+		},
+		{
+			name: "missing_file",
+			args: []string{"-config", "nope.toml"},
+			want: []string{`miniweb: nope.toml: cannot read config: open nope.toml: no such file or directory`},
+		},
+		{
+			name:   "unknown_site",
+			config: "static = \"static\"\nsite = \"nosuch\"\n",
+			args:   []string{"-config", ""},
+			want:   []string{`miniweb: @:2: site: unknown site "nosuch" (known sites: `},
+			match:  knownSites,
+		},
+		{
+			name:   "bad_flag_value",
+			config: goodConfig,
+			args:   []string{"-config", "", "-addr", "localhost"},
+			want:   []string{`miniweb: flag -addr: addr: expected host:port such as "127.0.0.1:8080", got "localhost" (missing port in address)`},
+		},
+		{
+			name: "unknown_flag",
+			args: []string{"-nosuchflag"},
+			want: []string{`miniweb: flag provided but not defined: -nosuchflag (run with -h for the flags)`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir, cfg := siteDir(t, tt.config)
+			args := append([]string(nil), tt.args...)
+			for i, a := range args {
+				if a == "" {
+					args[i] = cfg
+				}
+			}
+			// -addr port 0 last, unless the case sets its own: were the
+			// program to listen, it would not collide with anything.
+			if !strings.Contains(strings.Join(args, " "), "-addr") {
+				args = append(args, "-addr", "127.0.0.1:0")
+			}
+			status, stdout, stderr := runMiniweb(t, dir, args...)
+			if status != 2 {
+				t.Errorf("exit status %d; want 2", status)
+			}
+			for _, w := range tt.want {
+				if w = strings.ReplaceAll(w, "@", cfg); !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks\n\t%s\ngot\n\t%s", w, stderr)
+				}
+			}
+			if tt.match != nil && !tt.match.MatchString(stderr) {
+				t.Errorf("stderr does not match %s:\n\t%s", tt.match, stderr)
+			}
+			if n := strings.Count(strings.TrimSpace(stderr), "\n"); n != 0 {
+				t.Errorf("stderr has %d lines; want one message:\n%s", n+1, stderr)
+			}
+			if strings.Contains(stderr, "serving") || stdout != "" {
+				t.Errorf("the program went on after a config error: stdout %q stderr %q", stdout, stderr)
+			}
+		})
+	}
+}
+
+// An unknown site is located like every other config error: at its flag
+// when a flag gave it, else at its line in the file.
+func TestProgramUnknownSiteLocated(t *testing.T) {
+	tests := []struct {
+		name, config string
+		args         []string // after -config file
+		want         string   // "@" stands for the config file's path
+	}{
+		{"flag", goodConfig, []string{"-site", "nosuch"}, `miniweb: flag -site: site: unknown site "nosuch" (known sites: `},
+		{"file_line", "static = \"static\"\nsite = \"nosuch\"\n", nil, `miniweb: @:2: site: unknown site "nosuch" (known sites: `},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir, cfg := siteDir(t, tt.config)
+			status, _, stderr := runMiniweb(t, dir, append([]string{"-config", cfg, "-check"}, tt.args...)...)
+			want := strings.ReplaceAll(tt.want, "@", cfg)
+			if status != 2 || !strings.Contains(stderr, want) || !knownSites.MatchString(stderr) {
+				t.Fatalf("status %d, stderr %q; want 2 and %q", status, stderr, want)
+			}
+		})
+	}
+}
+
+func TestProgramCheckAndHelp(t *testing.T) {
+	t.Run("check_ok", func(t *testing.T) {
+		t.Parallel()
+		dir, cfg := siteDir(t, goodConfig)
+		status, stdout, stderr := runMiniweb(t, dir, "-config", cfg, "-check")
+		if status != 0 || stdout != cfg+": ok\n" {
+			t.Fatalf("-check: status %d, stdout %q, stderr %q; want 0 and %q", status, stdout, stderr, cfg+": ok\n")
+		}
+		if strings.Contains(stderr, "serving") {
+			t.Fatalf("-check started serving: %s", stderr)
+		}
+	})
+	t.Run("check_bad", func(t *testing.T) {
+		t.Parallel()
+		dir, cfg := siteDir(t, "site = \"nosuch\"\n")
+		if status, stdout, _ := runMiniweb(t, dir, "-config", cfg, "-check"); status != 2 || strings.Contains(stdout, "ok") {
+			t.Fatalf("-check on an unknown site: status %d, stdout %q; want 2 and no ok", status, stdout)
+		}
+	})
+	t.Run("help", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		status, stdout, stderr := runMiniweb(t, dir, "-h")
+		if status != 0 {
+			t.Fatalf("-h: exit status %d; want 0", status)
+		}
+		usage := stdout + stderr
+		for _, flag := range []string{"-config", "-addr", "-site", "-check", "-static", "-templates"} {
+			if !strings.Contains(usage, "  "+flag+" ") && !strings.Contains(usage, "  "+flag+"\n") {
+				t.Errorf("usage lacks %s:\n%s", flag, usage)
+			}
+		}
+	})
+}
+
+// servingLine matches the startup line of the server's slog text log.
+var servingLine = regexp.MustCompile(`msg="miniweb serving" addr=(http://127\.0\.0\.1:\d+/) `)
+
+// combinedLine matches one line of Combined Log Format with the request
+// time appended; the groups are the request, the status and the user agent.
+var combinedLine = regexp.MustCompile(`^127\.0\.0\.1 - - \[\d\d/[A-Z][a-z][a-z]/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] "([^"]*)" (\d{3}) (?:\d+|-) "[^"]*" "([^"]*)" \d+\.\d{3}$`)
+
+// The program serves static files and the raw site, and on SIGTERM closes
+// its idle connections, exits 0 within the grace period and leaves one
+// access line per request.
+func TestProgramServesAndStopsOnSIGTERM(t *testing.T) {
+	dir, cfg := siteDir(t, goodConfig)
+	var stdout, stderr syncBuffer
+	cmd := exec.Command(miniwebBinary(t), "-config", cfg, "-addr", "127.0.0.1:0")
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.WaitDelay = time.Second
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		select {
+		case <-exited:
+		default:
+			cmd.Process.Kill() // only the process this test started
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("stderr:\n%s\nstdout:\n%s", stderr.String(), stdout.String())
+		}
+	})
+
+	// Wait for the line saying where it serves.
+	var base string
+	for deadline := time.Now().Add(10 * time.Second); base == ""; {
+		if m := servingLine.FindStringSubmatch(stderr.String()); m != nil {
+			base = m[1]
+			break
+		}
+		select {
+		case <-exited:
+			t.Fatalf("miniweb exited before serving: status %d", cmd.ProcessState.ExitCode())
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no \"miniweb serving\" line within 10s")
+		}
+	}
+	hostport := strings.TrimSuffix(strings.TrimPrefix(base, "http://"), "/")
+
+	client := &http.Client{Transport: &http.Transport{}, Timeout: 5 * time.Second}
+	defer client.CloseIdleConnections()
+	for _, tt := range []struct{ path, ctype, body string }{
+		{"/", "text/html; charset=utf-8", indexHTML},
+		{"/hello.py", "text/plain; charset=utf-8", "Hello, World!"},
+	} {
+		resp, err := client.Get(base + strings.TrimPrefix(tt.path, "/"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 || string(b) != tt.body || resp.Header.Get("Content-Type") != tt.ctype {
+			t.Fatalf("GET %s: %d %q %q, %v", tt.path, resp.StatusCode, resp.Header.Get("Content-Type"), b, err)
+		}
+		if resp.Header.Get("Server") != "miniweb" {
+			t.Errorf("GET %s: Server %q; want the shipped default miniweb", tt.path, resp.Header.Get("Server"))
+		}
+	}
+	client.CloseIdleConnections()
+
+	// A keep-alive connection left idle after one request.
+	idle, err := net.Dial("tcp", hostport)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	idle.SetDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(idle)
+	io.WriteString(idle, "GET /hello.py HTTP/1.1\r\nHost: e2e\r\nUser-Agent: idle-client/1\r\n\r\n")
+	resp, err := http.ReadResponse(br, &http.Request{Method: "GET"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := io.ReadAll(resp.Body); resp.StatusCode != 200 || string(b) != "Hello, World!" || resp.Close {
+		t.Fatalf("keep-alive request: %d %q close=%v", resp.StatusCode, b, resp.Close)
+	}
+
+	signalled := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exited:
+	case <-time.After(3*time.Second + time.Second): // the grace period, plus a margin
+		t.Fatalf("still running %v after SIGTERM with a 3s grace period", time.Since(signalled))
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("exit status %d after SIGTERM; want 0", code)
+	}
+	// Nothing was in flight: the idle connection is closed at once, and
+	// the grace period is not waited out.
+	if d := time.Since(signalled); d > time.Second || strings.Contains(stderr.String(), "grace period over") {
+		t.Errorf("exited %v after SIGTERM with only an idle connection open; want at once", d)
+	}
+
+	// The idle connection was closed, without a byte.
+	if n, err := br.Read(make([]byte, 1)); n != 0 || err != io.EOF && !isReset(err) {
+		t.Errorf("idle connection after exit: read %d bytes, %v; want EOF", n, err)
+	}
+	// Nothing listens any more.
+	if c, err := net.DialTimeout("tcp", hostport, time.Second); err == nil {
+		c.Close()
+		t.Error("a new connection was accepted after exit")
+	} else if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Errorf("dial after exit: %v; want connection refused", err)
+	}
+
+	for _, w := range []string{`msg="shutting down" grace=3s`, `msg=stopped`} {
+		if !strings.Contains(stderr.String(), w) {
+			t.Errorf("stderr lacks %s", w)
+		}
+	}
+	// One access line per request, in Combined Log Format. The lines of
+	// different connections may come in any order: each is written after
+	// its response has gone out.
+	lines := strings.Split(strings.TrimSuffix(stdout.String(), "\n"), "\n")
+	want := map[string]int{
+		`"GET / HTTP/1.1" 200 "Go-http-client/1.1"`:         1,
+		`"GET /hello.py HTTP/1.1" 200 "Go-http-client/1.1"`: 1,
+		`"GET /hello.py HTTP/1.1" 200 "idle-client/1"`:      1,
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("%d access lines; want %d:\n%s", len(lines), len(want), stdout.String())
+	}
+	for i, line := range lines {
+		m := combinedLine.FindStringSubmatch(line)
+		if m == nil {
+			t.Errorf("access line %d is not in Combined Log Format: %q", i, line)
+			continue
+		}
+		key := `"` + m[1] + `" ` + m[2] + ` "` + m[3] + `"`
+		if want[key] == 0 {
+			t.Errorf("access line %d = %q: not one of the requests, or logged twice", i, line)
+		}
+		want[key]--
+	}
+}
