@@ -61,7 +61,6 @@ type Server struct {
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
 	conns     map[*conn]struct{}
-	done      chan struct{} // closed when the last connection ends after shutdown began
 	shutting  atomic.Bool
 	wg        sync.WaitGroup
 	initOnce  sync.Once
@@ -195,8 +194,8 @@ func (s *Server) untrack(c *conn) {
 // Shutdown stops the server gracefully: it closes the listeners, closes idle
 // connections, lets requests in flight finish (their connections close
 // after the response), and returns when every connection has ended. If ctx
-// ends first, it closes the remaining connections, cancels the requests'
-// contexts, and returns ctx's error.
+// ends first, it cancels the requests' contexts, closes the remaining
+// connections, and returns ctx's error.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.init()
 	s.mu.Lock()
