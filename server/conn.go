@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"miniweb/server/gateway"
@@ -20,7 +21,8 @@ import (
 //
 // serve runs one connection, request after request:
 //
-//  1. Wait for the next request's first byte under IdleTimeout, holding no
+//  1. Wait for the next request's first byte under IdleTimeout (a new
+//     connection's first request: ReadHeaderTimeout, if shorter), holding no
 //     buffers (the state is idle, so Shutdown may close it now).
 //  2. Read the request head under ReadHeaderTimeout. A protocol error is
 //     answered with its status (400, 414, 431, 501, 505, ...) and the
@@ -58,11 +60,14 @@ const maxDrain = 256 << 10
 type conn struct {
 	srv    *Server
 	rwc    net.Conn
-	remote string // the client's ip:port
-	local  string // the listener's ip:port, for SERVER_NAME without Host
+	remote string          // the client's ip:port
+	local  string          // the listener's ip:port, for SERVER_NAME without Host
+	rd     connReader      // what r reads from
+	raw    syscall.RawConn // rwc's descriptor, for waiting without a buffer; may be nil
 	r      *http1.Reader
 	w      *http1.Writer
 	state  atomic.Int32
+	waited bool // the wait for the first request is over: later waits are between requests
 
 	req     http1.Request
 	path    string      // req.Path, percent-decoded
@@ -95,7 +100,11 @@ type conn struct {
 
 func (s *Server) newConn(rwc net.Conn) *conn {
 	c := &conn{srv: s, rwc: rwc, remote: rwc.RemoteAddr().String(), local: rwc.LocalAddr().String()}
-	c.r = http1.NewReader(rwc, s.Limits)
+	c.rd.rwc = rwc
+	if tc, ok := rwc.(*net.TCPConn); ok {
+		c.raw, _ = tc.SyscallConn()
+	}
+	c.r = http1.NewReader(&c.rd, s.Limits)
 	c.w = http1.NewWriter(rwc)
 	c.startFn = c.startResponse
 	c.ctxFn = c.makeContext
@@ -117,9 +126,17 @@ func (c *conn) serveOne() bool {
 	if !c.waitRequest() {
 		return false
 	}
-	c.rwc.SetReadDeadline(time.Now().Add(c.srv.ReadHeaderTimeout))
-	err := c.r.ReadRequest(&c.req)
+	// The head's first byte is here: the header timeout counts from now.
+	// Its deadline is set only if the head needs another read (see
+	// connReader); most heads arrive whole in the read that found the first
+	// byte, and then now is also when the head was read.
 	c.start = time.Now()
+	c.rd.deadline = c.start.Add(c.srv.ReadHeaderTimeout)
+	err := c.r.ReadRequest(&c.req)
+	if c.rd.deadline.IsZero() {
+		c.start = time.Now() // the head took more reads
+	}
+	c.rd.deadline = time.Time{}
 	if err != nil {
 		c.readFailed(err)
 		return false
@@ -135,6 +152,23 @@ func (c *conn) serveOne() bool {
 	return c.finishRequest()
 }
 
+// connReader is the connection as the request Reader sees it. While
+// deadline is set, the next read first makes it the read deadline, once:
+// the header deadline costs a timer update only for a head that does not
+// arrive whole in one read.
+type connReader struct {
+	rwc      net.Conn
+	deadline time.Time
+}
+
+func (r *connReader) Read(p []byte) (int, error) {
+	if !r.deadline.IsZero() {
+		r.rwc.SetReadDeadline(r.deadline)
+		r.deadline = time.Time{}
+	}
+	return r.rwc.Read(p)
+}
+
 // waitRequest waits for the first byte of the next request while holding no
 // buffers, and reports whether one came.
 func (c *conn) waitRequest() bool {
@@ -147,8 +181,21 @@ func (c *conn) waitRequest() bool {
 	if c.srv.shutting.Load() {
 		return false
 	}
-	c.rwc.SetReadDeadline(time.Now().Add(c.srv.IdleTimeout))
-	err := c.r.Fill()
+	wait := c.srv.IdleTimeout
+	if !c.waited {
+		// A new connection has the header timeout for its first byte too,
+		// as in net/http: a client that connects and says nothing must not
+		// hold a slot of MaxConns longer than one that trickles its head.
+		wait = min(wait, c.srv.ReadHeaderTimeout)
+		c.waited = true
+	}
+	c.rwc.SetReadDeadline(time.Now().Add(wait))
+	var err error
+	if c.raw != nil {
+		err = c.r.FillIdle(c.raw) // holds no read buffer while waiting
+	} else {
+		err = c.r.Fill()
+	}
 	if !c.state.CompareAndSwap(stateIdle, stateActive) {
 		return false // Shutdown closed this idle connection
 	}
@@ -209,7 +256,7 @@ func (c *conn) dispatch() {
 		path = p
 	}
 	c.path = path
-	if c.srv.Suffix != "" && strings.HasSuffix(path, c.srv.Suffix) {
+	if c.srv.toApp(path) {
 		c.serveApp()
 		return
 	}
@@ -226,6 +273,10 @@ func (c *conn) finishRequest() bool {
 		c.cancelCtx = nil
 	}
 	keep := !c.resp.close && !c.req.Close && !c.clientGone.Load()
+	// The answer goes out first: a slow body being drained must not delay it.
+	if err := c.w.Flush(); err != nil {
+		keep = false
+	}
 	if keep && c.body != nil && !c.body.Done() {
 		switch {
 		case c.req.Expect100 && !c.resp.sent100:
@@ -241,9 +292,6 @@ func (c *conn) finishRequest() bool {
 	}
 	if c.body != nil && !c.body.Done() {
 		c.linger = true
-	}
-	if err := c.w.Flush(); err != nil {
-		keep = false
 	}
 	c.logAccess()
 	return keep && !c.srv.shutting.Load()
@@ -295,11 +343,7 @@ func (c *conn) serveStatic() {
 		if errors.Is(err, static.ErrFileFault) {
 			return // a 403 or 500 went out in full; the connection is fine
 		}
-		if !c.resp.headSent {
-			c.writeError(500)
-		} else {
-			c.resp.close = true
-		}
+		c.writeError(500) // after the head, this cuts the response short
 	}
 }
 

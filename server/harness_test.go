@@ -85,6 +85,7 @@ func startServer(t *testing.T, app gateway.App, files map[string]string, opts ..
 		t.Fatal(err)
 	}
 	ts.addr = ln.Addr().String()
+	ts.init() // before Serve's goroutine, so tests may read the server's state at once
 	served := make(chan error, 1)
 	go func() { served <- ts.Serve(ln) }()
 	t.Cleanup(func() {

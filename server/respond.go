@@ -31,6 +31,7 @@ type response struct {
 	declared int64 // the Content-Length sent, -1 when none
 	written  int64 // body bytes sent
 	close    bool  // close the connection after this response
+	cut      bool  // a fault cut the body short: never end it as complete; implies close
 	sent100  bool  // 100 Continue was sent
 	status   int   // the status sent, for the access log
 }
@@ -77,7 +78,7 @@ func (c *conn) writeHead(code int, reason string, fields []gateway.Field, size i
 	w := c.w
 	w.StatusLine(r.minor, code, reason)
 	if !hasDate {
-		w.DateField()
+		w.DateField(c.start)
 	}
 	if !hasServer && c.srv.ServerHeader != "" {
 		w.Field("Server", c.srv.ServerHeader)
@@ -147,7 +148,7 @@ func (c *conn) endBody() {
 	if !r.headSent || r.noBody {
 		return
 	}
-	if r.chunked && !r.close {
+	if r.chunked && !r.cut {
 		c.w.EndChunked()
 		return
 	}
@@ -165,7 +166,7 @@ func (c *conn) endBody() {
 // also close the connection.
 func (c *conn) writeError(code int) {
 	if c.resp.headSent {
-		c.resp.close = true
+		c.resp.close, c.resp.cut = true, true
 		return
 	}
 	if code >= 400 && code < 500 && code != 404 && code != 405 {
@@ -338,14 +339,14 @@ func (c *conn) runStream(body gateway.Body) {
 	case failed && !r.headSent:
 		c.writeError(500)
 	case failed:
-		r.close = true // cut the response short; never let it look complete
+		r.close, r.cut = true, true // never let the response look complete
 	case !r.headSent:
 		if c.appStarted() {
 			c.writeHead(r.code, r.reason, r.header, 0)
 		}
 	case r.twice:
 		c.appError(gateway.ErrAlreadyStarted)
-		r.close = true
+		r.close, r.cut = true, true
 	}
 }
 

@@ -14,8 +14,9 @@ import (
 	"miniweb/server/internal/static"
 )
 
-// Server serves HTTP/1.1 on its own listener: paths ending in Suffix go to
-// App through the gateway contract, every other path is a file from Static.
+// Server serves HTTP/1.1 on its own listener: paths ending in Suffix (or
+// those AppPath picks) go to App through the gateway contract, every other
+// path is a file from Static.
 type Server struct {
 	// App answers the dynamic paths. Nil answers them 404.
 	App gateway.App
@@ -23,6 +24,12 @@ type Server struct {
 	Static *static.Handler
 	// Suffix marks the dynamic paths, such as ".py".
 	Suffix string
+	// AppPath, when not nil, decides instead of Suffix which requests go to
+	// App: it gets the percent-decoded path and returns true for App, false
+	// for Static. func(string) bool { return true } sends every path to
+	// App, as net/http's server does with its one Handler. Nil means the
+	// paths ending in Suffix. See route.go.
+	AppPath func(path string) bool
 	// ServerHeader is the Server field sent with every response; "" sends
 	// none.
 	ServerHeader string

@@ -10,6 +10,7 @@ import (
 
 	"miniweb/server/gateway"
 	"miniweb/sites/demo"
+	"miniweb/sites/mount"
 	"miniweb/sites/raw"
 )
 
@@ -33,6 +34,8 @@ var registry = map[string]Factory{
 	"raw": func(Options) (gateway.App, error) { return raw.App(), nil },
 	// demo is the lesson's pages on the framework: templates, live reload.
 	"demo": func(o Options) (gateway.App, error) { return demo.New(o.Templates, o.Dev, o.Log) },
+	// mount is a net/http ServeMux under /api/ next to the demo site.
+	"mount": func(o Options) (gateway.App, error) { return mount.New(o.Templates, o.Dev, o.Log) },
 }
 
 // Lookup returns the factory of the site called name.

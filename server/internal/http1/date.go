@@ -18,8 +18,11 @@ var dateCache atomic.Pointer[cachedDate]
 
 // AppendDate appends the current time as an IMF-fixdate. The text is made
 // once a second and shared, so the hot path does not format times.
-func AppendDate(dst []byte) []byte {
-	now := time.Now()
+func AppendDate(dst []byte) []byte { return AppendDateAt(dst, time.Now()) }
+
+// AppendDateAt appends now as an IMF-fixdate, using the shared text of
+// AppendDate when now falls in its second.
+func AppendDateAt(dst []byte, now time.Time) []byte {
 	d := dateCache.Load()
 	if d == nil || d.sec != now.Unix() {
 		d = &cachedDate{sec: now.Unix(), text: now.UTC().AppendFormat(nil, TimeFormat)}

@@ -61,6 +61,7 @@ type Reader struct {
 	pending bool // the last request has a body not yet read to its end
 
 	body Body
+	idle idleState // see FillIdle
 
 	strs     map[string]string // interned strings; see intern
 	strBytes int
@@ -334,7 +335,9 @@ func (r *Reader) intern(b []byte) string {
 	s := string(b)
 	if len(r.strs) < maxInternEntries && r.strBytes+len(s) <= maxInternBytes {
 		if r.strs == nil {
-			r.strs = make(map[string]string, maxInternEntries)
+			// Unsized: an idle keep-alive connection keeps this map, and
+			// most connections intern a handful of strings, not 64.
+			r.strs = make(map[string]string)
 		}
 		r.strs[s] = s
 		r.strBytes += len(s)

@@ -4,6 +4,7 @@ import (
 	"io"
 	"strconv"
 	"sync"
+	"time"
 )
 
 // writeBufSize is the size of a connection's write buffer: a response head
@@ -21,9 +22,10 @@ var writeBufPool = sync.Pool{New: func() any { b := make([]byte, 0, writeBufSize
 // A Writer is not safe for concurrent use. After a write error every call
 // returns that error.
 type Writer struct {
-	w   io.Writer
-	buf *[]byte
-	err error
+	w    io.Writer
+	buf  *[]byte
+	err  error
+	more moreState // see flushMore
 }
 
 // NewWriter returns a Writer that sends to w.
@@ -36,6 +38,7 @@ func (w *Writer) Reset(to io.Writer) {
 		*w.buf = (*w.buf)[:0]
 	}
 	w.w, w.err = to, nil
+	w.more = moreState{}
 }
 
 func (w *Writer) b() *[]byte {
@@ -101,12 +104,13 @@ func (w *Writer) FieldInt(name string, n int64) {
 	*p = append(b, "\r\n"...)
 }
 
-// DateField appends "Date: <IMF-fixdate>\r\n" for the current second
-// (RFC 9110 §6.6.1).
-func (w *Writer) DateField() {
+// DateField appends "Date: <IMF-fixdate>\r\n" for the second of now
+// (RFC 9110 §6.6.1). The server passes the time its request arrived,
+// which it has read already: one clock read less per response.
+func (w *Writer) DateField(now time.Time) {
 	p := w.b()
 	b := append(*p, "Date: "...)
-	b = AppendDate(b)
+	b = AppendDateAt(b, now)
 	*p = append(b, "\r\n"...)
 }
 
@@ -195,9 +199,11 @@ func (w *Writer) Flush() error {
 // ReadFrom sends the buffered bytes, then copies r to the connection. When
 // the connection is a *net.TCPConn and r an *os.File or an io.LimitedReader
 // of one, the copy is the kernel's sendfile: no bytes pass through user
-// space.
+// space. On Linux the buffered bytes (a response head) go out flagged
+// MSG_MORE, so the kernel sends them with the start of the file rather than
+// in a segment of their own.
 func (w *Writer) ReadFrom(r io.Reader) (int64, error) {
-	if err := w.Flush(); err != nil {
+	if err := w.flushMore(); err != nil {
 		return 0, err
 	}
 	n, err := io.Copy(w.w, r)

@@ -1,0 +1,79 @@
+package mount
+
+import (
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"miniweb/server/gateway"
+	"miniweb/sites/demo"
+)
+
+// testApp is the mount site with a fixed clock and quick events, on the
+// shipped templates.
+func testApp(t *testing.T) *App {
+	t.Helper()
+	site, err := demo.New("../../templates", false, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := func() time.Time { return time.Date(2019, 1, 1, 22, 9, 58, 0, time.UTC) }
+	a := &App{site: site, api: gateway.FromHandler(newAPI(now, time.Millisecond))}
+	t.Cleanup(func() { a.Close() })
+	return a
+}
+
+func TestMount(t *testing.T) {
+	app := testApp(t)
+	tests := []struct {
+		method, target, body string
+		status               string
+		ctype                string
+		want                 string // a substring of the body
+		chunks               int
+	}{
+		{"GET", "/api/hello.py", "", "200 OK", "text/plain; charset=utf-8", "Hello, World!", 1},
+		{"GET", "/api/time.py", "", "200 OK", "application/json", `{"time":"2019-01-01T22:09:58Z"}`, 1},
+		{"POST", "/api/echo.py", "a=1&b=<2>", "200 OK", "application/json", `"body":"a=1\u0026b=\u003c2\u003e"`, 1},
+		{"GET", "/api/echo.py", "", "405 Method Not Allowed", "text/plain; charset=utf-8", "Method Not Allowed", 1},
+		{"GET", "/api/events.py", "", "200 OK", "text/event-stream", "data: tick 1\n\ndata: tick 2\n\ndata: tick 3\n\n", 3},
+		{"GET", "/api/nothing.py", "", "404 Not Found", "text/plain; charset=utf-8", "404 page not found", 1},
+		{"GET", "/index.py", "", "200 OK", "text/html; charset=utf-8", "miniweb", 0}, // Bytes: no chunks
+		{"GET", "/about.py", "", "200 OK", "text/html; charset=utf-8", "About", 0},
+		{"GET", "/nothing.py", "", "404 Not Found", "text/html; charset=utf-8", "404", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+tt.target, func(t *testing.T) {
+			var body io.Reader
+			if tt.body != "" {
+				body = strings.NewReader(tt.body)
+			}
+			env := gateway.NewEnviron(tt.method, tt.target, body)
+			rec, err := gateway.Record(app, env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rec.Status != tt.status || rec.Header.Get("Content-Type") != tt.ctype {
+				t.Errorf("%s, %q; want %s, %q", rec.Status, rec.Header.Get("Content-Type"), tt.status, tt.ctype)
+			}
+			if !strings.Contains(string(rec.Body), tt.want) {
+				t.Errorf("body %q does not hold %q", rec.Body, tt.want)
+			}
+			if rec.Chunks != tt.chunks {
+				t.Errorf("%d chunks; want %d", rec.Chunks, tt.chunks)
+			}
+		})
+	}
+}
+
+func TestMountClose(t *testing.T) {
+	app, err := New("../../templates", true, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := app.(io.Closer).Close(); err != nil {
+		t.Fatal(err)
+	}
+}
