@@ -29,8 +29,9 @@ import (
 //     connection closes: after a framing error nothing later on the
 //     connection can be trusted, so nothing later is executed. A timeout
 //     after the first byte is a 408.
-//  3. Dispatch: a decoded path ending in the dynamic suffix goes to the
-//     application, every other path to the static handler.
+//  3. Dispatch: a decoded path ending in the dynamic suffix (or that
+//     Server.AppPath picks) goes to the application, every other path to
+//     the static handler.
 //  4. The response head and a small body leave in one write, under
 //     WriteTimeout. The framing is the server's: Content-Length when the
 //     size is known, else chunked on HTTP/1.1 and close-delimited on

@@ -342,7 +342,13 @@ func (c *conn) runStream(body gateway.Body) {
 		r.close, r.cut = true, true // never let the response look complete
 	case !r.headSent:
 		if c.appStarted() {
-			c.writeHead(r.code, r.reason, r.header, 0)
+			// An empty stream is a body of 0 bytes; for HEAD the size of the
+			// GET body is unknown, so it gets no Content-Length.
+			size := int64(0)
+			if r.head {
+				size = -1
+			}
+			c.writeHead(r.code, r.reason, r.header, size)
 		}
 	case r.twice:
 		c.appError(gateway.ErrAlreadyStarted)
