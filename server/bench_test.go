@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"miniweb/server/internal/static"
+	"miniweb/sites"
 	"miniweb/sites/raw"
 )
 
@@ -120,3 +121,24 @@ func BenchmarkKeepAlive(b *testing.B) {
 }
 
 var _ io.Reader = (*replayConn)(nil)
+
+// BenchmarkKeepAlivePage measures a demo page (/about.py, rendered by the
+// framework from the repository's templates) through the whole server path.
+func BenchmarkKeepAlivePage(b *testing.B) {
+	factory, _ := sites.Lookup("demo")
+	app, err := factory(sites.Options{Templates: "../templates"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if c, ok := app.(io.Closer); ok {
+		defer c.Close()
+	}
+	c, rc := benchConn(b, "GET /about.py HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: wrk\r\nAccept: */*\r\n\r\n")
+	c.srv.App = app
+	c.serveOne()
+	b.ReportAllocs()
+	for b.Loop() {
+		c.serveOne()
+	}
+	b.SetBytes(rc.written / int64(b.N+1))
+}
