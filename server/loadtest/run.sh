@@ -3,6 +3,7 @@
 #
 #   bash server/loadtest/run.sh            # about 10 minutes
 #   DURATION=5s bash server/loadtest/run.sh
+#   ONLY="page idle" bash server/loadtest/run.sh   # just those workloads
 #
 # It installs wrk and nginx if they are missing (apt-get; Debian 12, as
 # root), builds miniweb and its peers (net/http and fasthttp v1.74.0, whose
@@ -255,6 +256,8 @@ WORKLOADS=(
 for w in "${WORKLOADS[@]}"; do
 	read -r wl path c <<<"$w"
 	label="$wl c$c"
+	# ONLY="page hello" runs just those workloads (a quick re-measure).
+	if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $wl "* ]]; then continue; fi
 	for s in "${SERVERS[@]}"; do
 		if [ "$wl" = page ] && [ "$s" = nginx ]; then continue; fi
 		site=raw
@@ -310,6 +313,7 @@ awk -F'\t' '$2 == "miniweb" { p99[$1] = $6; e[$1] = $7 }
 	}' "$RESULTS"
 
 # --- idle memory ---------------------------------------------------------
+if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" idle "* ]]; then exit 0; fi
 echo
 echo "| server | idle keep-alive connections | RSS before MiB | RSS after MiB | RSS growth KiB/conn |"
 echo "|---|---:|---:|---:|---:|"
