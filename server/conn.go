@@ -218,6 +218,10 @@ func (c *conn) readFailed(err error) {
 	c.linger = true
 	c.req.Method, c.req.Target, c.req.Proto = "", "", ""
 	c.resp.reset(&c.req)
+	// The head may not have said which version it speaks; we answer with
+	// ours (RFC 9110 §2.5), framed by Content-Length and close, which an
+	// HTTP/1.0 client reads as well.
+	c.resp.minor = 1
 	c.resp.close = true
 	c.rwc.SetWriteDeadline(time.Now().Add(c.srv.WriteTimeout))
 	c.writeError(status)

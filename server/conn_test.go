@@ -193,8 +193,8 @@ func TestFramingErrorsOverSocket(t *testing.T) {
 			c := ts.dial(t)
 			c.send(tt.req + "GET /hello.py HTTP/1.1\r\nHost: x\r\n\r\n")
 			r := c.response("GET")
-			if r.StatusCode != tt.status {
-				t.Fatalf("status %d; want %d", r.StatusCode, tt.status)
+			if r.StatusCode != tt.status || r.Proto != "HTTP/1.1" {
+				t.Fatalf("status %s %d; want HTTP/1.1 %d", r.Proto, r.StatusCode, tt.status)
 			}
 			if got := bodyOf(t, r); strings.Contains(got, "hello.py") || strings.Contains(got, "x") && len(got) > 64 {
 				t.Fatalf("error body echoes the request: %q", got)
