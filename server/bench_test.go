@@ -120,8 +120,6 @@ func BenchmarkKeepAlive(b *testing.B) {
 	}
 }
 
-var _ io.Reader = (*replayConn)(nil)
-
 // BenchmarkKeepAlivePage measures a demo page (/about.py, rendered by the
 // framework from the repository's templates) through the whole server path.
 func BenchmarkKeepAlivePage(b *testing.B) {

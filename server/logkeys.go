@@ -18,9 +18,7 @@ const (
 	keyStatic   = "static"
 	keyTmpl     = "templates"
 	keyConfig   = "config"
-	keyRequest  = "request"
 	keyReferer  = "referer"
 	keyAgent    = "user_agent"
-	keyTime     = "time"
 	keyProto    = "proto"
 )

@@ -305,27 +305,7 @@ var combinedLine = regexp.MustCompile(`^127\.0\.0\.1 - - \[\d\d/[A-Z][a-z][a-z]/
 // access line per request.
 func TestProgramServesAndStopsOnSIGTERM(t *testing.T) {
 	dir, cfg := siteDir(t, goodConfig)
-	var stdout, stderr syncBuffer
-	cmd := exec.Command(miniwebBinary(t), "-config", cfg, "-addr", "127.0.0.1:0")
-	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.WaitDelay = time.Second
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		select {
-		case <-exited:
-		default:
-			cmd.Process.Kill() // only the process this test started
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("stderr:\n%s\nstdout:\n%s", stderr.String(), stdout.String())
-		}
-	})
+	cmd, stdout, stderr, exited := startProgram(t, dir, "-config", cfg, "-addr", "127.0.0.1:0")
 
 	// Wait for the line saying where it serves.
 	var base string
@@ -442,4 +422,34 @@ func TestProgramServesAndStopsOnSIGTERM(t *testing.T) {
 		}
 		want[key]--
 	}
+}
+
+// startProgram starts the built program in dir with args. It kills the
+// program at the end of the test if it still runs (only the process it
+// started) and logs its output if the test failed; exited is closed when
+// the program has exited.
+func startProgram(t *testing.T, dir string, args ...string) (cmd *exec.Cmd, stdout, stderr *syncBuffer, exited chan struct{}) {
+	t.Helper()
+	stdout, stderr = &syncBuffer{}, &syncBuffer{}
+	cmd = exec.Command(miniwebBinary(t), args...)
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.WaitDelay = time.Second
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited = make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		select {
+		case <-exited:
+		default:
+			cmd.Process.Kill()
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("stderr:\n%s\nstdout:\n%s", stderr.String(), stdout.String())
+		}
+	})
+	return cmd, stdout, stderr, exited
 }

@@ -50,16 +50,12 @@ func (c *conn) writeHead(code int, reason string, fields []gateway.Field, size i
 	r := &c.resp
 	r.headSent, r.status = true, code
 	r.noBody = r.head || code == 204 || code == 304 || code < 200
-	hasDate, hasServer := false, false
-	for _, f := range fields {
-		switch {
-		case equalFold(f.Name, "Date"):
-			hasDate = true
-		case equalFold(f.Name, "Server"):
-			hasServer = true
-		case equalFold(f.Name, "Content-Length"):
-			r.declared, _ = strconv.ParseInt(f.Value, 10, 64)
-		}
+	h := gateway.Fields(fields)
+	_, hasDate := h.Lookup("Date")
+	_, hasServer := h.Lookup("Server")
+	cl, hasLength := h.Lookup("Content-Length")
+	if hasLength {
+		r.declared, _ = strconv.ParseInt(cl, 10, 64) // CheckHeader saw digits
 	}
 	if r.declared < 0 && size >= 0 && code != 204 && code != 304 {
 		r.declared = size
@@ -86,7 +82,7 @@ func (c *conn) writeHead(code int, reason string, fields []gateway.Field, size i
 	for _, f := range fields {
 		w.Field(f.Name, f.Value)
 	}
-	if r.declared >= 0 && size >= 0 && code != 204 && code != 304 && !hasField(fields, "Content-Length") {
+	if r.declared >= 0 && size >= 0 && code != 204 && code != 304 && !hasLength {
 		w.FieldInt("Content-Length", r.declared)
 	}
 	if r.chunked {
@@ -99,15 +95,6 @@ func (c *conn) writeHead(code int, reason string, fields []gateway.Field, size i
 		w.Field("Connection", "keep-alive")
 	}
 	w.EndHead()
-}
-
-func hasField(fields []gateway.Field, name string) bool {
-	for _, f := range fields {
-		if equalFold(f.Name, name) {
-			return true
-		}
-	}
-	return false
 }
 
 // writeBody sends body bytes in the framing writeHead chose. Bytes beyond a
@@ -238,8 +225,8 @@ func (c *conn) serveApp() {
 		if !c.appStarted() {
 			return
 		}
-		if r := &c.resp; hasField(r.header, "Content-Length") {
-			if n, _ := strconv.ParseInt(gateway.Fields(r.header).Get("Content-Length"), 10, 64); n != int64(len(b)) {
+		if v, ok := gateway.Fields(c.resp.header).Lookup("Content-Length"); ok {
+			if n, _ := strconv.ParseInt(v, 10, 64); n != int64(len(b)) {
 				c.appError(fmt.Errorf("Content-Length %d set for a body of %d bytes", n, len(b)))
 				c.writeError(500)
 				return
@@ -513,23 +500,4 @@ func safeTarget(t string) string {
 		t = t[:200] + "..."
 	}
 	return strconv.Quote(t)
-}
-
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }

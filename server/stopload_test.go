@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -190,27 +189,7 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 	}
 	const clients = 32
 	dir, cfg := siteDir(t, strings.Replace(goodConfig, "enabled = true", "enabled = false", 1))
-	var stdout, stderr syncBuffer
-	cmd := exec.Command(miniwebBinary(t), "-config", cfg, "-addr", "127.0.0.1:0")
-	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.WaitDelay = time.Second
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		select {
-		case <-exited:
-		default:
-			cmd.Process.Kill() // only the process this test started
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("stderr:\n%s", stderr.String())
-		}
-	})
+	cmd, _, stderr, exited := startProgram(t, dir, "-config", cfg, "-addr", "127.0.0.1:0")
 	var addr string
 	if !waitFor(10*time.Second, func() bool {
 		if m := servingLine.FindStringSubmatch(stderr.String()); m != nil {
