@@ -13,6 +13,11 @@ import (
 // through log/slog. Lines are buffered and written at least every
 // flushEvery, when the buffer fills, and on Close, so a busy server does
 // not pay a write per request.
+//
+// The bytes of a line are the response body bytes the connection accepted,
+// as nginx's $body_bytes_sent: a response cut short by a write timeout or
+// a client that left logs what went out, not what the application gave.
+// A cut chunked body counts its chunk framing too.
 type AccessLog struct {
 	mu   sync.Mutex
 	out  io.Writer
@@ -88,7 +93,7 @@ func (w lockedBuf) Write(p []byte) (int, error) {
 type accessEntry struct {
 	remote, method, target, proto, referer, agent string
 	status                                        int
-	bytes                                         int64
+	bytes                                         int64 // body bytes sent
 	start                                         time.Time
 	duration                                      time.Duration
 }
@@ -189,7 +194,7 @@ func (c *conn) logAccess() {
 		referer:  c.req.Get("Referer"),
 		agent:    c.req.Get("User-Agent"),
 		status:   c.resp.status,
-		bytes:    c.resp.written,
+		bytes:    c.bodySent(),
 		start:    c.start,
 		duration: time.Since(c.start),
 	}

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -261,4 +265,75 @@ func TestAccessLogJSON(t *testing.T) {
 			t.Errorf("line %d: msg %q; want request", i, e.Msg)
 		}
 	}
+}
+
+// TestAccessLogBytesSent: the bytes field counts the body bytes the
+// connection took, not those handed to the server's buffer. A client that
+// never reads a 64 MiB answer makes the write time out part way. For a file
+// (Content-Length, sendfile) the line's bytes are then exactly the body
+// bytes the client finds when it reads at last; for a streamed (chunked)
+// body they lie between the payload the client got and the raw bytes,
+// chunk framing included.
+func TestAccessLogBytesSent(t *testing.T) {
+	const size = 64 << 20
+	ts := startServer(t, newHardApp(), nil, func(s *Server) { s.WriteTimeout = 300 * time.Millisecond })
+	f, err := os.Create(filepath.Join(ts.root, "big.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(size); err != nil { // sparse: no disk used
+		t.Fatal(err)
+	}
+	f.Close()
+
+	for i, path := range []string{"/big.bin", "/big.py?64"} {
+		c := ts.dial(t)
+		c.send("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n")
+		// The line is written once the write has timed out and the
+		// connection is closed.
+		line := parseCombined(t, accessLines(t, ts.access, i+1)[i])
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		got, err := io.ReadAll(c.br)
+		if err != nil && !isReset(err) {
+			t.Fatalf("%s: reading what was sent: %v", path, err)
+		}
+		c.Close()
+		head, raw, ok := bytes.Cut(got, []byte("\r\n\r\n"))
+		if !ok {
+			t.Fatalf("%s: no response head in %d bytes", path, len(got))
+		}
+		lo, hi := len(raw), len(raw)
+		if bytes.Contains(head, []byte("Transfer-Encoding: chunked")) {
+			lo = chunkedPayload(t, raw)
+		}
+		logged, _ := strconv.Atoi(line.bytes)
+		t.Logf("%s: the client got %d body bytes of %d (payload %d) before the write timeout; logged %s", path, len(raw), size, lo, line.bytes)
+		if line.status != 200 || logged < lo || logged > hi {
+			t.Errorf("%s: logged status %d bytes %s; want 200 and %d to %d", path, line.status, line.bytes, lo, hi)
+		}
+		if logged >= size {
+			t.Errorf("%s: logged %d bytes, the whole body, though the write timed out", path, logged)
+		}
+	}
+}
+
+// chunkedPayload returns the data bytes in a chunked body cut anywhere.
+func chunkedPayload(t *testing.T, b []byte) int {
+	t.Helper()
+	n := 0
+	for len(b) > 0 {
+		line, rest, ok := bytes.Cut(b, []byte("\r\n"))
+		if !ok {
+			break // cut in a size line
+		}
+		size, err := strconv.ParseInt(string(line), 16, 64)
+		if err != nil {
+			t.Fatalf("chunk size line %q: %v", line, err)
+		}
+		take := min(int(size), len(rest))
+		n += take
+		b = rest[take:]
+		b = b[min(2, len(b)):] // the CRLF after the data
+	}
+	return n
 }

@@ -29,7 +29,8 @@ type response struct {
 	headSent bool
 	chunked  bool
 	declared int64 // the Content-Length sent, -1 when none
-	written  int64 // body bytes sent
+	written  int64 // body bytes handed to the writer, sent or not
+	bodyAt   int64 // where the body starts in the connection's output (http1.Writer.Sent)
 	close    bool  // close the connection after this response
 	cut      bool  // a fault cut the body short: never end it as complete; implies close
 	sent100  bool  // 100 Continue was sent
@@ -95,6 +96,19 @@ func (c *conn) writeHead(code int, reason string, fields []gateway.Field, size i
 		w.Field("Connection", "keep-alive")
 	}
 	w.EndHead()
+	r.bodyAt = w.Sent() + int64(w.Buffered())
+}
+
+// bodySent returns how many body bytes of the current response the
+// connection accepted: less than written when a write failed or timed out
+// part way. A cut chunked body counts its chunk framing, so the figure can
+// then be a few bytes high; a complete one counts exactly the body.
+func (c *conn) bodySent() int64 {
+	r := &c.resp
+	if !r.headSent {
+		return 0
+	}
+	return min(r.written, max(0, c.w.Sent()-r.bodyAt))
 }
 
 // writeBody sends body bytes in the framing writeHead chose. Bytes beyond a
@@ -121,9 +135,7 @@ func (c *conn) writeBody(p []byte) error {
 	} else {
 		_, err = c.w.Write(p)
 	}
-	if err == nil {
-		r.written += int64(len(p))
-	}
+	r.written += int64(len(p)) // handed over; bodySent says how much left
 	return err
 }
 

@@ -25,6 +25,7 @@ type Writer struct {
 	w    io.Writer
 	buf  *[]byte
 	err  error
+	sent int64     // bytes the connection accepted, see Sent
 	more moreState // see flushMore
 }
 
@@ -37,7 +38,7 @@ func (w *Writer) Reset(to io.Writer) {
 	if w.buf != nil {
 		*w.buf = (*w.buf)[:0]
 	}
-	w.w, w.err = to, nil
+	w.w, w.err, w.sent = to, nil, 0
 	w.more = moreState{}
 }
 
@@ -63,6 +64,11 @@ func (w *Writer) Release() {
 		w.buf = nil
 	}
 }
+
+// Sent returns the number of bytes the connection has accepted since the
+// Writer was made or Reset: bytes handed to the kernel, not those still
+// buffered, and not those a failed write left unsent.
+func (w *Writer) Sent() int64 { return w.sent }
 
 // Err returns the first write error, if any.
 func (w *Writer) Err() error { return w.err }
@@ -146,6 +152,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	n, err := w.w.Write(p)
+	w.sent += int64(n)
 	if err != nil {
 		w.err = err
 	}
@@ -188,7 +195,8 @@ func (w *Writer) Flush() error {
 	if w.buf == nil || len(*w.buf) == 0 {
 		return nil
 	}
-	_, err := w.w.Write(*w.buf)
+	n, err := w.w.Write(*w.buf)
+	w.sent += int64(n)
 	*w.buf = (*w.buf)[:0]
 	if err != nil {
 		w.err = err
@@ -207,6 +215,7 @@ func (w *Writer) ReadFrom(r io.Reader) (int64, error) {
 		return 0, err
 	}
 	n, err := io.Copy(w.w, r)
+	w.sent += n
 	if err != nil {
 		w.err = err
 	}

@@ -60,6 +60,7 @@ func (w *Writer) sendMore(fd uintptr) bool {
 		switch err {
 		case nil:
 			m.p = m.p[n:]
+			w.sent += int64(n)
 		case syscall.EINTR:
 		case syscall.EAGAIN:
 			return false

@@ -1,6 +1,7 @@
 package http1
 
 import (
+	"errors"
 	"testing"
 	"time"
 )
@@ -73,3 +74,53 @@ func TestWriterOneWrite(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// TestWriterSent: Sent counts the bytes the connection accepted: not what
+// is still buffered, and of a failed write only the part that went out.
+func TestWriterSent(t *testing.T) {
+	big := make([]byte, 3*writeBufSize)
+	tests := []struct {
+		name     string
+		room     int // bytes the connection takes before failing; -1 for no limit
+		write    [][]byte
+		flush    bool
+		wantSent int64
+		wantErr  bool
+	}{
+		{"buffered, not flushed", -1, [][]byte{[]byte("hello")}, false, 0, false},
+		{"flushed", -1, [][]byte{[]byte("hello")}, true, 5, false},
+		{"larger than the buffer", -1, [][]byte{[]byte("hi"), big}, true, int64(2 + len(big)), false},
+		{"flush cut short", 3, [][]byte{[]byte("hello")}, true, 3, true},
+		{"big write cut short", 100, [][]byte{big}, true, 100, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			room := tt.room
+			w := NewWriter(writerFunc(func(p []byte) (int, error) {
+				if room < 0 {
+					return len(p), nil
+				}
+				n := min(room, len(p))
+				room -= n
+				if n < len(p) {
+					return n, errors.New("connection broke")
+				}
+				return n, nil
+			}))
+			var err error
+			for _, p := range tt.write {
+				if _, werr := w.Write(p); werr != nil {
+					err = werr
+				}
+			}
+			if tt.flush {
+				if ferr := w.Flush(); ferr != nil {
+					err = ferr
+				}
+			}
+			if w.Sent() != tt.wantSent || (err != nil) != tt.wantErr {
+				t.Errorf("Sent() = %d, err %v; want %d, error %v", w.Sent(), err, tt.wantSent, tt.wantErr)
+			}
+		})
+	}
+}
