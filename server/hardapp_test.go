@@ -240,21 +240,51 @@ func raiseNoFile(t *testing.T, n uint64) {
 // and returns the sorted durations. A failed request fails the test.
 func latencies(t *testing.T, addr, path string, n int) []time.Duration {
 	t.Helper()
+	lc := dialLatency(t, addr, path)
+	defer lc.Close()
+	return lc.measure(n, time.Time{}, nil)
+}
+
+// latencyClient is a normal client: it sends keep-alive GETs of one path on
+// one connection, one at a time, and times each from its first byte
+// written to its last byte read.
+type latencyClient struct {
+	t   *testing.T
+	c   net.Conn
+	br  *bufio.Reader
+	req string
+}
+
+// dialLatency connects a latencyClient to addr.
+func dialLatency(t *testing.T, addr, path string) *latencyClient {
+	t.Helper()
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		t.Fatalf("latency client: %v", err)
 	}
-	defer c.Close()
-	br := bufio.NewReader(c)
-	req := "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n"
-	d := make([]time.Duration, 0, n)
-	for i := range n {
-		c.SetDeadline(time.Now().Add(10 * time.Second))
+	return &latencyClient{t: t, c: c, br: bufio.NewReader(c), req: "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n"}
+}
+
+// Close closes the client's connection.
+func (lc *latencyClient) Close() error { return lc.c.Close() }
+
+// measure times requests until it has n (n <= 0: no count limit), end passes
+// (zero: no end), or stop is closed (nil: never), whichever comes first,
+// and returns the sorted durations. A failed request fails the test.
+func (lc *latencyClient) measure(n int, end time.Time, stop <-chan struct{}) []time.Duration {
+	t := lc.t
+	t.Helper()
+	d := make([]time.Duration, 0, max(n, 1024))
+	for i := 0; n <= 0 || i < n; i++ {
+		if !end.IsZero() && time.Now().After(end) || isClosed(stop) {
+			break
+		}
+		lc.c.SetDeadline(time.Now().Add(10 * time.Second))
 		start := time.Now()
-		if _, err := io.WriteString(c, req); err != nil {
+		if _, err := io.WriteString(lc.c, lc.req); err != nil {
 			t.Fatalf("latency request %d: %v", i, err)
 		}
-		resp, err := http.ReadResponse(br, &http.Request{Method: "GET"})
+		resp, err := http.ReadResponse(lc.br, &http.Request{Method: "GET"})
 		if err != nil {
 			t.Fatalf("latency request %d: %v", i, err)
 		}
@@ -269,17 +299,18 @@ func latencies(t *testing.T, addr, path string, n int) []time.Duration {
 	return d
 }
 
+// isClosed reports whether c is closed; a nil c never is.
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
 // pct returns the p-th percentile (0 < p <= 100) of sorted durations.
 func pct(sorted []time.Duration, p float64) time.Duration {
 	i := int(float64(len(sorted))*p/100+0.5) - 1
 	return sorted[min(max(i, 0), len(sorted)-1)]
-}
-
-// latencyBound is the most the p99 under an attack may be, given the idle
-// p99: twice it, or the idle figure plus 50ms, whichever is larger. The
-// additive floor is for a loaded 2-core CI machine under -race, where an
-// idle p99 of a few hundred microseconds makes 2x a bound that a single
-// scheduler hiccup breaks.
-func latencyBound(idle time.Duration) time.Duration {
-	return max(2*idle, idle+50*time.Millisecond)
 }
