@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -277,14 +275,7 @@ func TestAccessLogJSON(t *testing.T) {
 func TestAccessLogBytesSent(t *testing.T) {
 	const size = 64 << 20
 	ts := startServer(t, newHardApp(), nil, func(s *Server) { s.WriteTimeout = 300 * time.Millisecond })
-	f, err := os.Create(filepath.Join(ts.root, "big.bin"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Truncate(size); err != nil { // sparse: no disk used
-		t.Fatal(err)
-	}
-	f.Close()
+	sparseFile(t, ts.root, "big.bin", size)
 
 	for i, path := range []string{"/big.bin", "/big.py?64"} {
 		c := ts.dial(t)

@@ -201,3 +201,17 @@ func bodyOf(t *testing.T, r *http.Response) string {
 	}
 	return string(b)
 }
+
+// sparseFile makes the file name of size bytes in dir without using the
+// disk: a hole, read as zeros.
+func sparseFile(t *testing.T, dir, name string, size int64) {
+	t.Helper()
+	f, err := os.Create(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := f.Truncate(size); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -307,23 +307,7 @@ func TestProgramServesAndStopsOnSIGTERM(t *testing.T) {
 	dir, cfg := siteDir(t, goodConfig)
 	cmd, stdout, stderr, exited := startProgram(t, dir, "-config", cfg, "-addr", "127.0.0.1:0")
 
-	// Wait for the line saying where it serves.
-	var base string
-	for deadline := time.Now().Add(10 * time.Second); base == ""; {
-		if m := servingLine.FindStringSubmatch(stderr.String()); m != nil {
-			base = m[1]
-			break
-		}
-		select {
-		case <-exited:
-			t.Fatalf("miniweb exited before serving: status %d", cmd.ProcessState.ExitCode())
-		case <-time.After(10 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no \"miniweb serving\" line within 10s")
-		}
-	}
-	hostport := strings.TrimSuffix(strings.TrimPrefix(base, "http://"), "/")
+	hostport := servingAddr(t, stderr, exited)
 
 	client := &http.Client{Transport: &http.Transport{}, Timeout: 5 * time.Second}
 	defer client.CloseIdleConnections()
@@ -331,7 +315,7 @@ func TestProgramServesAndStopsOnSIGTERM(t *testing.T) {
 		{"/", "text/html; charset=utf-8", indexHTML},
 		{"/hello.py", "text/plain; charset=utf-8", "Hello, World!"},
 	} {
-		resp, err := client.Get(base + strings.TrimPrefix(tt.path, "/"))
+		resp, err := client.Get("http://" + hostport + tt.path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -421,6 +405,26 @@ func TestProgramServesAndStopsOnSIGTERM(t *testing.T) {
 			t.Errorf("access line %d = %q: not one of the requests, or logged twice", i, line)
 		}
 		want[key]--
+	}
+}
+
+// servingAddr waits up to 10s for the program's "miniweb serving" line on
+// stderr and returns the host:port it names. It fails the test if the
+// program exits first.
+func servingAddr(t *testing.T, stderr *syncBuffer, exited <-chan struct{}) string {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if m := servingLine.FindStringSubmatch(stderr.String()); m != nil {
+			return strings.TrimSuffix(strings.TrimPrefix(m[1], "http://"), "/")
+		}
+		select {
+		case <-exited:
+			t.Fatalf("the program exited before serving:\n%s", stderr.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no \"miniweb serving\" line within 10s:\n%s", stderr.String())
+		}
 	}
 }
 

@@ -116,21 +116,7 @@ func startAttackTarget(t *testing.T) attackTarget {
 	}
 	dir, cfg := siteDir(t, slowConfig)
 	cmd, _, stderr, exited := startProgram(t, dir, "-config", cfg, "-addr", "127.0.0.1:0")
-	var addr string
-	if !waitFor(10*time.Second, func() bool {
-		if m := servingLine.FindStringSubmatch(stderr.String()); m != nil {
-			addr = strings.TrimSuffix(strings.TrimPrefix(m[1], "http://"), "/")
-			return true
-		}
-		select {
-		case <-exited:
-			return true
-		default:
-			return false
-		}
-	}) || addr == "" {
-		t.Fatalf("no serving line from the program:\n%s", stderr.String())
-	}
+	addr := servingAddr(t, stderr, exited)
 	return attackTarget{addr: addr, pid: cmd.Process.Pid}
 }
 
@@ -511,14 +497,7 @@ func TestNeverReadingClients(t *testing.T) {
 	const timeout = time.Second
 	app := newHardApp()
 	ts := startServer(t, app, nil, func(s *Server) { s.WriteTimeout = timeout })
-	f, err := os.Create(filepath.Join(ts.root, "big.bin"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Truncate(size); err != nil { // sparse: no disk used
-		t.Fatal(err)
-	}
-	f.Close()
+	sparseFile(t, ts.root, "big.bin", size)
 
 	for _, path := range []string{"/big.bin", "/big.py?64"} {
 		t.Run(path, func(t *testing.T) {

@@ -190,16 +190,7 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 	const clients = 32
 	dir, cfg := siteDir(t, strings.Replace(goodConfig, "enabled = true", "enabled = false", 1))
 	cmd, _, stderr, exited := startProgram(t, dir, "-config", cfg, "-addr", "127.0.0.1:0")
-	var addr string
-	if !waitFor(10*time.Second, func() bool {
-		if m := servingLine.FindStringSubmatch(stderr.String()); m != nil {
-			addr = strings.TrimSuffix(strings.TrimPrefix(m[1], "http://"), "/")
-			return true
-		}
-		return false
-	}) {
-		t.Fatalf("no serving line:\n%s", stderr.String())
-	}
+	addr := servingAddr(t, stderr, exited)
 
 	mix := []stopLoadRequest{
 		{req: "GET /hello.py HTTP/1.1\r\nHost: x\r\n\r\n", method: "GET", body: "Hello, World!", app: true},
