@@ -69,7 +69,8 @@ type conn struct {
 	r      *http1.Reader
 	w      *http1.Writer
 	state  atomic.Int32
-	waited bool // the wait for the first request is over: later waits are between requests
+	waited bool      // the wait for the first request is over: later waits are between requests
+	wdl    time.Time // the write deadline last set (see deadline.go)
 
 	req     http1.Request
 	path    string      // req.Path, percent-decoded
@@ -199,7 +200,7 @@ func (c *conn) handle() bool {
 		c.finishRequest()
 		return false
 	}
-	c.rwc.SetWriteDeadline(c.start.Add(c.srv.WriteTimeout))
+	c.stretchWriteDeadline(c.start.Add(c.srv.WriteTimeout), c.srv.WriteTimeout)
 	c.dispatch()
 	c.endBody()
 	return c.finishRequest()
@@ -212,12 +213,13 @@ func (c *conn) handle() bool {
 type connReader struct {
 	rwc      net.Conn
 	deadline time.Time
+	set      time.Time // the read deadline this connection's goroutine last set (see deadline.go)
 }
 
 func (r *connReader) Read(p []byte) (int, error) {
 	if !r.deadline.IsZero() {
 		r.rwc.SetReadDeadline(r.deadline)
-		r.deadline = time.Time{}
+		r.set, r.deadline = r.deadline, time.Time{}
 	}
 	return r.rwc.Read(p)
 }
@@ -234,15 +236,15 @@ func (c *conn) waitRequest() bool {
 	if c.srv.shutting.Load() {
 		return false
 	}
-	wait := c.srv.IdleTimeout
-	if !c.waited {
+	if c.waited {
+		c.stretchReadDeadline(time.Now().Add(c.srv.IdleTimeout), c.srv.IdleTimeout)
+	} else {
 		// A new connection has the header timeout for its first byte too,
 		// as in net/http: a client that connects and says nothing must not
 		// hold a slot of MaxConns longer than one that trickles its head.
-		wait = min(wait, c.srv.ReadHeaderTimeout)
+		c.setReadDeadline(time.Now().Add(min(c.srv.IdleTimeout, c.srv.ReadHeaderTimeout)))
 		c.waited = true
 	}
-	c.rwc.SetReadDeadline(time.Now().Add(wait))
 	var err error
 	if c.raw != nil {
 		err = c.r.FillIdle(c.raw) // holds no read buffer while waiting
@@ -275,7 +277,7 @@ func (c *conn) readFailed(err error) {
 	// HTTP/1.0 client reads as well.
 	c.resp.minor = 1
 	c.resp.close = true
-	c.rwc.SetWriteDeadline(time.Now().Add(c.srv.WriteTimeout))
+	c.setWriteDeadline(time.Now().Add(c.srv.WriteTimeout))
 	c.writeError(status)
 	c.w.Flush()
 	c.logAccess()
@@ -343,7 +345,7 @@ func (c *conn) finishRequest() bool {
 		case c.bodyErr != nil:
 			keep = false
 		default:
-			c.rwc.SetReadDeadline(time.Now().Add(c.srv.ReadBodyTimeout))
+			c.setReadDeadline(time.Now().Add(c.srv.ReadBodyTimeout))
 			keep = c.body.Discard(maxDrain)
 		}
 	}

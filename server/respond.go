@@ -445,7 +445,7 @@ func (c *conn) watchClient() {
 	}
 	c.bgDone = make(chan struct{})
 	c.bgAbort.Store(false)
-	c.rwc.SetReadDeadline(time.Time{})
+	c.setReadDeadline(time.Time{})
 	cancel := c.cancelCtx
 	go func() {
 		defer close(c.bgDone)
@@ -462,7 +462,7 @@ func (c *conn) stopWatch() {
 		return
 	}
 	c.bgAbort.Store(true)
-	c.rwc.SetReadDeadline(aLongTimeAgo)
+	c.setReadDeadline(aLongTimeAgo)
 	<-c.bgDone
 	c.bgDone = nil
 }
@@ -491,7 +491,7 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 				return 0, err
 			}
 		}
-		c.rwc.SetReadDeadline(time.Now().Add(c.srv.ReadBodyTimeout))
+		c.setReadDeadline(time.Now().Add(c.srv.ReadBodyTimeout))
 	}
 	n, err := c.body.Read(p)
 	switch {
