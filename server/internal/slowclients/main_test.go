@@ -71,22 +71,25 @@ func TestRun(t *testing.T) {
 			var st started
 			var pc paced
 			out := a.run(n, func(s started) { st = s }, func(p paced) { pc = p })
-			if st.Started != n || st.Failed != 0 || st.Last.Sub(st.First) >= interval {
-				t.Errorf("started %+v; want %d in less than %v", st, n, interval)
+			// The phases spread over one interval; the slack is for a busy
+			// machine (CI runs packages side by side, under -race).
+			if st.Started != n || st.Failed != 0 || st.Last.Sub(st.First) >= interval+500*time.Millisecond {
+				t.Errorf("started %+v; want %d within about %v", st, n, interval)
 			}
 			if pc.Writes < n {
 				t.Errorf("%d paced writes; want at least %d", pc.Writes, n)
 			}
 			for i, o := range out {
-				if o.Conn != i || o.Err != "" || o.Status != tt.status || o.Lasted < wait || o.Lasted > wait+time.Second {
+				if o.Conn != i || o.Err != "" || o.Status != tt.status || o.Lasted < wait || o.Lasted > wait+3*time.Second {
 					t.Errorf("outcome %+v; want conn %d status %d after %v", o, i, tt.status, wait)
 				}
 			}
-			// By the answer, the server has the head, if any, and about
-			// wait/interval bytes of the trickle.
+			// By the answer, the server has the first write (the head, or
+			// the trickle's first byte) and at most about wait/interval
+			// more bytes of the trickle: how many more depends on how busy
+			// the machine is, which the pacing figures report.
 			full := p.head + p.trickle
-			ticks := int(wait / interval)
-			lo, hi := len(p.head)+ticks/2, len(p.head)+2*ticks
+			lo, hi := max(len(p.head), 1), len(p.head)+2*int(wait/interval)
 			if full == "" {
 				lo, hi = 0, 0
 			}
