@@ -153,9 +153,9 @@ func (c *conn) serve() {
 // A stack that shrank while waiting and grew back for the next request is
 // in that cycle; from then on the connection waits under a frame of
 // stackPad bytes, a quarter of a 32 KiB stack, and the collector leaves it
-// alone. Connections that never churn (a
-// hello, a static file, a client that sends one request) keep their small
-// stacks, which is what idle connections cost.
+// alone. Connections that never churn (a hello, a static file, a client
+// that sends one request) keep their small stacks, which is what idle
+// connections cost.
 //
 //go:noinline
 func (c *conn) serveDeep() {
