@@ -12,10 +12,15 @@ type deadlineConn struct {
 	reads, writes []time.Time
 }
 
-func (d *deadlineConn) SetReadDeadline(t time.Time) error  { d.reads = append(d.reads, t); return nil }
-func (d *deadlineConn) SetWriteDeadline(t time.Time) error { d.writes = append(d.writes, t); return nil }
-func (d *deadlineConn) RemoteAddr() net.Addr               { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1} }
-func (d *deadlineConn) LocalAddr() net.Addr                { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 2} }
+func (d *deadlineConn) SetReadDeadline(t time.Time) error { d.reads = append(d.reads, t); return nil }
+func (d *deadlineConn) SetWriteDeadline(t time.Time) error {
+	d.writes = append(d.writes, t)
+	return nil
+}
+func (d *deadlineConn) RemoteAddr() net.Addr {
+	return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}
+}
+func (d *deadlineConn) LocalAddr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 2} }
 
 // TestStretchedDeadlines: requests 1ms apart move the idle and write
 // deadlines about once per slack, not once per request, and the deadline
