@@ -31,9 +31,8 @@ func (c *conn) setReadDeadline(t time.Time) {
 // stretchReadDeadline makes the read deadline at least t and at most t
 // plus the slack of timeout, moving it only if it is outside that window.
 func (c *conn) stretchReadDeadline(t time.Time, timeout time.Duration) {
-	slack := deadlineSlack(timeout)
-	if c.rd.set.Before(t) || c.rd.set.After(t.Add(slack)) {
-		c.setReadDeadline(t.Add(slack))
+	if to, move := stretch(c.rd.set, t, timeout); move {
+		c.setReadDeadline(to)
 	}
 }
 
@@ -45,8 +44,14 @@ func (c *conn) setWriteDeadline(t time.Time) {
 
 // stretchWriteDeadline is stretchReadDeadline for the write deadline.
 func (c *conn) stretchWriteDeadline(t time.Time, timeout time.Duration) {
-	slack := deadlineSlack(timeout)
-	if c.wdl.Before(t) || c.wdl.After(t.Add(slack)) {
-		c.setWriteDeadline(t.Add(slack))
+	if to, move := stretch(c.wdl, t, timeout); move {
+		c.setWriteDeadline(to)
 	}
+}
+
+// stretch reports whether a deadline set at set must move to serve as one
+// due at t, and where to: t plus the slack of timeout.
+func stretch(set, t time.Time, timeout time.Duration) (time.Time, bool) {
+	late := t.Add(deadlineSlack(timeout))
+	return late, set.Before(t) || set.After(late)
 }
