@@ -50,14 +50,14 @@ func (r *Reader) tryRead(fd uintptr) bool {
 	}
 	r.r, r.w, r.scan = 0, 0, 0
 	for {
-		n, err := syscall.Read(int(fd), r.buf)
+		n, err := sysRead(fd, r.buf)
 		switch {
 		case err == syscall.EINTR:
 			continue
 		case err == syscall.EAGAIN:
 			r.Release()
 			return false
-		case err != nil:
+		case err != 0:
 			r.idle.err = os.NewSyscallError("read", err)
 		case n == 0:
 			r.idle.err = io.EOF

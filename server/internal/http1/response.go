@@ -26,7 +26,7 @@ type Writer struct {
 	buf  *[]byte
 	err  error
 	sent int64     // bytes the connection accepted, see Sent
-	more moreState // see flushMore
+	snd  sendState // see send (Linux) and flush
 }
 
 // NewWriter returns a Writer that sends to w.
@@ -39,7 +39,7 @@ func (w *Writer) Reset(to io.Writer) {
 		*w.buf = (*w.buf)[:0]
 	}
 	w.w, w.err, w.sent = to, nil, 0
-	w.more = moreState{}
+	w.snd = sendState{}
 }
 
 func (w *Writer) b() *[]byte {
@@ -188,7 +188,10 @@ var (
 )
 
 // Flush sends the buffered bytes.
-func (w *Writer) Flush() error {
+func (w *Writer) Flush() error { return w.flush() }
+
+// write sends the buffered bytes through the io.Writer.
+func (w *Writer) write() error {
 	if w.err != nil {
 		return w.err
 	}

@@ -2,8 +2,11 @@
 
 package http1
 
-// moreState is empty where flushMore is a plain Flush.
-type moreState struct{}
+// sendState is empty where the Writer writes through its io.Writer.
+type sendState struct{}
+
+// flush sends the buffered bytes (see Flush).
+func (w *Writer) flush() error { return w.write() }
 
 // flushMore is Flush: MSG_MORE is Linux's.
-func (w *Writer) flushMore() error { return w.Flush() }
+func (w *Writer) flushMore() error { return w.write() }

@@ -1,0 +1,28 @@
+//go:build linux && race
+
+package http1
+
+import "syscall"
+
+// Under the race detector the reads and writes go through the syscall
+// package's Read and Write, which tell the detector that a byte written to a
+// descriptor happens before it is read: the ordering the kernel gives a test
+// that sets a server up and then sends it a request. Raw system calls would
+// hide it, and the detector would report those tests as races.
+
+// sysRead is syscall.Read of fd into p.
+func sysRead(fd uintptr, p []byte) (int, syscall.Errno) {
+	n, err := syscall.Read(int(fd), p)
+	return n, errnoOf(err)
+}
+
+// sysSend is syscall.Write of p to fd when flags is 0, else send(2) with
+// flags and MSG_NOSIGNAL.
+func sysSend(fd uintptr, p []byte, flags int) (int, syscall.Errno) {
+	if flags == 0 {
+		n, err := syscall.Write(int(fd), p)
+		return n, errnoOf(err)
+	}
+	n, err := syscall.SendmsgN(int(fd), p, nil, nil, flags|syscall.MSG_NOSIGNAL)
+	return n, errnoOf(err)
+}
