@@ -44,6 +44,11 @@ import (
 //     keep-alive), when the response was close-delimited or broken, or when
 //     the server is shutting down; otherwise go to 1.
 //
+// On a socket these steps run inside sessions (session.go), which read the
+// socket once per request instead of twice; a request they cannot answer
+// without reading the connection is handed out and goes through the same
+// steps outside.
+//
 // The application's side, start_response and the body, follows the gateway
 // contract: see respond.go.
 
@@ -60,17 +65,20 @@ const (
 const maxDrain = 256 << 10
 
 type conn struct {
-	srv    *Server
-	rwc    net.Conn
-	remote string          // the client's ip:port
-	local  string          // the listener's ip:port, for SERVER_NAME without Host
-	rd     connReader      // what r reads from
-	raw    syscall.RawConn // rwc's descriptor, for waiting without a buffer; may be nil
-	r      *http1.Reader
-	w      *http1.Writer
-	state  atomic.Int32
-	waited bool      // the wait for the first request is over: later waits are between requests
-	wdl    time.Time // the write deadline last set (see deadline.go)
+	srv     *Server
+	rwc     net.Conn
+	remote  string          // the client's ip:port
+	local   string          // the listener's ip:port, for SERVER_NAME without Host
+	rd      connReader      // what r reads from
+	raw     syscall.RawConn // rwc's descriptor, for waiting without a buffer; may be nil
+	r       *http1.Reader
+	w       *http1.Writer
+	state   atomic.Int32
+	waited  bool // the wait for the first request is over: later waits are between requests
+	sess    session
+	fillFn  func(fd uintptr) bool // c.fill, bound once
+	fillErr error                 // fill's error
+	wdl     time.Time             // the write deadline last set (see deadline.go)
 
 	req     http1.Request
 	path    string      // req.Path, percent-decoded
@@ -91,6 +99,7 @@ type conn struct {
 	// The background read that notices a client leaving while the
 	// application runs; see watchClient.
 	bgDone     chan struct{}
+	bgFile     *os.File // the descriptor's duplicate watchDup reads, nil for watchClient's own read
 	bgAbort    atomic.Bool
 	clientGone atomic.Bool
 
@@ -110,6 +119,8 @@ func (s *Server) newConn(rwc net.Conn) *conn {
 	c.r = http1.NewReader(&c.rd, s.Limits)
 	c.w = http1.NewWriter(rwc)
 	c.startFn = c.startResponse
+	c.sess.fn = c.step
+	c.fillFn = c.fill
 	c.ctxFn = c.makeContext
 	c.bodyRead.c = c
 	c.sw.c = c
@@ -119,25 +130,46 @@ func (s *Server) newConn(rwc net.Conn) *conn {
 
 func (c *conn) serve() {
 	defer c.close()
-	// The address of mark changes when the runtime moves the stack. A move
-	// while waiting is the garbage collector shrinking it; a move while
-	// handling a request after that is the stack growing back.
-	var mark byte
-	at, shrunk := uintptr(unsafe.Pointer(&mark)), false
-	for c.waitRequest() {
-		if now := uintptr(unsafe.Pointer(&mark)); now != at {
-			at, shrunk = now, true
-		}
-		if !c.handle() {
+	c.serveFrom(false)
+}
+
+// serveFrom serves the connection's requests: in sessions while it can
+// (session.go), else one at a time. deep says it runs under serveDeep's
+// frame.
+func (c *conn) serveFrom(deep bool) {
+	for c.canSession() && !c.sess.off {
+		switch c.runSession() {
+		case endClose:
 			return
-		}
-		if now := uintptr(unsafe.Pointer(&mark)); now != at {
-			at = now
-			if shrunk {
+		case endHead:
+			if !c.handle() {
+				return
+			}
+		case endRequest:
+			if !c.respond() {
+				return
+			}
+		case endDeep:
+			if !deep {
 				c.srv.Log.Debug("connection keeps a deep stack", keyRemote, c.remote)
 				c.serveDeep()
 				return
 			}
+		}
+	}
+	// The address of mark changes when the runtime moves the stack: see
+	// stackWatch.
+	var mark byte
+	w := stackWatch{at: uintptr(unsafe.Pointer(&mark))}
+	for c.waitRequest() {
+		w.waited(uintptr(unsafe.Pointer(&mark)))
+		if !c.handle() {
+			return
+		}
+		if w.handled(uintptr(unsafe.Pointer(&mark))) && !deep {
+			c.srv.Log.Debug("connection keeps a deep stack", keyRemote, c.remote)
+			c.serveDeep()
+			return
 		}
 	}
 }
@@ -161,8 +193,7 @@ func (c *conn) serve() {
 func (c *conn) serveDeep() {
 	var pad [stackPad]byte
 	keepFrame(&pad)
-	for c.serveOne() {
-	}
+	c.serveFrom(true)
 }
 
 // keepFrame keeps serveDeep's pad in its frame.
@@ -173,13 +204,14 @@ func keepFrame(*[stackPad]byte) {}
 // stackPad is the frame serveDeep waits under.
 const stackPad = 8 << 10
 
-// serveOne waits for, reads and answers one request, and reports whether
-// the connection may carry another.
-func (c *conn) serveOne() bool { return c.waitRequest() && c.handle() }
-
 // handle reads and answers the request whose first byte has come, and
 // reports whether the connection may carry another.
-func (c *conn) handle() bool {
+func (c *conn) handle() bool { return c.readHead() && c.respond() }
+
+// readHead reads the head of the request whose first byte has come into
+// c.req. A head that cannot be read is answered, if it deserves an answer,
+// and readHead reports false: the connection closes.
+func (c *conn) readHead() bool {
 	// The head's first byte is here: the header timeout counts from now.
 	// Its deadline is set only if the head needs another read (see
 	// connReader); most heads arrive whole in the read that found the first
@@ -195,6 +227,12 @@ func (c *conn) handle() bool {
 		c.readFailed(err)
 		return false
 	}
+	return true
+}
+
+// respond answers the request whose head is in c.req, and reports whether
+// the connection may carry another.
+func (c *conn) respond() bool {
 	c.resp.reset(&c.req)
 	if !c.prepareBody() {
 		c.finishRequest()
@@ -224,30 +262,40 @@ func (r *connReader) Read(p []byte) (int, error) {
 	return r.rwc.Read(p)
 }
 
-// waitRequest waits for the first byte of the next request while holding no
-// buffers, and reports whether one came.
+// setIdleDeadline sets the read deadline for the wait for the next
+// request: the idle timeout, stretched (see deadline.go); for a new
+// connection's first request, exactly the shorter of it and the header
+// timeout, as in net/http: a client that connects and says nothing must not
+// hold a slot of MaxConns longer than one that trickles its head.
+func (c *conn) setIdleDeadline() {
+	if c.waited {
+		c.stretchReadDeadline(time.Now().Add(c.srv.IdleTimeout), c.srv.IdleTimeout)
+		return
+	}
+	c.setReadDeadline(time.Now().Add(min(c.srv.IdleTimeout, c.srv.ReadHeaderTimeout)))
+	c.waited = true
+}
+
+// waitRequest waits for the first byte of the next request, outside a
+// session, and reports whether one came. A socket's connection holds no
+// buffer while it waits.
 func (c *conn) waitRequest() bool {
 	if c.r.Buffered() > 0 {
 		return !c.srv.shutting.Load() // a pipelined request is waiting
 	}
 	c.r.Release()
 	c.w.Release()
+	c.setIdleDeadline()
 	c.state.Store(stateIdle)
 	if c.srv.shutting.Load() {
 		return false
 	}
-	if c.waited {
-		c.stretchReadDeadline(time.Now().Add(c.srv.IdleTimeout), c.srv.IdleTimeout)
-	} else {
-		// A new connection has the header timeout for its first byte too,
-		// as in net/http: a client that connects and says nothing must not
-		// hold a slot of MaxConns longer than one that trickles its head.
-		c.setReadDeadline(time.Now().Add(min(c.srv.IdleTimeout, c.srv.ReadHeaderTimeout)))
-		c.waited = true
-	}
 	var err error
-	if c.raw != nil {
-		err = c.r.FillIdle(c.raw) // holds no read buffer while waiting
+	if c.canSession() {
+		c.fillErr = nil
+		if err = c.raw.Read(c.fillFn); err == nil {
+			err = c.fillErr
+		}
 	} else {
 		err = c.r.Fill()
 	}
@@ -255,6 +303,14 @@ func (c *conn) waitRequest() bool {
 		return false // Shutdown closed this idle connection
 	}
 	return err == nil
+}
+
+// fill is waitRequest's RawConn.Read callback: one read into a pooled
+// buffer, which goes back to the pool when the read finds nothing.
+func (c *conn) fill(fd uintptr) bool {
+	got, _, err := c.r.ReadFD(fd)
+	c.fillErr = err
+	return got || err != nil
 }
 
 // readFailed answers a request head that could not be read, if it deserves

@@ -443,6 +443,10 @@ func (c *conn) watchClient() {
 	if c.bgDone != nil || c.cancelCtx == nil || c.r.Buffered() > 0 {
 		return
 	}
+	if c.sess.in {
+		c.watchDup()
+		return
+	}
 	c.bgDone = make(chan struct{})
 	c.bgAbort.Store(false)
 	c.setReadDeadline(time.Time{})
@@ -462,8 +466,15 @@ func (c *conn) stopWatch() {
 		return
 	}
 	c.bgAbort.Store(true)
-	c.setReadDeadline(aLongTimeAgo)
-	<-c.bgDone
+	if c.bgFile != nil {
+		c.bgFile.SetReadDeadline(aLongTimeAgo)
+		<-c.bgDone
+		c.bgFile.Close()
+		c.bgFile = nil
+	} else {
+		c.setReadDeadline(aLongTimeAgo)
+		<-c.bgDone
+	}
 	c.bgDone = nil
 }
 

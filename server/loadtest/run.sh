@@ -3,6 +3,7 @@
 #
 #   bash server/loadtest/run.sh            # about 10 minutes
 #   DURATION=5s bash server/loadtest/run.sh
+#   ROUNDS=1 bash server/loadtest/run.sh   # one turn per server, no spread
 #   ONLY="page idle" bash server/loadtest/run.sh   # just those workloads
 #
 # It installs wrk and nginx if they are missing (apt-get; Debian 12, as
@@ -17,7 +18,13 @@
 #     page byte for byte against ours) and a server that fails a check is
 #     not measured;
 #   - each run has a 2 s warm-up, then DURATION of measure; the server's
-#     CPU time over the measure comes from /proc/PID/stat (utime+stime).
+#     CPU time over the measure comes from /proc/PID/stat (utime+stime);
+#   - the servers take turns, ROUNDS times over (default 3): round 1 runs
+#     every server once, then round 2, and so on, so that a drift of the
+#     machine (another tenant, a frequency change) lands on all of them
+#     alike. A row is the median of the rounds; its ratio is the median of
+#     the rounds' ratios, each taken between runs of the same round, with
+#     the lowest and highest beside it, so the spread shows what is noise.
 #
 # Workloads (keep-alive, wrk -t1): hello (13 bytes from /hello.py), static
 # 1 KiB, 100 KiB and 10 MiB, and page, at 64 connections; hello and static
@@ -49,6 +56,7 @@
 set -euo pipefail
 
 DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-3}
 WARMUP=${WARMUP:-2s}
 IDLE_CONNS=${IDLE_CONNS:-10000}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -220,19 +228,19 @@ RESULTS=$TMP/results.tsv
 : >"$RESULTS"
 secs=${DURATION%s}
 
-# measure NAME WORKLOAD PATH CONNS
+# measure NAME WORKLOAD PATH CONNS ROUND
 measure() {
-	local name=$1 wl=$2 path=$3 c=$4 url t0 t1 out rps reqs p50 p99 errs cpu
+	local name=$1 wl=$2 path=$3 c=$4 round=$5 url t0 t1 out rps reqs p50 p99 errs cpu
 	url="http://127.0.0.1:$(port "$name")$path"
 	if ! check "$name" "$path"; then
-		printf '%s\t%s\tFAILED\n' "$wl" "$name" >>"$RESULTS"
+		printf '%s\t%s\t%s\tFAILED\n' "$wl" "$name" "$round" >>"$RESULTS"
 		return
 	fi
 	taskset -c 1 wrk -t1 -c"$c" -d"$WARMUP" "$url" >/dev/null 2>&1 || true
 	t0=$(cputicks "$SPID")
 	out=$(taskset -c 1 wrk -t1 -c"$c" -d"$DURATION" --timeout 5s --latency "$url" 2>&1)
 	t1=$(cputicks "$SPID")
-	echo "== $name $wl" >>"$TMP/wrk.log"
+	echo "== $name $wl round $round" >>"$TMP/wrk.log"
 	echo "$out" >>"$TMP/wrk.log"
 	rps=$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' <<<"$out")
 	reqs=$(awk '/requests in/ { print $1 }' <<<"$out")
@@ -240,8 +248,8 @@ measure() {
 	p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
 	errs=$(awk '/Socket errors/ { gsub(/,/, ""); e += $4 + $6 + $8 + $10 } /Non-2xx/ { e += $NF } END { print e + 0 }' <<<"$out")
 	cpu=$((t1 - t0))
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$wl" "$name" "$rps" "$reqs" "$p50" "$p99" "$errs" "$cpu" >>"$RESULTS"
-	log "$wl $name: $rps req/s p99 ${p99}ms errors $errs cpu ${cpu} ticks"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$wl" "$name" "$round" "$rps" "$reqs" "$p50" "$p99" "$errs" "$cpu" >>"$RESULTS"
+	log "$wl $name round $round: $rps req/s p99 ${p99}ms errors $errs cpu ${cpu} ticks"
 }
 
 WORKLOADS=(
@@ -258,13 +266,15 @@ for w in "${WORKLOADS[@]}"; do
 	label="$wl c$c"
 	# ONLY="page hello" runs just those workloads (a quick re-measure).
 	if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $wl "* ]]; then continue; fi
-	for s in "${SERVERS[@]}"; do
-		if [ "$wl" = page ] && [ "$s" = nginx ]; then continue; fi
-		site=raw
-		if [ "$wl" = page ]; then site=demo; fi
-		start "$s" "$site"
-		measure "$s" "$label" "$path" "$c"
-		stop
+	for round in $(seq "$ROUNDS"); do
+		for s in "${SERVERS[@]}"; do
+			if [ "$wl" = page ] && [ "$s" = nginx ]; then continue; fi
+			site=raw
+			if [ "$wl" = page ]; then site=demo; fi
+			start "$s" "$site"
+			measure "$s" "$label" "$path" "$c" "$round"
+			stop
+		done
 	done
 done
 
@@ -274,41 +284,77 @@ echo
 echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(date -u +%Y-%m-%d);" \
 	"load average at the end $(cut -d' ' -f1-3 /proc/loadavg); busy processes (≥ 20% CPU) now: $(b=$(busy); echo "${b:-none}")"
 echo
-echo "| workload | server | req/s | p50 ms | p99 ms | errors | server CPU | CPU µs/req | ours ÷ this |"
+echo "| workload | server | req/s | p50 ms | p99 ms | errors | server CPU | CPU µs/req | ours ÷ this [lowest–highest round] |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+# One row per workload and server, in the order first measured: the median
+# of the rounds' req/s, p50 and p99; the errors of all rounds; CPU use and
+# CPU per request over all rounds. A round's ratio is "cpu" (the peer's CPU
+# time per request over ours) when either server used < 90% of its core,
+# else our req/s over the peer's; the row's kind is that of most rounds.
 awk -F'\t' -v tck="$tck" -v secs="$secs" '
-	$3 == "FAILED" { row[NR] = "| " $1 " | " $2 " | check failed | | | | | | |"; next }
+	function median(list, n,    a, i, j, t) {
+		n = split(list, a, " ")
+		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+		return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
 	{
-		wl[NR] = $1; sv[NR] = $2; rps[NR] = $3; p50[NR] = $5; p99[NR] = $6; err[NR] = $7
-		cpu = $8 / tck; util[NR] = 100 * cpu / secs; per[NR] = ($4 > 0) ? 1e6 * cpu / $4 : 0
-		if ($2 == "miniweb") { ours[$1] = NR }
+		k = $1 SUBSEP $2
+		if (!(k in seen)) { seen[k] = 1; order[++rows] = k; wl[k] = $1; sv[k] = $2 }
+		if ($4 == "FAILED") { failed[k] = 1; next }
+		rk = k SUBSEP $3
+		cpu = $9 / tck
+		r_rps[rk] = $4; r_util[rk] = 100 * cpu / secs; r_per[rk] = ($5 > 0) ? 1e6 * cpu / $5 : 0
+		rps[k] = rps[k] " " $4; p50[k] = p50[k] " " $6; p99[k] = p99[k] " " $7
+		err[k] += $8; cpus[k] += cpu; reqs[k] += $5; runs[k]++
+		if (!(($3) in rounds)) { rounds[$3] = 1; nr++ }
 	}
 	END {
-		for (i = 1; i <= NR; i++) {
-			if (i in row) { print row[i]; continue }
-			o = ours[wl[i]]; ratio = "—"
-			if (sv[i] != "miniweb" && o != "") {
-				if ((util[i] < 90 || util[o] < 90) && per[o] > 0)
-					ratio = sprintf("%.2f× cpu", per[i] / per[o])
-				else if (rps[i] > 0)
-					ratio = sprintf("%.2f×", rps[o] / rps[i])
+		for (i = 1; i <= rows; i++) {
+			k = order[i]
+			if (k in failed) { printf "| %s | %s | check failed | | | | | | |\n", wl[k], sv[k]; continue }
+			o = wl[k] SUBSEP "miniweb"; ratio = "—"
+			if (sv[k] != "miniweb" && (o in runs)) {
+				n = 0; list = ""; lo = ""; hi = ""; ncpu = 0
+				for (r in rounds) {
+					rk = k SUBSEP r; ro = o SUBSEP r
+					if (!(rk in r_rps) || !(ro in r_rps)) continue
+					if ((r_util[rk] < 90 || r_util[ro] < 90) && r_per[ro] > 0) { x = r_per[rk] / r_per[ro]; ncpu++ }
+					else if (r_rps[rk] > 0) x = r_rps[ro] / r_rps[rk]
+					else continue
+					n++; list = list " " x
+					if (lo == "" || x < lo) lo = x
+					if (hi == "" || x > hi) hi = x
+				}
+				if (n > 0) {
+					ratio = sprintf("%.2f×%s", median(list), (2 * ncpu > n) ? " cpu" : "")
+					if (n > 1) ratio = ratio sprintf(" [%.2f–%.2f]", lo, hi)
+				}
 			}
 			printf "| %s | %s | %d | %.2f | %.2f | %d | %.0f%% | %.2f | %s |\n",
-				wl[i], sv[i], rps[i], p50[i], p99[i], err[i], util[i], per[i], ratio
+				wl[k], sv[k], median(rps[k]), median(p50[k]), median(p99[k]), err[k],
+				100 * cpus[k] / (secs * runs[k]), (reqs[k] > 0) ? 1e6 * cpus[k] / reqs[k] : 0, ratio
 		}
 	}' "$RESULTS"
 echo
 echo "miniweb ran with the access log off (-access-log=false) and -dev=false. Servers on core 0 (GOMAXPROCS=1," \
-	"nginx worker_processes 1), wrk -t1 on core 1, keep-alive, $DURATION per run after a $WARMUP warm-up." \
-	"\"cpu\": a server of the pair used < 90% of its core (wrk was the limit), so the ratio is the peer's CPU" \
-	"time per request over ours; otherwise it is our req/s over the peer's. Page: the demo's /about.py, same" \
+	"nginx worker_processes 1), wrk -t1 on core 1, keep-alive, $DURATION per run after a $WARMUP warm-up," \
+	"$ROUNDS round(s), the servers taking turns. req/s, p50, p99: medians of the rounds. \"cpu\": in most rounds a" \
+	"server of the pair used < 90% of its core (wrk was the limit), so the ratio is the peer's CPU time per" \
+	"request over ours; otherwise it is our req/s over the peer's. Page: the demo's /about.py, same" \
 	"templates and data in every server (nginx: n/a)."
-awk -F'\t' '$2 == "miniweb" { p99[$1] = $6; e[$1] = $7 }
+awk -F'\t' '$2 == "miniweb" && $4 != "FAILED" { p99[$1] = p99[$1] " " $7; e[$1] += $8 }
+	function median(list, n,    a, i, j, t) {
+		n = split(list, a, " ")
+		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+		return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
 	END {
 		for (w in p99) if (w ~ / c1000$/) {
 			b = w; sub(/ c1000$/, " c64", b)
+			if (!(b in p99)) continue
+			x = median(p99[w]); y = median(p99[b])
 			printf "miniweb %s: %d errors, p99 %.2f ms = %.1f× the c64 p99 (%.2f ms; target ≤ 3×, 0 errors)\n",
-				w, e[w], p99[w], (p99[b] > 0 ? p99[w] / p99[b] : 0), p99[b]
+				w, e[w], x, (y > 0 ? x / y : 0), y
 		}
 	}' "$RESULTS"
 

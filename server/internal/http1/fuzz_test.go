@@ -137,6 +137,45 @@ func checkRequest(t *testing.T, in []byte) {
 		}
 	}
 	compareNetHTTP(t, in, ours)
+	checkHeadBuffered(t, in, ours.err == nil)
+}
+
+// checkHeadBuffered: when HeadBuffered says the buffered bytes are enough,
+// ReadRequest must not read again (a connection asks it from inside a
+// RawConn callback, where a read would wait forever); and a good head that
+// fits the first read must be seen as enough.
+func checkHeadBuffered(t *testing.T, in []byte, good bool) {
+	src := &oneRead{in: in}
+	rd := NewReader(src, Limits{})
+	if err := rd.Fill(); err != nil {
+		return // empty input
+	}
+	whole := src.calls == 1 && rd.Buffered() == len(in)
+	if !rd.HeadBuffered() {
+		if good && whole {
+			t.Fatalf("HeadBuffered() = false for a good head read whole: %q", in)
+		}
+		return
+	}
+	var req Request
+	rd.ReadRequest(&req)
+	if src.calls > 1 {
+		t.Fatalf("HeadBuffered() = true, then ReadRequest read again: %q", in)
+	}
+}
+
+// oneRead gives its bytes in the first Read and counts the calls.
+type oneRead struct {
+	in    []byte
+	calls int
+}
+
+func (o *oneRead) Read(p []byte) (int, error) {
+	o.calls++
+	if o.calls > 1 {
+		return 0, io.EOF
+	}
+	return copy(p, o.in), nil
 }
 
 // FuzzRequestParts fuzzes the parts of a request that is otherwise well

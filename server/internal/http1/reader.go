@@ -61,7 +61,6 @@ type Reader struct {
 	pending bool // the last request has a body not yet read to its end
 
 	body Body
-	idle idleState // see FillIdle
 
 	strs     map[string]string // interned strings; see intern
 	strBytes int
@@ -115,6 +114,40 @@ func (r *Reader) Fill() error {
 		return nil
 	}
 	return r.readMore()
+}
+
+// HeadBuffered reports whether the buffered bytes hold all ReadRequest
+// needs, so that it will not read from the connection: a whole head up to
+// its empty line, or enough of one to fail on (a line not ended by CRLF,
+// too many empty lines before the request line). False means more bytes may
+// be needed; ReadRequest then reads them as usual.
+func (r *Reader) HeadBuffered() bool {
+	p := r.buf[r.r:r.w]
+	for empty := 0; ; empty++ { // the request line, after empty lines
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			return false
+		}
+		line := p[:i+1]
+		p = p[i+1:]
+		if !hasCRLF(line) || (len(line) <= 2 && empty == maxLeadingEmptyLines) {
+			return true // ReadRequest fails here
+		}
+		if len(line) > 2 {
+			break
+		}
+	}
+	for { // field lines, up to the empty one
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			return false
+		}
+		line := p[:i+1]
+		p = p[i+1:]
+		if !hasCRLF(line) || len(line) == 2 {
+			return true
+		}
+	}
 }
 
 // Release returns the read buffer to a shared pool if nothing is buffered,

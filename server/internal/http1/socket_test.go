@@ -172,10 +172,15 @@ func TestReadFromOverTCP(t *testing.T) {
 	}
 }
 
-// TestFillIdleOverTCP waits for requests the way a keep-alive connection
-// does: bytes that come later wake it, a closed peer is io.EOF, a silent
-// one the read deadline, and no buffer is held while it waits.
-func TestFillIdleOverTCP(t *testing.T) {
+// TestReadFDOverTCP reads requests the way a keep-alive connection does,
+// inside one RawConn Read callback: after a read that drained the socket
+// it waits without reading, and the next request wakes it; a silent peer
+// meets the read deadline and a closed one is io.EOF; no buffer is held
+// while it waits.
+func TestReadFDOverTCP(t *testing.T) {
+	if !ReadsFD {
+		t.Skip("ReadFD is not supported here")
+	}
 	srv, cli := tcpPair(t)
 	rc, err := srv.SyscallConn()
 	if err != nil {
@@ -183,27 +188,63 @@ func TestFillIdleOverTCP(t *testing.T) {
 	}
 	r := NewReader(srv, Limits{})
 	const req = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
-	for i := range 3 {
+	later := func() { // the next request, once the callback has returned to wait
 		go func() {
-			time.Sleep(20 * time.Millisecond) // after FillIdle has found nothing and waits
+			time.Sleep(20 * time.Millisecond)
 			cli.Write([]byte(req))
 		}()
-		if err := r.FillIdle(rc); err != nil {
-			t.Fatalf("request %d: FillIdle: %v", i, err)
+	}
+	served, wokeEmpty, afterDrain := 0, 0, false
+	later()
+	err = rc.Read(func(fd uintptr) bool {
+		got, drained, err := r.ReadFD(fd)
+		if err != nil {
+			t.Errorf("ReadFD: %v", err)
+			return true
 		}
-		var got Request
-		if err := r.ReadRequest(&got); err != nil || got.Path != "/a" {
-			t.Fatalf("request %d: ReadRequest = %+v, %v", i, got, err)
+		if !got {
+			if afterDrain {
+				wokeEmpty++
+			}
+			if r.buf != nil {
+				t.Error("the reader holds its buffer while it waits")
+			}
+			return false
+		}
+		if !drained {
+			t.Errorf("a %d-byte request did not drain the socket", len(req))
+		}
+		if !r.HeadBuffered() {
+			t.Errorf("HeadBuffered() = false after %q arrived", req)
+			return true
+		}
+		var got1 Request
+		if err := r.ReadRequest(&got1); err != nil || got1.Path != "/a" {
+			t.Errorf("ReadRequest = %+v, %v", got1, err)
+			return true
+		}
+		if served++; served == 3 {
+			return true
 		}
 		r.Release()
-		if r.buf != nil {
-			t.Fatalf("request %d: the reader holds its buffer after Release with nothing buffered", i)
-		}
+		afterDrain = true
+		later()
+		return false // wait for the next request without reading first
+	})
+	if err != nil || served != 3 {
+		t.Fatalf("served %d requests, then %v; want 3, nil", served, err)
+	}
+	if wokeEmpty > 0 {
+		t.Errorf("%d wake-ups after a drained read found nothing", wokeEmpty)
 	}
 
 	srv.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
-	if err := r.FillIdle(rc); !errors.Is(err, os.ErrDeadlineExceeded) {
-		t.Fatalf("FillIdle with a silent peer: %v; want a deadline error", err)
+	err = rc.Read(func(fd uintptr) bool {
+		got, _, err := r.ReadFD(fd)
+		return got || err != nil
+	})
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("waiting on a silent peer: %v; want a deadline error", err)
 	}
 	if r.buf != nil {
 		t.Fatal("the reader holds a buffer after waiting in vain")
@@ -211,7 +252,59 @@ func TestFillIdleOverTCP(t *testing.T) {
 
 	srv.SetReadDeadline(time.Time{})
 	cli.Close()
-	if err := r.FillIdle(rc); err != io.EOF {
-		t.Fatalf("FillIdle after the peer closed: %v; want io.EOF", err)
+	var rerr error
+	rc.Read(func(fd uintptr) bool {
+		got, _, err := r.ReadFD(fd)
+		rerr = err
+		return got || err != nil
+	})
+	if rerr != io.EOF {
+		t.Fatalf("ReadFD after the peer closed: %v; want io.EOF", rerr)
+	}
+}
+
+// TestHeadBuffered: true exactly when ReadRequest can finish, or fail,
+// on the buffered bytes alone.
+func TestHeadBuffered(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want bool
+	}{
+		{"nothing", "", false},
+		{"part of the request line", "GET / HT", false},
+		{"request line only", "GET / HTTP/1.1\r\n", false},
+		{"a field line short", "GET / HTTP/1.1\r\nHost: x\r\n", false},
+		{"whole head", "GET / HTTP/1.1\r\nHost: x\r\n\r\n", true},
+		{"whole head and a body", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi", true},
+		{"leading empty lines", "\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n", true},
+		{"leading empty lines, head short", "\r\n\r\nGET / HTTP/1.1\r\n", false},
+		{"too many empty lines", "\r\n\r\n\r\n\r\n\r\n", true},
+		{"bare LF ends the request line", "GET / HTTP/1.1\nHost: x", true},
+		{"bare LF ends a field line", "GET / HTTP/1.1\r\nHost: x\n", true},
+		{"bare LF for the empty line", "GET / HTTP/1.1\r\nHost: x\r\n\n", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := &oneRead{in: []byte(tt.in)}
+			r := NewReader(src, Limits{})
+			if tt.in != "" {
+				if err := r.Fill(); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				r.buf = make([]byte, 16)
+			}
+			if got := r.HeadBuffered(); got != tt.want {
+				t.Fatalf("HeadBuffered() = %v; want %v", got, tt.want)
+			}
+			if tt.want {
+				var req Request
+				r.ReadRequest(&req)
+				if src.calls > 1 {
+					t.Fatal("ReadRequest read again after HeadBuffered() = true")
+				}
+			}
+		})
 	}
 }
