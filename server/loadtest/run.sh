@@ -44,9 +44,10 @@
 #     nginx renders no templates: n/a.
 #
 # One wrk thread tops out near 110-130k req/s. When a server does not use
-# its whole core (CPU < 90%), wrk is the limit, not the server: the ratio
-# of such a pair compares server CPU time per request instead of req/s,
-# and the table says "cpu".
+# its whole core (CPU < 90%), or wrk's core is busy (>= 95%, from
+# /proc/stat), wrk is the limit, not the server: the ratio of such a pair
+# compares server CPU time per request instead of req/s, and the table
+# says "cpu".
 #
 # Then idle memory: 10,000 keep-alive connections, one request each, and the
 # server's VmRSS growth per connection (idlemem/).
@@ -195,6 +196,8 @@ stop() {
 }
 
 cputicks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; } # utime+stime
+# core1: "busy total" ticks of core 1, wrk's, from /proc/stat (busy: all but idle and iowait).
+core1() { awk '$1 == "cpu1" { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat; }
 
 # Latency text of wrk ("812.00us", "1.20ms", "1.01s") in milliseconds.
 to_ms() { awk -v v="$1" 'BEGIN {
@@ -230,7 +233,7 @@ secs=${DURATION%s}
 
 # measure NAME WORKLOAD PATH CONNS ROUND
 measure() {
-	local name=$1 wl=$2 path=$3 c=$4 round=$5 url t0 t1 out rps reqs p50 p99 errs cpu
+	local name=$1 wl=$2 path=$3 c=$4 round=$5 url t0 t1 w0 w1 out rps reqs p50 p99 errs cpu wrkcpu
 	url="http://127.0.0.1:$(port "$name")$path"
 	if ! check "$name" "$path"; then
 		printf '%s\t%s\t%s\tFAILED\n' "$wl" "$name" "$round" >>"$RESULTS"
@@ -238,8 +241,11 @@ measure() {
 	fi
 	taskset -c 1 wrk -t1 -c"$c" -d"$WARMUP" "$url" >/dev/null 2>&1 || true
 	t0=$(cputicks "$SPID")
+	w0=$(core1)
 	out=$(taskset -c 1 wrk -t1 -c"$c" -d"$DURATION" --timeout 5s --latency "$url" 2>&1)
+	w1=$(core1)
 	t1=$(cputicks "$SPID")
+	wrkcpu=$(awk -v a="$w0" -v b="$w1" 'BEGIN { split(a, x, " "); split(b, y, " "); d = y[2] - x[2]; printf "%.0f", (d > 0 ? 100 * (y[1] - x[1]) / d : 0) }')
 	echo "== $name $wl round $round" >>"$TMP/wrk.log"
 	echo "$out" >>"$TMP/wrk.log"
 	rps=$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' <<<"$out")
@@ -248,8 +254,8 @@ measure() {
 	p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
 	errs=$(awk '/Socket errors/ { gsub(/,/, ""); e += $4 + $6 + $8 + $10 } /Non-2xx/ { e += $NF } END { print e + 0 }' <<<"$out")
 	cpu=$((t1 - t0))
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$wl" "$name" "$round" "$rps" "$reqs" "$p50" "$p99" "$errs" "$cpu" >>"$RESULTS"
-	log "$wl $name round $round: $rps req/s p99 ${p99}ms errors $errs cpu ${cpu} ticks"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$wl" "$name" "$round" "$rps" "$reqs" "$p50" "$p99" "$errs" "$cpu" "$wrkcpu" >>"$RESULTS"
+	log "$wl $name round $round: $rps req/s p99 ${p99}ms errors $errs cpu ${cpu} ticks, wrk's core ${wrkcpu}%"
 }
 
 WORKLOADS=(
@@ -284,13 +290,15 @@ echo
 echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(date -u +%Y-%m-%d);" \
 	"load average at the end $(cut -d' ' -f1-3 /proc/loadavg); busy processes (≥ 20% CPU) now: $(b=$(busy); echo "${b:-none}")"
 echo
-echo "| workload | server | req/s | p50 ms | p99 ms | errors | server CPU | CPU µs/req | ours ÷ this [lowest–highest round] |"
-echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+echo "| workload | server | req/s | p50 ms | p99 ms | errors | server CPU | wrk's core | CPU µs/req | ours ÷ this [lowest–highest round] |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 # One row per workload and server, in the order first measured: the median
 # of the rounds' req/s, p50 and p99; the errors of all rounds; CPU use and
-# CPU per request over all rounds. A round's ratio is "cpu" (the peer's CPU
-# time per request over ours) when either server used < 90% of its core,
-# else our req/s over the peer's; the row's kind is that of most rounds.
+# CPU per request over all rounds; the median busy share of wrk's core. A
+# round's ratio is "cpu" (the peer's CPU time per request over ours) when
+# the server was not the limit in either run of the pair: it used < 90% of
+# its core, or wrk's core was >= 95% busy; else it is our req/s over the
+# peer's. The row's kind is that of most rounds.
 awk -F'\t' -v tck="$tck" -v secs="$secs" '
 	function median(list, n,    a, i, j, t) {
 		n = split(list, a, " ")
@@ -303,22 +311,22 @@ awk -F'\t' -v tck="$tck" -v secs="$secs" '
 		if ($4 == "FAILED") { failed[k] = 1; next }
 		rk = k SUBSEP $3
 		cpu = $9 / tck
-		r_rps[rk] = $4; r_util[rk] = 100 * cpu / secs; r_per[rk] = ($5 > 0) ? 1e6 * cpu / $5 : 0
-		rps[k] = rps[k] " " $4; p50[k] = p50[k] " " $6; p99[k] = p99[k] " " $7
+		r_rps[rk] = $4; r_util[rk] = 100 * cpu / secs; r_per[rk] = ($5 > 0) ? 1e6 * cpu / $5 : 0; r_wrk[rk] = $10
+		rps[k] = rps[k] " " $4; p50[k] = p50[k] " " $6; p99[k] = p99[k] " " $7; wrk[k] = wrk[k] " " $10
 		err[k] += $8; cpus[k] += cpu; reqs[k] += $5; runs[k]++
 		if (!(($3) in rounds)) { rounds[$3] = 1; nr++ }
 	}
 	END {
 		for (i = 1; i <= rows; i++) {
 			k = order[i]
-			if (k in failed) { printf "| %s | %s | check failed | | | | | | |\n", wl[k], sv[k]; continue }
+			if (k in failed) { printf "| %s | %s | check failed | | | | | | | |\n", wl[k], sv[k]; continue }
 			o = wl[k] SUBSEP "miniweb"; ratio = "—"
 			if (sv[k] != "miniweb" && (o in runs)) {
 				n = 0; list = ""; lo = ""; hi = ""; ncpu = 0
 				for (r in rounds) {
 					rk = k SUBSEP r; ro = o SUBSEP r
 					if (!(rk in r_rps) || !(ro in r_rps)) continue
-					if ((r_util[rk] < 90 || r_util[ro] < 90) && r_per[ro] > 0) { x = r_per[rk] / r_per[ro]; ncpu++ }
+					if ((r_util[rk] < 90 || r_util[ro] < 90 || r_wrk[rk] >= 95 || r_wrk[ro] >= 95) && r_per[ro] > 0) { x = r_per[rk] / r_per[ro]; ncpu++ }
 					else if (r_rps[rk] > 0) x = r_rps[ro] / r_rps[rk]
 					else continue
 					n++; list = list " " x
@@ -330,17 +338,18 @@ awk -F'\t' -v tck="$tck" -v secs="$secs" '
 					if (n > 1) ratio = ratio sprintf(" [%.2f–%.2f]", lo, hi)
 				}
 			}
-			printf "| %s | %s | %d | %.2f | %.2f | %d | %.0f%% | %.2f | %s |\n",
+			printf "| %s | %s | %d | %.2f | %.2f | %d | %.0f%% | %.0f%% | %.2f | %s |\n",
 				wl[k], sv[k], median(rps[k]), median(p50[k]), median(p99[k]), err[k],
-				100 * cpus[k] / (secs * runs[k]), (reqs[k] > 0) ? 1e6 * cpus[k] / reqs[k] : 0, ratio
+				100 * cpus[k] / (secs * runs[k]), median(wrk[k]), (reqs[k] > 0) ? 1e6 * cpus[k] / reqs[k] : 0, ratio
 		}
 	}' "$RESULTS"
 echo
 echo "miniweb ran with the access log off (-access-log=false) and -dev=false. Servers on core 0 (GOMAXPROCS=1," \
 	"nginx worker_processes 1), wrk -t1 on core 1, keep-alive, $DURATION per run after a $WARMUP warm-up," \
-	"$ROUNDS round(s), the servers taking turns. req/s, p50, p99: medians of the rounds. \"cpu\": in most rounds a" \
-	"server of the pair used < 90% of its core (wrk was the limit), so the ratio is the peer's CPU time per" \
-	"request over ours; otherwise it is our req/s over the peer's. Page: the demo's /about.py, same" \
+	"$ROUNDS round(s), the servers taking turns. req/s, p50, p99, wrk's core: medians of the rounds. \"cpu\": in most" \
+	"rounds a server of the pair was not the limit (it used < 90% of its core, or wrk's core was >= 95% busy)," \
+	"so the ratio is the peer's CPU time per request over ours; otherwise it is our req/s over the peer's." \
+	"Page: the demo's /about.py, same" \
 	"templates and data in every server (nginx: n/a)."
 awk -F'\t' '$2 == "miniweb" && $4 != "FAILED" { p99[$1] = p99[$1] " " $7; e[$1] += $8 }
 	function median(list, n,    a, i, j, t) {
