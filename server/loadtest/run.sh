@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh: miniweb's side-by-side load test (issue 5).
 #
-#   bash server/loadtest/run.sh            # about 10 minutes
+#   bash server/loadtest/run.sh            # about 20 minutes (DURATION=5s: 12)
 #   DURATION=5s bash server/loadtest/run.sh
 #   ROUNDS=1 bash server/loadtest/run.sh   # one turn per server, no spread
 #   ONLY="page idle" bash server/loadtest/run.sh   # just those workloads
@@ -198,6 +198,10 @@ stop() {
 cputicks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; } # utime+stime
 # core1: "busy total" ticks of core 1, wrk's, from /proc/stat (busy: all but idle and iowait).
 core1() { awk '$1 == "cpu1" { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat; }
+# steal: "steal total" ticks of the whole machine: time the hypervisor gave
+# our virtual CPUs to someone else, which no process here is charged for.
+steal() { awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; print $9, t }' /proc/stat; }
+STEAL0=$(steal)
 
 # Latency text of wrk ("812.00us", "1.20ms", "1.01s") in milliseconds.
 to_ms() { awk -v v="$1" 'BEGIN {
@@ -288,7 +292,8 @@ done
 tck=$(getconf CLK_TCK)
 echo
 echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(date -u +%Y-%m-%d);" \
-	"load average at the end $(cut -d' ' -f1-3 /proc/loadavg); busy processes (≥ 20% CPU) now: $(b=$(busy); echo "${b:-none}")"
+	"load average at the end $(cut -d' ' -f1-3 /proc/loadavg); busy processes (≥ 20% CPU) now: $(b=$(busy); echo "${b:-none}");" \
+	"CPU stolen by the hypervisor during the runs: $(awk -v a="$STEAL0" -v b="$(steal)" 'BEGIN { split(a, x, " "); split(b, y, " "); d = y[2] - x[2]; printf "%.1f%%", (d > 0 ? 100 * (y[1] - x[1]) / d : 0) }')"
 echo
 echo "| workload | server | req/s | p50 ms | p99 ms | errors | server CPU | wrk's core | CPU µs/req | ours ÷ this [lowest–highest round] |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
