@@ -151,7 +151,6 @@ func (c *conn) serveFrom(deep bool) {
 			}
 		case endDeep:
 			if !deep {
-				c.srv.Log.Debug("connection keeps a deep stack", keyRemote, c.remote)
 				c.serveDeep()
 				return
 			}
@@ -167,7 +166,6 @@ func (c *conn) serveFrom(deep bool) {
 			return
 		}
 		if w.handled(uintptr(unsafe.Pointer(&mark))) && !deep {
-			c.srv.Log.Debug("connection keeps a deep stack", keyRemote, c.remote)
 			c.serveDeep()
 			return
 		}
@@ -191,6 +189,7 @@ func (c *conn) serveFrom(deep bool) {
 //
 //go:noinline
 func (c *conn) serveDeep() {
+	c.srv.Log.Debug("connection keeps a deep stack", keyRemote, c.remote)
 	var pad [stackPad]byte
 	keepFrame(&pad)
 	c.serveFrom(true)

@@ -295,6 +295,13 @@ echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 	"load average at the end $(cut -d' ' -f1-3 /proc/loadavg); busy processes (≥ 20% CPU) now: $(b=$(busy); echo "${b:-none}");" \
 	"CPU stolen by the hypervisor during the runs: $(awk -v a="$STEAL0" -v b="$(steal)" 'BEGIN { split(a, x, " "); split(b, y, " "); d = y[2] - x[2]; printf "%.1f%%", (d > 0 ? 100 * (y[1] - x[1]) / d : 0) }')"
 echo
+# MEDIAN is the awk function both summaries below use: the median of a
+# space-separated list of numbers.
+MEDIAN='function median(list, n,    a, i, j, t) {
+	n = split(list, a, " ")
+	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+	return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}'
 echo "| workload | server | req/s | p50 ms | p99 ms | errors | server CPU | wrk's core | CPU µs/req | ours ÷ this [lowest–highest round] |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 # One row per workload and server, in the order first measured: the median
@@ -304,12 +311,7 @@ echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 # the server was not the limit in either run of the pair: it used < 90% of
 # its core, or wrk's core was >= 95% busy; else it is our req/s over the
 # peer's. The row's kind is that of most rounds.
-awk -F'\t' -v tck="$tck" -v secs="$secs" '
-	function median(list, n,    a, i, j, t) {
-		n = split(list, a, " ")
-		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-		return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-	}
+awk -F'\t' -v tck="$tck" -v secs="$secs" "$MEDIAN"'
 	{
 		k = $1 SUBSEP $2
 		if (!(k in seen)) { seen[k] = 1; order[++rows] = k; wl[k] = $1; sv[k] = $2 }
@@ -356,12 +358,8 @@ echo "miniweb ran with the access log off (-access-log=false) and -dev=false. Se
 	"so the ratio is the peer's CPU time per request over ours; otherwise it is our req/s over the peer's." \
 	"Page: the demo's /about.py, same" \
 	"templates and data in every server (nginx: n/a)."
-awk -F'\t' '$2 == "miniweb" && $4 != "FAILED" { p99[$1] = p99[$1] " " $7; e[$1] += $8 }
-	function median(list, n,    a, i, j, t) {
-		n = split(list, a, " ")
-		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-		return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-	}
+awk -F'\t' "$MEDIAN"'
+	$2 == "miniweb" && $4 != "FAILED" { p99[$1] = p99[$1] " " $7; e[$1] += $8 }
 	END {
 		for (w in p99) if (w ~ / c1000$/) {
 			b = w; sub(/ c1000$/, " c64", b)

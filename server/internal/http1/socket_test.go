@@ -292,8 +292,6 @@ func TestHeadBuffered(t *testing.T) {
 				if err := r.Fill(); err != nil {
 					t.Fatal(err)
 				}
-			} else {
-				r.buf = make([]byte, 16)
 			}
 			if got := r.HeadBuffered(); got != tt.want {
 				t.Fatalf("HeadBuffered() = %v; want %v", got, tt.want)
