@@ -84,4 +84,14 @@
 // before the handler runs, within Options.Limits: past them the client gets
 // a 413, and a malformed form a 400), uploaded files, cookies, header
 // fields, the raw body, and the request's context.
+//
+// Query and form text is always valid UTF-8 without NUL bytes, so that a
+// value echoed into a page (which declares UTF-8) is what it says. One rule
+// applies, after percent-decoding, to the keys and values of the query
+// string, of an urlencoded body and of a multipart form, and to the names
+// of uploaded files: each run of bytes that is not valid UTF-8 becomes one
+// U+FFFD, and NUL bytes are dropped. "name=Ada%00%FF" reads as
+// "Ada�". The request is not refused for it, and text already clean
+// costs no copy. The raw body (Request.Body) and file data are left as
+// sent.
 package framework

@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"miniweb/server/gateway"
 )
@@ -66,8 +67,9 @@ type Request struct {
 
 // File is an uploaded file of a multipart form, held in memory.
 type File struct {
-	// Filename is the name the client gave, without folders; never use it
-	// as a path as it is.
+	// Filename is the name the client gave, without folders, made clean
+	// text as form values are (see cleanText); never use it as a path as
+	// it is.
 	Filename string
 	// ContentType is the part's Content-Type as sent.
 	ContentType string
@@ -98,18 +100,76 @@ func (r *Request) Params() []Param { return r.params }
 // "/center.py?sort=price", Query("sort") is "price".
 func (r *Request) Query(name string) string { return r.QueryValues().Get(name) }
 
-// QueryValues returns every query parameter. Malformed pairs are skipped.
+// QueryValues returns every query parameter, keys and values made clean
+// text (see cleanText). Malformed pairs are skipped.
 func (r *Request) QueryValues() url.Values {
 	if r.query == nil {
-		r.query, _ = url.ParseQuery(r.Env.Query)
+		r.query = parseQuery(r.Env.Query)
 	}
 	return r.query
 }
 
+// cleanText applies the framework's one rule for text from a form or a
+// query string, to keys and values alike: each run of bytes that is not
+// valid UTF-8 becomes one U+FFFD, and NUL bytes are dropped, so that a
+// value echoed into a page that declares UTF-8 is what it says. Clean text
+// is returned as it is, without allocation.
+func cleanText(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(s, "\x00", "")
+	}
+	return s
+}
+
+// parseQuery parses "sort=price&q=a+b" as url.ParseQuery does, skipping
+// malformed pairs, and makes every key and value clean text. Values are
+// cleaned in place; a key the rule changes takes the slow path, since two
+// keys may become one ("a%FF" and "a%EF%BF%BD").
+func parseQuery(raw string) url.Values {
+	q, _ := url.ParseQuery(raw)
+	for k, vs := range q {
+		if cleanText(k) != k {
+			return parseQueryInOrder(raw)
+		}
+		for i, v := range vs {
+			vs[i] = cleanText(v)
+		}
+	}
+	return q
+}
+
+// parseQueryInOrder is parseQuery's slow path: it walks the pairs of raw
+// again, in order, so that the values of keys the rule merges keep the
+// order they were sent in. It skips the pairs url.ParseQuery skips: empty
+// ones, those with a ";", and those with a bad escape. url.ParseQuery has
+// already bounded the number of pairs: past its limit it returns no key.
+func parseQueryInOrder(raw string) url.Values {
+	q := url.Values{}
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "" || strings.Contains(pair, ";") {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		k, err1 := url.QueryUnescape(k)
+		v, err2 := url.QueryUnescape(v)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		k = cleanText(k)
+		q[k] = append(q[k], cleanText(v))
+	}
+	return q
+}
+
 // FormValue returns the first value of the form field name, from the body
 // of a POST (or PUT, PATCH, ...) sent as application/x-www-form-urlencoded
-// or multipart/form-data; "" when there is none. Query parameters are not
-// form values: see Query.
+// or multipart/form-data; "" when there is none. Keys and values are clean
+// text (see cleanText). Query parameters are not form values: see Query.
 func (r *Request) FormValue(name string) string { return r.form.Get(name) }
 
 // Form returns every form field of the body; nil when there is no form.
@@ -226,7 +286,8 @@ func (r *Request) parseForm() error {
 
 // parseURLEncoded parses "first=Ada&last=Lovelace" (the WHATWG URL
 // standard's application/x-www-form-urlencoded, as url.ParseQuery), within
-// the limits on fields and their size.
+// the limits on fields and their size, which count the bytes as sent, and
+// makes every key and value clean text.
 func parseURLEncoded(s string, lim *Limits) (url.Values, error) {
 	form := url.Values{}
 	n := 0
@@ -251,13 +312,15 @@ func parseURLEncoded(s string, lim *Limits) (url.Values, error) {
 		if len(k) > lim.FieldBytes || len(v) > lim.FieldBytes {
 			return nil, errFieldTooLarge
 		}
-		form[k] = append(form[k], v)
+		k = cleanText(k)
+		form[k] = append(form[k], cleanText(v))
 	}
 	return form, nil
 }
 
 // parseMultipart parses a multipart/form-data body (RFC 7578) within the
-// limits on fields and their size.
+// limits on fields and their size, and makes every field name, value and
+// file name clean text; file data is left as sent.
 func parseMultipart(body []byte, boundary string, lim *Limits) (url.Values, map[string][]*File, error) {
 	form := url.Values{}
 	var files map[string][]*File
@@ -280,6 +343,7 @@ func parseMultipart(body []byte, boundary string, lim *Limits) (url.Values, map[
 		if name == "" {
 			continue // not a form-data part
 		}
+		name = cleanText(name)
 		if filename := part.FileName(); filename != "" {
 			data, err := io.ReadAll(part) // bounded by the body
 			if err != nil {
@@ -288,7 +352,7 @@ func parseMultipart(body []byte, boundary string, lim *Limits) (url.Values, map[
 			if files == nil {
 				files = map[string][]*File{}
 			}
-			files[name] = append(files[name], &File{Filename: filename, ContentType: part.Header.Get("Content-Type"), Data: data})
+			files[name] = append(files[name], &File{Filename: cleanText(filename), ContentType: part.Header.Get("Content-Type"), Data: data})
 			continue
 		}
 		data, err := io.ReadAll(io.LimitReader(part, int64(lim.FieldBytes)+1))
@@ -298,6 +362,6 @@ func parseMultipart(body []byte, boundary string, lim *Limits) (url.Values, map[
 		if len(data) > lim.FieldBytes {
 			return nil, nil, errFieldTooLarge
 		}
-		form[name] = append(form[name], string(data))
+		form[name] = append(form[name], cleanText(string(data)))
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
+	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -165,5 +167,147 @@ func TestRequestAccessors(t *testing.T) {
 	}
 	if r.Form() != nil || r.FormValue("a") != "" || r.File("x") != nil {
 		t.Errorf("a GET has a form: %v", r.Form())
+	}
+}
+
+func TestCleanText(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"empty", "", ""},
+		{"ascii", "Ada Lovelace", "Ada Lovelace"},
+		{"utf8 kept", "人 café €", "人 café €"},
+		{"replacement char kept", "a\uFFFDb", "a\uFFFDb"},
+		{"lone byte", "a\xffb", "a\uFFFDb"},
+		{"run of bad bytes is one U+FFFD", "a\xff\xfe\xfdb", "a\uFFFDb"},
+		{"truncated sequence", "a\xe4\xbab", "a\uFFFDb"},
+		{"overlong slash", "\xc0\xaf", "\uFFFD"},
+		{"surrogate half", "\xed\xa0\x80", "\uFFFD"},
+		{"nul dropped", "a\x00b", "ab"},
+		{"only nuls", "\x00\x00", ""},
+		{"nul between bad bytes", "\xff\x00\xfe", "\uFFFD\uFFFD"},
+		{"nul and utf8", "\x00人\x00", "人"},
+	}
+	for _, tt := range tests {
+		got := cleanText(tt.in)
+		if got != tt.want {
+			t.Errorf("%s: cleanText(%q) = %q; want %q", tt.name, tt.in, got, tt.want)
+		}
+		if again := cleanText(got); again != got {
+			t.Errorf("%s: cleanText is not idempotent: %q, then %q", tt.name, got, again)
+		}
+	}
+	// Clean text is the fast path: no copy.
+	for _, s := range []string{"", "price", "人 café", strings.Repeat("x", 1000)} {
+		if n := testing.AllocsPerRun(100, func() { cleanText(s) }); n != 0 {
+			t.Errorf("cleanText(%.20q) allocates %v times; want 0", s, n)
+		}
+	}
+}
+
+// rawMultipart builds a multipart/form-data body with boundary "B" from
+// Content-Disposition values and part contents, in pairs, written as they
+// are so that tests can send bytes multipart.Writer would not.
+func rawMultipart(parts ...string) (body, contentType string) {
+	var b strings.Builder
+	for i := 0; i+1 < len(parts); i += 2 {
+		b.WriteString("--B\r\nContent-Disposition: " + parts[i] + "\r\n\r\n" + parts[i+1] + "\r\n")
+	}
+	b.WriteString("--B--\r\n")
+	return b.String(), "multipart/form-data; boundary=B"
+}
+
+// TestTextRule checks the one rule for query and form text (see doc.go):
+// a run of invalid UTF-8 becomes U+FFFD and NUL is dropped, in keys and
+// values of the query string, urlencoded bodies and multipart forms.
+func TestTextRule(t *testing.T) {
+	app, _ := newApp(t, "testdata/templates", Options{})
+	var seen *Request
+	app.Handle("GET POST", "/dump.py", func(r *Request) (*Response, error) {
+		seen = r
+		return &Response{}, nil
+	})
+	const urlenc = "application/x-www-form-urlencoded"
+	mpValue, mpType := rawMultipart(`form-data; name="first"`, "A\x00da\xff", `form-data; name="last"`, "Love\xfe\xfdlace")
+	mpKey, _ := rawMultipart("form-data; name=\"k\xffey\"", "v", `form-data; name*=UTF-8''n%00ame%FF`, "w")
+	mpMerge, _ := rawMultipart("form-data; name=\"a\xff\"", "1", `form-data; name*=UTF-8''a%FF`, "2", `form-data; name*=UTF-8''a%EF%BF%BD`, "3")
+	mpFile, _ := rawMultipart(`form-data; name*=UTF-8''up%00; filename*=UTF-8''n%00otes%FF.txt`, "data\x00\xff")
+	tests := []struct {
+		name        string
+		method      string
+		target      string // the query is parsed by QueryValues
+		contentType string
+		body        string
+		query       url.Values // wanted QueryValues
+		form        url.Values // wanted Form; nil when no form
+		files       map[string][]*File
+	}{
+		// Query strings.
+		{name: "query clean", method: "GET", target: "/dump.py?a=1&b=%E4%BA%BA&a=2",
+			query: url.Values{"a": {"1", "2"}, "b": {"人"}}},
+		{name: "query value invalid", method: "GET", target: "/dump.py?a=x%FFy&b=%E4%BA",
+			query: url.Values{"a": {"x\uFFFDy"}, "b": {"\uFFFD"}}},
+		{name: "query value nul", method: "GET", target: "/dump.py?a=x%00y&b=%00",
+			query: url.Values{"a": {"xy"}, "b": {""}}},
+		{name: "query key invalid and nul", method: "GET", target: "/dump.py?k%FF%FEey=1&n%00ame=2",
+			query: url.Values{"k\uFFFDey": {"1"}, "name": {"2"}}},
+		{name: "query keys merged in order sent", method: "GET", target: "/dump.py?a%FF=1&a%EF%BF%BD=2&a%FE=3&b=4",
+			query: url.Values{"a\uFFFD": {"1", "2", "3"}, "b": {"4"}}},
+		{name: "query slow path skips what ParseQuery skips", method: "GET", target: "/dump.py?k%FF=1&bad=%zz&c;d=3&&k%FF=2+x",
+			query: url.Values{"k\uFFFD": {"1", "2 x"}}},
+
+		// application/x-www-form-urlencoded bodies.
+		{name: "urlencoded value", method: "POST", target: "/dump.py", contentType: urlenc, body: "first=A%00da%FF&last=Lovelace",
+			query: url.Values{}, form: url.Values{"first": {"Ada\uFFFD"}, "last": {"Lovelace"}}},
+		{name: "urlencoded raw bytes", method: "POST", target: "/dump.py", contentType: urlenc, body: "first=A\x00da\xff",
+			query: url.Values{}, form: url.Values{"first": {"Ada\uFFFD"}}},
+		{name: "urlencoded key", method: "POST", target: "/dump.py", contentType: urlenc, body: "k%FFey=1&n%00ame=2",
+			query: url.Values{}, form: url.Values{"k\uFFFDey": {"1"}, "name": {"2"}}},
+		{name: "urlencoded keys merged in order sent", method: "POST", target: "/dump.py", contentType: urlenc, body: "a%FF=1&a%EF%BF%BD=2&a%00%FE=3",
+			query: url.Values{}, form: url.Values{"a\uFFFD": {"1", "2", "3"}}},
+
+		// multipart/form-data.
+		{name: "multipart value", method: "POST", target: "/dump.py", contentType: mpType, body: mpValue,
+			query: url.Values{}, form: url.Values{"first": {"Ada\uFFFD"}, "last": {"Love\uFFFDlace"}}},
+		{name: "multipart key", method: "POST", target: "/dump.py", contentType: mpType, body: mpKey,
+			query: url.Values{}, form: url.Values{"k\uFFFDey": {"v"}, "name\uFFFD": {"w"}}},
+		{name: "multipart keys merged in order sent", method: "POST", target: "/dump.py", contentType: mpType, body: mpMerge,
+			query: url.Values{}, form: url.Values{"a\uFFFD": {"1", "2", "3"}}},
+		{name: "multipart file name, data as sent", method: "POST", target: "/dump.py", contentType: mpType, body: mpFile,
+			query: url.Values{}, form: url.Values{},
+			files: map[string][]*File{"up": {{Filename: "notes\uFFFD.txt", Data: []byte("data\x00\xff")}}}},
+
+		// Query and form together, each by the same rule.
+		{name: "query and form", method: "POST", target: "/dump.py?q=%00%FF", contentType: urlenc, body: "q=%FF%00",
+			query: url.Values{"q": {"\uFFFD"}}, form: url.Values{"q": {"\uFFFD"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			seen = nil
+			rec := do(t, app, tt.method, tt.target, tt.contentType, tt.body, "")
+			if rec.Code != 200 || seen == nil {
+				t.Fatalf("status %d %q; want 200", rec.Code, rec.Body)
+			}
+			if got := seen.QueryValues(); !reflect.DeepEqual(got, tt.query) {
+				t.Errorf("QueryValues = %q; want %q", got, tt.query)
+			}
+			if got := seen.Form(); !reflect.DeepEqual(got, tt.form) {
+				t.Errorf("Form = %q; want %q", got, tt.form)
+			}
+			if !reflect.DeepEqual(seen.files, tt.files) {
+				t.Errorf("files = %+v; want %+v", seen.files, tt.files)
+			}
+		})
+	}
+}
+
+// TestParseQueryInOrder checks the slow path against url.ParseQuery on
+// clean queries, where the two must agree.
+func TestParseQueryInOrder(t *testing.T) {
+	for _, q := range []string{"", "a=1", "a=1&a=2&b", "=x&&y=", "a=%zz&b=2", "a;b=1&c=2", "x=a+b%20c", "%E4%BA%BA=%E4%BA%BA"} {
+		want, _ := url.ParseQuery(q)
+		if got := parseQueryInOrder(q); !reflect.DeepEqual(got, want) {
+			t.Errorf("parseQueryInOrder(%q) = %q; url.ParseQuery %q", q, got, want)
+		}
 	}
 }

@@ -52,12 +52,16 @@ import (
 // The application's side, start_response and the body, follows the gateway
 // contract: see respond.go.
 
-// Connection states, for Shutdown: only an idle connection may be closed
-// under a client's feet.
+// Connection states, for Shutdown and for reclaiming idle connections at
+// the cap (capacity.go): only an idle connection, waiting for a request of
+// which no byte has been read, may be closed under a client's feet. Any
+// state above zero is idle, and is the time its wait began (UnixNano), so
+// that the oldest idle connections can be closed first; the connection
+// keeps its own copy (idleSince) to take itself back from idle with a
+// compare-and-swap, which fails if someone closed it meanwhile.
 const (
-	stateActive int32 = iota
-	stateIdle
-	stateClosing
+	stateActive  int64 = 0
+	stateClosing int64 = -1
 )
 
 // maxDrain bounds how much of an unread request body is read and dropped to
@@ -73,8 +77,9 @@ type conn struct {
 	raw     syscall.RawConn // rwc's descriptor, for waiting without a buffer; may be nil
 	r       *http1.Reader
 	w       *http1.Writer
-	state   atomic.Int32
-	waited  bool // the wait for the first request is over: later waits are between requests
+	state   atomic.Int64 // stateActive, stateClosing, or idle since (see above)
+	since   int64        // the state this connection stored when it went idle
+	waited  bool         // the wait for the first request is over: later waits are between requests
 	sess    session
 	fillFn  func(fd uintptr) bool // c.fill, bound once
 	fillErr error                 // fill's error
@@ -261,19 +266,37 @@ func (r *connReader) Read(p []byte) (int, error) {
 	return r.rwc.Read(p)
 }
 
-// setIdleDeadline sets the read deadline for the wait for the next
-// request: the idle timeout, stretched (see deadline.go); for a new
-// connection's first request, exactly the shorter of it and the header
-// timeout, as in net/http: a client that connects and says nothing must not
-// hold a slot of MaxConns longer than one that trickles its head.
-func (c *conn) setIdleDeadline() {
+// goIdle readies the connection to wait for its next request: its buffers
+// go back to the pools, its read deadline becomes the idle deadline, and
+// its state says idle since now, so that Shutdown, or a newcomer at the
+// connection cap, may close it. The deadline is set before the state, so
+// that the wake-up of whoever closes it cannot be overwritten.
+//
+// The idle deadline is the idle timeout, stretched (see deadline.go), or
+// the shorter crowded timeout while the connections are near the cap (see
+// capacity.go); for a new connection's first request, exactly the shorter
+// of it and the header timeout, as in net/http: a client that connects and
+// says nothing must not hold a slot of MaxConns longer than one that
+// trickles its head.
+func (c *conn) goIdle() {
+	c.r.Release()
+	c.w.Release()
+	now := time.Now()
+	timeout := c.srv.idleTimeout()
 	if c.waited {
-		c.stretchReadDeadline(time.Now().Add(c.srv.IdleTimeout), c.srv.IdleTimeout)
-		return
+		c.stretchReadDeadline(now.Add(timeout), timeout)
+	} else {
+		c.setReadDeadline(now.Add(min(timeout, c.srv.ReadHeaderTimeout)))
+		c.waited = true
 	}
-	c.setReadDeadline(time.Now().Add(min(c.srv.IdleTimeout, c.srv.ReadHeaderTimeout)))
-	c.waited = true
+	c.since = now.UnixNano()
+	c.state.Store(c.since)
+	c.srv.wentIdle()
 }
+
+// wake takes the connection back from idle when its wait ends, and reports
+// false if Shutdown or a newcomer at the cap closed it meanwhile.
+func (c *conn) wake() bool { return c.state.CompareAndSwap(c.since, stateActive) }
 
 // waitRequest waits for the first byte of the next request, outside a
 // session, and reports whether one came. A socket's connection holds no
@@ -282,10 +305,7 @@ func (c *conn) waitRequest() bool {
 	if c.r.Buffered() > 0 {
 		return !c.srv.shutting.Load() // a pipelined request is waiting
 	}
-	c.r.Release()
-	c.w.Release()
-	c.setIdleDeadline()
-	c.state.Store(stateIdle)
+	c.goIdle()
 	if c.srv.shutting.Load() {
 		return false
 	}
@@ -298,8 +318,8 @@ func (c *conn) waitRequest() bool {
 	} else {
 		err = c.r.Fill()
 	}
-	if !c.state.CompareAndSwap(stateIdle, stateActive) {
-		return false // Shutdown closed this idle connection
+	if !c.wake() {
+		return false // closed while idle
 	}
 	return err == nil
 }
@@ -412,6 +432,7 @@ func (c *conn) finishRequest() bool {
 }
 
 func (c *conn) close() {
+	c.state.Store(stateClosing)
 	c.stopWatch()
 	if c.cancelCtx != nil {
 		c.cancelCtx()

@@ -52,10 +52,20 @@ type Server struct {
 	// MaxBodyBytes bounds a request body; a larger one gets 413. Zero means
 	// 10 MiB.
 	MaxBodyBytes int64
-	// MaxConns caps the open connections; past it the server stops
-	// accepting, and new connections wait in the kernel's backlog. Zero
-	// means no cap.
+	// MaxConns caps the open connections. A connection accepted at the cap
+	// waits for a slot, and takes one at once if some connection is idle:
+	// the idle keep-alive connections (those waiting for a request of which
+	// no byte has come) are closed, oldest first, as many as there are
+	// newcomers, the way nginx reuses connections; a connection in the
+	// middle of a request or a response is never closed for it. Past 90%
+	// of the cap, idle waits that begin are cut to CrowdedIdleTimeout.
+	// Newcomers beyond the one being seated wait in the kernel's backlog.
+	// Zero means no cap.
 	MaxConns int
+	// CrowdedIdleTimeout replaces IdleTimeout, when shorter, for idle
+	// waits that begin while more than 90% of MaxConns are open. Zero
+	// means 5s.
+	CrowdedIdleTimeout time.Duration
 
 	// Log receives errors; nil means slog.Default().
 	Log *slog.Logger
@@ -71,6 +81,9 @@ type Server struct {
 	shutting  atomic.Bool
 	wg        sync.WaitGroup
 	initOnce  sync.Once
+
+	slots chan struct{} // one per open connection; nil without MaxConns
+	cap   capacity      // reclaiming at the cap: see capacity.go
 }
 
 func (s *Server) init() {
@@ -95,6 +108,14 @@ func (s *Server) init() {
 		}
 		if s.MaxBodyBytes <= 0 {
 			s.MaxBodyBytes = 10 << 20
+		}
+		if s.CrowdedIdleTimeout <= 0 {
+			s.CrowdedIdleTimeout = 5 * time.Second
+		}
+		s.CrowdedIdleTimeout = min(s.CrowdedIdleTimeout, s.IdleTimeout)
+		if s.MaxConns > 0 {
+			s.slots = make(chan struct{}, s.MaxConns)
+			s.cap.init(s.MaxConns)
 		}
 	})
 }
@@ -121,26 +142,10 @@ func (s *Server) Serve(ln net.Listener) error {
 		ln.Close()
 	}()
 
-	var slots chan struct{}
-	if s.MaxConns > 0 {
-		slots = make(chan struct{}, s.MaxConns)
-	}
 	var backoff time.Duration
 	for {
-		if slots != nil {
-			// At the cap, stop accepting: new clients wait in the backlog
-			// instead of costing a goroutine and buffers each.
-			select {
-			case slots <- struct{}{}:
-			case <-s.baseCtx.Done():
-				return ErrServerClosed
-			}
-		}
 		rwc, err := ln.Accept()
 		if err != nil {
-			if slots != nil {
-				<-slots
-			}
 			if s.shutting.Load() {
 				return ErrServerClosed
 			}
@@ -155,20 +160,20 @@ func (s *Server) Serve(ln net.Listener) error {
 			return err
 		}
 		backoff = 0
+		if !s.takeSlot(ln) {
+			rwc.Close()
+			return ErrServerClosed
+		}
 		c := s.newConn(rwc)
 		if !s.track(c) {
 			rwc.Close()
-			if slots != nil {
-				<-slots
-			}
+			s.releaseSlot()
 			return ErrServerClosed
 		}
 		go func() {
 			defer func() {
 				s.untrack(c)
-				if slots != nil {
-					<-slots
-				}
+				s.releaseSlot()
 			}()
 			c.serve()
 		}()
@@ -242,9 +247,7 @@ func (s *Server) closeIdle() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.conns {
-		if c.state.CompareAndSwap(stateIdle, stateClosing) {
-			c.rwc.SetReadDeadline(aLongTimeAgo)
-		}
+		c.closeIdle()
 	}
 }
 

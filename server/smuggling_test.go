@@ -134,7 +134,7 @@ var smuggleCases = []smuggleCase{
 	{name: "CVE-2024-49768/bad_request_line", req: "GET  /hello.py HTTP/1.1\r\nHost: x\r\n\r\n", status: 400},
 	{name: "CVE-2024-49768/bad_method", req: "G@T /hello.py HTTP/1.1\r\nHost: x\r\n\r\n", status: 400},
 	{name: "CVE-2024-49768/unknown_method", req: "BREW /hello.py HTTP/1.1\r\nHost: x\r\n\r\n", status: 501},
-	{name: "CVE-2024-49768/bad_version", req: "GET /hello.py HTTP/1.2\r\nHost: x\r\n\r\n", status: 505},
+	{name: "CVE-2024-49768/bad_version", req: "GET /hello.py HTTP/2.0\r\nHost: x\r\n\r\n", status: 505}, // HTTP/1.2 is served as 1.1 (RFC 9110 §2.5)
 	{name: "CVE-2024-49768/missing_host", req: "GET /hello.py HTTP/1.1\r\n\r\n", status: 400},
 	{name: "CVE-2024-49768/bad_expect", req: "GET /hello.py HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\n\r\n", status: 417},
 	{name: "CVE-2024-49768/bad_at_4096", req: padTo("GET /hello.py HTTP/1.1\r\nHost: x\r\nX-A: \x01", "\r\n\r\n", 4096), status: 400},

@@ -21,6 +21,11 @@
 // or a constant, and every input is scanned in linear time, even when it
 // arrives one byte per read.
 //
+// Versions: HTTP/1.0 and HTTP/1.1 are served as sent; HTTP/1.2 to HTTP/1.9
+// are served as HTTP/1.1, the highest minor version supported (RFC 9110
+// §2.5), and Request.Proto says "HTTP/1.1"; any other major version is
+// answered 505, and a version that is not "HTTP/" DIGIT "." DIGIT 400.
+//
 // # Grammar
 //
 // A request (RFC 9112 §2.1):

@@ -37,8 +37,9 @@ var (
 	// ErrBadVersion means the HTTP-version is not "HTTP/" DIGIT "." DIGIT
 	// (400, RFC 9112 §2.3).
 	ErrBadVersion = errors.New("http1: malformed HTTP version")
-	// ErrVersionNotSupported means a well-formed version other than
-	// HTTP/1.0 and HTTP/1.1 (505, RFC 9110 §15.6.6).
+	// ErrVersionNotSupported means a well-formed version whose major
+	// version is not 1, such as HTTP/2.0 or HTTP/0.9 (505, RFC 9110
+	// §15.6.6); HTTP/1.2 to HTTP/1.9 are served as HTTP/1.1 (RFC 9110 §2.5).
 	ErrVersionNotSupported = errors.New("http1: HTTP version not supported")
 	// ErrBadHeader means a malformed field line: a name that is not a token,
 	// whitespace before the colon, obs-fold, a control character in the

@@ -12,3 +12,7 @@ const ReadsFD = false
 func (r *Reader) ReadFD(fd uintptr) (got, drained bool, err error) {
 	return false, false, errors.ErrUnsupported
 }
+
+// PeerClosed reports false: without ReadFD, a closed peer is learned by
+// reading.
+func (r *Reader) PeerClosed() bool { return false }

@@ -18,15 +18,27 @@ const ReadsFD = true
 // the pool for the read and goes back to it when the read finds nothing,
 // so a connection waiting between requests holds no buffer.
 //
-// It reports got when bytes arrived, and drained when they were fewer than
-// the buffer had room for: the socket was then empty, and any byte that
-// comes later is a new readiness event for the runtime's (edge-triggered)
-// poller, so the caller may wait for one without reading first. With got
-// false and a nil error no byte was there (EAGAIN). The error is io.EOF when
-// the peer closed the connection, else the system's.
+// It reports got when bytes arrived, and drained when the read left the
+// socket empty: any byte that comes later is a new readiness event for the
+// runtime's (edge-triggered) poller, so the caller may wait for one without
+// reading first. With got false and a nil error no byte was there (EAGAIN).
+// The error is io.EOF when the peer closed the connection, else the
+// system's.
+//
+// A FIN that came with the bytes is noticed by the same read (see sysRead):
+// the bytes are returned first, with drained, and the next ReadFD returns
+// io.EOF without a system call; PeerClosed reports it in between. A caller
+// that waits after a drained read only while PeerClosed is false thus never
+// waits on a connection whose peer is gone: edge-triggered readiness would
+// not tell it again.
 func (r *Reader) ReadFD(fd uintptr) (got, drained bool, err error) {
 	if r.w > r.r {
 		return true, false, nil
+	}
+	if r.rerr != nil {
+		err, r.rerr = r.rerr, nil
+		r.Release()
+		return false, false, err
 	}
 	if r.buf == nil {
 		r.bufp = bufPool.Get().(*[]byte)
@@ -34,7 +46,7 @@ func (r *Reader) ReadFD(fd uintptr) (got, drained bool, err error) {
 	}
 	r.r, r.w, r.scan = 0, 0, 0
 	for {
-		n, errno := sysRead(fd, r.buf)
+		res, errno := sysRead(fd, r.buf)
 		switch {
 		case errno == syscall.EINTR:
 			continue
@@ -44,11 +56,58 @@ func (r *Reader) ReadFD(fd uintptr) (got, drained bool, err error) {
 		case errno != 0:
 			r.Release()
 			return false, false, os.NewSyscallError("read", errno)
-		case n == 0:
+		case res.n == 0:
 			r.Release()
 			return false, false, io.EOF
 		}
-		r.w = n
-		return true, n < len(r.buf), nil
+		r.w = res.n
+		if res.eof {
+			r.rerr = io.EOF
+		}
+		return true, res.drained, nil
 	}
+}
+
+// PeerClosed reports whether a read found that the peer closed its side
+// of the connection after the bytes now buffered: once they are consumed,
+// the next read returns io.EOF.
+func (r *Reader) PeerClosed() bool { return r.rerr == io.EOF }
+
+// sysReadResult is what sysRead learned: n bytes arrived; drained, the
+// socket was empty after them; eof, the peer's FIN followed them (then
+// drained too). With neither, more bytes may be waiting.
+type sysReadResult struct {
+	n            int
+	drained, eof bool
+}
+
+// readTwice is sysRead made of read(2) calls: one, and after a short one a
+// second that tells an empty socket (EAGAIN) from a closed one (0 bytes).
+// It costs a system call more than recvmmsg when the first read is short,
+// and is used where that is not available or would hide the reads from
+// the race detector (see sys_linux_race.go).
+func readTwice(fd uintptr, p []byte) (res sysReadResult, errno syscall.Errno) {
+	n, err := syscall.Read(int(fd), p)
+	if errno = errnoOf(err); errno != 0 {
+		return res, errno
+	}
+	if n == 0 {
+		res.eof = true
+		return res, 0
+	}
+	res.n = n
+	if n == len(p) {
+		return res, 0
+	}
+	m, err := syscall.Read(int(fd), p[n:])
+	switch {
+	case errnoOf(err) == syscall.EAGAIN:
+		res.drained = true
+	case err != nil: // the next read meets the error again
+	case m == 0:
+		res.drained, res.eof = true, true
+	default:
+		res.n += m
+	}
+	return res, 0
 }

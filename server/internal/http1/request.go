@@ -81,9 +81,14 @@ type Request struct {
 	// Query is the part of Target after the first '?', without it; "" if
 	// there is none.
 	Query string
-	// Proto is "HTTP/1.1" or "HTTP/1.0".
+	// Proto is "HTTP/1.1" or "HTTP/1.0": the version the request is
+	// processed as. A request sent as "HTTP/1.2" to "HTTP/1.9" is processed
+	// as HTTP/1.1 (RFC 9110 §2.5), so its Proto is "HTTP/1.1", and that is
+	// what an application sees as SERVER_PROTOCOL.
 	Proto string
-	// Minor is the minor version, 1 or 0.
+	// Minor is the minor version Proto names, 1 or 0; it is 1 for
+	// "HTTP/1.2" to "HTTP/1.9", with every HTTP/1.1 default (persistent
+	// connections, chunked bodies, Host required, 100-continue).
 	Minor int
 	// Header holds every field line of the header section, in order.
 	Header []Field
@@ -170,18 +175,24 @@ func parseMethod(m []byte) (string, error) {
 //
 //	HTTP-version = HTTP-name "/" DIGIT "." DIGIT
 //	HTTP-name    = %s"HTTP"
+//
+// A higher minor version of major version 1, "HTTP/1.2" to "HTTP/1.9", is
+// processed as HTTP/1.1, the highest minor version we support (RFC 9110
+// §2.5), so it returns "HTTP/1.1", 1 for them, and the response says
+// HTTP/1.1. Any other major version, "HTTP/0.9" and "HTTP/2.0" included,
+// is well formed but not supported (505).
 func parseVersion(v []byte) (proto string, minor int, err error) {
 	if len(v) != 8 || string(v[:5]) != "HTTP/" || v[6] != '.' ||
 		v[5] < '0' || v[5] > '9' || v[7] < '0' || v[7] > '9' {
 		return "", 0, wrap(ErrBadVersion, "version", v)
 	}
-	switch string(v) {
-	case "HTTP/1.1":
-		return "HTTP/1.1", 1, nil
-	case "HTTP/1.0":
+	switch {
+	case v[5] != '1':
+		return "", 0, wrap(ErrVersionNotSupported, "version", v)
+	case v[7] == '0':
 		return "HTTP/1.0", 0, nil
 	}
-	return "", 0, wrap(ErrVersionNotSupported, "version", v)
+	return "HTTP/1.1", 1, nil
 }
 
 // parseRequestLine parses "GET /foo HTTP/1.1" (CRLF already removed) into

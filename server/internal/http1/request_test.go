@@ -205,6 +205,36 @@ var goodRequests = []struct {
 		want: Request{Method: "PATCH", Target: "/r", Path: "/r", Proto: "HTTP/1.1", Minor: 1,
 			Header: fieldList("Host", "h"), Host: "h"},
 	},
+	// Versions: a higher minor version of HTTP/1 is processed as HTTP/1.1
+	// (RFC 9110 §2.5), with every HTTP/1.1 default.
+	{
+		name: "http12_as_http11_keep_alive",
+		in:   "GET /x HTTP/1.2\r\nHost: h\r\n\r\n",
+		want: Request{Method: "GET", Target: "/x", Path: "/x", Proto: "HTTP/1.1", Minor: 1,
+			Header: fieldList("Host", "h"), Host: "h"},
+	},
+	{
+		name: "http19_as_http11_chunked",
+		in: "POST /up HTTP/1.9\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" +
+			"3\r\nabc\r\n0\r\n\r\n",
+		want: Request{Method: "POST", Target: "/up", Path: "/up", Proto: "HTTP/1.1", Minor: 1,
+			Header: fieldList("Host", "h", "Transfer-Encoding", "chunked"), Host: "h", ContentLength: -1, Chunked: true},
+		body: "abc",
+	},
+	{
+		name: "http15_as_http11_expect_100",
+		in:   "PUT /f HTTP/1.5\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nok",
+		want: Request{Method: "PUT", Target: "/f", Path: "/f", Proto: "HTTP/1.1", Minor: 1,
+			Header: fieldList("Host", "h", "Expect", "100-continue", "Content-Length", "2"), Host: "h",
+			ContentLength: 2, Expect100: true},
+		body: "ok",
+	},
+	{
+		name: "http12_connection_close",
+		in:   "GET / HTTP/1.2\r\nHost: h\r\nConnection: close\r\n\r\n",
+		want: Request{Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", Minor: 1,
+			Header: fieldList("Host", "h", "Connection", "close"), Host: "h", Close: true},
+	},
 	{
 		name: "tchar_names",
 		in:   "GET / HTTP/1.1\r\nHost: h\r\n!#$%&'*+-.^_`|~09az: v\r\n\r\n",
@@ -300,8 +330,16 @@ var badRequests = []struct {
 	{name: "method_non_ascii_400", in: "G\xc3\x89T / HTTP/1.1\r\nHost: h\r\n\r\n", err: ErrBadMethod},
 	{name: "method_empty", in: " / HTTP/1.1\r\nHost: h\r\n\r\n", err: ErrBadRequestLine},
 	{name: "http20_505", in: "GET / HTTP/2.0\r\nHost: h\r\n\r\n", err: ErrVersionNotSupported},
-	{name: "http12_505", in: "GET / HTTP/1.2\r\nHost: h\r\n\r\n", err: ErrVersionNotSupported},
+	{name: "http21_505", in: "GET / HTTP/2.1\r\nHost: h\r\n\r\n", err: ErrVersionNotSupported},
+	{name: "http30_505", in: "GET / HTTP/3.0\r\nHost: h\r\n\r\n", err: ErrVersionNotSupported},
+	{name: "http90_505", in: "GET / HTTP/9.0\r\nHost: h\r\n\r\n", err: ErrVersionNotSupported},
 	{name: "http09_version_505", in: "GET / HTTP/0.9\r\nHost: h\r\n\r\n", err: ErrVersionNotSupported},
+	{name: "http01_version_505", in: "GET / HTTP/0.1\r\nHost: h\r\n\r\n", err: ErrVersionNotSupported},
+	{name: "http12_missing_host", in: "GET / HTTP/1.2\r\n\r\n", err: ErrMissingHost}, // 1.2 is 1.1: Host required
+	{name: "http12_smuggle_cl_and_te", in: "POST / HTTP/1.2\r\nHost: h\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n", err: ErrContentLengthWithTE},
+	{name: "version_minor_not_digit", in: "GET / HTTP/1.x\r\nHost: h\r\n\r\n", err: ErrBadVersion},
+	{name: "version_major_two_digits", in: "GET / HTTP/11.1\r\nHost: h\r\n\r\n", err: ErrBadVersion},
+	{name: "version_minor_superscript", in: "GET / HTTP/1.\xc2\xb2\r\nHost: h\r\n\r\n", err: ErrBadVersion},
 	{name: "http09_line", in: "GET /\r\n\r\n", err: ErrBadRequestLine},
 	{name: "version_lowercase", in: "GET / http/1.1\r\nHost: h\r\n\r\n", err: ErrBadVersion},
 	{name: "version_two_digits", in: "GET / HTTP/1.10\r\nHost: h\r\n\r\n", err: ErrBadVersion},
@@ -422,6 +460,32 @@ func TestReadRequestNamedStatus(t *testing.T) {
 			if strings.HasSuffix(tt.name, fmt.Sprint("_", code)) {
 				if got := StatusOf(tt.err); got != code {
 					t.Errorf("%s: StatusOf(%v) = %d", tt.name, tt.err, got)
+				}
+			}
+		}
+	}
+}
+
+// TestParseVersion walks every well-formed version, "HTTP/0.0" to
+// "HTTP/9.9": 1.0 is itself, 1.1 to 1.9 are processed as 1.1 (RFC 9110
+// §2.5), and every other major version is not supported.
+func TestParseVersion(t *testing.T) {
+	for major := byte('0'); major <= '9'; major++ {
+		for minor := byte('0'); minor <= '9'; minor++ {
+			v := []byte{'H', 'T', 'T', 'P', '/', major, '.', minor}
+			proto, m, err := parseVersion(v)
+			switch {
+			case major != '1':
+				if !errors.Is(err, ErrVersionNotSupported) {
+					t.Errorf("parseVersion(%q) = %q, %d, %v; want ErrVersionNotSupported", v, proto, m, err)
+				}
+			case minor == '0':
+				if proto != "HTTP/1.0" || m != 0 || err != nil {
+					t.Errorf("parseVersion(%q) = %q, %d, %v; want HTTP/1.0, 0", v, proto, m, err)
+				}
+			default:
+				if proto != "HTTP/1.1" || m != 1 || err != nil {
+					t.Errorf("parseVersion(%q) = %q, %d, %v; want HTTP/1.1, 1", v, proto, m, err)
 				}
 			}
 		}

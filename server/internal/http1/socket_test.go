@@ -263,6 +263,94 @@ func TestReadFDOverTCP(t *testing.T) {
 	}
 }
 
+// TestReadFDSeesTheFIN: one ReadFD learns what the socket holds after the
+// bytes it returns: nothing (drained), the peer's FIN (drained, then
+// PeerClosed, and the next ReadFD is io.EOF without waiting), or more
+// bytes (not drained). The sizes straddle the buffer's last byte, which
+// sysRead reads apart on Linux.
+func TestReadFDSeesTheFIN(t *testing.T) {
+	if !ReadsFD {
+		t.Skip("ReadFD is not supported here")
+	}
+	tests := []struct {
+		name        string
+		size        int  // bytes sent
+		fin         bool // then shutdown(SHUT_WR)
+		wantDrained bool
+	}{
+		{"small, open", 37, false, true},
+		{"small, then FIN", 37, true, true},
+		{"buffer less one, open", defaultBufSize - 1, false, true},
+		{"buffer less one, then FIN", defaultBufSize - 1, true, true},
+		{"one buffer, open", defaultBufSize, false, false},
+		{"one buffer, then FIN", defaultBufSize, true, false},
+		{"more than a buffer, then FIN", defaultBufSize + 100, true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, cli := tcpPair(t)
+			rc, err := srv.SyscallConn()
+			if err != nil {
+				t.Fatal(err)
+			}
+			sent := bytes.Repeat([]byte("x"), tt.size)
+			if _, err := cli.Write(sent); err != nil {
+				t.Fatal(err)
+			}
+			if tt.fin {
+				cli.CloseWrite()
+			}
+			time.Sleep(20 * time.Millisecond) // all of it in the server's socket
+			r := NewReader(srv, Limits{})
+			var got []byte
+			var drained bool
+			var reads int
+			var rerr error
+			srv.SetReadDeadline(time.Now().Add(time.Second))
+			rc.Read(func(fd uintptr) bool {
+				for {
+					ok, d, err := r.ReadFD(fd)
+					if err != nil {
+						rerr, drained = err, err == io.EOF
+						return true
+					}
+					if !ok {
+						drained = true // EAGAIN: empty
+						return true
+					}
+					reads++
+					drained = d
+					got = append(got, r.buf[r.r:r.w]...)
+					r.r = r.w
+					if reads == 1 && d != tt.wantDrained {
+						t.Errorf("first read of %d bytes: drained %v; want %v", r.w, d, tt.wantDrained)
+					}
+					if d {
+						if r.PeerClosed() != tt.fin {
+							t.Errorf("PeerClosed() = %v after the last bytes; want %v", r.PeerClosed(), tt.fin)
+						}
+						if !tt.fin {
+							return true // the caller would wait now
+						}
+					}
+				}
+			})
+			if !bytes.Equal(got, sent) {
+				t.Errorf("read %d bytes; want the %d sent", len(got), len(sent))
+			}
+			if tt.fin && rerr != io.EOF {
+				t.Errorf("after the bytes: %v; want io.EOF", rerr)
+			}
+			if !tt.fin && rerr != nil {
+				t.Errorf("after the bytes: %v; want nothing", rerr)
+			}
+			if !drained {
+				t.Error("the last read did not drain the socket")
+			}
+		})
+	}
+}
+
 // TestHeadBuffered: true exactly when ReadRequest can finish, or fail,
 // on the buffered bytes alone.
 func TestHeadBuffered(t *testing.T) {

@@ -10,10 +10,9 @@ import "syscall"
 // that sets a server up and then sends it a request. Raw system calls would
 // hide it, and the detector would report those tests as races.
 
-// sysRead is syscall.Read of fd into p.
-func sysRead(fd uintptr, p []byte) (int, syscall.Errno) {
-	n, err := syscall.Read(int(fd), p)
-	return n, errnoOf(err)
+// sysRead is readTwice with syscall.Read.
+func sysRead(fd uintptr, p []byte) (sysReadResult, syscall.Errno) {
+	return readTwice(fd, p)
 }
 
 // sysSend is syscall.Write of p to fd when flags is 0, else send(2) with
