@@ -31,10 +31,11 @@ import (
 //     holds, plus those waiting in the listener's accept queue (Linux says
 //     how many: acceptQueue). Closing is the compare-and-swap Shutdown uses
 //     (closeIdle): a connection that woke up meanwhile is left alone.
-//   - A connection idle for less than minIdleAge is spared: its next
-//     request may be on its way. If none is idle for longer, the newcomer
-//     waits for a slot, for a connection to go idle (wentIdle wakes it), or
-//     for the oldest idle one to come of age, and looks again.
+//   - A new connection that has not yet sent its first request is spared
+//     for freshGrace: its request is most likely on its way. If no other
+//     is idle, the newcomer waits for a slot, for a connection to go idle
+//     (wentIdle wakes it), or for the oldest new one's grace to end, and
+//     looks again.
 //   - Past the high-water mark (90% of the cap), idle waits that begin are
 //     cut to CrowdedIdleTimeout, so the cap is approached with fewer idle
 //     connections to close.
@@ -158,10 +159,10 @@ func (s *Server) releaseSlot() {
 	}
 }
 
-// reclaim closes up to n idle connections, oldest first, that have been
-// idle for at least minIdleAge, and returns how many it closed and, if it
-// closed none but some connection is idle, when the oldest of them comes of
-// age. first says a newcomer looks for the first time.
+// reclaim closes up to n idle connections, oldest first, sparing new ones
+// within their grace, and returns how many it closed and, if it closed none
+// but spared one, when the first grace ends. first says a newcomer looks
+// for the first time.
 func (s *Server) reclaim(n int, first bool) (closed int, young time.Duration) {
 	p := &s.cap
 	p.mu.Lock()
@@ -176,7 +177,7 @@ func (s *Server) reclaim(n int, first bool) (closed int, young time.Duration) {
 	}
 	s.mu.Unlock()
 	slices.SortFunc(idle, func(a, b idleConn) int { return cmp.Compare(a.since, b.since) })
-	ripe := time.Now().Add(-minIdleAge).UnixNano()
+	ripe := time.Now().UnixNano()
 	for _, ic := range idle {
 		if closed == n {
 			break
@@ -198,14 +199,16 @@ func (s *Server) reclaim(n int, first bool) (closed int, young time.Duration) {
 	return closed, young
 }
 
-// minIdleAge is how long a connection must have been idle to be closed for
-// a newcomer. A new connection is idle from its accept until its request's
-// first byte, which is usually right behind the handshake; a keep-alive
-// one, between its answer and the next request, which a browser sends at
-// once when it has one. Closing either at that moment would reset a
-// request in flight (the bytes would arrive at a closed socket), so the
-// newcomer waits this long at most instead.
-const minIdleAge = 50 * time.Millisecond
+// freshGrace is how long a new connection waiting for its first request
+// is spared. The request is usually right behind the handshake that made
+// the connection acceptable; closing the connection just before its bytes
+// arrive would reset the client, which has no reason to retry on a new
+// connection. A new connection's idle state is stamped freshGrace later
+// than its wait began, which also sorts it behind the keep-alive
+// connections idle since then. A keep-alive connection has no grace, as in
+// nginx: a client whose request meets a closed keep-alive connection
+// retries it on a new one (RFC 9112 §9.3.1).
+const freshGrace = 50 * time.Millisecond
 
 // note counts what a look for idle connections closed, and the newcomer
 // if it looked first, logging the start of an episode at the cap; p.mu is

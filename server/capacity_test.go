@@ -363,3 +363,27 @@ func TestHalfClosedAtCap(t *testing.T) {
 		t.Fatal("not serving")
 	}
 }
+
+// TestIdleTimeoutAfterFirstRequest: the wait after a connection's first
+// request is an idle wait (IdleTimeout), even when that request was in the
+// socket before the connection ever waited; only the wait for the first
+// request is bounded by ReadHeaderTimeout.
+func TestIdleTimeoutAfterFirstRequest(t *testing.T) {
+	ts := startServer(t, newHardApp(), nil, func(s *Server) {
+		s.ReadHeaderTimeout = 200 * time.Millisecond
+		s.IdleTimeout = 10 * time.Second
+	})
+	c := ts.dial(t)
+	c.send(plainReq) // at once: the first read finds it
+	c.response("GET")
+	time.Sleep(600 * time.Millisecond) // past the header timeout, within the idle one
+	c.send(plainReq)
+	if r := c.response("GET"); r.StatusCode != 200 {
+		t.Fatalf("second request: status %d", r.StatusCode)
+	}
+	// A connection that never sends is closed at the header timeout.
+	silent := ts.dial(t)
+	if !silent.closed() {
+		t.Error("a silent new connection outlived the header timeout")
+	}
+}

@@ -79,7 +79,7 @@ type conn struct {
 	w       *http1.Writer
 	state   atomic.Int64 // stateActive, stateClosing, or idle since (see above)
 	since   int64        // the state this connection stored when it went idle
-	waited  bool         // the wait for the first request is over: later waits are between requests
+	served  bool         // a request head was read: later waits are between requests
 	sess    session
 	fillFn  func(fd uintptr) bool // c.fill, bound once
 	fillErr error                 // fill's error
@@ -221,6 +221,7 @@ func (c *conn) readHead() bool {
 	// connReader); most heads arrive whole in the read that found the first
 	// byte, and then now is also when the head was read.
 	c.start = time.Now()
+	c.served = true
 	c.rd.deadline = c.start.Add(c.srv.ReadHeaderTimeout)
 	err := c.r.ReadRequest(&c.req)
 	if c.rd.deadline.IsZero() {
@@ -268,8 +269,9 @@ func (r *connReader) Read(p []byte) (int, error) {
 
 // goIdle readies the connection to wait for its next request: its buffers
 // go back to the pools, its read deadline becomes the idle deadline, and
-// its state says idle since now, so that Shutdown, or a newcomer at the
-// connection cap, may close it. The deadline is set before the state, so
+// its state says idle since now (for a new connection, since a little
+// later: freshGrace), so that Shutdown, or a newcomer at the connection
+// cap, may close it. The deadline is set before the state, so
 // that the wake-up of whoever closes it cannot be overwritten.
 //
 // The idle deadline is the idle timeout, stretched (see deadline.go), or
@@ -283,13 +285,13 @@ func (c *conn) goIdle() {
 	c.w.Release()
 	now := time.Now()
 	timeout := c.srv.idleTimeout()
-	if c.waited {
+	c.since = now.UnixNano()
+	if c.served {
 		c.stretchReadDeadline(now.Add(timeout), timeout)
 	} else {
 		c.setReadDeadline(now.Add(min(timeout, c.srv.ReadHeaderTimeout)))
-		c.waited = true
+		c.since += int64(freshGrace) // see capacity.go
 	}
-	c.since = now.UnixNano()
 	c.state.Store(c.since)
 	c.srv.wentIdle()
 }
