@@ -1,24 +1,12 @@
 package main
 
-// Attribute keys of the server's log lines, in one place so that every line
-// spells them the same.
+// Attribute keys of the command's log lines (the engine's are in
+// httpserver/logkeys.go).
 const (
-	keyErr      = "err"
-	keyDelay    = "delay"
-	keyRemote   = "remote"
-	keyMethod   = "method"
-	keyTarget   = "target"
-	keyStatus   = "status"
-	keyBytes    = "bytes"
-	keyDuration = "duration"
-	keyStack    = "stack"
-	keyPanic    = "panic"
-	keyAddr     = "addr"
-	keySite     = "site"
-	keyStatic   = "static"
-	keyTmpl     = "templates"
-	keyConfig   = "config"
-	keyReferer  = "referer"
-	keyAgent    = "user_agent"
-	keyProto    = "proto"
+	keyErr    = "err"
+	keyAddr   = "addr"
+	keySite   = "site"
+	keyStatic = "static"
+	keyTmpl   = "templates"
+	keyConfig = "config"
 )

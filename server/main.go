@@ -23,9 +23,9 @@ import (
 	"os/signal"
 	"syscall"
 
+	"miniweb/server/httpserver"
 	"miniweb/server/internal/config"
-	"miniweb/server/internal/http1"
-	"miniweb/server/internal/static"
+	"miniweb/server/static"
 	"miniweb/sites"
 )
 
@@ -66,7 +66,7 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		return 0
 	}
 
-	srv := &Server{
+	srv := &httpserver.Server{
 		App:               app,
 		Static:            st,
 		Suffix:            cfg.DynamicSuffix,
@@ -75,18 +75,15 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		ReadBodyTimeout:   cfg.Timeouts.ReadBody,
 		WriteTimeout:      cfg.Timeouts.Write,
 		IdleTimeout:       cfg.Timeouts.Idle,
-		Limits: http1.Limits{
-			MaxRequestLine: cfg.Limits.RequestLine,
-			MaxHeaderBytes: cfg.Limits.HeaderBytes,
-			MaxHeaders:     cfg.Limits.HeaderCount,
-		},
-		MaxBodyBytes: cfg.Limits.BodyBytes,
-		MaxConns:     cfg.Limits.EffectiveMaxConns(),
-		Log:          logger,
+		MaxRequestLine:    cfg.Limits.RequestLine,
+		MaxHeaderBytes:    cfg.Limits.HeaderBytes,
+		MaxHeaders:        cfg.Limits.HeaderCount,
+		MaxBodyBytes:      cfg.Limits.BodyBytes,
+		MaxConns:          cfg.Limits.EffectiveMaxConns(),
+		Log:               logger,
 	}
 	if cfg.AccessLog.Enabled {
-		srv.AccessLog = NewAccessLog(stdout, cfg.AccessLog.Format)
-		defer srv.AccessLog.Close()
+		srv.AccessLog, srv.AccessLogFormat = stdout, cfg.AccessLog.Format
 	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -1,0 +1,389 @@
+package httpserver
+
+import (
+	"bufio"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// At the connection cap (issue 12): idle connections are closed, oldest
+// first, to seat newcomers; connections in the middle of a request never
+// are. See capacity.go.
+
+// TestCapReclaimsIdle holds twice the cap in idle keep-alive connections,
+// each of which sent a request and read its answer, then sends a fresh
+// request: it is answered in full. Each holder past the cap was seated by
+// closing the oldest idle one, so the first holders find their connections
+// closed and the last ones still open.
+func TestCapReclaimsIdle(t *testing.T) {
+	const maxConns = 64
+	raiseNoFile(t, 4*maxConns+256)
+	ts := startServer(t, newHardApp(), nil, func(s *Server) { s.MaxConns = maxConns })
+	holders := make([]*rawConn, 2*maxConns)
+	for i := range holders {
+		holders[i] = ts.dial(t)
+		holders[i].send(plainReq)
+		if r := holders[i].response("GET"); r.StatusCode != 200 {
+			t.Fatalf("holder %d: status %d", i, r.StatusCode)
+		}
+	}
+	if n := ts.openConns(); n > maxConns {
+		t.Fatalf("%d connections open; the cap is %d", n, maxConns)
+	}
+	fresh := ts.dial(t)
+	fresh.send(plainReq)
+	if r := fresh.response("GET"); r.StatusCode != 200 || bodyOf(t, r) != "Hello, World!" {
+		t.Fatalf("fresh request: status %d", r.StatusCode)
+	}
+	// The oldest were closed for the newcomers, the newest are still open.
+	if !holders[0].closed() {
+		t.Error("the oldest idle connection is still open")
+	}
+	last := holders[len(holders)-1]
+	last.send(plainReq)
+	if r := last.response("GET"); r.StatusCode != 200 {
+		t.Errorf("the newest holder, reused: status %d", r.StatusCode)
+	}
+	if n := strings.Count(ts.log.String(), "connection cap reached"); n != 1 {
+		t.Errorf("%d warnings of the cap; want one for the episode\n%s", n, ts.log)
+	}
+}
+
+// TestCapSparesActive: at the cap, with connections in every stage of a
+// request (a handler running, a head half sent, a body half sent) and one
+// idle, a newcomer is seated by closing the idle one only; with none idle,
+// it waits for a request to end and is then served. The interrupted
+// clients finish their requests and get their answers.
+func TestCapSparesActive(t *testing.T) {
+	const maxConns = 8
+	app := newHardApp()
+	ts := startServer(t, app, nil, func(s *Server) { s.MaxConns = maxConns })
+
+	held := make([]*rawConn, maxConns-3)
+	for i := range held {
+		held[i] = ts.dial(t)
+		held[i].send("GET /hold.py HTTP/1.1\r\nHost: x\r\n\r\n")
+	}
+	if !waitFor(5*time.Second, func() bool { return app.inflight.Load() == int64(len(held)) }) {
+		t.Fatalf("%d held; want %d", app.inflight.Load(), len(held))
+	}
+	halfHead := ts.dial(t)
+	halfHead.send("GET /hello.py HTTP/1.1\r\nHo")
+	halfBody := ts.dial(t)
+	halfBody.send("POST /echo.py HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
+	idle := ts.dial(t)
+	idle.send(plainReq)
+	idle.response("GET")
+	if !waitFor(5*time.Second, func() bool { return ts.openConns() == maxConns }) {
+		t.Fatalf("%d connections open; want %d", ts.openConns(), maxConns)
+	}
+	time.Sleep(50 * time.Millisecond) // the half-sent ones are waiting in their reads
+
+	// A newcomer: the idle connection makes room.
+	first := ts.dial(t)
+	first.send(plainReq)
+	if r := first.response("GET"); r.StatusCode != 200 {
+		t.Fatalf("newcomer: status %d", r.StatusCode)
+	}
+	if !idle.closed() {
+		t.Fatal("the idle connection was not closed for the newcomer")
+	}
+	// A second newcomer while the first still holds its slot, now idle:
+	// the first is closed for it. Then one that finds nobody idle: every
+	// slot but the newcomer's is busy, so it waits.
+	second := ts.dial(t)
+	second.send("GET /hold.py HTTP/1.1\r\nHost: x\r\n\r\n")
+	if !waitFor(5*time.Second, func() bool { return app.inflight.Load() == int64(len(held)+1) }) {
+		t.Fatalf("the second newcomer was not seated: %d held", app.inflight.Load())
+	}
+	if !first.closed() {
+		t.Fatal("the first newcomer, idle, was not closed for the second")
+	}
+	third := ts.dial(t)
+	third.send(plainReq)
+	time.Sleep(200 * time.Millisecond) // were a busy connection closed, it would be now
+
+	// The interrupted requests go on and are answered.
+	halfHead.send("st: x\r\n\r\n")
+	if r := halfHead.response("GET"); r.StatusCode != 200 || bodyOf(t, r) != "Hello, World!" {
+		t.Errorf("half-sent head: status %d", r.StatusCode)
+	}
+	halfBody.send("defghij")
+	if r := halfBody.response("POST"); r.StatusCode != 200 || bodyOf(t, r) != "POST /echo.py  abcdefghij" {
+		t.Errorf("half-sent body: status %d", r.StatusCode)
+	}
+	for range len(held) + 1 {
+		app.gate <- struct{}{}
+	}
+	for i, c := range append(held, second) {
+		if r := c.response("GET"); r.StatusCode != 200 || bodyOf(t, r) != "held" {
+			t.Errorf("held request %d: status %d", i, r.StatusCode)
+		}
+	}
+	// The third was seated as soon as a connection went idle.
+	if r := third.response("GET"); r.StatusCode != 200 {
+		t.Errorf("third newcomer: status %d", r.StatusCode)
+	}
+}
+
+// TestCapCrowdedIdleTimeout: past 90% of the cap, an idle wait that begins
+// ends after CrowdedIdleTimeout; below it, after IdleTimeout.
+func TestCapCrowdedIdleTimeout(t *testing.T) {
+	const maxConns = 10
+	ts := startServer(t, newHardApp(), nil, func(s *Server) {
+		s.MaxConns = maxConns
+		s.IdleTimeout = 30 * time.Second
+		s.CrowdedIdleTimeout = 200 * time.Millisecond
+	})
+	conns := make([]*rawConn, maxConns)
+	for i := range conns {
+		conns[i] = ts.dial(t)
+		conns[i].send(plainReq)
+		conns[i].response("GET")
+	}
+	// Connections 1 to 8 went idle with at most 8 open: below the mark (9).
+	// The 9th and 10th went idle with 9 and 10 open.
+	time.Sleep(time.Second)
+	for i, c := range conns {
+		c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		_, err := c.br.ReadByte()
+		crowded := i >= 8
+		if gone := err == io.EOF; gone != crowded {
+			t.Errorf("connection %d (crowded %v): closed %v (%v)", i+1, crowded, gone, err)
+		}
+	}
+}
+
+// TestCapFloodServesEveryone: 1,000 clients connect at once to a server
+// capped at 10 whose 9 other slots are held by running requests; each
+// client sends a keep-alive request and stays. Every one of them is
+// answered: each newcomer is seated by closing the idle connection of the
+// one before. The running requests are never touched, and answer when
+// released.
+func TestCapFloodServesEveryone(t *testing.T) {
+	const maxConns, clients = 10, 1000
+	raiseNoFile(t, 2*clients+512)
+	app := newHardApp()
+	ts := startServer(t, app, nil, func(s *Server) { s.MaxConns = maxConns })
+	holders := make([]*rawConn, maxConns-1)
+	for i := range holders {
+		holders[i] = ts.dial(t)
+		holders[i].send("GET /hold.py HTTP/1.1\r\nHost: x\r\n\r\n")
+	}
+	if !waitFor(5*time.Second, func() bool { return app.inflight.Load() == maxConns-1 }) {
+		t.Fatalf("%d held", app.inflight.Load())
+	}
+	var answered atomic.Int64
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 200)
+	for i := range clients {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			c, err := net.DialTimeout("tcp", ts.addr, 5*time.Second)
+			if err != nil {
+				t.Errorf("dial %d: %v", i, err)
+				return
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(20 * time.Second))
+			io.WriteString(c, plainReq)
+			resp, err := http.ReadResponse(bufio.NewReader(c), &http.Request{Method: "GET"})
+			if err != nil {
+				t.Errorf("client %d: %v", i, err)
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				answered.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if n := answered.Load(); n != clients {
+		t.Errorf("%d of %d clients answered", n, clients)
+	}
+	if n := app.inflight.Load(); n != maxConns-1 {
+		t.Errorf("%d requests still running; want the %d held", n, maxConns-1)
+	}
+	for range holders {
+		app.gate <- struct{}{}
+	}
+	for i, c := range holders {
+		if r := c.response("GET"); r.StatusCode != 200 || bodyOf(t, r) != "held" {
+			t.Errorf("holder %d: status %d", i, r.StatusCode)
+		}
+	}
+	t.Logf("%d clients behind a cap of %d with %d slots held were all answered", clients, maxConns, maxConns-1)
+}
+
+// TestCapEpisodeLog: a burst of newcomers at the cap logs one warning with
+// the counts, and one line when no newcomer has waited for a while.
+func TestCapEpisodeLog(t *testing.T) {
+	const maxConns = 4
+	var buf syncBuffer
+	ts := startServer(t, newHardApp(), nil, func(s *Server) {
+		s.MaxConns = maxConns
+		s.Log = slog.New(slog.NewTextHandler(&buf, nil))
+	})
+	for i := range 40 {
+		c := ts.dial(t)
+		c.send(plainReq)
+		if r := c.response("GET"); r.StatusCode != 200 {
+			t.Fatalf("client %d: status %d", i, r.StatusCode)
+		}
+	}
+	log := buf.String()
+	if n := strings.Count(log, "connection cap reached"); n != 1 {
+		t.Fatalf("%d warnings; want 1\n%s", n, log)
+	}
+	if !strings.Contains(log, "level=WARN") || !strings.Contains(log, "max_conns=4") || !strings.Contains(log, "open=4") {
+		t.Errorf("the warning lacks its counts:\n%s", log)
+	}
+	if !waitFor(episodeQuiet+2*time.Second, func() bool { return strings.Contains(buf.String(), "no newcomer waiting") }) {
+		t.Fatalf("no end of the episode logged:\n%s", buf.String())
+	}
+	end := buf.String()
+	if !strings.Contains(end, "newcomers=36") || !strings.Contains(end, "closed_idle=36") {
+		t.Errorf("the end of the episode lacks its totals:\n%s", end)
+	}
+}
+
+// TestHalfClosedClients: clients that send a request and shut down their
+// write side (SHUT_WR) each get the whole answer and then the server's
+// EOF at once, and no server socket is left in CLOSE_WAIT. Pipelined
+// requests sent before the FIN are all answered first.
+func TestHalfClosedClients(t *testing.T) {
+	const clients = 400
+	raiseNoFile(t, 2*clients+512)
+	ts := startServer(t, newHardApp(), nil, func(s *Server) { s.IdleTimeout = time.Minute })
+	for _, tt := range []struct {
+		name     string
+		requests int
+	}{
+		{"one_request", 1},
+		{"three_pipelined", 3},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req := strings.Repeat(plainReq, tt.requests)
+			var wg sync.WaitGroup
+			sem := make(chan struct{}, 50)
+			var full, eof atomic.Int64
+			for i := range clients {
+				sem <- struct{}{}
+				wg.Go(func() {
+					defer func() { <-sem }()
+					c, err := net.DialTimeout("tcp", ts.addr, 5*time.Second)
+					if err != nil {
+						t.Errorf("dial %d: %v", i, err)
+						return
+					}
+					defer c.Close()
+					io.WriteString(c, req)
+					c.(*net.TCPConn).CloseWrite()
+					// EOF must follow the answers at once, not after the
+					// idle timeout.
+					c.SetReadDeadline(time.Now().Add(5 * time.Second))
+					br := bufio.NewReader(c)
+					for range tt.requests {
+						resp, err := http.ReadResponse(br, &http.Request{Method: "GET"})
+						if err != nil {
+							t.Errorf("client %d: %v", i, err)
+							return
+						}
+						b, err := io.ReadAll(resp.Body)
+						resp.Body.Close()
+						if err != nil || string(b) != "Hello, World!" {
+							t.Errorf("client %d: body %q, %v", i, b, err)
+							return
+						}
+					}
+					full.Add(1)
+					if b, err := br.ReadByte(); err == io.EOF {
+						eof.Add(1)
+					} else {
+						t.Errorf("client %d: after the answers: %q, %v; want EOF", i, b, err)
+					}
+				})
+			}
+			wg.Wait()
+			if full.Load() != clients || eof.Load() != clients {
+				t.Errorf("%d of %d clients got every answer, %d the EOF", full.Load(), clients, eof.Load())
+			}
+			if !waitFor(2*time.Second, func() bool { return closeWait(t, ts.addr) == 0 }) {
+				t.Errorf("%d server sockets in CLOSE_WAIT", closeWait(t, ts.addr))
+			}
+			if !waitFor(2*time.Second, func() bool { return ts.openConns() == 0 }) {
+				t.Errorf("%d connections still open", ts.openConns())
+			}
+		})
+	}
+}
+
+// TestHalfClosedAtCap: at a cap of 16, 500 clients that each send a
+// request and half-close are all answered in turn, and leave no slot
+// held: a half-closed connection closes after its answer instead of
+// waiting out the idle timeout in CLOSE_WAIT, its slot taken.
+func TestHalfClosedAtCap(t *testing.T) {
+	const maxConns, clients = 16, 500
+	raiseNoFile(t, 2*clients+512)
+	ts := startServer(t, newHardApp(), nil, func(s *Server) { s.MaxConns = maxConns })
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 64)
+	for i := range clients {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			c, err := net.DialTimeout("tcp", ts.addr, 5*time.Second)
+			if err != nil {
+				t.Errorf("dial %d: %v", i, err)
+				return
+			}
+			defer c.Close()
+			io.WriteString(c, plainReq)
+			c.(*net.TCPConn).CloseWrite()
+			c.SetReadDeadline(time.Now().Add(10 * time.Second))
+			if _, err := io.Copy(io.Discard, c); err != nil {
+				t.Errorf("client %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	if !waitFor(2*time.Second, func() bool { return ts.openConns() == 0 && closeWait(t, ts.addr) == 0 }) {
+		t.Errorf("%d connections open, %d in CLOSE_WAIT after every client left", ts.openConns(), closeWait(t, ts.addr))
+	}
+	if d := latencies(t, ts.addr, "/hello.py", 10); len(d) != 10 {
+		t.Fatal("not serving")
+	}
+}
+
+// TestIdleTimeoutAfterFirstRequest: the wait after a connection's first
+// request is an idle wait (IdleTimeout), even when that request was in the
+// socket before the connection ever waited; only the wait for the first
+// request is bounded by ReadHeaderTimeout.
+func TestIdleTimeoutAfterFirstRequest(t *testing.T) {
+	ts := startServer(t, newHardApp(), nil, func(s *Server) {
+		s.ReadHeaderTimeout = 200 * time.Millisecond
+		s.IdleTimeout = 10 * time.Second
+	})
+	c := ts.dial(t)
+	c.send(plainReq) // at once: the first read finds it
+	c.response("GET")
+	time.Sleep(600 * time.Millisecond) // past the header timeout, within the idle one
+	c.send(plainReq)
+	if r := c.response("GET"); r.StatusCode != 200 {
+		t.Fatalf("second request: status %d", r.StatusCode)
+	}
+	// A connection that never sends is closed at the header timeout.
+	silent := ts.dial(t)
+	if !silent.closed() {
+		t.Error("a silent new connection outlived the header timeout")
+	}
+}

@@ -1,0 +1,526 @@
+package httpserver
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"miniweb/server/gateway"
+	"miniweb/server/internal/http1"
+	"miniweb/server/static"
+)
+
+// The life of a connection
+//
+// serve runs one connection, request after request:
+//
+//  1. Wait for the next request's first byte under IdleTimeout (a new
+//     connection's first request: ReadHeaderTimeout, if shorter), holding no
+//     buffers (the state is idle, so Shutdown may close it now).
+//  2. Read the request head under ReadHeaderTimeout. A protocol error is
+//     answered with its status (400, 414, 431, 501, 505, ...) and the
+//     connection closes: after a framing error nothing later on the
+//     connection can be trusted, so nothing later is executed. A timeout
+//     after the first byte is a 408.
+//  3. Dispatch: a decoded path ending in the dynamic suffix (or that
+//     Server.AppPath picks) goes to the application, every other path to
+//     the static handler.
+//  4. The response head and a small body leave in one write, under
+//     WriteTimeout. The framing is the server's: Content-Length when the
+//     size is known, else chunked on HTTP/1.1 and close-delimited on
+//     HTTP/1.0.
+//  5. What the handler left of the request body is drained, up to a bound;
+//     a longer or broken body closes the connection, so body bytes are
+//     never read as a request. The access log gets its line.
+//  6. Close when the client asked (Connection: close, HTTP/1.0 without
+//     keep-alive), when the response was close-delimited or broken, or when
+//     the server is shutting down; otherwise go to 1.
+//
+// On a socket these steps run inside sessions (session.go), which read the
+// socket once per request instead of twice; a request they cannot answer
+// without reading the connection is handed out and goes through the same
+// steps outside.
+//
+// The application's side, start_response and the body, follows the gateway
+// contract: see respond.go.
+
+// Connection states, for Shutdown and for reclaiming idle connections at
+// the cap (capacity.go): only an idle connection, waiting for a request of
+// which no byte has been read, may be closed under a client's feet. Any
+// state above zero is idle, and is the time its wait began (UnixNano), so
+// that the oldest idle connections can be closed first; the connection
+// keeps its own copy (idleSince) to take itself back from idle with a
+// compare-and-swap, which fails if someone closed it meanwhile.
+const (
+	stateActive  int64 = 0
+	stateClosing int64 = -1
+)
+
+// maxDrain bounds how much of an unread request body is read and dropped to
+// keep a connection open; past it the connection is closed instead.
+const maxDrain = 256 << 10
+
+type conn struct {
+	srv     *Server
+	rwc     net.Conn
+	remote  string          // the client's ip:port
+	local   string          // the listener's ip:port, for SERVER_NAME without Host
+	rd      connReader      // what r reads from
+	raw     syscall.RawConn // rwc's descriptor, for waiting without a buffer; may be nil
+	r       *http1.Reader
+	w       *http1.Writer
+	state   atomic.Int64 // stateActive, stateClosing, or idle since (see above)
+	since   int64        // the state this connection stored when it went idle
+	served  bool         // a request head was read: later waits are between requests
+	sess    session
+	fillFn  func(fd uintptr) bool // c.fill, bound once
+	fillErr error                 // fill's error
+	wdl     time.Time             // the write deadline last set (see deadline.go)
+
+	req     http1.Request
+	path    string      // req.Path, percent-decoded
+	body    *http1.Body // the request body, nil when there is none
+	bodyErr error       // the first error reading body, other than io.EOF
+	start   time.Time   // when the request head was read
+
+	resp response
+
+	// For the application: bound once per connection so that a request
+	// allocates no closures.
+	env       gateway.Environ
+	startFn   gateway.StartResponse
+	ctxFn     func() context.Context
+	bodyRead  bodyReader
+	cancelCtx context.CancelFunc
+
+	// The background read that notices a client leaving while the
+	// application runs; see watchClient.
+	bgDone     chan struct{}
+	bgFile     *os.File // the descriptor's duplicate watchDup reads, nil for watchClient's own read
+	bgAbort    atomic.Bool
+	clientGone atomic.Bool
+
+	sw staticWriter
+
+	// linger asks close to read what the client may still be sending, so
+	// that our last response is not lost to a reset.
+	linger bool
+}
+
+func (s *Server) newConn(rwc net.Conn) *conn {
+	c := &conn{srv: s, rwc: rwc, remote: rwc.RemoteAddr().String(), local: rwc.LocalAddr().String()}
+	c.rd.rwc = rwc
+	if tc, ok := rwc.(*net.TCPConn); ok {
+		c.raw, _ = tc.SyscallConn()
+	}
+	c.r = http1.NewReader(&c.rd, s.lim)
+	c.w = http1.NewWriter(rwc)
+	c.startFn = c.startResponse
+	c.sess.fn = c.step
+	c.fillFn = c.fill
+	c.ctxFn = c.makeContext
+	c.bodyRead.c = c
+	c.sw.c = c
+	c.state.Store(stateActive)
+	return c
+}
+
+func (c *conn) serve() {
+	defer c.close()
+	c.serveFrom(false)
+}
+
+// serveFrom serves the connection's requests: in sessions while it can
+// (session.go), else one at a time. deep says it runs under serveDeep's
+// frame.
+func (c *conn) serveFrom(deep bool) {
+	for c.canSession() && !c.sess.off {
+		switch c.runSession() {
+		case endClose:
+			return
+		case endHead:
+			if !c.handle() {
+				return
+			}
+		case endRequest:
+			if !c.respond() {
+				return
+			}
+		case endDeep:
+			if !deep {
+				c.serveDeep()
+				return
+			}
+		}
+	}
+	// The address of mark changes when the runtime moves the stack: see
+	// stackWatch.
+	var mark byte
+	w := stackWatch{at: uintptr(unsafe.Pointer(&mark))}
+	for c.waitRequest() {
+		w.waited(uintptr(unsafe.Pointer(&mark)))
+		if !c.handle() {
+			return
+		}
+		if w.handled(uintptr(unsafe.Pointer(&mark))) && !deep {
+			c.serveDeep()
+			return
+		}
+	}
+}
+
+// serveDeep serves the rest of a connection whose requests need a deep
+// stack, and keeps that stack between them.
+//
+// Between requests a connection waits a few hundred bytes deep. When its
+// requests go deeper (a pongo2 page: several KiB), each garbage collection
+// finds the waiting goroutine using under a quarter of its stack and halves
+// it, and the next request copies it back to size: under load that copying
+// was 6.5% of the CPU of a page request (pprof, demo /about.py, wrk -c64).
+// A stack that shrank while waiting and grew back for the next request is
+// in that cycle; from then on the connection waits under a frame of
+// stackPad bytes, a quarter of a 32 KiB stack, and the collector leaves it
+// alone. Connections that never churn (a hello, a static file, a client
+// that sends one request) keep their small stacks, which is what idle
+// connections cost.
+//
+//go:noinline
+func (c *conn) serveDeep() {
+	c.srv.Log.Debug("connection keeps a deep stack", keyRemote, c.remote)
+	var pad [stackPad]byte
+	keepFrame(&pad)
+	c.serveFrom(true)
+}
+
+// keepFrame keeps serveDeep's pad in its frame.
+//
+//go:noinline
+func keepFrame(*[stackPad]byte) {}
+
+// stackPad is the frame serveDeep waits under.
+const stackPad = 8 << 10
+
+// handle reads and answers the request whose first byte has come, and
+// reports whether the connection may carry another.
+func (c *conn) handle() bool { return c.readHead() && c.respond() }
+
+// readHead reads the head of the request whose first byte has come into
+// c.req. A head that cannot be read is answered, if it deserves an answer,
+// and readHead reports false: the connection closes.
+func (c *conn) readHead() bool {
+	// The head's first byte is here: the header timeout counts from now.
+	// Its deadline is set only if the head needs another read (see
+	// connReader); most heads arrive whole in the read that found the first
+	// byte, and then now is also when the head was read.
+	c.start = time.Now()
+	c.served = true
+	c.rd.deadline = c.start.Add(c.srv.ReadHeaderTimeout)
+	err := c.r.ReadRequest(&c.req)
+	if c.rd.deadline.IsZero() {
+		c.start = time.Now() // the head took more reads
+	}
+	c.rd.deadline = time.Time{}
+	if err != nil {
+		c.readFailed(err)
+		return false
+	}
+	return true
+}
+
+// respond answers the request whose head is in c.req, and reports whether
+// the connection may carry another.
+func (c *conn) respond() bool {
+	c.resp.reset(&c.req)
+	if !c.prepareBody() {
+		c.finishRequest()
+		return false
+	}
+	c.stretchWriteDeadline(c.start.Add(c.srv.WriteTimeout), c.srv.WriteTimeout)
+	c.dispatch()
+	c.endBody()
+	return c.finishRequest()
+}
+
+// connReader is the connection as the request Reader sees it. While
+// deadline is set, the next read first makes it the read deadline, once:
+// the header deadline costs a timer update only for a head that does not
+// arrive whole in one read.
+type connReader struct {
+	rwc      net.Conn
+	deadline time.Time
+	set      time.Time // the read deadline this connection's goroutine last set (see deadline.go)
+}
+
+func (r *connReader) Read(p []byte) (int, error) {
+	if !r.deadline.IsZero() {
+		r.rwc.SetReadDeadline(r.deadline)
+		r.set, r.deadline = r.deadline, time.Time{}
+	}
+	return r.rwc.Read(p)
+}
+
+// goIdle readies the connection to wait for its next request: its buffers
+// go back to the pools, its read deadline becomes the idle deadline, and
+// its state says idle since now (for a new connection, since a little
+// later: freshGrace), so that Shutdown, or a newcomer at the connection
+// cap, may close it. The deadline is set before the state, so
+// that the wake-up of whoever closes it cannot be overwritten.
+//
+// The idle deadline is the idle timeout, stretched (see deadline.go), or
+// the shorter crowded timeout while the connections are near the cap (see
+// capacity.go); for a new connection's first request, exactly the shorter
+// of it and the header timeout, as in net/http: a client that connects and
+// says nothing must not hold a slot of MaxConns longer than one that
+// trickles its head.
+func (c *conn) goIdle() {
+	c.r.Release()
+	c.w.Release()
+	now := time.Now()
+	timeout := c.srv.idleTimeout()
+	c.since = now.UnixNano()
+	if c.served {
+		c.stretchReadDeadline(now.Add(timeout), timeout)
+	} else {
+		c.setReadDeadline(now.Add(min(timeout, c.srv.ReadHeaderTimeout)))
+		c.since += int64(freshGrace) // see capacity.go
+	}
+	c.state.Store(c.since)
+	c.srv.wentIdle()
+}
+
+// wake takes the connection back from idle when its wait ends, and reports
+// false if Shutdown or a newcomer at the cap closed it meanwhile.
+func (c *conn) wake() bool { return c.state.CompareAndSwap(c.since, stateActive) }
+
+// waitRequest waits for the first byte of the next request, outside a
+// session, and reports whether one came. A socket's connection holds no
+// buffer while it waits.
+func (c *conn) waitRequest() bool {
+	if c.r.Buffered() > 0 {
+		return !c.srv.shutting.Load() // a pipelined request is waiting
+	}
+	c.goIdle()
+	if c.srv.shutting.Load() {
+		return false
+	}
+	var err error
+	if c.canSession() {
+		c.fillErr = nil
+		if err = c.raw.Read(c.fillFn); err == nil {
+			err = c.fillErr
+		}
+	} else {
+		err = c.r.Fill()
+	}
+	if !c.wake() {
+		return false // closed while idle
+	}
+	return err == nil
+}
+
+// fill is waitRequest's RawConn.Read callback: one read into a pooled
+// buffer, which goes back to the pool when the read finds nothing.
+func (c *conn) fill(fd uintptr) bool {
+	got, _, err := c.r.ReadFD(fd)
+	c.fillErr = err
+	return got || err != nil
+}
+
+// readFailed answers a request head that could not be read, if it deserves
+// an answer; the connection then closes.
+func (c *conn) readFailed(err error) {
+	status := http1.StatusOf(err)
+	switch {
+	case status != 0:
+		c.srv.Log.Debug("bad request", keyRemote, c.remote, keyErr, err)
+	case errors.Is(err, os.ErrDeadlineExceeded) && c.r.Started():
+		status = 408
+	default:
+		return // the client left or the connection broke: nothing to answer
+	}
+	c.linger = true
+	c.req.Method, c.req.Target, c.req.Proto = "", "", ""
+	c.resp.reset(&c.req)
+	// The head may not have said which version it speaks; we answer with
+	// ours (RFC 9110 §2.5), framed by Content-Length and close, which an
+	// HTTP/1.0 client reads as well.
+	c.resp.minor = 1
+	c.resp.close = true
+	c.setWriteDeadline(time.Now().Add(c.srv.WriteTimeout))
+	c.writeError(status)
+	c.w.Flush()
+	c.logAccess()
+}
+
+// prepareBody sets up the request body and refuses one that is declared too
+// large. It reports whether the request may go on to a handler.
+func (c *conn) prepareBody() bool {
+	c.body, c.bodyErr = nil, nil
+	if c.req.ContentLength == 0 {
+		return true
+	}
+	if c.req.ContentLength > c.srv.MaxBodyBytes {
+		c.resp.close = true
+		c.writeError(413)
+		return false
+	}
+	c.body = c.r.Body(&c.req, c.srv.MaxBodyBytes)
+	return true
+}
+
+// dispatch sends the request to the application or the static handler.
+func (c *conn) dispatch() {
+	if c.req.Path == "*" { // OPTIONS * (RFC 9110 §9.3.7): about the server itself
+		c.writeHead(200, "", nil, 0)
+		return
+	}
+	path := c.req.Path
+	if strings.IndexByte(path, '%') >= 0 {
+		p, err := url.PathUnescape(path)
+		if err != nil {
+			c.writeError(400)
+			return
+		}
+		path = p
+	}
+	c.path = path
+	if c.srv.toApp(path) {
+		c.serveApp()
+		return
+	}
+	c.serveStatic()
+}
+
+// finishRequest ends a request: it sends what is buffered, drains or gives
+// up on the body, logs, and reports whether the connection may carry
+// another request.
+func (c *conn) finishRequest() bool {
+	c.stopWatch()
+	if c.cancelCtx != nil {
+		c.cancelCtx()
+		c.cancelCtx = nil
+	}
+	keep := !c.resp.close && !c.req.Close && !c.clientGone.Load()
+	// The answer goes out first: a slow body being drained must not delay it.
+	if err := c.w.Flush(); err != nil {
+		keep = false
+	}
+	if keep && c.body != nil && !c.body.Done() {
+		switch {
+		case c.req.Expect100 && !c.resp.sent100:
+			// The client may still be waiting for 100 Continue before it
+			// sends the body: do not guess, close.
+			keep = false
+		case c.bodyErr != nil:
+			keep = false
+		default:
+			c.setReadDeadline(time.Now().Add(c.srv.ReadBodyTimeout))
+			keep = c.body.Discard(maxDrain)
+		}
+	}
+	if c.body != nil && !c.body.Done() {
+		c.linger = true
+	}
+	c.logAccess()
+	return keep && !c.srv.shutting.Load()
+}
+
+func (c *conn) close() {
+	c.state.Store(stateClosing)
+	c.stopWatch()
+	if c.cancelCtx != nil {
+		c.cancelCtx()
+	}
+	c.w.Flush()
+	if tc, ok := c.rwc.(*net.TCPConn); ok && c.linger {
+		// Half-close first, then linger briefly, so a client still sending
+		// gets our response rather than a reset (RFC 9112 §9.6).
+		tc.CloseWrite()
+		tc.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+		io.CopyN(io.Discard, tc, 64<<10)
+	}
+	c.rwc.Close()
+	c.r.Release()
+	c.w.Release()
+}
+
+// serveStatic answers the request from the static folder.
+func (c *conn) serveStatic() {
+	if c.srv.Static == nil {
+		c.writeError(404)
+		return
+	}
+	r := &c.sw.req
+	*r = static.Request{
+		Method:            c.req.Method,
+		Path:              c.req.Path,
+		Query:             c.req.Query,
+		IfMatch:           c.req.Get("If-Match"),
+		IfNoneMatch:       c.req.Get("If-None-Match"),
+		IfModifiedSince:   c.req.Get("If-Modified-Since"),
+		IfUnmodifiedSince: c.req.Get("If-Unmodified-Since"),
+		Range:             c.req.Get("Range"),
+		IfRange:           c.req.Get("If-Range"),
+	}
+	c.sw.header = c.sw.header[:0]
+	if _, err := c.srv.Static.Serve(&c.sw, r); err != nil {
+		if c.w.Err() != nil || isNetError(err) {
+			c.resp.close = true // the client went away mid-response
+			return
+		}
+		c.srv.Log.Error("static file failed", keyTarget, safeTarget(c.req.Target), keyErr, err)
+		if errors.Is(err, static.ErrFileFault) {
+			return // a 403 or 500 went out in full; the connection is fine
+		}
+		c.writeError(500) // after the head, this cuts the response short
+	}
+}
+
+func isNetError(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrClosedPipe)
+}
+
+// staticWriter is the static.Response of a connection.
+type staticWriter struct {
+	c      *conn
+	req    static.Request
+	header []gateway.Field
+}
+
+func (w *staticWriter) AddHeader(name, value string) {
+	w.header = append(w.header, gateway.Field{Name: name, Value: value})
+}
+
+func (w *staticWriter) WriteHeader(status int, contentLength int64) error {
+	w.c.writeHead(status, "", w.header, contentLength)
+	return w.c.w.Err()
+}
+
+func (w *staticWriter) Write(p []byte) (int, error) {
+	if err := w.c.writeBody(p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+func (w *staticWriter) ReadFrom(r io.Reader) (int64, error) {
+	c := w.c
+	if c.resp.noBody {
+		return 0, nil
+	}
+	if c.resp.chunked {
+		return io.Copy(struct{ io.Writer }{w}, r)
+	}
+	n, err := c.w.ReadFrom(r)
+	c.resp.written += n
+	return n, err
+}

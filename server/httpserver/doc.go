@@ -1,0 +1,31 @@
+// Package httpserver is miniweb's HTTP/1.1 server engine: it accepts
+// connections, reads requests, and answers each from a gateway application
+// (miniweb/server/gateway, the Go form of WSGI) or from a static folder
+// (miniweb/server/static). It knows nothing of templates, routes or sites;
+// the miniweb command (miniweb/server) reads the config and wires a site
+// into a Server.
+//
+//	srv := &httpserver.Server{Addr: "127.0.0.1:8080", App: app, Suffix: ".py"}
+//	log.Fatal(srv.ListenAndServe())
+//
+// # Where things are
+//
+//   - server.go: the Server type, its options (fields whose zero values
+//     are the defaults), Serve, ListenAndServe and Shutdown. A new
+//     listener-level feature (TLS, the PROXY protocol, an inherited
+//     listener) wraps the net.Listener that Serve accepts on.
+//   - conn.go: one connection's life, request after request: where a
+//     request is read (readHead) and dispatched (dispatch: the application
+//     or the static folder), and when the connection closes. A feature
+//     that answers some paths itself (a health endpoint) goes in dispatch.
+//   - session.go: the keep-alive fast path on sockets, one read system call
+//     per request; capacity.go: the connection cap, and closing idle
+//     connections for newcomers; deadline.go: timeouts.
+//   - respond.go: the response: the status line and header fields built
+//     from the application's start_response call, the body framing
+//     (Content-Length, chunked or close-delimited) and the environ.
+//   - accesslog.go: the access log.
+//
+// The wire format itself (parsing request heads and bodies, writing
+// responses) is in miniweb/server/internal/http1.
+package httpserver

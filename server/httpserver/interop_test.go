@@ -1,0 +1,607 @@
+package httpserver
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"expvar"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/http/pprof"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"miniweb/server/gateway"
+	"miniweb/sites"
+)
+
+// The tests in this file serve net/http handlers that no one here wrote,
+// unchanged, through gateway.FromHandler on our server over real sockets;
+// and our sites through gateway.Handler on net/http's server.
+
+// allPaths sends every request to the application, as net/http's server
+// sends every request to its one Handler.
+func allPaths(s *Server) { s.AppPath = func(string) bool { return true } }
+
+// startHandler serves h on our server, every path.
+func startHandler(t *testing.T, h http.Handler) *testServer {
+	t.Helper()
+	return startServer(t, gateway.FromHandler(h), nil, allPaths)
+}
+
+// fetch sends a request with http.DefaultClient (whose idle connections
+// startServer closes) and reads the whole response.
+func fetch(t *testing.T, method, url string, body io.Reader, header ...string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		if header[i] == "Host" {
+			req.Host = header[i+1]
+			continue
+		}
+		req.Header.Set(header[i], header[i+1])
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: reading the body: %v", method, url, err)
+	}
+	return resp, string(b)
+}
+
+// exchangeCase is one request and what its response must show.
+type exchangeCase struct {
+	method, target string
+	header         []string // name, value, ...
+	body           string   // request body
+	code           int
+	want           string            // a substring of the response body
+	wantHeader     map[string]string // fields and values; "" for absent
+}
+
+func (tt exchangeCase) run(t *testing.T, base string) {
+	t.Helper()
+	method := tt.method
+	if method == "" {
+		method = "GET"
+	}
+	var body io.Reader
+	if tt.body != "" {
+		body = strings.NewReader(tt.body)
+	}
+	resp, got := fetch(t, method, base+tt.target, body, tt.header...)
+	if resp.StatusCode != tt.code {
+		t.Errorf("%s %s: %d; want %d (body %q)", method, tt.target, resp.StatusCode, tt.code, got)
+	}
+	if !strings.Contains(got, tt.want) {
+		t.Errorf("%s %s: body %q does not hold %q", method, tt.target, got, tt.want)
+	}
+	for k, v := range tt.wantHeader {
+		if g := resp.Header.Get(k); g != v {
+			t.Errorf("%s %s: %s = %q; want %q", method, tt.target, k, g, v)
+		}
+	}
+}
+
+func TestInteropServeMux(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /items/{id}", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "item %s", r.PathValue("id"))
+	})
+	mux.HandleFunc("POST /items", func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		w.Header().Set("Location", "/items/"+r.PostForm.Get("name"))
+		w.WriteHeader(http.StatusCreated)
+	})
+	mux.HandleFunc("/dir/", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "dir "+r.URL.Path) })
+	mux.HandleFunc("example.com/host", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "host "+r.Host) })
+	ts := startHandler(t, mux)
+	base := "http://" + ts.addr
+	for _, tt := range []exchangeCase{
+		{target: "/items/42", code: 200, want: "item 42",
+			wantHeader: map[string]string{"Content-Length": "7", "Content-Type": "text/plain; charset=utf-8", "Server": "miniweb-test"}},
+		{target: "/items/a%2Fb", code: 200, want: "item a/b"}, // the raw path reaches the mux
+		{method: "HEAD", target: "/items/42", code: 200, wantHeader: map[string]string{"Content-Length": "7"}},
+		{method: "DELETE", target: "/items/42", code: 405, want: "Method Not Allowed",
+			wantHeader: map[string]string{"Allow": "GET, HEAD"}},
+		{method: "POST", target: "/items", header: []string{"Content-Type", "application/x-www-form-urlencoded"},
+			body: "name=ada", code: 201, wantHeader: map[string]string{"Location": "/items/ada", "Content-Length": "0"}},
+		{target: "/dir", code: 307, wantHeader: map[string]string{"Location": "/dir/"}}, // Go 1.26's mux: 307
+		{target: "/dir/a/../b", code: 307, wantHeader: map[string]string{"Location": "/dir/b"}},
+		{target: "/dir/x?q=1", code: 200, want: "dir /dir/x"},
+		{target: "/host", header: []string{"Host", "example.com"}, code: 200, want: "host example.com"},
+		{target: "/nothing", code: 404, want: "404 page not found"},
+	} {
+		tt.run(t, base)
+	}
+}
+
+func TestInteropFileServer(t *testing.T) {
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"hello.txt":      "Hello, files!\n",
+		"sub/index.html": "<!doctype html><title>sub</title>",
+	} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	modTime := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+	os.Chtimes(filepath.Join(dir, "hello.txt"), modTime, modTime)
+	mux := http.NewServeMux()
+	mux.Handle("/files/", http.StripPrefix("/files/", http.FileServer(http.Dir(dir))))
+	ts := startHandler(t, mux)
+	base := "http://" + ts.addr
+	for _, tt := range []exchangeCase{
+		{target: "/files/hello.txt", code: 200, want: "Hello, files!\n", wantHeader: map[string]string{
+			"Content-Length": "14", "Content-Type": "text/plain; charset=utf-8", "Last-Modified": modTime.Format(http.TimeFormat)}},
+		{target: "/files/hello.txt", header: []string{"Range", "bytes=0-4"}, code: 206, want: "Hello",
+			wantHeader: map[string]string{"Content-Range": "bytes 0-4/14", "Content-Length": "5"}},
+		{target: "/files/hello.txt", header: []string{"If-Modified-Since", modTime.Format(http.TimeFormat)}, code: 304,
+			wantHeader: map[string]string{"Content-Length": "", "Content-Type": ""}},
+		{target: "/files/", code: 200, want: `<a href="hello.txt">hello.txt</a>`},
+		{target: "/files/sub/", code: 200, want: "<title>sub</title>", wantHeader: map[string]string{"Content-Type": "text/html; charset=utf-8"}},
+		{target: "/files/sub/index.html", code: 301, wantHeader: map[string]string{"Location": "./"}},
+		{target: "/files/missing", code: 404, want: "404 page not found"},
+	} {
+		tt.run(t, base)
+	}
+
+	// Hostile paths, sent raw: nothing outside the folder.
+	for _, target := range []string{"/files/../../../etc/passwd", "/files/..%2f..%2f..%2fetc/passwd", "/files/%2e%2e/%2e%2e/etc/passwd"} {
+		c := ts.dial(t)
+		c.send("GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+		resp := c.response("GET")
+		if b := bodyOf(t, resp); strings.Contains(b, "root:") || resp.StatusCode == 200 {
+			t.Errorf("GET %s: %d %q", target, resp.StatusCode, b)
+		}
+	}
+}
+
+func TestInteropPprof(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	ts := startHandler(t, mux)
+	base := "http://" + ts.addr
+	for _, tt := range []exchangeCase{
+		{target: "/debug/pprof/", code: 200, want: "Types of profiles available",
+			wantHeader: map[string]string{"Content-Type": "text/html; charset=utf-8"}},
+		{target: "/debug/pprof/goroutine?debug=1", code: 200, want: "goroutine profile: total",
+			wantHeader: map[string]string{"Content-Type": "text/plain; charset=utf-8"}},
+		{target: "/debug/pprof/heap?debug=1", code: 200, want: "heap profile:"},
+		{target: "/debug/pprof/cmdline", code: 200, want: filepath.Base(os.Args[0])},
+		{target: "/debug/pprof/nosuch", code: 404, want: "Unknown profile"},
+	} {
+		tt.run(t, base)
+	}
+}
+
+// interopVar is published once per test binary: expvar panics on a second
+// Publish of a name.
+var interopVar = expvar.NewString("interop_test")
+
+func TestInteropExpvar(t *testing.T) {
+	interopVar.Set("here")
+	ts := startHandler(t, expvar.Handler())
+	resp, body := fetch(t, "GET", "http://"+ts.addr+"/debug/vars", nil)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/json; charset=utf-8" {
+		t.Fatalf("%d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	var vars map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(body), &vars); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, body)
+	}
+	for _, k := range []string{"cmdline", "memstats", "interop_test"} {
+		if _, ok := vars[k]; !ok {
+			t.Errorf("no %q in /debug/vars", k)
+		}
+	}
+}
+
+func TestInteropReverseProxy(t *testing.T) {
+	ts := startServer(t, nil, nil, allPaths) // first: its cleanup, the goroutine check, runs last
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/stream" {
+			for i := range 3 {
+				fmt.Fprintf(w, "part %d\n", i)
+				w.(http.Flusher).Flush()
+				time.Sleep(20 * time.Millisecond)
+			}
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		w.Header().Set("X-Backend", "yes")
+		w.Header().Set("Connection", "X-Private") // hop-by-hop: the proxy drops both
+		w.Header().Set("X-Private", "secret")
+		fmt.Fprintf(w, "%s %s %s xff=%s body=%q", r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Get("X-Forwarded-For"), body)
+	}))
+	t.Cleanup(backend.Close)
+	target, _ := url.Parse(backend.URL)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	transport := &http.Transport{}
+	proxy.Transport = transport
+	proxy.ErrorLog = log.New(io.Discard, "", 0) // the dead backend below is on purpose
+	t.Cleanup(transport.CloseIdleConnections)
+	ts.App = gateway.FromHandler(proxy)
+
+	base := "http://" + ts.addr
+	for _, tt := range []exchangeCase{
+		{target: "/a/b?x=1", code: 200, want: `GET /a/b x=1 xff=127.0.0.1 body=""`,
+			wantHeader: map[string]string{"X-Backend": "yes", "X-Private": "", "Connection": ""}},
+		{method: "POST", target: "/post", body: "payload", code: 200, want: `POST /post  xff=127.0.0.1 body="payload"`},
+		{target: "/stream", code: 200, want: "part 0\npart 1\npart 2\n"},
+	} {
+		tt.run(t, base)
+	}
+
+	backend.Close() // a dead backend: the proxy answers 502
+	resp, _ := fetch(t, "GET", base+"/gone", nil)
+	if resp.StatusCode != http.StatusBadGateway {
+		t.Errorf("dead backend: %d; want 502", resp.StatusCode)
+	}
+}
+
+// readTimed reads from c until the body of a chunked response has ended,
+// and returns what came and the time of each read.
+func readTimed(t *testing.T, c *rawConn) ([]byte, []time.Time) {
+	t.Helper()
+	var all []byte
+	var times []time.Time
+	buf := make([]byte, 64<<10)
+	for !bytes.HasSuffix(all, []byte("\r\n0\r\n\r\n")) {
+		n, err := c.Conn.Read(buf)
+		if n > 0 {
+			times = append(times, time.Now())
+			all = append(all, buf[:n]...)
+		}
+		if err != nil {
+			t.Fatalf("read: %v (got %q)", err, all)
+		}
+	}
+	return all, times
+}
+
+// A handler that writes and flushes ten chunks 50 ms apart reaches the
+// client as ten reads spread in time, not one.
+func TestInteropStreaming(t *testing.T) {
+	ts := startHandler(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for i := range 10 {
+			if i > 0 {
+				time.Sleep(50 * time.Millisecond)
+			}
+			fmt.Fprintf(w, "chunk %d\n", i)
+			w.(http.Flusher).Flush()
+		}
+	}))
+	c := ts.dial(t)
+	c.send("GET /ticks HTTP/1.1\r\nHost: x\r\n\r\n")
+	all, times := readTimed(t, c)
+	gaps := 0
+	for i := 1; i < len(times); i++ {
+		if times[i].Sub(times[i-1]) > 20*time.Millisecond {
+			gaps++
+		}
+	}
+	if gaps < 8 {
+		t.Errorf("%d reads with %d gaps over 20ms; want at least 8 gaps (the chunks arrived together)", len(times), gaps)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(all)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := bodyOf(t, resp)
+	var want strings.Builder
+	for i := range 10 {
+		fmt.Fprintf(&want, "chunk %d\n", i)
+	}
+	if body != want.String() || resp.ContentLength != -1 {
+		t.Errorf("body %q, length %d; want %q chunked", body, resp.ContentLength, want.String())
+	}
+}
+
+// The request's context ends when the client goes away mid-stream.
+func TestInteropClientGone(t *testing.T) {
+	cancelled := make(chan error, 1)
+	ts := startHandler(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "waiting\n")
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+			cancelled <- r.Context().Err()
+		case <-time.After(5 * time.Second):
+			cancelled <- nil
+		}
+	}))
+	c := ts.dial(t)
+	c.send("GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
+	if line, err := c.br.ReadString('\n'); err != nil || !strings.HasPrefix(line, "HTTP/1.1 200") {
+		t.Fatalf("status line %q, %v", line, err)
+	}
+	c.Close()
+	if err := <-cancelled; err == nil {
+		t.Fatal("the handler's context was not cancelled when the client left")
+	}
+}
+
+func TestInteropFailures(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/panic", func(w http.ResponseWriter, r *http.Request) { panic("handler exploded") })
+	mux.HandleFunc("/panic-late", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "partial")
+		w.(http.Flusher).Flush()
+		panic("late explosion")
+	})
+	mux.HandleFunc("/hijack", func(w http.ResponseWriter, r *http.Request) {
+		if _, _, err := http.NewResponseController(w).Hijack(); err != nil {
+			http.Error(w, err.Error(), http.StatusNotImplemented)
+		}
+	})
+	mux.HandleFunc("/short", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "10")
+		io.WriteString(w, "12345")
+	})
+	mux.HandleFunc("/code600", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(600) })
+	ts := startHandler(t, mux)
+	base := "http://" + ts.addr
+
+	for _, tt := range []exchangeCase{
+		{target: "/panic", code: 500, want: "Internal Server Error"},
+		{target: "/hijack", code: 501, want: "feature not supported"},
+		{target: "/code600", code: 500},
+	} {
+		tt.run(t, base)
+	}
+	for _, want := range []string{"application panicked", "handler exploded", "interop_test.go", "out of range 200-599"} {
+		if !strings.Contains(ts.log.String(), want) {
+			t.Errorf("log does not say %q", want)
+		}
+	}
+
+	// After the head: the response is cut, never complete-looking.
+	for _, target := range []string{"/panic-late", "/short"} {
+		c := ts.dial(t)
+		c.send("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n")
+		resp, err := http.ReadResponse(c.br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(resp.Body)
+		if err == nil {
+			t.Errorf("%s: body %q read in full; want it cut short", target, b)
+		}
+		if !c.closed() {
+			t.Errorf("%s: connection left open", target)
+		}
+	}
+}
+
+func TestInteropBodies(t *testing.T) {
+	big := strings.Repeat("0123456789", 10<<10) // 100 KiB: more than the adapter buffers
+	ts := startHandler(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/echo":
+			b, err := io.ReadAll(r.Body)
+			if err != nil {
+				http.Error(w, err.Error(), 400)
+				return
+			}
+			fmt.Fprintf(w, "len=%d te=%v body=%s", r.ContentLength, r.TransferEncoding, b)
+		case "/big":
+			io.WriteString(w, big)
+		}
+	}))
+	base := "http://" + ts.addr
+	for _, tt := range []exchangeCase{
+		{method: "POST", target: "/echo", body: "hello", code: 200, want: "len=5 te=[] body=hello"},
+		{target: "/big", code: 200, want: big, wantHeader: map[string]string{"Content-Length": ""}},
+	} {
+		tt.run(t, base)
+	}
+
+	// A chunked request body, and Expect: 100-continue, on one connection.
+	c := ts.dial(t)
+	c.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+	if b := bodyOf(t, c.response("POST")); b != "len=-1 te=[chunked] body=hello world" {
+		t.Errorf("chunked: %q", b)
+	}
+	c.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n")
+	if line, _ := c.br.ReadString('\n'); !strings.HasPrefix(line, "HTTP/1.1 100 Continue") {
+		t.Fatalf("want 100 Continue first; got %q", line)
+	}
+	c.br.ReadString('\n') // the blank line that ends the interim response
+	c.send("ok")
+	if b := bodyOf(t, c.response("POST")); b != "len=2 te=[] body=ok" {
+		t.Errorf("expect-continue: %q", b)
+	}
+	// Keep-alive held through both; the last response, chunked, ends whole
+	// on a closing connection.
+	c.send("GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	if b := bodyOf(t, c.response("GET")); b != big {
+		t.Errorf("big: %d bytes", len(b))
+	}
+}
+
+func TestAppPath(t *testing.T) {
+	for _, tt := range []struct {
+		suffix  string
+		appPath func(string) bool
+		path    string
+		want    bool
+	}{
+		{".py", nil, "/index.py", true},
+		{".py", nil, "/style.css", false},
+		{"", nil, "/index.py", false}, // no suffix, no AppPath: all static
+		{".py", func(p string) bool { return strings.HasPrefix(p, "/api/") }, "/api/x", true},
+		{".py", func(p string) bool { return strings.HasPrefix(p, "/api/") }, "/index.py", false}, // AppPath decides alone
+	} {
+		s := &Server{Suffix: tt.suffix, AppPath: tt.appPath}
+		if got := s.toApp(tt.path); got != tt.want {
+			t.Errorf("Suffix %q, AppPath set %v: toApp(%q) = %v; want %v", tt.suffix, tt.appPath != nil, tt.path, got, tt.want)
+		}
+	}
+
+	// End to end: the application gets /api/, the static folder the rest.
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "api "+r.URL.Path) })
+	ts := startServer(t, gateway.FromHandler(api), map[string]string{"index.html": "static index"}, func(s *Server) {
+		s.AppPath = func(p string) bool { return strings.HasPrefix(p, "/api/") }
+	})
+	base := "http://" + ts.addr
+	for _, tt := range []exchangeCase{
+		{target: "/api/items", code: 200, want: "api /api/items"},
+		{target: "/index.html", code: 200, want: "static index"},
+	} {
+		tt.run(t, base)
+	}
+}
+
+// copyTemplates copies the shipped templates to a temporary folder, so a
+// test never touches (or watches) the real one.
+func copyTemplates(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "templates")
+	if err := os.CopyFS(dir, os.DirFS("../../templates")); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// The demo site answers the same under net/http's server, HTTP/1.1 and
+// HTTP/2 over TLS, as under ours: same status, same type, same body.
+func TestDemoUnderNetHTTP(t *testing.T) {
+	factory, _ := sites.Lookup("demo")
+	logs := &syncBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, nil))
+	app, err := factory(sites.Options{Templates: copyTemplates(t), Log: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { app.(io.Closer).Close() })
+
+	ours := startServer(t, app, nil) // first: its goroutine check runs last
+	handler := gateway.Handler(app)
+	handler.Log = logger
+	h1 := httptest.NewServer(handler)
+	t.Cleanup(h1.Close)
+	h2 := httptest.NewUnstartedServer(handler)
+	h2.EnableHTTP2 = true
+	h2.StartTLS()
+	t.Cleanup(h2.Close)
+
+	servers := []struct {
+		name   string
+		base   string
+		client *http.Client
+		major  int
+	}{
+		{"miniweb", "http://" + ours.addr, &http.Client{}, 1},
+		{"net/http", h1.URL, h1.Client(), 1},
+		{"net/http h2", h2.URL, h2.Client(), 2},
+	}
+	for _, tt := range []struct{ method, target string }{
+		{"GET", "/index.py"},
+		{"GET", "/about.py"},
+		{"GET", "/center.py"},
+		{"GET", "/center.py?sort=price"},
+		{"GET", "/contact.py"},
+		{"GET", "/single.py"},
+		{"GET", "/login.py"},
+		{"GET", "/stock/600519.py"},
+		{"GET", "/stock/999999.py"}, // 404 from the site
+		{"GET", "/nothing.py"},      // 404 from the router
+		{"POST", "/about.py"},       // 405
+		{"HEAD", "/about.py"},
+	} {
+		type answer struct {
+			code               int
+			ctype, allow, body string
+			length             int64
+		}
+		var first answer
+		for i, s := range servers {
+			req, _ := http.NewRequest(tt.method, s.base+tt.target, nil)
+			resp, err := s.client.Do(req)
+			if err != nil {
+				t.Fatalf("%s %s %s: %v", s.name, tt.method, tt.target, err)
+			}
+			b, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.ProtoMajor != s.major {
+				t.Errorf("%s: HTTP/%d; want HTTP/%d", s.name, resp.ProtoMajor, s.major)
+			}
+			got := answer{resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Allow"), string(b), resp.ContentLength}
+			if i == 0 {
+				first = got
+				if got.code == 200 && tt.method == "GET" && len(got.body) < 100 {
+					t.Errorf("%s %s: a %d-byte page", tt.method, tt.target, len(got.body))
+				}
+				continue
+			}
+			if got != first {
+				t.Errorf("%s %s %s:\n got %d %q allow %q length %d, %d bytes\nwant %d %q allow %q length %d, %d bytes (miniweb)",
+					s.name, tt.method, tt.target, got.code, got.ctype, got.allow, got.length, len(got.body),
+					first.code, first.ctype, first.allow, first.length, len(first.body))
+			}
+		}
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("site log:\n%s", logs)
+		}
+	})
+}
+
+// The mount site on our server: the net/http mux under /api/ (streaming
+// included) next to the demo's pages, all through the ".py" suffix.
+func TestMountSite(t *testing.T) {
+	factory, ok := sites.Lookup("mount")
+	if !ok {
+		t.Fatal(`no site "mount" in the registry`)
+	}
+	app, err := factory(sites.Options{Templates: copyTemplates(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { app.(io.Closer).Close() })
+	ts := startServer(t, app, map[string]string{"style.css": "body{}"})
+	base := "http://" + ts.addr
+	for _, tt := range []exchangeCase{
+		{target: "/api/hello.py", code: 200, want: "Hello, World!", wantHeader: map[string]string{"Content-Length": "13"}},
+		{target: "/api/time.py", code: 200, want: `{"time":"`, wantHeader: map[string]string{"Content-Type": "application/json"}},
+		{method: "POST", target: "/api/echo.py", header: []string{"Content-Type", "text/plain"}, body: "hi", code: 200,
+			want: `{"body":"hi","content_type":"text/plain","method":"POST"}`},
+		{target: "/index.py", code: 200, want: "<html"},
+		{target: "/style.css", code: 200, want: "body{}"},
+	} {
+		tt.run(t, base)
+	}
+
+	c := ts.dial(t)
+	c.send("GET /api/events.py HTTP/1.1\r\nHost: x\r\n\r\n")
+	all, times := readTimed(t, c)
+	if len(times) < 3 || !bytes.Contains(all, []byte("data: tick 3")) {
+		t.Errorf("%d reads; want the 3 events apart:\n%s", len(times), all)
+	}
+}

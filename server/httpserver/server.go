@@ -1,0 +1,333 @@
+package httpserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"miniweb/server/gateway"
+	"miniweb/server/internal/http1"
+	"miniweb/server/static"
+)
+
+// Server serves HTTP/1.1: paths ending in Suffix (or those AppPath picks)
+// go to App through the gateway contract, every other path is a file from
+// Static. Its fields are its options, set before the first Serve and not
+// changed after; the zero value of each is the documented default, so
+//
+//	srv := &httpserver.Server{Addr: "127.0.0.1:8080", App: app}
+//	err := srv.ListenAndServe()
+//
+// serves app with every limit and timeout at its default. A Server is safe
+// for use by several goroutines: Serve may run on several listeners at once,
+// and Shutdown from any goroutine stops them all.
+type Server struct {
+	// Addr is the TCP address ListenAndServe listens on, such as
+	// "127.0.0.1:8080"; "" means ":http" (port 80).
+	Addr string
+	// App answers the dynamic paths. Nil answers them 404.
+	App gateway.App
+	// Static serves every other path. Nil answers them 404.
+	Static *static.Handler
+	// Suffix marks the dynamic paths, such as ".py". "" marks none: with
+	// no AppPath, every path is then a static file.
+	Suffix string
+	// AppPath, when not nil, decides instead of Suffix which requests go to
+	// App: it gets the percent-decoded path and returns true for App, false
+	// for Static. func(string) bool { return true } sends every path to
+	// App, as net/http's server does with its one Handler. Nil means the
+	// paths ending in Suffix. See route.go.
+	AppPath func(path string) bool
+	// ServerHeader is the Server field sent with every response; "" sends
+	// none.
+	ServerHeader string
+
+	// ReadHeaderTimeout bounds the time from a request's first byte to the
+	// end of its header section; past it the client gets 408 and the
+	// connection closes. It also bounds a new connection's wait for its
+	// first byte. Zero means 10s.
+	ReadHeaderTimeout time.Duration
+	// ReadBodyTimeout bounds reading a request body, from the first read.
+	// Zero means 30s.
+	ReadBodyTimeout time.Duration
+	// WriteTimeout bounds writing one response, from the end of the request
+	// head. Zero means 30s.
+	WriteTimeout time.Duration
+	// IdleTimeout bounds the wait for the next request on a keep-alive
+	// connection. Zero means 60s.
+	IdleTimeout time.Duration
+
+	// MaxRequestLine bounds the request line in bytes; a longer one gets
+	// 414. Zero means 8 KiB.
+	MaxRequestLine int
+	// MaxHeaderBytes bounds the header section in bytes; a larger one gets
+	// 431. Zero means 32 KiB.
+	MaxHeaderBytes int
+	// MaxHeaders bounds the number of header fields; more get 431. Zero
+	// means 100.
+	MaxHeaders int
+	// MaxBodyBytes bounds a request body; a larger one gets 413. Zero means
+	// 10 MiB.
+	MaxBodyBytes int64
+
+	// MaxConns caps the open connections. A connection accepted at the cap
+	// waits for a slot, and takes one at once if some connection is idle:
+	// the idle keep-alive connections (those waiting for a request of which
+	// no byte has come) are closed, oldest first, as many as there are
+	// newcomers, the way nginx reuses connections; a connection in the
+	// middle of a request or a response is never closed for it. Past 90%
+	// of the cap, idle waits that begin are cut to CrowdedIdleTimeout.
+	// Newcomers beyond the one being seated wait in the kernel's backlog.
+	// See capacity.go. Zero means no cap.
+	MaxConns int
+	// CrowdedIdleTimeout replaces IdleTimeout, when shorter, for idle
+	// waits that begin while more than 90% of MaxConns are open. Zero
+	// means 5s.
+	CrowdedIdleTimeout time.Duration
+
+	// Log receives the server's errors and warnings; nil means
+	// slog.Default().
+	Log *slog.Logger
+	// AccessLog receives one line per request, buffered and written at
+	// least every 100 ms and at Shutdown; nil logs none.
+	AccessLog io.Writer
+	// AccessLogFormat is "combined" (Combined Log Format, as nginx's and
+	// Apache's) or "json" (one JSON object per line, through log/slog).
+	// "" means "combined".
+	AccessLogFormat string
+
+	alog       *accessLog // writes AccessLog
+	initErr    error      // an option that cannot be used: Serve returns it
+	baseCtx    context.Context
+	cancelBase context.CancelFunc
+
+	mu        sync.Mutex
+	listeners map[net.Listener]struct{}
+	conns     map[*conn]struct{}
+	shutting  atomic.Bool
+	wg        sync.WaitGroup
+	initOnce  sync.Once
+
+	lim   http1.Limits  // MaxRequestLine, MaxHeaderBytes, MaxHeaders
+	slots chan struct{} // one per open connection; nil without MaxConns
+	cap   capacity      // reclaiming at the cap: see capacity.go
+}
+
+func (s *Server) init() {
+	s.initOnce.Do(func() {
+		s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
+		s.listeners = make(map[net.Listener]struct{})
+		s.conns = make(map[*conn]struct{})
+		if s.Log == nil {
+			s.Log = slog.Default()
+		}
+		if s.ReadHeaderTimeout <= 0 {
+			s.ReadHeaderTimeout = 10 * time.Second
+		}
+		if s.ReadBodyTimeout <= 0 {
+			s.ReadBodyTimeout = 30 * time.Second
+		}
+		if s.WriteTimeout <= 0 {
+			s.WriteTimeout = 30 * time.Second
+		}
+		if s.IdleTimeout <= 0 {
+			s.IdleTimeout = 60 * time.Second
+		}
+		if s.MaxBodyBytes <= 0 {
+			s.MaxBodyBytes = 10 << 20
+		}
+		if s.CrowdedIdleTimeout <= 0 {
+			s.CrowdedIdleTimeout = 5 * time.Second
+		}
+		s.CrowdedIdleTimeout = min(s.CrowdedIdleTimeout, s.IdleTimeout)
+		s.lim = http1.Limits{MaxRequestLine: s.MaxRequestLine, MaxHeaderBytes: s.MaxHeaderBytes, MaxHeaders: s.MaxHeaders}
+		if s.MaxConns > 0 {
+			s.slots = make(chan struct{}, s.MaxConns)
+			s.cap.init(s.MaxConns)
+		}
+		switch s.AccessLogFormat {
+		case "", "combined", "json":
+		default:
+			s.initErr = fmt.Errorf("httpserver: access log format %q: want \"combined\" or \"json\"", s.AccessLogFormat)
+			return
+		}
+		if s.AccessLog != nil {
+			s.alog = newAccessLog(s.AccessLog, s.AccessLogFormat)
+		}
+	})
+}
+
+// ErrServerClosed is returned by Serve and ListenAndServe after Shutdown.
+var ErrServerClosed = errors.New("miniweb: server closed")
+
+// Serve accepts connections on ln and serves each on its own goroutine until
+// Shutdown. It returns ErrServerClosed after Shutdown, else the accept error
+// that stopped it.
+func (s *Server) Serve(ln net.Listener) error {
+	s.init()
+	if s.initErr != nil {
+		ln.Close()
+		return s.initErr
+	}
+	s.mu.Lock()
+	if s.shutting.Load() {
+		s.mu.Unlock()
+		return ErrServerClosed
+	}
+	s.listeners[ln] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, ln)
+		s.mu.Unlock()
+		ln.Close()
+	}()
+
+	var backoff time.Duration
+	for {
+		rwc, err := ln.Accept()
+		if err != nil {
+			if s.shutting.Load() {
+				return ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || isTemporary(err) {
+				// Out of file descriptors and the like: wait, and do not spin.
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				s.Log.Warn("accept failed; retrying", keyErr, err, keyDelay, backoff)
+				time.Sleep(backoff)
+				continue
+			}
+			return err
+		}
+		backoff = 0
+		if !s.takeSlot(ln) {
+			rwc.Close()
+			return ErrServerClosed
+		}
+		c := s.newConn(rwc)
+		if !s.track(c) {
+			rwc.Close()
+			s.releaseSlot()
+			return ErrServerClosed
+		}
+		go func() {
+			defer func() {
+				s.untrack(c)
+				s.releaseSlot()
+			}()
+			c.serve()
+		}()
+	}
+}
+
+// ListenAndServe listens on the TCP address Addr and serves on it until
+// Shutdown, as Serve.
+func (s *Server) ListenAndServe() error {
+	if s.shutting.Load() {
+		return ErrServerClosed
+	}
+	addr := s.Addr
+	if addr == "" {
+		addr = ":http"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(ln)
+}
+
+func isTemporary(err error) bool {
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
+}
+
+func (s *Server) track(c *conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shutting.Load() {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	s.wg.Add(1)
+	return true
+}
+
+func (s *Server) untrack(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	s.wg.Done()
+}
+
+// Shutdown stops the server gracefully: it closes the listeners, closes idle
+// connections, lets requests in flight finish (their connections close
+// after the response), and returns when every connection has ended. If ctx
+// ends first, it cancels the requests' contexts, closes the remaining
+// connections, and returns ctx's error.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.init()
+	s.mu.Lock()
+	s.shutting.Store(true)
+	for ln := range s.listeners {
+		ln.Close()
+	}
+	s.mu.Unlock()
+
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		s.closeIdle()
+		select {
+		case <-done:
+			s.cancelBase()
+			s.closeAccessLog()
+			return nil
+		case <-ctx.Done():
+			s.cancelBase()
+			s.mu.Lock()
+			for c := range s.conns {
+				c.rwc.Close()
+			}
+			s.mu.Unlock()
+			<-done
+			s.closeAccessLog()
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// closeAccessLog writes what the access log buffers and stops its
+// background flush, once.
+func (s *Server) closeAccessLog() {
+	s.mu.Lock()
+	a := s.alog
+	s.alog = nil
+	s.mu.Unlock()
+	if a != nil {
+		a.close()
+	}
+}
+
+// closeIdle closes the connections waiting for a request. A connection that
+// has begun one is left to finish it; it then sees the shutdown and closes.
+func (s *Server) closeIdle() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		c.closeIdle()
+	}
+}
+
+// aLongTimeAgo is a deadline in the past, to wake a blocked read now.
+var aLongTimeAgo = time.Unix(1, 0)

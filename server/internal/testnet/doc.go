@@ -1,0 +1,6 @@
+// Package testnet holds what the server's tests share between the engine's
+// (miniweb/server/httpserver) and the command's (miniweb/server): a buffer
+// safe for concurrent writers, polling, a timed keep-alive client and its
+// percentiles, and load clients for graceful-stop tests. Every client dials
+// the address it is given, which the tests keep on loopback.
+package testnet

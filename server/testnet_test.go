@@ -1,0 +1,23 @@
+package main
+
+import "miniweb/server/internal/testnet"
+
+// The helpers these tests share with the engine's (server/internal/testnet),
+// under the names the tests use.
+type (
+	syncBuffer      = testnet.SyncBuffer
+	stopLoadCounts  = testnet.StopLoadCounts
+	stopLoadRequest = testnet.StopLoadRequest
+)
+
+var (
+	waitFor         = testnet.WaitFor
+	isReset         = testnet.IsReset
+	dialLatency     = testnet.DialLatency
+	pct             = testnet.Pct
+	runStopLoad     = testnet.RunStopLoad
+	checkLatency    = testnet.CheckLatency
+	raiseNoFile     = testnet.RaiseNoFile
+	strictLatency   = testnet.StrictLatency
+	starvationBound = testnet.StarvationBound
+)

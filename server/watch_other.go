@@ -1,7 +1,0 @@
-//go:build !unix
-
-package main
-
-// watchDup is never called here: without http1.ReadsFD there are no
-// sessions.
-func (c *conn) watchDup() { c.sess.off = true }
