@@ -12,7 +12,7 @@ import (
 )
 
 // BenchmarkSocketKeepAlive measures keep-alive requests over real loopback
-// sockets, the path through sessions: each parallel client holds one
+// sockets, the path through inline runs: each parallel client holds one
 // connection and sends a request and reads its answer in turn. With a
 // connection cap, every request's idle wait also goes through the cap's
 // bookkeeping (capacity.go), which must cost neither allocations nor

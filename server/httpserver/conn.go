@@ -44,7 +44,7 @@ import (
 //     keep-alive), when the response was close-delimited or broken, or when
 //     the server is shutting down; otherwise go to 1.
 //
-// On a socket these steps run inside sessions (session.go), which read the
+// On a socket these steps run inside inline runs (inline.go), which read the
 // socket once per request instead of twice; a request they cannot answer
 // without reading the connection is handed out and goes through the same
 // steps outside.
@@ -80,7 +80,7 @@ type conn struct {
 	state   atomic.Int64 // stateActive, stateClosing, or idle since (see above)
 	since   int64        // the state this connection stored when it went idle
 	served  bool         // a request head was read: later waits are between requests
-	sess    session
+	inl     inlineRun
 	fillFn  func(fd uintptr) bool // c.fill, bound once
 	fillErr error                 // fill's error
 	wdl     time.Time             // the write deadline last set (see deadline.go)
@@ -124,7 +124,7 @@ func (s *Server) newConn(rwc net.Conn) *conn {
 	c.r = http1.NewReader(&c.rd, s.lim)
 	c.w = http1.NewWriter(rwc)
 	c.startFn = c.startResponse
-	c.sess.fn = c.step
+	c.inl.fn = c.step
 	c.fillFn = c.fill
 	c.ctxFn = c.makeContext
 	c.bodyRead.c = c
@@ -138,12 +138,12 @@ func (c *conn) serve() {
 	c.serveFrom(false)
 }
 
-// serveFrom serves the connection's requests: in sessions while it can
-// (session.go), else one at a time. deep says it runs under serveDeep's
+// serveFrom serves the connection's requests: in inline runs while it can
+// (inline.go), else one at a time. deep says it runs under serveDeep's
 // frame.
 func (c *conn) serveFrom(deep bool) {
-	for c.canSession() && !c.sess.off {
-		switch c.runSession() {
+	for c.canInline() && !c.inl.off {
+		switch c.serveInline() {
 		case endClose:
 			return
 		case endHead:
@@ -301,7 +301,7 @@ func (c *conn) goIdle() {
 func (c *conn) wake() bool { return c.state.CompareAndSwap(c.since, stateActive) }
 
 // waitRequest waits for the first byte of the next request, outside a
-// session, and reports whether one came. A socket's connection holds no
+// inline run, and reports whether one came. A socket's connection holds no
 // buffer while it waits.
 func (c *conn) waitRequest() bool {
 	if c.r.Buffered() > 0 {
@@ -312,7 +312,7 @@ func (c *conn) waitRequest() bool {
 		return false
 	}
 	var err error
-	if c.canSession() {
+	if c.canInline() {
 		c.fillErr = nil
 		if err = c.raw.Read(c.fillFn); err == nil {
 			err = c.fillErr

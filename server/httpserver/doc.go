@@ -18,7 +18,7 @@
 //     request is read (readHead) and dispatched (dispatch: the application
 //     or the static folder), and when the connection closes. A feature
 //     that answers some paths itself (a health endpoint) goes in dispatch.
-//   - session.go: the keep-alive fast path on sockets, one read system call
+//   - inline.go: the keep-alive fast path on sockets, one read system call
 //     per request; capacity.go: the connection cap, and closing idle
 //     connections for newcomers; deadline.go: timeouts.
 //   - respond.go: the response: the status line and header fields built

@@ -443,7 +443,7 @@ func (c *conn) watchClient() {
 	if c.bgDone != nil || c.cancelCtx == nil || c.r.Buffered() > 0 {
 		return
 	}
-	if c.sess.in {
+	if c.inl.in {
 		c.watchDup()
 		return
 	}

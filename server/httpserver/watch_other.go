@@ -3,5 +3,5 @@
 package httpserver
 
 // watchDup is never called here: without http1.ReadsFD there are no
-// sessions.
-func (c *conn) watchDup() { c.sess.off = true }
+// inline runs.
+func (c *conn) watchDup() { c.inl.off = true }

@@ -7,15 +7,15 @@ import (
 	"syscall"
 )
 
-// watchDup is watchClient inside a session, where a read through the
-// connection would wait on the lock the session holds: it watches a
+// watchDup is watchClient inside an inline run, where a read through the
+// connection would wait on the lock the inline run holds: it watches a
 // duplicate of the descriptor, which has a poller registration of its own,
 // and peeks, so that a pipelined request stays in the socket for the
-// session to read. The connection's later requests are answered outside
-// sessions (sess.off), so a site that watches pays for the duplicate once
+// inline run to read. The connection's later requests are answered outside
+// inline runs (inl.off), so a site that watches pays for the duplicate once
 // per connection.
 func (c *conn) watchDup() {
-	c.sess.off = true
+	c.inl.off = true
 	dfd, derr := -1, error(syscall.EBADF)
 	c.raw.Control(func(fd uintptr) {
 		syscall.ForkLock.RLock()

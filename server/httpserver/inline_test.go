@@ -16,12 +16,12 @@ import (
 	"miniweb/sites/raw"
 )
 
-// sessionApp answers /hello.py, echoes the body of /echo.py, and asks for
-// the request's context on /ctx.py (which ends the connection's sessions)
+// inlineApp answers /hello.py, echoes the body of /echo.py, and asks for
+// the request's context on /ctx.py (which ends the connection's inline runs)
 // and on /wait.py (which waits until the context ends and reports it).
-type sessionApp struct{ cancelled chan error }
+type inlineApp struct{ cancelled chan error }
 
-func (a *sessionApp) ServeGateway(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
+func (a *inlineApp) ServeGateway(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 	plain := []gateway.Field{{Name: "Content-Type", Value: "text/plain"}}
 	switch env.Path {
 	case "/hello.py":
@@ -61,11 +61,11 @@ func post(path, body string) string {
 	return "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body
 }
 
-// TestSessions sends what a keep-alive client may over a real socket, in
+// TestInlineRuns sends what a keep-alive client may over a real socket, in
 // the pieces and with the pauses given, and checks every answer: the
-// paths a session takes (a request answered inside it, a head not yet
+// paths an inline run takes (a request answered inside it, a head not yet
 // whole, a body, a context asked for) and the ordinary path after each.
-func TestSessions(t *testing.T) {
+func TestInlineRuns(t *testing.T) {
 	tests := []struct {
 		name   string
 		pieces []string // sent one after another, 30 ms apart
@@ -80,7 +80,7 @@ func TestSessions(t *testing.T) {
 		{"a context asked for", []string{get("/ctx.py"), get("/hello.py"), get("/ctx.py") + get("/hello.py")}, []string{"ctx", "hi", "ctx", "hi"}},
 		{"a context asked for, pipelined", []string{get("/ctx.py") + get("/ctx.py") + get("/hello.py")}, []string{"ctx", "ctx", "hi"}},
 	}
-	ts := startServer(t, &sessionApp{}, nil)
+	ts := startServer(t, &inlineApp{}, nil)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := net.Dial("tcp", ts.addr)
@@ -114,18 +114,18 @@ func TestSessions(t *testing.T) {
 	}
 }
 
-// TestSessionWatch: an application waiting on its context inside a
-// session sees it cancelled when the client leaves (the watch reads a
+// TestInlineWatch: an application waiting on its context inside a
+// inline run sees it cancelled when the client leaves (the watch reads a
 // duplicate of the descriptor), and the duplicate is closed after.
-func TestSessionWatch(t *testing.T) {
-	app := &sessionApp{cancelled: make(chan error, 1)}
+func TestInlineWatch(t *testing.T) {
+	app := &inlineApp{cancelled: make(chan error, 1)}
 	ts := startServer(t, app, nil)
 	fds := openFDs(t)
 	c, err := net.Dial("tcp", ts.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	io.WriteString(c, get("/hello.py")) // the first request: the connection is in a session
+	io.WriteString(c, get("/hello.py")) // the first request: the connection is in an inline run
 	br := bufio.NewReader(c)
 	if resp, err := http.ReadResponse(br, nil); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("GET /hello.py: %v", err)
@@ -151,11 +151,11 @@ func TestSessionWatch(t *testing.T) {
 	}
 }
 
-// TestSessionAllocs is the allocation guard of the path a keep-alive
-// request takes over a real socket: answered inside a session, a request
+// TestInlineAllocs is the allocation guard of the path a keep-alive
+// request takes over a real socket: answered inside an inline run, a request
 // for a small static file or the raw site's hello allocates nothing,
 // client included, once the connection is warm.
-func TestSessionAllocs(t *testing.T) {
+func TestInlineAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts are meaningless under the race detector")
 	}

@@ -6,7 +6,7 @@ import (
 	"miniweb/server/internal/http1"
 )
 
-// Sessions: one read per request
+// Inline runs: one read per request
 //
 // Waiting for a request the usual Go way costs two reads: net.Conn.Read (and
 // syscall.RawConn.Read) first clears the descriptor's readiness and reads,
@@ -17,7 +17,7 @@ import (
 // poller is edge-triggered, so any byte that comes later is a new event to
 // wait for.
 //
-// A session does that inside one RawConn.Read call, whose callback (step)
+// An inline run does that inside one RawConn.Read call, whose callback (step)
 // the runtime calls again each time the descriptor becomes readable after
 // the callback returned false, without clearing readiness in between. step
 // reads (http1.Reader.ReadFD), answers every request whose head is whole in
@@ -25,57 +25,57 @@ import (
 // returns false to wait without reading first. The same read says whether
 // the client's FIN came behind the bytes (a client that sends its request
 // and shuts down its side): then there is nothing to wait for, and after
-// the last answer the session ends and the connection closes, instead of
+// the last answer the inline run ends and the connection closes, instead of
 // waiting out the idle timeout in CLOSE_WAIT for an event that the
 // edge-triggered poller has already given. Readiness that arrives while
 // a request is being answered is kept by the poller, so the wait after it
 // returns at once and the read finds the bytes. Only the first read of a
-// session, and one after a wake-up for bytes already read, find nothing.
+// inline run, and one after a wake-up for bytes already read, find nothing.
 //
 // Inside the callback the descriptor's read lock is held, so nothing there
 // may read through the net.Conn. A request that might is handed out of the
-// session, which ends, and the connection answers it the ordinary way
-// (handle, respond) and then starts a new session:
+// inline run, which ends, and the connection answers it the ordinary way
+// (handle, respond) and then starts a new inline run:
 //   - a head not yet whole in the buffer (the rest is read under the header
 //     timeout), and a request with a body;
 //   - a request on a connection whose application asked for a context:
 //     watching for the client leaving reads the connection (watchClient).
-//     The request that first asks is inside a session already; its watch
+//     The request that first asks is inside an inline run already; its watch
 //     reads a duplicate of the descriptor (watchDup), and the connection's
-//     later requests are answered outside sessions.
+//     later requests are answered outside inline runs.
 //
-// The session saves a read system call per request
+// The inline run saves a read system call per request
 // (TestProgramOneReadPerRequest counts them with strace). Measured on the real program pinned to one core, hello at
 // 1,000 keep-alive connections, three interleaved 5 s runs each: 16.2 µs
-// of CPU per request before, 14.3 µs with sessions.
+// of CPU per request before, 14.3 µs with inline runs.
 
-// sessionEnd says why a session ended, and what the connection does next.
-type sessionEnd uint8
+// inlineEnd says why an inline run ended, and what the connection does next.
+type inlineEnd uint8
 
 const (
-	endClose   sessionEnd = iota // close the connection
-	endHead                      // a head has begun: read it and answer it outside
-	endRequest                   // a head was read whose answer may read the connection: answer it outside
-	endDeep                      // the requests need a deep stack: go on under serveDeep
-	endOff                       // go on without sessions (sess.off)
+	endClose   inlineEnd = iota // close the connection
+	endHead                     // a head has begun: read it and answer it outside
+	endRequest                  // a head was read whose answer may read the connection: answer it outside
+	endDeep                     // the requests need a deep stack: go on under serveDeep
+	endOff                      // go on without inline runs (inl.off)
 )
 
-// session is the state of a connection's current session.
-type session struct {
+// inlineRun is the state of a connection's current inline run.
+type inlineRun struct {
 	fn      func(fd uintptr) bool // c.step, bound once
-	in      bool                  // a session is running: the descriptor is step's to read
-	off     bool                  // the application watches for clients leaving: no more sessions
+	in      bool                  // an inline run is running: the descriptor is step's to read
+	off     bool                  // the application watches for clients leaving: no more inline runs
 	drained bool                  // the last read emptied the socket: wait before reading
 	waiting bool                  // step returned false to wait: the connection is idle
-	end     sessionEnd
+	end     inlineEnd
 	stack   stackWatch
 }
 
-// runSession serves requests until step ends the session, and returns
+// serveInline serves requests until step ends the inline run, and returns
 // why. A failed wait (the idle deadline, or Shutdown waking an idle
 // connection) ends it with endClose.
-func (c *conn) runSession() sessionEnd {
-	s := &c.sess
+func (c *conn) serveInline() inlineEnd {
+	s := &c.inl
 	s.drained, s.waiting, s.end = false, false, endClose
 	s.stack = stackWatch{}
 	s.in = true
@@ -87,11 +87,11 @@ func (c *conn) runSession() sessionEnd {
 	return s.end
 }
 
-// step is the session's RawConn.Read callback: it reports false to wait
-// for the descriptor to be readable, true when the session ends (s.end
+// step is the inline run's RawConn.Read callback: it reports false to wait
+// for the descriptor to be readable, true when the inline run ends (s.end
 // says why).
 func (c *conn) step(fd uintptr) bool {
-	s := &c.sess
+	s := &c.inl
 	var mark byte
 	if s.waiting {
 		s.waiting = false
@@ -143,10 +143,10 @@ func (c *conn) step(fd uintptr) bool {
 }
 
 // idle readies the connection to wait for its next request inside the
-// session (goIdle), and returns step's answer: false to wait, true to end
-// the session when the server is shutting down.
+// inline run (goIdle), and returns step's answer: false to wait, true to end
+// the inline run when the server is shutting down.
 func (c *conn) idle() bool {
-	s := &c.sess
+	s := &c.inl
 	s.drained = false
 	c.goIdle()
 	if c.srv.shutting.Load() {
@@ -157,9 +157,9 @@ func (c *conn) idle() bool {
 	return false
 }
 
-// canSession reports whether the connection can run sessions: a socket,
+// canInline reports whether the connection can serve inline: a socket,
 // on a system where http1.Reader.ReadFD works.
-func (c *conn) canSession() bool { return c.raw != nil && http1.ReadsFD }
+func (c *conn) canInline() bool { return c.raw != nil && http1.ReadsFD }
 
 // stackWatch notices a connection whose stack the garbage collector
 // shrinks while it waits and that grows back for each request: see
