@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"miniweb/server/gateway"
+	"miniweb/server/gateway/gatewaytest"
 )
 
 // testApp is an App on testdata/templates with a few routes of each kind.
@@ -52,7 +53,7 @@ type panicky struct{}
 
 func (panicky) String() string { panic("panicky value printed") }
 
-func header(rec *gateway.Recording, name string) string { return rec.Header.Get(name) }
+func header(rec *gatewaytest.Recording, name string) string { return rec.Header.Get(name) }
 
 func TestRoutes(t *testing.T) {
 	app, _ := testApp(t, Options{})
@@ -183,11 +184,11 @@ func TestErrors(t *testing.T) {
 // left) costs no log line.
 func TestClientGone(t *testing.T) {
 	app, logs := testApp(t, Options{})
-	env := gateway.NewEnviron("GET", "/gone.py", nil)
+	env := gatewaytest.NewEnviron("GET", "/gone.py", nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	env.SetContext(ctx)
-	if rec, err := gateway.Record(app, env); err != nil || rec.Code != 500 {
+	if rec, err := gatewaytest.Record(app, env); err != nil || rec.Code != 500 {
 		t.Fatalf("%v %v", rec, err)
 	}
 	if logs.String() != "" {
@@ -384,9 +385,9 @@ func TestResponses(t *testing.T) {
 		{"sid=a b", " no"},
 		{"", " no"},
 	} {
-		env := gateway.NewEnviron("GET", "/cookie.py", nil)
+		env := gatewaytest.NewEnviron("GET", "/cookie.py", nil)
 		env.Header = append(env.Header, gateway.Field{Name: "cookie", Value: tt.cookie})
-		rec, err := gateway.Record(app, env)
+		rec, err := gatewaytest.Record(app, env)
 		if err != nil || string(rec.Body) != tt.want {
 			t.Errorf("Cookie %q: %q, want %q (%v)", tt.cookie, rec.Body, tt.want, err)
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/flosch/pongo2/v6"
 
 	"miniweb/server/gateway"
+	"miniweb/server/gateway/gatewaytest"
 )
 
 // benchData is the data of testdata/bench/center.html: a page the size of
@@ -53,7 +54,7 @@ func BenchmarkRenderPage(b *testing.B) {
 			app, _ := newApp(b, "testdata/bench", Options{Dev: dev})
 			data := benchData()
 			app.Page("GET", "/center.py", "center.html", func(*Request) (Data, error) { return data, nil })
-			env := gateway.NewEnviron("GET", "/center.py", nil)
+			env := gatewaytest.NewEnviron("GET", "/center.py", nil)
 			body := app.ServeGateway(env, nopStart)
 			out, _ := body.Bytes()
 			if len(out) < 1000 {
@@ -140,7 +141,7 @@ func TestRenderAllocs(t *testing.T) {
 	app, _ := newApp(t, "testdata/bench", Options{})
 	data := benchData()
 	app.Page("GET", "/center.py", "center.html", func(*Request) (Data, error) { return data, nil })
-	env := gateway.NewEnviron("GET", "/center.py", nil)
+	env := gatewaytest.NewEnviron("GET", "/center.py", nil)
 	tpl := app.store.lookup("center.html").tpl
 	if tpl == nil {
 		t.Fatal(app.store.lookup("center.html").err)

@@ -9,10 +9,11 @@ import (
 
 	"miniweb/framework"
 	"miniweb/server/gateway"
+	"miniweb/server/gateway/gatewaytest"
 )
 
 // A site: a page with a named segment, a form handler with a redirect and a
-// cookie, and an error with its own status. gateway.Record runs requests
+// cookie, and an error with its own status. gatewaytest.Record runs requests
 // without a server.
 func Example() {
 	dir, err := os.MkdirTemp("", "templates")
@@ -45,19 +46,19 @@ func Example() {
 			SetCookie(framework.Cookie{Name: "user", Value: "demo", Path: "/", HttpOnly: true}), nil
 	})
 
-	rec, _ := gateway.Record(app, gateway.NewEnviron("GET", "/hello/%3Cgopher%3E.py", nil))
+	rec, _ := gatewaytest.Record(app, gatewaytest.NewEnviron("GET", "/hello/%3Cgopher%3E.py", nil))
 	fmt.Print(rec.Status, "\n", string(rec.Body))
 
-	env := gateway.NewEnviron("POST", "/login.py", strings.NewReader("user=demo"))
+	env := gatewaytest.NewEnviron("POST", "/login.py", strings.NewReader("user=demo"))
 	env.Header = append(env.Header, gateway.Field{Name: "Content-Type", Value: "application/x-www-form-urlencoded"})
-	rec, _ = gateway.Record(app, env)
+	rec, _ = gatewaytest.Record(app, env)
 	fmt.Println(rec.Status, rec.Header.Get("Location"), rec.Header.Get("Set-Cookie"))
 
-	rec, _ = gateway.Record(app, gateway.NewEnviron("GET", "/hello/nobody.py", nil))
+	rec, _ = gatewaytest.Record(app, gatewaytest.NewEnviron("GET", "/hello/nobody.py", nil))
 	fmt.Println(rec.Status)
-	rec, _ = gateway.Record(app, gateway.NewEnviron("GET", "/login.py", nil))
+	rec, _ = gatewaytest.Record(app, gatewaytest.NewEnviron("GET", "/login.py", nil))
 	fmt.Println(rec.Status, rec.Header.Get("Allow"))
-	rec, _ = gateway.Record(app, gateway.NewEnviron("GET", "/nosuch.py", nil))
+	rec, _ = gatewaytest.Record(app, gatewaytest.NewEnviron("GET", "/nosuch.py", nil))
 	fmt.Println(rec.Status)
 	// Output:
 	// 200 OK

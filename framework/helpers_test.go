@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"miniweb/server/gateway"
+	"miniweb/server/gateway/gatewaytest"
 )
 
 // syncBuffer is a log destination safe for concurrent writers.
@@ -53,20 +54,20 @@ func newApp(t testing.TB, dir string, o Options) (*App, *syncBuffer) {
 // do runs one request through app: method, target ("/index.py?x=1"), an
 // optional body with its Content-Type, from remote ("ip:port"; "" for
 // NewEnviron's 127.0.0.1).
-func do(t testing.TB, app gateway.App, method, target, contentType, body, remote string) *gateway.Recording {
+func do(t testing.TB, app gateway.App, method, target, contentType, body, remote string) *gatewaytest.Recording {
 	t.Helper()
 	var r io.Reader
 	if body != "" {
 		r = strings.NewReader(body)
 	}
-	env := gateway.NewEnviron(method, target, r)
+	env := gatewaytest.NewEnviron(method, target, r)
 	if contentType != "" {
 		env.Header = append(env.Header, gateway.Field{Name: "Content-Type", Value: contentType})
 	}
 	if remote != "" {
 		env.RemoteAddr = remote
 	}
-	rec, err := gateway.Record(app, env)
+	rec, err := gatewaytest.Record(app, env)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, target, err)
 	}
@@ -74,7 +75,7 @@ func do(t testing.TB, app gateway.App, method, target, contentType, body, remote
 }
 
 // get is do for a GET from loopback.
-func get(t testing.TB, app gateway.App, target string) *gateway.Recording {
+func get(t testing.TB, app gateway.App, target string) *gatewaytest.Recording {
 	t.Helper()
 	return do(t, app, "GET", target, "", "", "")
 }

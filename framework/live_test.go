@@ -2,14 +2,13 @@ package framework
 
 import (
 	"fmt"
+	"miniweb/server/gateway/gatewaytest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"miniweb/server/gateway"
 )
 
 // edit runs change, a change to the templates folder, and waits until the
@@ -169,7 +168,7 @@ func TestConcurrentEdits(t *testing.T) {
 			for range 8 {
 				clients.Go(func() {
 					for range 200 {
-						rec, err := gateway.Record(app, gateway.NewEnviron("GET", "/page.py", nil))
+						rec, err := gatewaytest.Record(app, gatewaytest.NewEnviron("GET", "/page.py", nil))
 						if err != nil {
 							errs <- err.Error()
 							return
@@ -214,7 +213,7 @@ func TestDynamicIncludeConcurrent(t *testing.T) {
 		wg.Go(func() {
 			for range 50 {
 				w := []string{"a", "b"}[i%2]
-				rec, err := gateway.Record(app, gateway.NewEnviron("GET", "/dyn.py?w="+w+".html", nil))
+				rec, err := gatewaytest.Record(app, gatewaytest.NewEnviron("GET", "/dyn.py?w="+w+".html", nil))
 				if err != nil {
 					t.Error(err)
 					return

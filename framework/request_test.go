@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"miniweb/server/gateway"
+	"miniweb/server/gateway/gatewaytest"
 )
 
 // formApp echoes what a handler sees of a request, under small limits.
@@ -118,11 +119,11 @@ func (f *failReader) Read([]byte) (int, error) {
 
 func TestBodyEdgeCases(t *testing.T) {
 	app := formApp(t)
-	post := func(body io.Reader, length int64) (*gateway.Recording, error) {
-		env := gateway.NewEnviron("POST", "/form.py", nil)
+	post := func(body io.Reader, length int64) (*gatewaytest.Recording, error) {
+		env := gatewaytest.NewEnviron("POST", "/form.py", nil)
 		env.Body, env.ContentLength = body, length
 		env.Header = append(env.Header, gateway.Field{Name: "Content-Type", Value: "application/x-www-form-urlencoded"})
-		return gateway.Record(app, env)
+		return gatewaytest.Record(app, env)
 	}
 	// A declared length over the limit is refused before reading.
 	fr := &failReader{}
@@ -150,9 +151,9 @@ func TestRequestAccessors(t *testing.T) {
 		seen = r
 		return &Response{}, r.Context().Err()
 	})
-	env := gateway.NewEnviron("GET", "/tools/item-42.py?a=1&a=2&b=%20x", nil)
+	env := gatewaytest.NewEnviron("GET", "/tools/item-42.py?a=1&a=2&b=%20x", nil)
 	env.Header = append(env.Header, gateway.Field{Name: "User-Agent", Value: "test/1"})
-	if rec, err := gateway.Record(app, env); err != nil || rec.Code != 200 {
+	if rec, err := gatewaytest.Record(app, env); err != nil || rec.Code != 200 {
 		t.Fatalf("%v %v", rec, err)
 	}
 	r := seen

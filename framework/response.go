@@ -105,7 +105,7 @@ var (
 //
 //	set-cookie-string = cookie-pair *( ";" SP cookie-av )
 func (c *Cookie) line() (string, error) {
-	if !isToken(c.Name) {
+	if !gateway.IsToken(c.Name) {
 		return "", fmt.Errorf("%w %q", ErrCookieName, c.Name)
 	}
 	if !validCookieValue(c.Value) {

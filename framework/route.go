@@ -1,6 +1,7 @@
 package framework
 
 import (
+	"miniweb/server/gateway"
 	"slices"
 	"strings"
 )
@@ -202,7 +203,7 @@ func parsePattern(pattern string) []segment {
 func parseMethods(methods, pattern string) []string {
 	var out []string
 	for _, m := range strings.FieldsFunc(methods, func(r rune) bool { return r == ' ' || r == ',' }) {
-		if !isToken(m) || strings.ToUpper(m) != m {
+		if !gateway.IsToken(m) || strings.ToUpper(m) != m {
 			panic("framework: bad method " + m + " for " + pattern)
 		}
 		if !slices.Contains(out, m) {
@@ -248,24 +249,6 @@ func isIdentifier(s string) bool {
 	}
 	for i := 1; i < len(s); i++ {
 		if !isLetter(s[i]) && !isDigit(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-// isToken reports whether s is an RFC 9110 §5.6.2 token:
-//
-//	token = 1*tchar
-//	tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
-//	        "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !isLetter(c) && !isDigit(c) && !strings.ContainsRune("!#$%&'*+-.^`|~", rune(c)) {
 			return false
 		}
 	}

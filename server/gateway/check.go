@@ -5,7 +5,8 @@ import (
 	"fmt"
 )
 
-// Errors of the contract. Servers and [Record] return them, wrapped with the
+// Errors of the contract. Servers and
+// [miniweb/server/gateway/gatewaytest.Record] return them, wrapped with the
 // offending value (quoted, and cut short when long).
 var (
 	// ErrStatus is a status that is not three digits 200-599 optionally
@@ -60,7 +61,7 @@ func CheckStatus(status string) (int, error) {
 // but HTAB (RFC 9110 §5.5), it is not hop-by-hop (RFC 9110 §7.6.1), and a
 // Content-Length is 1*DIGIT.
 func CheckHeader(f Field) error {
-	if !isToken(f.Name) {
+	if !IsToken(f.Name) {
 		return fmt.Errorf("%w: %q", ErrHeaderName, snippet(f.Name))
 	}
 	for i := 0; i < len(f.Value); i++ {
@@ -68,10 +69,10 @@ func CheckHeader(f Field) error {
 			return fmt.Errorf("%w: control character 0x%02x in %s", ErrHeaderValue, c, f.Name)
 		}
 	}
-	if isHopByHop(f.Name) {
+	if IsHopByHop(f.Name) {
 		return fmt.Errorf("%w: %s", ErrHopByHop, f.Name)
 	}
-	if equalFold(f.Name, "Content-Length") && !isDigits(f.Value) {
+	if EqualFold(f.Name, "Content-Length") && !isDigits(f.Value) {
 		return fmt.Errorf("%w: Content-Length %q", ErrHeaderValue, snippet(f.Value))
 	}
 	return nil
@@ -79,9 +80,12 @@ func CheckHeader(f Field) error {
 
 var hopByHop = [...]string{"Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "TE", "Trailer", "Upgrade"}
 
-func isHopByHop(name string) bool {
+// IsHopByHop reports whether name is a hop-by-hop header field (RFC 9110
+// §7.6.1), which only the server sets: Connection, Keep-Alive,
+// Proxy-Connection, Transfer-Encoding, TE, Trailer or Upgrade, in any case.
+func IsHopByHop(name string) bool {
 	for _, h := range hopByHop {
-		if equalFold(name, h) {
+		if EqualFold(name, h) {
 			return true
 		}
 	}
@@ -98,35 +102,6 @@ func isDigits(s string) bool {
 		}
 	}
 	return true
-}
-
-// isToken reports whether s is an RFC 9110 §5.6.2 token:
-//
-//	token = 1*tchar
-//	tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
-//	        "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !isTchar(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func isTchar(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	switch c {
-	case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~':
-		return true
-	}
-	return false
 }
 
 // snippet cuts s to a length fit for an error message.

@@ -1,20 +1,23 @@
-package gateway
+package gateway_test
 
 import (
 	"context"
 	"testing"
+
+	"miniweb/server/gateway"
+	"miniweb/server/gateway/gatewaytest"
 )
 
 func TestEnvironGet(t *testing.T) {
-	env := NewEnviron("GET", "/a%20b.py?x=1&y=2", nil)
+	env := gatewaytest.NewEnviron("GET", "/a%20b.py?x=1&y=2", nil)
 	env.RemoteAddr = "192.0.2.7:4321"
 	env.Header = append(env.Header,
-		Field{"User-Agent", "curl/8"},
-		Field{"Content-Type", "text/plain"},
-		Field{"Accept", "text/html"},
-		Field{"accept", "*/*"},
-		Field{"X_Forwarded_For", "spoofed"},
-		Field{"X-Forwarded-For", "10.0.0.1"},
+		gateway.Field{"User-Agent", "curl/8"},
+		gateway.Field{"Content-Type", "text/plain"},
+		gateway.Field{"Accept", "text/html"},
+		gateway.Field{"accept", "*/*"},
+		gateway.Field{"X_Forwarded_For", "spoofed"},
+		gateway.Field{"X-Forwarded-For", "10.0.0.1"},
 	)
 	tests := []struct{ name, want string }{
 		{"REQUEST_METHOD", "GET"},
@@ -45,7 +48,7 @@ func TestEnvironGet(t *testing.T) {
 }
 
 func TestEnvironContext(t *testing.T) {
-	env := NewEnviron("GET", "/", nil)
+	env := gatewaytest.NewEnviron("GET", "/", nil)
 	if env.Context() != context.Background() {
 		t.Fatal("Context without a server context is not Background")
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"miniweb/server/gateway"
+	"miniweb/server/gateway/gatewaytest"
 )
 
 // The lesson's application(environ, start_response), in Go: a switch on the
@@ -30,11 +31,11 @@ func Example() {
 	})
 
 	for _, env := range []*gateway.Environ{
-		gateway.NewEnviron("GET", "/hello.py", nil),
-		gateway.NewEnviron("POST", "/echo.py", strings.NewReader("name=Ada")),
-		gateway.NewEnviron("GET", "/nope.py", nil),
+		gatewaytest.NewEnviron("GET", "/hello.py", nil),
+		gatewaytest.NewEnviron("POST", "/echo.py", strings.NewReader("name=Ada")),
+		gatewaytest.NewEnviron("GET", "/nope.py", nil),
 	} {
-		rec, err := gateway.Record(app, env)
+		rec, err := gatewaytest.Record(app, env)
 		if err != nil {
 			fmt.Println("error:", err)
 			continue
@@ -61,7 +62,7 @@ func ExampleStream() {
 			}
 		}).OnClose(func() { fmt.Println("released") })
 	})
-	rec, err := gateway.Record(app, gateway.NewEnviron("GET", "/events.py", nil))
+	rec, err := gatewaytest.Record(app, gatewaytest.NewEnviron("GET", "/events.py", nil))
 	fmt.Println(err, rec.Chunks)
 	fmt.Print(string(rec.Body))
 	// Output:

@@ -21,7 +21,7 @@ func (h Fields) Get(name string) string {
 // was one.
 func (h Fields) Lookup(name string) (string, bool) {
 	for i := range h {
-		if equalFold(h[i].Name, name) {
+		if EqualFold(h[i].Name, name) {
 			return h[i].Value, true
 		}
 	}
@@ -32,17 +32,19 @@ func (h Fields) Lookup(name string) (string, bool) {
 func (h Fields) Values(name string) []string {
 	var vs []string
 	for i := range h {
-		if equalFold(h[i].Name, name) {
+		if EqualFold(h[i].Name, name) {
 			vs = append(vs, h[i].Value)
 		}
 	}
 	return vs
 }
 
-// equalFold reports whether a and b are equal under ASCII case folding.
-// Header names are ASCII tokens; unlike strings.EqualFold this does not
-// treat non-ASCII letters (such as the Kelvin sign) as equal to ASCII ones.
-func equalFold(a, b string) bool {
+// EqualFold reports whether a and b are equal under ASCII case folding, as
+// header names and other tokens compare (RFC 9110 §5.1): "content-length"
+// and "Content-Length" are equal. Header names are ASCII tokens; unlike
+// strings.EqualFold this does not treat non-ASCII letters (such as the
+// Kelvin sign) as equal to ASCII ones.
+func EqualFold(a, b string) bool {
 	if len(a) != len(b) {
 		return false
 	}

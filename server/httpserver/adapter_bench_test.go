@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"miniweb/server/gateway"
+	"miniweb/server/gatewayhttp"
 	"miniweb/sites/raw"
 )
 
@@ -21,7 +22,7 @@ var helloHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request)
 
 // BenchmarkAdapterHello compares, on a warm keep-alive connection without
 // the kernel, the hello request answered by a gateway application on our
-// server (the baseline), by helloHandler through gateway.FromHandler on our
+// server (the baseline), by helloHandler through gatewayhttp.FromHandler on our
 // server, and by helloHandler on net/http's own server.
 func BenchmarkAdapterHello(b *testing.B) {
 	for _, bb := range []struct {
@@ -29,7 +30,7 @@ func BenchmarkAdapterHello(b *testing.B) {
 		app  gateway.App
 	}{
 		{"miniweb_gateway_app", raw.App()},
-		{"miniweb_fromhandler", gateway.FromHandler(helloHandler)},
+		{"miniweb_fromhandler", gatewayhttp.FromHandler(helloHandler)},
 	} {
 		b.Run(bb.name, func(b *testing.B) {
 			s := &Server{App: bb.app, Suffix: ".py", ServerHeader: "miniweb"}

@@ -20,12 +20,12 @@ import (
 	"testing"
 	"time"
 
-	"miniweb/server/gateway"
+	"miniweb/server/gatewayhttp"
 	"miniweb/sites"
 )
 
 // The tests in this file serve net/http handlers that no one here wrote,
-// unchanged, through gateway.FromHandler on our server over real sockets;
+// unchanged, through gatewayhttp.FromHandler on our server over real sockets;
 // and our sites through gateway.Handler on net/http's server.
 
 // allPaths sends every request to the application, as net/http's server
@@ -35,7 +35,7 @@ func allPaths(s *Server) { s.AppPath = func(string) bool { return true } }
 // startHandler serves h on our server, every path.
 func startHandler(t *testing.T, h http.Handler) *testServer {
 	t.Helper()
-	return startServer(t, gateway.FromHandler(h), nil, allPaths)
+	return startServer(t, gatewayhttp.FromHandler(h), nil, allPaths)
 }
 
 // fetch sends a request with http.DefaultClient (whose idle connections
@@ -242,7 +242,7 @@ func TestInteropReverseProxy(t *testing.T) {
 	proxy.Transport = transport
 	proxy.ErrorLog = log.New(io.Discard, "", 0) // the dead backend below is on purpose
 	t.Cleanup(transport.CloseIdleConnections)
-	ts.App = gateway.FromHandler(proxy)
+	ts.App = gatewayhttp.FromHandler(proxy)
 
 	base := "http://" + ts.addr
 	for _, tt := range []exchangeCase{
@@ -462,7 +462,7 @@ func TestAppPath(t *testing.T) {
 
 	// End to end: the application gets /api/, the static folder the rest.
 	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "api "+r.URL.Path) })
-	ts := startServer(t, gateway.FromHandler(api), map[string]string{"index.html": "static index"}, func(s *Server) {
+	ts := startServer(t, gatewayhttp.FromHandler(api), map[string]string{"index.html": "static index"}, func(s *Server) {
 		s.AppPath = func(p string) bool { return strings.HasPrefix(p, "/api/") }
 	})
 	base := "http://" + ts.addr
@@ -498,7 +498,7 @@ func TestDemoUnderNetHTTP(t *testing.T) {
 	t.Cleanup(func() { app.(io.Closer).Close() })
 
 	ours := startServer(t, app, nil) // first: its goroutine check runs last
-	handler := gateway.Handler(app)
+	handler := gatewayhttp.Handler(app)
 	handler.Log = logger
 	h1 := httptest.NewServer(handler)
 	t.Cleanup(h1.Close)

@@ -15,6 +15,7 @@ import (
 
 	"miniweb/framework"
 	"miniweb/server/gateway"
+	"miniweb/server/gateway/gatewaytest"
 )
 
 // templates is the shipped templates folder.
@@ -54,20 +55,20 @@ func testSite(t *testing.T, dir string, dev bool) (*framework.App, *site, *logBu
 
 // request runs one request: method, target, a form body (nil for none),
 // and cookie ("" for none).
-func request(t *testing.T, app gateway.App, method, target string, form url.Values, cookie string) *gateway.Recording {
+func request(t *testing.T, app gateway.App, method, target string, form url.Values, cookie string) *gatewaytest.Recording {
 	t.Helper()
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
 	}
-	env := gateway.NewEnviron(method, target, body)
+	env := gatewaytest.NewEnviron(method, target, body)
 	if form != nil {
 		env.Header = append(env.Header, gateway.Field{Name: "Content-Type", Value: "application/x-www-form-urlencoded"})
 	}
 	if cookie != "" {
 		env.Header = append(env.Header, gateway.Field{Name: "Cookie", Value: cookie})
 	}
-	rec, err := gateway.Record(app, env)
+	rec, err := gatewaytest.Record(app, env)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, target, err)
 	}

@@ -1,7 +1,7 @@
 // Package mount is a site that mounts a net/http handler next to framework
 // routes, the Go form of running a Flask application on the lesson's
 // server: paths under /api/ go to a net/http ServeMux through
-// gateway.FromHandler, every other path to the demo site on the framework.
+// gatewayhttp.FromHandler, every other path to the demo site on the framework.
 //
 //	/api/hello.py    "Hello, World!" as text/plain (the adapter's benchmark)
 //	/api/time.py     GET: the server's time as JSON
@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"miniweb/server/gateway"
+	"miniweb/server/gatewayhttp"
 	"miniweb/sites/demo"
 )
 
@@ -47,7 +48,7 @@ func New(templates string, dev bool, log *slog.Logger) (gateway.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &App{site: site, api: gateway.FromHandler(API())}, nil
+	return &App{site: site, api: gatewayhttp.FromHandler(API())}, nil
 }
 
 // ServeGateway sends a request under /api/ to the API, any other to the

@@ -7,7 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"miniweb/server/gateway"
+	"miniweb/server/gateway/gatewaytest"
+	"miniweb/server/gatewayhttp"
 	"miniweb/sites/demo"
 )
 
@@ -20,7 +21,7 @@ func testApp(t *testing.T) *App {
 		t.Fatal(err)
 	}
 	now := func() time.Time { return time.Date(2019, 1, 1, 22, 9, 58, 0, time.UTC) }
-	a := &App{site: site, api: gateway.FromHandler(newAPI(now, time.Millisecond))}
+	a := &App{site: site, api: gatewayhttp.FromHandler(newAPI(now, time.Millisecond))}
 	t.Cleanup(func() { a.Close() })
 	return a
 }
@@ -50,8 +51,8 @@ func TestMount(t *testing.T) {
 			if tt.body != "" {
 				body = strings.NewReader(tt.body)
 			}
-			env := gateway.NewEnviron(tt.method, tt.target, body)
-			rec, err := gateway.Record(app, env)
+			env := gatewaytest.NewEnviron(tt.method, tt.target, body)
+			rec, err := gatewaytest.Record(app, env)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"miniweb/server/gateway"
+	"miniweb/server/gateway/gatewaytest"
 )
 
 func TestRaw(t *testing.T) {
@@ -41,11 +42,11 @@ func TestRaw(t *testing.T) {
 		if tt.body != "" {
 			body = strings.NewReader(tt.body)
 		}
-		env := gateway.NewEnviron(tt.method, tt.target, nil)
+		env := gatewaytest.NewEnviron(tt.method, tt.target, nil)
 		if body != nil {
-			env = gateway.NewEnviron(tt.method, tt.target, body)
+			env = gatewaytest.NewEnviron(tt.method, tt.target, body)
 		}
-		rec, err := gateway.Record(App(), env)
+		rec, err := gatewaytest.Record(App(), env)
 		if err != nil {
 			t.Fatalf("%s %s: %v", tt.method, tt.target, err)
 		}
@@ -81,8 +82,8 @@ func TestEchoCap(t *testing.T) {
 			if !tt.declared {
 				body = io.MultiReader(body) // hides Len: the length is unknown
 			}
-			env := gateway.NewEnviron("POST", "/echo.py", body)
-			rec, err := gateway.Record(App(), env)
+			env := gatewaytest.NewEnviron("POST", "/echo.py", body)
+			rec, err := gatewaytest.Record(App(), env)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -95,10 +96,10 @@ func TestEchoCap(t *testing.T) {
 		})
 	}
 	// A declared length over the cap is refused before reading a byte.
-	env := gateway.NewEnviron("POST", "/echo.py", nil)
+	env := gatewaytest.NewEnviron("POST", "/echo.py", nil)
 	fr := &failReader{}
 	env.Body, env.ContentLength = fr, 1<<30
-	rec, err := gateway.Record(App(), env)
+	rec, err := gatewaytest.Record(App(), env)
 	if err != nil || rec.Code != 413 || fr.read {
 		t.Fatalf("declared 1 GiB: %v %v, body read %v; want 413 without reading", rec, err, fr.read)
 	}
@@ -113,7 +114,7 @@ func (f *failReader) Read([]byte) (int, error) {
 }
 
 func TestHelloAllocs(t *testing.T) {
-	env := gateway.NewEnviron("GET", "/hello.py", nil)
+	env := gatewaytest.NewEnviron("GET", "/hello.py", nil)
 	start := func(string, []gateway.Field) error { return nil }
 	if n := testing.AllocsPerRun(100, func() { application(env, start) }); n != 0 {
 		t.Fatalf("hello allocates %v times per request; want 0", n)

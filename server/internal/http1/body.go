@@ -3,6 +3,8 @@ package http1
 import (
 	"io"
 	"math"
+
+	"miniweb/server/gateway"
 )
 
 // Chunked body bounds (RFC 9112 §7.1.1 leaves them to the recipient).
@@ -388,7 +390,7 @@ func skipOWS(b []byte) []byte {
 // tokenLen returns the length of the token that starts b, 0 if none.
 func tokenLen(b []byte) int {
 	for i, c := range b {
-		if !tchar[c] {
+		if !gateway.IsTokenChar(c) {
 			return i
 		}
 	}

@@ -1,4 +1,4 @@
-package gateway
+package gatewayhttp
 
 import (
 	"bufio"
@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"miniweb/server/gateway"
 	"net"
 	"net/http"
 	"net/url"
@@ -24,10 +25,10 @@ import (
 var (
 	// ErrClientGone is returned by Write and Flush once the server has
 	// reported that the client went away (its yield returned false).
-	ErrClientGone = errors.New("gateway: client has gone")
+	ErrClientGone = errors.New("gatewayhttp: client has gone")
 	// ErrHandlerDone is returned by a ResponseWriter used after its
 	// ServeHTTP returned, from a goroutine the handler left behind.
-	ErrHandlerDone = errors.New("gateway: ResponseWriter used after ServeHTTP returned")
+	ErrHandlerDone = errors.New("gatewayhttp: ResponseWriter used after ServeHTTP returned")
 )
 
 // bufferSize bounds the body a handler's ResponseWriter holds before it
@@ -46,21 +47,21 @@ const bufferSize = 16 << 10
 // start_response is called at the first Flush, when the buffer fills, or
 // when the handler returns; so a handler that returns without flushing
 // gets the status it chose last and one write with a Content-Length.
-func FromHandler(h http.Handler) App { return handlerApp{h} }
+func FromHandler(h http.Handler) gateway.App { return handlerApp{h} }
 
 type handlerApp struct{ h http.Handler }
 
-func (a handlerApp) ServeGateway(env *Environ, start StartResponse) Body {
+func (a handlerApp) ServeGateway(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 	w := &responseWriter{env: env, start: start, handler: a.h, log: env.Logger(), cl: -1}
-	return Stream(w.run)
+	return gateway.Stream(w.run)
 }
 
 // responseWriter is the http.ResponseWriter of one request under
 // FromHandler, and the state of its stream. It also holds the request's
 // URL, context and body, so that a request costs few allocations.
 type responseWriter struct {
-	env     *Environ
-	start   StartResponse
+	env     *gateway.Environ
+	start   gateway.StartResponse
 	handler http.Handler
 	log     *slog.Logger
 	yield   func([]byte, error) bool
@@ -77,8 +78,8 @@ type responseWriter struct {
 	header      http.Header // Header()'s map, made on first use
 	wroteHeader bool        // a final status was chosen
 	status      int
-	fields      []Field // the header as it was at WriteHeader, to send
-	fieldsArr   [8]Field
+	fields      []gateway.Field // the header as it was at WriteHeader, to send
+	fieldsArr   [8]gateway.Field
 	cl          int64  // the handler's Content-Length; -1 for none
 	clValue     string // cl as digits
 	hasType     bool   // the handler set Content-Type (even to nothing)
@@ -189,7 +190,7 @@ var chunked = []string{"chunked"}
 // canonicalised, without Host and Transfer-Encoding (which net/http keeps
 // in Request.Host and Request.TransferEncoding). All values share one
 // backing array.
-func requestHeader(fields Fields) http.Header {
+func requestHeader(fields gateway.Fields) http.Header {
 	h := make(http.Header, len(fields))
 	vals := make([]string, len(fields))
 	for i, f := range fields {
@@ -209,17 +210,17 @@ func requestHeader(fields Fields) http.Header {
 
 // wantsClose reports whether the client asked to close the connection after
 // this request: "Connection: close", or HTTP/1.0 without keep-alive.
-func wantsClose(fields Fields, minor int) bool {
+func wantsClose(fields gateway.Fields, minor int) bool {
 	keepAlive := false
 	for _, f := range fields {
-		if !equalFold(f.Name, "Connection") {
+		if !gateway.EqualFold(f.Name, "Connection") {
 			continue
 		}
 		for t := range strings.SplitSeq(f.Value, ",") {
 			switch t = strings.TrimSpace(t); {
-			case equalFold(t, "close"):
+			case gateway.EqualFold(t, "close"):
 				return true
-			case equalFold(t, "keep-alive"):
+			case gateway.EqualFold(t, "keep-alive"):
 				keepAlive = true
 			}
 		}
@@ -248,14 +249,14 @@ func (w *responseWriter) WriteHeader(code int) {
 
 func (w *responseWriter) writeHeader(code int) {
 	if w.wroteHeader {
-		w.log.Warn("gateway: superfluous WriteHeader call", keyCaller, relevantCaller(), keyCode, code)
+		w.log.Warn("gatewayhttp: superfluous WriteHeader call", keyCaller, relevantCaller(), keyCode, code)
 		return
 	}
 	if code < 100 || code > 999 {
 		panic(fmt.Sprintf("invalid WriteHeader code %v", code)) // net/http's words
 	}
 	if code < 200 && code != http.StatusSwitchingProtocols {
-		w.log.Debug("gateway: informational response dropped", keyCode, code, keyTarget, quote(w.target))
+		w.log.Debug("gatewayhttp: informational response dropped", keyCode, code, keyTarget, quote(w.target))
 		return
 	}
 	w.wroteHeader, w.status = true, code
@@ -271,13 +272,13 @@ func (w *responseWriter) snapshot() {
 	fields := w.fieldsArr[:0]
 	for k, vs := range w.header {
 		switch {
-		case strings.HasPrefix(k, http.TrailerPrefix), equalFold(k, "Trailer"):
+		case strings.HasPrefix(k, http.TrailerPrefix), gateway.EqualFold(k, "Trailer"):
 			w.trailers = w.trailers || len(vs) > 0
 			continue
-		case isHopByHop(k):
-			w.log.Debug("gateway: hop-by-hop field dropped", keyField, quote(k), keyTarget, quote(w.target))
+		case gateway.IsHopByHop(k):
+			w.log.Debug("gatewayhttp: hop-by-hop field dropped", keyField, quote(k), keyTarget, quote(w.target))
 			continue
-		case equalFold(k, "Content-Length"):
+		case gateway.EqualFold(k, "Content-Length"):
 			w.setContentLength(vs)
 			continue
 		case k == "Content-Type":
@@ -285,27 +286,27 @@ func (w *responseWriter) snapshot() {
 		case k == "Content-Encoding":
 			w.hasEncoding = len(vs) > 0 && vs[0] != ""
 		}
-		if !isToken(k) {
-			w.log.Warn("gateway: invalid header field name dropped", keyField, quote(k), keyTarget, quote(w.target))
+		if !gateway.IsToken(k) {
+			w.log.Warn("gatewayhttp: invalid header field name dropped", keyField, quote(k), keyTarget, quote(w.target))
 			continue
 		}
 		for _, v := range vs {
 			v = cleanValue(v)
 			if !validValue(v) {
-				w.log.Warn("gateway: invalid header field value dropped", keyField, quote(k), keyValue, quote(v), keyTarget, quote(w.target))
+				w.log.Warn("gatewayhttp: invalid header field value dropped", keyField, quote(k), keyValue, quote(v), keyTarget, quote(w.target))
 				continue
 			}
-			fields = append(fields, Field{Name: k, Value: v})
+			fields = append(fields, gateway.Field{Name: k, Value: v})
 		}
 	}
 	if !bodyAllowed(w.status) { // RFC 9110 §8.6: no Content-Length on 204 and 304
 		w.cl, w.clValue = -1, ""
 		if w.status == http.StatusNotModified {
-			fields = slices.DeleteFunc(fields, func(f Field) bool { return f.Name == "Content-Type" })
+			fields = slices.DeleteFunc(fields, func(f gateway.Field) bool { return f.Name == "Content-Type" })
 		}
 	}
 	// Map order is random; the wire order is by name, as net/http's.
-	slices.SortStableFunc(fields, func(a, b Field) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortStableFunc(fields, func(a, b gateway.Field) int { return strings.Compare(a.Name, b.Name) })
 	w.fields = fields
 }
 
@@ -318,7 +319,7 @@ func (w *responseWriter) setContentLength(vs []string) {
 	v := strings.TrimSpace(vs[0])
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 0 {
-		w.log.Warn("gateway: invalid Content-Length dropped", keyValue, quote(v), keyTarget, quote(w.target))
+		w.log.Warn("gatewayhttp: invalid Content-Length dropped", keyValue, quote(v), keyTarget, quote(w.target))
 		return
 	}
 	if !isDigits(v) {
@@ -397,8 +398,8 @@ func (w *responseWriter) SetReadDeadline(time.Time) error { return errDeadline }
 func (w *responseWriter) SetWriteDeadline(time.Time) error { return errDeadline }
 
 var (
-	errHijack   = fmt.Errorf("gateway: Hijack: the server owns the connection: %w", http.ErrNotSupported)
-	errDeadline = fmt.Errorf("gateway: deadlines are the server's (its timeouts bound each request): %w", http.ErrNotSupported)
+	errHijack   = fmt.Errorf("gatewayhttp: Hijack: the server owns the connection: %w", http.ErrNotSupported)
+	errDeadline = fmt.Errorf("gatewayhttp: deadlines are the server's (its timeouts bound each request): %w", http.ErrNotSupported)
 )
 
 // send starts the response if it is not yet, then yields the buffer. peek
@@ -442,12 +443,12 @@ func (w *responseWriter) commit(peek []byte) error {
 	if bodyAllowed(w.status) {
 		switch {
 		case w.cl >= 0:
-			fields = append(fields, Field{Name: "Content-Length", Value: w.clValue})
+			fields = append(fields, gateway.Field{Name: "Content-Length", Value: w.clValue})
 		case w.final && !w.trailers && (w.env.Method != "HEAD" || len(w.buf) > 0):
-			fields = append(fields, Field{Name: "Content-Length", Value: strconv.Itoa(len(w.buf))})
+			fields = append(fields, gateway.Field{Name: "Content-Length", Value: strconv.Itoa(len(w.buf))})
 		}
 		if !w.hasType && !w.hasEncoding && len(w.buf)+len(peek) > 0 {
-			fields = append(fields, Field{Name: "Content-Type", Value: sniff(w.buf, peek)})
+			fields = append(fields, gateway.Field{Name: "Content-Type", Value: sniff(w.buf, peek)})
 		}
 	}
 	if err := w.start(statusLine(w.status), fields); err != nil {
@@ -479,13 +480,13 @@ func (w *responseWriter) dropTrailers() {
 		switch {
 		case strings.HasPrefix(k, http.TrailerPrefix):
 			names = append(names, strings.TrimPrefix(k, http.TrailerPrefix))
-		case equalFold(k, "Trailer"):
+		case gateway.EqualFold(k, "Trailer"):
 			names = append(names, vs...)
 		}
 	}
 	if len(names) > 0 {
 		slices.Sort(names)
-		w.log.Warn("gateway: trailers dropped", keyField, strings.Join(names, ", "), keyTarget, quote(w.target))
+		w.log.Warn("gatewayhttp: trailers dropped", keyField, strings.Join(names, ", "), keyTarget, quote(w.target))
 	}
 }
 
@@ -495,7 +496,7 @@ func (w *responseWriter) dropTrailers() {
 // recovers it, and would take the whole process down.)
 func (w *responseWriter) late(method string) error {
 	if w.lateLogged.CompareAndSwap(false, true) {
-		w.log.Error("gateway: ResponseWriter used after ServeHTTP returned", keyMethod, method,
+		w.log.Error("gatewayhttp: ResponseWriter used after ServeHTTP returned", keyMethod, method,
 			keyCaller, relevantCaller(), keyTarget, quote(w.target))
 	}
 	return ErrHandlerDone
@@ -511,9 +512,9 @@ func (w *responseWriter) late(method string) error {
 // Once made, the context is read without a lock, so a Done or Err never
 // waits for a slow body.
 type requestContext struct {
-	mu  *sync.Mutex  // the responseWriter's
-	env *Environ     // nil once released
-	ctx atomic.Value // the context.Context, once made
+	mu  *sync.Mutex      // the responseWriter's
+	env *gateway.Environ // nil once released
+	ctx atomic.Value     // the context.Context, once made
 }
 
 func (c *requestContext) get() context.Context {
@@ -534,7 +535,7 @@ func (c *requestContext) Deadline() (time.Time, bool) { return c.get().Deadline(
 func (c *requestContext) Done() <-chan struct{}       { return c.get().Done() }
 func (c *requestContext) Err() error                  { return c.get().Err() }
 func (c *requestContext) Value(key any) any           { return c.get().Value(key) }
-func (c *requestContext) String() string              { return "gateway.requestContext" }
+func (c *requestContext) String() string              { return "gatewayhttp.requestContext" }
 
 // doneContext is the context of a request whose handler returned without
 // asking for one.
@@ -615,8 +616,31 @@ func validValue(v string) bool {
 	return true
 }
 
+// isDigits reports whether s is 1*DIGIT of at most 18 digits, a
+// Content-Length to send as the handler wrote it.
+func isDigits(s string) bool {
+	if s == "" || len(s) > 18 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // quote quotes s for a log line, cut short.
 func quote(s string) string { return strconv.Quote(snippet(s)) }
+
+// snippet cuts s to a length fit for a log line, as the gateway package
+// cuts the values its errors quote.
+func snippet(s string) string {
+	if len(s) > 32 {
+		return s[:32] + "..."
+	}
+	return s
+}
 
 // relevantCaller names the first caller outside this package and net/http:
 // the handler code that misused its ResponseWriter.
@@ -634,7 +658,7 @@ func relevantCaller() string {
 	}
 }
 
-// ownPrefix is this package's prefix in function names: "miniweb/server/gateway.".
+// ownPrefix is this package's prefix in function names: "miniweb/server/gatewayhttp.".
 var ownPrefix = func() string {
 	pc, _, _, _ := runtime.Caller(0)
 	name := runtime.FuncForPC(pc).Name()

@@ -1,4 +1,4 @@
-package gateway_test
+package gatewayhttp_test
 
 import (
 	"fmt"
@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 
 	"miniweb/server/gateway"
+	"miniweb/server/gateway/gatewaytest"
+	"miniweb/server/gatewayhttp"
 )
 
 // A net/http ServeMux, unchanged, as a gateway application: the Go form of
@@ -16,13 +18,13 @@ func ExampleFromHandler() {
 	mux.HandleFunc("GET /items/{id}", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "item %s\n", r.PathValue("id"))
 	})
-	app := gateway.FromHandler(mux)
+	app := gatewayhttp.FromHandler(mux)
 
 	for _, env := range []*gateway.Environ{
-		gateway.NewEnviron("GET", "/items/42", nil),
-		gateway.NewEnviron("DELETE", "/items/42", nil),
+		gatewaytest.NewEnviron("GET", "/items/42", nil),
+		gatewaytest.NewEnviron("DELETE", "/items/42", nil),
 	} {
-		rec, err := gateway.Record(app, env)
+		rec, err := gatewaytest.Record(app, env)
 		if err != nil {
 			fmt.Println("error:", err)
 			continue
@@ -41,7 +43,7 @@ func ExampleHandler() {
 		start("200 OK", []gateway.Field{{Name: "Content-Type", Value: "text/plain"}})
 		return gateway.Bytes([]byte("Hello from " + env.Path + " over " + env.Scheme))
 	})
-	ts := httptest.NewServer(gateway.Handler(app))
+	ts := httptest.NewServer(gatewayhttp.Handler(app))
 	defer ts.Close()
 
 	resp, err := ts.Client().Get(ts.URL + "/hello.py")

@@ -1,4 +1,4 @@
-package gateway
+package gatewayhttp
 
 import (
 	"bufio"
@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"miniweb/server/gateway"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,7 +20,7 @@ import (
 
 // handlerServe runs app under Handler for req with a ResponseRecorder; it
 // returns the recorder, the log and the panic ServeHTTP let through.
-func handlerServe(t *testing.T, app App, req *http.Request) (rec *httptest.ResponseRecorder, log string, panicked any) {
+func handlerServe(t *testing.T, app gateway.App, req *http.Request) (rec *httptest.ResponseRecorder, log string, panicked any) {
 	t.Helper()
 	logger, buf := logged()
 	h := Handler(app)
@@ -34,21 +35,21 @@ func handlerServe(t *testing.T, app App, req *http.Request) (rec *httptest.Respo
 
 func TestHandlerEnviron(t *testing.T) {
 	type key struct{}
-	var env *Environ
+	var env *gateway.Environ
 	var body string
 	var ctxValue any
-	app := AppFunc(func(e *Environ, start StartResponse) Body {
+	app := gateway.AppFunc(func(e *gateway.Environ, start gateway.StartResponse) gateway.Body {
 		env = e
 		b, _ := io.ReadAll(e.Body)
 		body = string(b)
 		ctxValue = e.Context().Value(key{})
 		start("200 OK", nil)
-		return Bytes(nil)
+		return gateway.Bytes(nil)
 	})
 	tests := []struct {
 		name string
 		req  func() *http.Request
-		want func(t *testing.T, e *Environ)
+		want func(t *testing.T, e *gateway.Environ)
 	}{
 		{"get", func() *http.Request {
 			r := httptest.NewRequest("GET", "http://example.com:8080/a%2Fb/c.py?x=1", nil)
@@ -58,7 +59,7 @@ func TestHandlerEnviron(t *testing.T) {
 			r.Header.Add("X-Multi", "2")
 			r.RemoteAddr = "192.0.2.1:1234"
 			return r.WithContext(context.WithValue(r.Context(), key{}, "request's"))
-		}, func(t *testing.T, e *Environ) {
+		}, func(t *testing.T, e *gateway.Environ) {
 			check(t, "Method", e.Method, "GET")
 			check(t, "Path", e.Path, "/a/b/c.py")
 			check(t, "RawPath", e.RawPath, "/a%2Fb/c.py")
@@ -83,7 +84,7 @@ func TestHandlerEnviron(t *testing.T) {
 			r := httptest.NewRequest("POST", "https://example.com/form.py", strings.NewReader("a=1"))
 			r.TLS = &tls.ConnectionState{}
 			return r
-		}, func(t *testing.T, e *Environ) {
+		}, func(t *testing.T, e *gateway.Environ) {
 			check(t, "Scheme", e.Scheme, "https")
 			check(t, "ServerPort", e.ServerPort, "443")
 			checkInt(t, "ContentLength", int(e.ContentLength), 3)
@@ -93,7 +94,7 @@ func TestHandlerEnviron(t *testing.T) {
 			r := httptest.NewRequest("GET", "/", nil)
 			r.Host = "[::1]"
 			return r
-		}, func(t *testing.T, e *Environ) {
+		}, func(t *testing.T, e *gateway.Environ) {
 			check(t, "ServerName", e.ServerName, "::1")
 			check(t, "ServerPort", e.ServerPort, "80")
 		}},
@@ -116,11 +117,11 @@ type closeCounter struct{ n atomic.Int32 }
 func (c *closeCounter) close() { c.n.Add(1) }
 
 func TestHandlerResponse(t *testing.T) {
-	plain := []Field{{"Content-Type", "text/plain"}}
+	plain := []gateway.Field{{Name: "Content-Type", Value: "text/plain"}}
 	tests := []struct {
 		name    string
 		method  string // "" is GET
-		app     func(env *Environ, start StartResponse) Body
+		app     func(env *gateway.Environ, start gateway.StartResponse) gateway.Body
 		code    int
 		header  map[string]string // "" value: must be absent
 		body    string
@@ -129,20 +130,20 @@ func TestHandlerResponse(t *testing.T) {
 		aborted bool   // ServeHTTP panicked with http.ErrAbortHandler
 	}{
 		{name: "bytes",
-			app: func(env *Environ, start StartResponse) Body {
+			app: func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 				start("201 Created", plain)
-				return Bytes([]byte("made"))
+				return gateway.Bytes([]byte("made"))
 			},
 			code: 201, header: map[string]string{"Content-Length": "4", "Content-Type": "text/plain"}, body: "made"},
 		{name: "no_type_no_sniff",
-			app: func(env *Environ, start StartResponse) Body {
+			app: func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 				start("200 OK", nil)
-				return Bytes([]byte("<html>"))
+				return gateway.Bytes([]byte("<html>"))
 			},
 			code: 200, header: map[string]string{"Content-Type": ""}, body: "<html>"},
 		{name: "stream_flushed",
-			app: func(env *Environ, start StartResponse) Body {
-				return Stream(func(yield func([]byte, error) bool) {
+			app: func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
+				return gateway.Stream(func(yield func([]byte, error) bool) {
 					start("200 OK", plain)
 					for _, s := range []string{"a", "", "b"} {
 						if !yield([]byte(s), nil) {
@@ -153,62 +154,64 @@ func TestHandlerResponse(t *testing.T) {
 			},
 			code: 200, header: map[string]string{"Content-Length": ""}, body: "ab", flushed: true},
 		{name: "stream_empty",
-			app: func(env *Environ, start StartResponse) Body {
-				return Stream(func(yield func([]byte, error) bool) { start("200 OK", plain) })
+			app: func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
+				return gateway.Stream(func(yield func([]byte, error) bool) { start("200 OK", plain) })
 			},
 			code: 200, header: map[string]string{"Content-Length": "0"}},
 		{name: "head_runs_stream", method: "HEAD",
-			app: func(env *Environ, start StartResponse) Body {
+			app: func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 				start("200 OK", plain)
-				return Stream(func(yield func([]byte, error) bool) { yield([]byte("body"), nil) })
+				return gateway.Stream(func(yield func([]byte, error) bool) { yield([]byte("body"), nil) })
 			},
 			code: 200},
 		{name: "no_content",
-			app: func(env *Environ, start StartResponse) Body {
+			app: func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 				start("204 No Content", nil)
-				return Bytes(nil)
+				return gateway.Bytes(nil)
 			},
 			code: 204, header: map[string]string{"Content-Length": ""}},
 		{name: "bad_header",
-			app: func(env *Environ, start StartResponse) Body {
-				start("200 OK", []Field{{"X-Evil", "a\r\nSet-Cookie: x"}})
-				return Bytes([]byte("bad"))
+			app: func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
+				start("200 OK", []gateway.Field{{Name: "X-Evil", Value: "a\r\nSet-Cookie: x"}})
+				return gateway.Bytes([]byte("bad"))
 			},
 			code: 500, header: map[string]string{"X-Evil": "", "Set-Cookie": ""}, body: "Internal Server Error\n", log: "start_response refused"},
 		{name: "hop_by_hop",
-			app: func(env *Environ, start StartResponse) Body {
-				start("200 OK", []Field{{"Connection", "close"}})
-				return Bytes([]byte("bad"))
+			app: func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
+				start("200 OK", []gateway.Field{{Name: "Connection", Value: "close"}})
+				return gateway.Bytes([]byte("bad"))
 			},
 			code: 500, body: "Internal Server Error\n", log: "hop-by-hop"},
 		{name: "no_start",
-			app:  func(env *Environ, start StartResponse) Body { return Bytes([]byte("x")) },
+			app: func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
+				return gateway.Bytes([]byte("x"))
+			},
 			code: 500, body: "Internal Server Error\n", log: "did not call start_response"},
 		{name: "twice",
-			app: func(env *Environ, start StartResponse) Body {
+			app: func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 				start("200 OK", nil)
 				start("201 Created", nil)
-				return Bytes([]byte("x"))
+				return gateway.Bytes([]byte("x"))
 			},
 			code: 500, body: "Internal Server Error\n", log: "called twice"},
 		{name: "length_mismatch",
-			app: func(env *Environ, start StartResponse) Body {
-				start("200 OK", []Field{{"Content-Length", "3"}})
-				return Bytes([]byte("12345"))
+			app: func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
+				start("200 OK", []gateway.Field{{Name: "Content-Length", Value: "3"}})
+				return gateway.Bytes([]byte("12345"))
 			},
 			code: 500, body: "Internal Server Error\n", log: "Content-Length 3 set for a body of 5 bytes"},
 		{name: "panic",
-			app:  func(env *Environ, start StartResponse) Body { panic("boom") },
+			app:  func(env *gateway.Environ, start gateway.StartResponse) gateway.Body { panic("boom") },
 			code: 500, body: "Internal Server Error\n", log: "application panicked"},
 		{name: "stream_error_before_head",
-			app: func(env *Environ, start StartResponse) Body {
-				return Stream(func(yield func([]byte, error) bool) { yield(nil, errors.New("db down")) })
+			app: func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
+				return gateway.Stream(func(yield func([]byte, error) bool) { yield(nil, errors.New("db down")) })
 			},
 			code: 500, body: "Internal Server Error\n", log: "db down"},
 		{name: "stream_error_after_head",
-			app: func(env *Environ, start StartResponse) Body {
+			app: func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 				start("200 OK", plain)
-				return Stream(func(yield func([]byte, error) bool) {
+				return gateway.Stream(func(yield func([]byte, error) bool) {
 					if yield([]byte("part"), nil) {
 						yield(nil, errors.New("db down"))
 					}
@@ -216,18 +219,18 @@ func TestHandlerResponse(t *testing.T) {
 			},
 			code: 200, body: "part", flushed: true, log: "db down", aborted: true},
 		{name: "stream_panic_after_head",
-			app: func(env *Environ, start StartResponse) Body {
+			app: func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 				start("200 OK", plain)
-				return Stream(func(yield func([]byte, error) bool) {
+				return gateway.Stream(func(yield func([]byte, error) bool) {
 					yield([]byte("part"), nil)
 					panic("stream exploded")
 				})
 			},
 			code: 200, body: "part", flushed: true, log: "stream exploded", aborted: true},
 		{name: "stream_longer_than_length",
-			app: func(env *Environ, start StartResponse) Body {
-				start("200 OK", []Field{{"Content-Length", "3"}})
-				return Stream(func(yield func([]byte, error) bool) { yield([]byte("12345"), nil) })
+			app: func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
+				start("200 OK", []gateway.Field{{Name: "Content-Length", Value: "3"}})
+				return gateway.Stream(func(yield func([]byte, error) bool) { yield([]byte("12345"), nil) })
 			},
 			code: 200, header: map[string]string{"Content-Length": "3"}, body: "123", flushed: true,
 			log: "body longer than its Content-Length 3", aborted: true},
@@ -239,7 +242,7 @@ func TestHandlerResponse(t *testing.T) {
 				method = "GET"
 			}
 			var closes closeCounter
-			app := AppFunc(func(env *Environ, start StartResponse) Body {
+			app := gateway.AppFunc(func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 				return tt.app(env, start).OnClose(closes.close)
 			})
 			rec, log, p := handlerServe(t, app, httptest.NewRequest(method, "/t.py", nil))
@@ -281,11 +284,11 @@ func TestHandlerResponse(t *testing.T) {
 // and a body longer than its Content-Length is cut, never sent whole.
 func TestHandlerOverNetHTTP(t *testing.T) {
 	release := make(chan struct{})
-	app := AppFunc(func(env *Environ, start StartResponse) Body {
+	app := gateway.AppFunc(func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 		switch env.Path {
 		case "/stream.py":
-			return Stream(func(yield func([]byte, error) bool) {
-				start("200 OK", []Field{{"Content-Type", "text/plain"}})
+			return gateway.Stream(func(yield func([]byte, error) bool) {
+				start("200 OK", []gateway.Field{{Name: "Content-Type", Value: "text/plain"}})
 				if !yield([]byte("first\n"), nil) {
 					return
 				}
@@ -293,11 +296,11 @@ func TestHandlerOverNetHTTP(t *testing.T) {
 				yield([]byte("second\n"), nil)
 			})
 		case "/long.py":
-			start("200 OK", []Field{{"Content-Length", "3"}})
-			return Stream(func(yield func([]byte, error) bool) { yield([]byte("12345"), nil) })
+			start("200 OK", []gateway.Field{{Name: "Content-Length", Value: "3"}})
+			return gateway.Stream(func(yield func([]byte, error) bool) { yield([]byte("12345"), nil) })
 		}
 		start("404 Not Found", nil)
-		return Bytes(nil)
+		return gateway.Bytes(nil)
 	})
 	logger, log := logged()
 	h := Handler(app)

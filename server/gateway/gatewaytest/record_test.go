@@ -1,7 +1,8 @@
-package gateway
+package gatewaytest
 
 import (
 	"errors"
+	"miniweb/server/gateway"
 	"strings"
 	"testing"
 )
@@ -11,64 +12,64 @@ func TestRecordContract(t *testing.T) {
 	tests := []struct {
 		name    string
 		method  string
-		app     AppFunc
+		app     gateway.AppFunc
 		err     error  // wanted error (errors.Is), nil for success
 		errText string // or a wanted substring of the error
 		body    string // wanted body on success
 	}{
 		{
 			name: "bytes",
-			app: func(env *Environ, start StartResponse) Body {
+			app: func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 				start("200 OK", nil)
-				return Bytes(hello)
+				return gateway.Bytes(hello)
 			},
 			body: "hi",
 		},
 		{
 			name:   "head_has_no_body",
 			method: "HEAD",
-			app: func(env *Environ, start StartResponse) Body {
+			app: func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 				start("200 OK", nil)
-				return Bytes(hello)
+				return gateway.Bytes(hello)
 			},
 		},
 		{
 			name: "304_has_no_body",
-			app: func(env *Environ, start StartResponse) Body {
+			app: func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 				start("304 Not Modified", nil)
-				return Bytes(hello)
+				return gateway.Bytes(hello)
 			},
 		},
 		{
 			name: "never_started",
-			app:  func(env *Environ, start StartResponse) Body { return Bytes(hello) },
-			err:  ErrNotStarted,
+			app:  func(env *gateway.Environ, start gateway.StartResponse) gateway.Body { return gateway.Bytes(hello) },
+			err:  gateway.ErrNotStarted,
 		},
 		{
 			name: "started_twice",
-			app: func(env *Environ, start StartResponse) Body {
+			app: func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 				start("200 OK", nil)
-				if err := start("500 Oops", nil); !errors.Is(err, ErrAlreadyStarted) {
+				if err := start("500 Oops", nil); !errors.Is(err, gateway.ErrAlreadyStarted) {
 					panic("second start returned " + err.Error())
 				}
-				return Bytes(hello)
+				return gateway.Bytes(hello)
 			},
 			body: "hi",
 		},
 		{
 			name: "bad_header_not_recorded",
-			app: func(env *Environ, start StartResponse) Body {
-				if err := start("200 OK", []Field{{"X", "a\r\nb"}}); err == nil {
+			app: func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
+				if err := start("200 OK", []gateway.Field{{Name: "X", Value: "a\r\nb"}}); err == nil {
 					panic("bad header accepted")
 				}
-				return Bytes(hello)
+				return gateway.Bytes(hello)
 			},
-			err: ErrNotStarted,
+			err: gateway.ErrNotStarted,
 		},
 		{
 			name: "stream_started_late",
-			app: func(env *Environ, start StartResponse) Body {
-				return Stream(func(yield func([]byte, error) bool) {
+			app: func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
+				return gateway.Stream(func(yield func([]byte, error) bool) {
 					yield(nil, nil) // empty chunks need no start
 					start("200 OK", nil)
 					yield([]byte("a"), nil)
@@ -79,16 +80,16 @@ func TestRecordContract(t *testing.T) {
 		},
 		{
 			name: "stream_chunk_before_start",
-			app: func(env *Environ, start StartResponse) Body {
-				return Stream(func(yield func([]byte, error) bool) { yield([]byte("a"), nil) })
+			app: func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
+				return gateway.Stream(func(yield func([]byte, error) bool) { yield([]byte("a"), nil) })
 			},
-			err: ErrNotStarted,
+			err: gateway.ErrNotStarted,
 		},
 		{
 			name: "stream_error",
-			app: func(env *Environ, start StartResponse) Body {
+			app: func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 				start("200 OK", nil)
-				return Stream(func(yield func([]byte, error) bool) {
+				return gateway.Stream(func(yield func([]byte, error) bool) {
 					yield([]byte("a"), nil)
 					yield(nil, errors.New("disk on fire"))
 				})
@@ -97,7 +98,7 @@ func TestRecordContract(t *testing.T) {
 		},
 		{
 			name:    "panic",
-			app:     func(env *Environ, start StartResponse) Body { panic("boom") },
+			app:     func(env *gateway.Environ, start gateway.StartResponse) gateway.Body { panic("boom") },
 			errText: "application panicked: boom",
 		},
 	}
@@ -108,7 +109,7 @@ func TestRecordContract(t *testing.T) {
 				method = "GET"
 			}
 			closed := 0
-			app := AppFunc(func(env *Environ, start StartResponse) Body {
+			app := gateway.AppFunc(func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 				return tt.app(env, start).OnClose(func() { closed++ })
 			})
 			rec, err := Record(app, NewEnviron(method, "/x.py", nil))

@@ -1,4 +1,4 @@
-package gateway
+package gatewayhttp
 
 // Attribute keys of the log lines the net/http adapters write.
 const (

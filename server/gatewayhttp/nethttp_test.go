@@ -1,4 +1,4 @@
-package gateway
+package gatewayhttp
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"miniweb/server/gateway"
+	"miniweb/server/gateway/gatewaytest"
 	"net/http"
 	"strings"
 	"sync"
@@ -38,11 +40,11 @@ func logged() (*slog.Logger, *logBuffer) {
 }
 
 // serve runs h under FromHandler on env with Record.
-func serve(t *testing.T, h http.HandlerFunc, env *Environ) (*Recording, string, error) {
+func serve(t *testing.T, h http.HandlerFunc, env *gateway.Environ) (*gatewaytest.Recording, string, error) {
 	t.Helper()
 	log, buf := logged()
 	env.Log = log
-	rec, err := Record(FromHandler(h), env)
+	rec, err := gatewaytest.Record(FromHandler(h), env)
 	return rec, buf.String(), err
 }
 
@@ -56,12 +58,12 @@ func TestFromHandlerRequest(t *testing.T) {
 	})
 	tests := []struct {
 		name string
-		env  func() *Environ
+		env  func() *gateway.Environ
 		want func(t *testing.T, r *http.Request)
 	}{
-		{"get", func() *Environ {
-			e := NewEnviron("GET", "/a%2Fb/c.py?x=1&y=%20", nil)
-			e.Header = append(e.Header, Field{"user-agent", "test/1"}, Field{"X-Multi", "1"}, Field{"x-multi", "2"})
+		{"get", func() *gateway.Environ {
+			e := gatewaytest.NewEnviron("GET", "/a%2Fb/c.py?x=1&y=%20", nil)
+			e.Header = append(e.Header, gateway.Field{Name: "user-agent", Value: "test/1"}, gateway.Field{Name: "X-Multi", Value: "1"}, gateway.Field{Name: "x-multi", Value: "2"})
 			return e
 		}, func(t *testing.T, r *http.Request) {
 			check(t, "Method", r.Method, "GET")
@@ -87,15 +89,15 @@ func TestFromHandlerRequest(t *testing.T) {
 				t.Errorf("TLS = %v, Close = %v", r.TLS, r.Close)
 			}
 		}},
-		{"post", func() *Environ {
-			return NewEnviron("POST", "/form.py", strings.NewReader("a=1"))
+		{"post", func() *gateway.Environ {
+			return gatewaytest.NewEnviron("POST", "/form.py", strings.NewReader("a=1"))
 		}, func(t *testing.T, r *http.Request) {
 			checkInt(t, "ContentLength", int(r.ContentLength), 3)
 			check(t, "body", string(body), "a=1")
 		}},
-		{"chunked", func() *Environ {
-			e := NewEnviron("PUT", "/up.py", io.LimitReader(strings.NewReader("stream"), 100))
-			e.Header = append(e.Header, Field{"Transfer-Encoding", "chunked"})
+		{"chunked", func() *gateway.Environ {
+			e := gatewaytest.NewEnviron("PUT", "/up.py", io.LimitReader(strings.NewReader("stream"), 100))
+			e.Header = append(e.Header, gateway.Field{Name: "Transfer-Encoding", Value: "chunked"})
 			return e
 		}, func(t *testing.T, r *http.Request) {
 			checkInt(t, "ContentLength", int(r.ContentLength), -1)
@@ -105,8 +107,8 @@ func TestFromHandlerRequest(t *testing.T) {
 			}
 			check(t, "body", string(body), "stream")
 		}},
-		{"http10", func() *Environ {
-			e := NewEnviron("GET", "/", nil)
+		{"http10", func() *gateway.Environ {
+			e := gatewaytest.NewEnviron("GET", "/", nil)
 			e.Protocol = "HTTP/1.0"
 			return e
 		}, func(t *testing.T, r *http.Request) {
@@ -115,17 +117,17 @@ func TestFromHandlerRequest(t *testing.T) {
 				t.Error("HTTP/1.0 without keep-alive: Close = false")
 			}
 		}},
-		{"connection_close", func() *Environ {
-			e := NewEnviron("GET", "/", nil)
-			e.Header = append(e.Header, Field{"Connection", "Keep-Alive, close"})
+		{"connection_close", func() *gateway.Environ {
+			e := gatewaytest.NewEnviron("GET", "/", nil)
+			e.Header = append(e.Header, gateway.Field{Name: "Connection", Value: "Keep-Alive, close"})
 			return e
 		}, func(t *testing.T, r *http.Request) {
 			if !r.Close {
 				t.Error("Close = false")
 			}
 		}},
-		{"script_name", func() *Environ {
-			e := NewEnviron("GET", "/app/x.py", nil)
+		{"script_name", func() *gateway.Environ {
+			e := gatewaytest.NewEnviron("GET", "/app/x.py", nil)
 			e.ScriptName, e.Path = "/app", "/x.py"
 			return e
 		}, func(t *testing.T, r *http.Request) {
@@ -167,26 +169,26 @@ func TestFromHandlerResponse(t *testing.T) {
 		method  string // "" is GET
 		h       http.HandlerFunc
 		status  string
-		header  Fields   // fields that must be there, with these values
-		absent  []string // fields that must not be there
+		header  gateway.Fields // fields that must be there, with these values
+		absent  []string       // fields that must not be there
 		body    string
 		chunks  int    // -1: any
 		log     string // a substring of the log; "" for none wanted
-		errWant error  // from Record
+		errWant error  // from gatewaytest.Record
 	}{
 		{name: "default_200_sniffed",
 			h:      func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "Hello") },
-			status: "200 OK", header: Fields{{"Content-Length", "5"}, {"Content-Type", "text/plain; charset=utf-8"}},
+			status: "200 OK", header: gateway.Fields{{Name: "Content-Length", Value: "5"}, {Name: "Content-Type", Value: "text/plain; charset=utf-8"}},
 			body: "Hello", chunks: 1},
 		{name: "sniff_html",
 			h:      func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("<!DOCTYPE html><p>x")) },
-			status: "200 OK", header: Fields{{"Content-Type", "text/html; charset=utf-8"}}, body: "<!DOCTYPE html><p>x", chunks: 1},
+			status: "200 OK", header: gateway.Fields{{Name: "Content-Type", Value: "text/html; charset=utf-8"}}, body: "<!DOCTYPE html><p>x", chunks: 1},
 		{name: "own_type",
 			h: func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				w.Write([]byte("<html>"))
 			},
-			status: "200 OK", header: Fields{{"Content-Type", "application/json"}}, body: "<html>", chunks: 1},
+			status: "200 OK", header: gateway.Fields{{Name: "Content-Type", Value: "application/json"}}, body: "<html>", chunks: 1},
 		{name: "nil_type_no_sniff",
 			h: func(w http.ResponseWriter, r *http.Request) {
 				w.Header()["Content-Type"] = nil
@@ -201,10 +203,10 @@ func TestFromHandlerResponse(t *testing.T) {
 			status: "200 OK", absent: []string{"Content-Type"}, body: "\x1f\x8b", chunks: 1},
 		{name: "status_404",
 			h:      func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) },
-			status: "404 Not Found", header: Fields{{"X-Content-Type-Options", "nosniff"}}, body: "404 page not found\n", chunks: 1},
+			status: "404 Not Found", header: gateway.Fields{{Name: "X-Content-Type-Options", Value: "nosniff"}}, body: "404 page not found\n", chunks: 1},
 		{name: "status_without_reason",
 			h:      func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(299) },
-			status: "299", header: Fields{{"Content-Length", "0"}}, chunks: 0},
+			status: "299", header: gateway.Fields{{Name: "Content-Length", Value: "0"}}, chunks: 0},
 		{name: "superfluous_writeheader",
 			h: func(w http.ResponseWriter, r *http.Request) {
 				w.WriteHeader(201)
@@ -217,13 +219,13 @@ func TestFromHandlerResponse(t *testing.T) {
 				w.WriteHeader(200)
 				w.Header().Set("X-Late", "1")
 			},
-			status: "200 OK", header: Fields{{"X-Early", "1"}}, absent: []string{"X-Late"}, chunks: 0},
+			status: "200 OK", header: gateway.Fields{{Name: "X-Early", Value: "1"}}, absent: []string{"X-Late"}, chunks: 0},
 		{name: "empty",
 			h:      func(w http.ResponseWriter, r *http.Request) {},
-			status: "200 OK", header: Fields{{"Content-Length", "0"}}, absent: []string{"Content-Type"}, chunks: 0},
+			status: "200 OK", header: gateway.Fields{{Name: "Content-Length", Value: "0"}}, absent: []string{"Content-Type"}, chunks: 0},
 		{name: "head_with_body", method: "HEAD",
 			h:      func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "Hello") },
-			status: "200 OK", header: Fields{{"Content-Length", "5"}, {"Content-Type", "text/plain; charset=utf-8"}}, body: "", chunks: 1},
+			status: "200 OK", header: gateway.Fields{{Name: "Content-Length", Value: "5"}, {Name: "Content-Type", Value: "text/plain; charset=utf-8"}}, body: "", chunks: 1},
 		{name: "head_empty", method: "HEAD",
 			h:      func(w http.ResponseWriter, r *http.Request) {},
 			status: "200 OK", absent: []string{"Content-Length"}, chunks: 0},
@@ -242,14 +244,14 @@ func TestFromHandlerResponse(t *testing.T) {
 				w.Header().Set("ETag", `"x"`)
 				w.WriteHeader(304)
 			},
-			status: "304 Not Modified", header: Fields{{"Etag", `"x"`}}, absent: []string{"Content-Type", "Content-Length"}, chunks: 0},
+			status: "304 Not Modified", header: gateway.Fields{{Name: "Etag", Value: `"x"`}}, absent: []string{"Content-Type", "Content-Length"}, chunks: 0},
 		{name: "own_length",
 			h: func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Length", "5")
 				io.WriteString(w, "Hel")
 				io.WriteString(w, "lo")
 			},
-			status: "200 OK", header: Fields{{"Content-Length", "5"}}, body: "Hello", chunks: 1},
+			status: "200 OK", header: gateway.Fields{{Name: "Content-Length", Value: "5"}}, body: "Hello", chunks: 1},
 		{name: "own_length_exceeded",
 			h: func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Length", "3")
@@ -262,19 +264,19 @@ func TestFromHandlerResponse(t *testing.T) {
 					panic("second Write past Content-Length: " + errString(err))
 				}
 			},
-			status: "200 OK", header: Fields{{"Content-Length", "3"}}, body: "", chunks: 0},
+			status: "200 OK", header: gateway.Fields{{Name: "Content-Length", Value: "3"}}, body: "", chunks: 0},
 		{name: "own_length_invalid",
 			h: func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Length", "abc")
 				io.WriteString(w, "Hello")
 			},
-			status: "200 OK", header: Fields{{"Content-Length", "5"}}, body: "Hello", chunks: 1, log: "invalid Content-Length dropped"},
+			status: "200 OK", header: gateway.Fields{{Name: "Content-Length", Value: "5"}}, body: "Hello", chunks: 1, log: "invalid Content-Length dropped"},
 		{name: "own_length_plus",
 			h: func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Length", "+2")
 				io.WriteString(w, "Hi")
 			},
-			status: "200 OK", header: Fields{{"Content-Length", "2"}}, body: "Hi", chunks: 1},
+			status: "200 OK", header: gateway.Fields{{Name: "Content-Length", Value: "2"}}, body: "Hi", chunks: 1},
 		{name: "hop_by_hop_dropped",
 			h: func(w http.ResponseWriter, r *http.Request) {
 				for _, k := range []string{"Connection", "Transfer-Encoding", "Keep-Alive", "Upgrade", "Proxy-Connection", "TE"} {
@@ -282,7 +284,7 @@ func TestFromHandlerResponse(t *testing.T) {
 				}
 				io.WriteString(w, "ok")
 			},
-			status: "200 OK", header: Fields{{"Content-Length", "2"}},
+			status: "200 OK", header: gateway.Fields{{Name: "Content-Length", Value: "2"}},
 			absent: []string{"Connection", "Transfer-Encoding", "Keep-Alive", "Upgrade", "Proxy-Connection", "Te"},
 			body:   "ok", chunks: 1, log: "hop-by-hop field dropped"},
 		{name: "trailers_dropped",
@@ -293,18 +295,18 @@ func TestFromHandlerResponse(t *testing.T) {
 				w.Header().Set(http.TrailerPrefix+"X-Late", "2")
 			},
 			status: "200 OK", absent: []string{"Trailer", "X-Sum", "Content-Length"}, body: "data", chunks: 1,
-			log: `"gateway: trailers dropped" field="X-Late, X-Sum"`},
+			log: `"gatewayhttp: trailers dropped" field="X-Late, X-Sum"`},
 		{name: "crlf_in_value",
 			h: func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("X-Evil", "a\r\nSet-Cookie: pwned=1 ")
 			},
-			status: "200 OK", header: Fields{{"X-Evil", "a  Set-Cookie: pwned=1"}}, absent: []string{"Set-Cookie"}, chunks: 0},
+			status: "200 OK", header: gateway.Fields{{Name: "X-Evil", Value: "a  Set-Cookie: pwned=1"}}, absent: []string{"Set-Cookie"}, chunks: 0},
 		{name: "control_in_value",
 			h: func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("X-Nul", "a\x00b")
 				w.Header().Set("X-Ok", "fine\tvalue")
 			},
-			status: "200 OK", header: Fields{{"X-Ok", "fine\tvalue"}}, absent: []string{"X-Nul"}, chunks: 0, log: "invalid header field value dropped"},
+			status: "200 OK", header: gateway.Fields{{Name: "X-Ok", Value: "fine\tvalue"}}, absent: []string{"X-Nul"}, chunks: 0, log: "invalid header field value dropped"},
 		{name: "bad_name",
 			h: func(w http.ResponseWriter, r *http.Request) {
 				w.Header()["Bad Name"] = []string{"x"}
@@ -316,13 +318,13 @@ func TestFromHandlerResponse(t *testing.T) {
 				w.WriteHeader(103)
 				w.WriteHeader(202)
 			},
-			status: "202 Accepted", header: Fields{{"Link", "</style.css>; rel=preload"}}, chunks: 0, log: "informational response dropped"},
+			status: "202 Accepted", header: gateway.Fields{{Name: "Link", Value: "</style.css>; rel=preload"}}, chunks: 0, log: "informational response dropped"},
 		{name: "status_600_refused",
 			h:       func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(600) },
-			errWant: ErrNotStarted, chunks: -1},
+			errWant: gateway.ErrNotStarted, chunks: -1},
 		{name: "switching_protocols_refused",
 			h:       func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(101) },
-			errWant: ErrNotStarted, chunks: -1},
+			errWant: gateway.ErrNotStarted, chunks: -1},
 		{name: "flushes_are_chunks",
 			h: func(w http.ResponseWriter, r *http.Request) {
 				for _, s := range []string{"a", "b", "c"} {
@@ -354,14 +356,14 @@ func TestFromHandlerResponse(t *testing.T) {
 					io.WriteString(w, big[i:min(i+1000, len(big))])
 				}
 			},
-			status: "200 OK", header: Fields{{"Content-Type", "text/plain; charset=utf-8"}}, absent: []string{"Content-Length"},
+			status: "200 OK", header: gateway.Fields{{Name: "Content-Type", Value: "text/plain; charset=utf-8"}}, absent: []string{"Content-Length"},
 			body: big, chunks: 3},
 		{name: "large_in_one_write",
 			h:      func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(big)) },
 			status: "200 OK", absent: []string{"Content-Length"}, body: big, chunks: 1},
 		{name: "buffer_exactly_full",
 			h:      func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, big[:bufferSize]) },
-			status: "200 OK", header: Fields{{"Content-Length", "16384"}}, body: big[:bufferSize], chunks: 1},
+			status: "200 OK", header: gateway.Fields{{Name: "Content-Length", Value: "16384"}}, body: big[:bufferSize], chunks: 1},
 		{name: "panic_propagates",
 			h:       func(w http.ResponseWriter, r *http.Request) { panic("boom") },
 			errWant: errPanicked, chunks: -1},
@@ -375,7 +377,7 @@ func TestFromHandlerResponse(t *testing.T) {
 			if method == "" {
 				method = "GET"
 			}
-			rec, log, err := serve(t, tt.h, NewEnviron(method, "/t.py", nil))
+			rec, log, err := serve(t, tt.h, gatewaytest.NewEnviron(method, "/t.py", nil))
 			if tt.errWant != nil {
 				if tt.errWant == errPanicked {
 					if err == nil || !strings.Contains(err.Error(), "panicked") {
@@ -403,7 +405,7 @@ func TestFromHandlerResponse(t *testing.T) {
 				}
 			}
 			for _, f := range rec.Header {
-				if err := CheckHeader(f); err != nil {
+				if err := gateway.CheckHeader(f); err != nil {
 					t.Errorf("field sent breaks the contract: %v", err)
 				}
 			}
@@ -438,7 +440,7 @@ func TestFromHandlerCaller(t *testing.T) {
 	_, log, err := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(200)
 		http.Error(w, "late", 500) // net/http's helper calls WriteHeader
-	}, NewEnviron("GET", "/", nil))
+	}, gatewaytest.NewEnviron("GET", "/", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -465,7 +467,7 @@ func TestFromHandlerRefusals(t *testing.T) {
 		if err := rc.EnableFullDuplex(); !errors.Is(err, http.ErrNotSupported) {
 			t.Errorf("EnableFullDuplex: %v", err)
 		}
-	}, NewEnviron("GET", "/", nil))
+	}, gatewaytest.NewEnviron("GET", "/", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -474,14 +476,14 @@ func TestFromHandlerRefusals(t *testing.T) {
 // A goroutine the handler leaves behind finds the ResponseWriter, the body
 // and the context closed, and the first misuse is logged once.
 func TestFromHandlerAfterReturn(t *testing.T) {
-	env := NewEnviron("POST", "/", strings.NewReader("body"))
+	env := gatewaytest.NewEnviron("POST", "/", strings.NewReader("body"))
 	ctxMade := 0
 	env.SetContextFunc(func() context.Context { ctxMade++; return context.Background() })
 	var w http.ResponseWriter
 	var r *http.Request
 	logger, log := logged()
 	env.Log = logger
-	_, err := Record(FromHandler(http.HandlerFunc(func(ww http.ResponseWriter, rr *http.Request) {
+	_, err := gatewaytest.Record(FromHandler(http.HandlerFunc(func(ww http.ResponseWriter, rr *http.Request) {
 		w, r = ww, rr
 		io.WriteString(w, "ok")
 	})), env)
@@ -521,7 +523,7 @@ func TestFromHandlerAfterReturn(t *testing.T) {
 func TestFromHandlerContext(t *testing.T) {
 	type key struct{}
 	for _, use := range []bool{false, true} {
-		env := NewEnviron("GET", "/", nil)
+		env := gatewaytest.NewEnviron("GET", "/", nil)
 		made := 0
 		env.SetContextFunc(func() context.Context {
 			made++
@@ -564,7 +566,7 @@ func TestFromHandlerClientGone(t *testing.T) {
 		}
 	}))
 	started := false
-	body := app.ServeGateway(NewEnviron("GET", "/", nil), func(string, []Field) error { started = true; return nil })
+	body := app.ServeGateway(gatewaytest.NewEnviron("GET", "/", nil), func(string, []gateway.Field) error { started = true; return nil })
 	yields := 0
 	for range body.Stream() {
 		yields++
@@ -583,7 +585,7 @@ func TestFromHandlerClientGone(t *testing.T) {
 // goroutine (a slow upload).
 func TestFromHandlerContextDuringRead(t *testing.T) {
 	pr, pw := io.Pipe()
-	env := NewEnviron("POST", "/", pr)
+	env := gatewaytest.NewEnviron("POST", "/", pr)
 	env.ContentLength = 10
 	_, _, err := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		r.Context().Done() // made here

@@ -1,9 +1,10 @@
-package gateway
+package gatewayhttp
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
+	"miniweb/server/gateway"
 	"net"
 	"net/http"
 	"runtime/debug"
@@ -14,11 +15,11 @@ import (
 
 // HTTPHandler serves a gateway application with net/http's server: the
 // other way round from [FromHandler]. It checks start_response by the rules
-// of the package doc, as miniweb's server does, and answers a breach with
+// of package gateway, as miniweb's server does, and answers a breach with
 // a 500 and a log line.
 type HTTPHandler struct {
 	// App answers every request.
-	App App
+	App gateway.App
 	// Log receives the application's failures, and is its Environ.Log;
 	// nil means slog.Default().
 	Log *slog.Logger
@@ -29,7 +30,7 @@ type HTTPHandler struct {
 //
 //	srv := &http.Server{Addr: ":8443", Handler: gateway.Handler(app)}
 //	srv.ListenAndServeTLS(cert, key) // HTTP/2 included
-func Handler(app App) *HTTPHandler { return &HTTPHandler{App: app} }
+func Handler(app gateway.App) *HTTPHandler { return &HTTPHandler{App: app} }
 
 // ServeHTTP answers r with the application. Its life:
 //
@@ -60,14 +61,14 @@ type exchange struct {
 	w   http.ResponseWriter
 	r   *http.Request
 	log *slog.Logger
-	env Environ
+	env gateway.Environ
 
 	// From start_response.
 	started  bool
 	twice    bool
 	startErr error // the last refused call
 	code     int
-	header   []Field
+	header   []gateway.Field
 
 	headSent bool
 	noBody   bool  // HEAD, 204, 304: the body is run but not written
@@ -124,39 +125,39 @@ func serverAddr(host, scheme string, ctx context.Context) (name, port string) {
 	return strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"), port
 }
 
-func requestFields(r *http.Request) Fields {
+func requestFields(r *http.Request) gateway.Fields {
 	n := 1
 	for _, vs := range r.Header {
 		n += len(vs)
 	}
-	fields := make(Fields, 0, n)
+	fields := make(gateway.Fields, 0, n)
 	if r.Host != "" {
-		fields = append(fields, Field{Name: "Host", Value: r.Host})
+		fields = append(fields, gateway.Field{Name: "Host", Value: r.Host})
 	}
 	start := len(fields)
 	for k, vs := range r.Header {
 		for _, v := range vs {
-			fields = append(fields, Field{Name: k, Value: v})
+			fields = append(fields, gateway.Field{Name: k, Value: v})
 		}
 	}
-	slices.SortStableFunc(fields[start:], func(a, b Field) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortStableFunc(fields[start:], func(a, b gateway.Field) int { return strings.Compare(a.Name, b.Name) })
 	return fields
 }
 
 // start is the exchange's start_response, with the rules of miniweb's
 // server.
-func (x *exchange) start(status string, headers []Field) error {
+func (x *exchange) start(status string, headers []gateway.Field) error {
 	if x.started {
 		x.twice = true
-		return ErrAlreadyStarted
+		return gateway.ErrAlreadyStarted
 	}
-	code, err := CheckStatus(status)
+	code, err := gateway.CheckStatus(status)
 	if err != nil {
 		x.startErr = err
 		return err
 	}
 	for _, f := range headers {
-		if err := CheckHeader(f); err != nil {
+		if err := gateway.CheckHeader(f); err != nil {
 			x.startErr = err
 			return err
 		}
@@ -165,7 +166,7 @@ func (x *exchange) start(status string, headers []Field) error {
 	return nil
 }
 
-func (x *exchange) serve(app App) {
+func (x *exchange) serve(app gateway.App) {
 	defer func() {
 		if p := recover(); p != nil {
 			x.panicked(p)
@@ -177,7 +178,7 @@ func (x *exchange) serve(app App) {
 		if !x.checkStarted() {
 			return
 		}
-		if v, ok := Fields(x.header).Lookup("Content-Length"); ok {
+		if v, ok := gateway.Fields(x.header).Lookup("Content-Length"); ok {
 			if n, _ := strconv.ParseInt(v, 10, 64); n != int64(len(b)) {
 				x.fail(fmt.Errorf("Content-Length %d set for a body of %d bytes", n, len(b)))
 				return
@@ -193,7 +194,7 @@ func (x *exchange) serve(app App) {
 }
 
 // stream sends a Stream body, each chunk flushed as soon as it comes.
-func (x *exchange) stream(body Body) {
+func (x *exchange) stream(body gateway.Body) {
 	rc := http.NewResponseController(x.w)
 	var failure error
 	for chunk, err := range body.Stream() {
@@ -234,7 +235,7 @@ func (x *exchange) stream(body Body) {
 			x.writeHead(0)
 		}
 	case x.twice:
-		x.fail(ErrAlreadyStarted)
+		x.fail(gateway.ErrAlreadyStarted)
 	}
 }
 
@@ -243,11 +244,11 @@ func (x *exchange) stream(body Body) {
 func (x *exchange) checkStarted() bool {
 	switch {
 	case x.twice:
-		x.fail(ErrAlreadyStarted)
+		x.fail(gateway.ErrAlreadyStarted)
 	case !x.started && x.startErr != nil:
-		x.fail(fmt.Errorf("%w; start_response refused: %w", ErrNotStarted, x.startErr))
+		x.fail(fmt.Errorf("%w; start_response refused: %w", gateway.ErrNotStarted, x.startErr))
 	case !x.started:
-		x.fail(ErrNotStarted)
+		x.fail(gateway.ErrNotStarted)
 	default:
 		return true
 	}
@@ -265,9 +266,9 @@ func (x *exchange) writeHead(size int64) {
 	hasType, hasLength := false, false
 	for _, f := range x.header {
 		switch {
-		case equalFold(f.Name, "Content-Type"):
+		case gateway.EqualFold(f.Name, "Content-Type"):
 			hasType = true
-		case equalFold(f.Name, "Content-Length"):
+		case gateway.EqualFold(f.Name, "Content-Length"):
 			hasLength = true
 			x.declared, _ = strconv.ParseInt(f.Value, 10, 64)
 		}
@@ -315,7 +316,7 @@ func (x *exchange) abort() {
 
 var internalError = []byte("Internal Server Error\n")
 
-func (x *exchange) closeBody(body Body) {
+func (x *exchange) closeBody(body gateway.Body) {
 	defer func() {
 		if p := recover(); p != nil {
 			x.log.Error("application panicked", keyTarget, quote(x.r.RequestURI), keyPanic, fmt.Sprint(p), keyStack, string(debug.Stack()))
