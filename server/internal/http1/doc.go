@@ -69,6 +69,16 @@
 //	chunk-ext-val  = token / quoted-string
 //	trailer-section = *( field-line CRLF )
 //
+// # Bytes in, bytes out
+//
+// The parser works on the bytes a Reader has buffered; it reads nothing
+// itself. The buffer is filled from an io.Reader (Fill, and ReadRequest
+// when a line is incomplete) or, on a keep-alive connection inside a
+// syscall.RawConn callback, by Reader.ReadFD, a thin adapter over
+// sockio.Read. The Writer's buffer goes out through its io.Writer, or on
+// Linux through sockio.Send. The system calls, their errno handling and
+// their race-detector variants live in package sockio, not here.
+//
 // # Use
 //
 // One Reader serves one connection at a time:

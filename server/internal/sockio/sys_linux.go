@@ -1,6 +1,6 @@
 //go:build linux && !race
 
-package http1
+package sockio
 
 import (
 	"syscall"
@@ -9,10 +9,10 @@ import (
 
 // sysRead reads from the non-blocking socket fd into p, and learns in the
 // same system call whether the socket is now empty and whether the peer
-// has closed its side: see sysReadResult. It is recvmmsg(2) as a raw system
-// call, which the scheduler does not see: the call never waits, so there is
+// has closed its side: see Result. It is recvmmsg(2) as a raw system call,
+// which the scheduler does not see: the call never waits, so there is
 // nothing to hand the P over for (see "Sending without telling the
-// scheduler" in response_linux.go).
+// scheduler" in the package doc).
 //
 // A plain read that returns fewer bytes than asked for says the socket was
 // empty, but not whether a FIN came after the bytes; with edge-triggered
@@ -23,7 +23,7 @@ import (
 // or with the one byte that follows. Measured on loopback for a 100-byte
 // request (one call each, 100,000 calls): read 6.45 µs, recvmmsg 6.54 µs,
 // read followed by the read that finds EAGAIN 7.6 µs.
-func sysRead(fd uintptr, p []byte) (res sysReadResult, errno syscall.Errno) {
+func sysRead(fd uintptr, p []byte) (res Result, errno syscall.Errno) {
 	last := len(p) - 1
 	var iov [2]syscall.Iovec
 	iov[0].Base, iov[0].Len = &p[0], uint64(last)
@@ -39,14 +39,14 @@ func sysRead(fd uintptr, p []byte) (res sysReadResult, errno syscall.Errno) {
 	n1 := int(hdr[0].n)
 	switch {
 	case n1 == 0: // the peer closed before any byte
-		res.eof = true
+		res.EOF = true
 	case got == 1: // the second found the socket empty
-		res.n, res.drained = n1, true
+		res.N, res.Drained = n1, true
 	case hdr[1].n == 0: // the second found the FIN
-		res.n, res.drained, res.eof = n1, true, true
+		res.N, res.Drained, res.EOF = n1, true, true
 	default: // one more byte was there: it follows the first message's
 		p[n1] = p[last]
-		res.n = n1 + 1
+		res.N = n1 + 1
 	}
 	return res, 0
 }

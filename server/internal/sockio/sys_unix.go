@@ -1,10 +1,10 @@
 //go:build unix && !linux
 
-package http1
+package sockio
 
 import "syscall"
 
 // sysRead is readTwice with syscall.Read.
-func sysRead(fd uintptr, p []byte) (sysReadResult, syscall.Errno) {
+func sysRead(fd uintptr, p []byte) (Result, syscall.Errno) {
 	return readTwice(fd, p)
 }

@@ -1,6 +1,6 @@
 //go:build linux && race
 
-package http1
+package sockio
 
 import "syscall"
 
@@ -11,7 +11,7 @@ import "syscall"
 // hide it, and the detector would report those tests as races.
 
 // sysRead is readTwice with syscall.Read.
-func sysRead(fd uintptr, p []byte) (sysReadResult, syscall.Errno) {
+func sysRead(fd uintptr, p []byte) (Result, syscall.Errno) {
 	return readTwice(fd, p)
 }
 
