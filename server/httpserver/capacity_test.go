@@ -147,6 +147,11 @@ func TestCapCrowdedIdleTimeout(t *testing.T) {
 		conns[i] = ts.dial(t)
 		conns[i].send(plainReq)
 		conns[i].response("GET")
+		// The server's side goes idle just after the answer: wait for it,
+		// so that it does so with i+1 connections open.
+		if !waitFor(5*time.Second, func() bool { return ts.idleConns() == i+1 }) {
+			t.Fatalf("%d idle connections; want %d", ts.idleConns(), i+1)
+		}
 	}
 	// Connections 1 to 8 went idle with at most 8 open: below the mark (9).
 	// The 9th and 10th went idle with 9 and 10 open.
@@ -386,4 +391,17 @@ func TestIdleTimeoutAfterFirstRequest(t *testing.T) {
 	if !silent.closed() {
 		t.Error("a silent new connection outlived the header timeout")
 	}
+}
+
+// idleConns counts the server's idle connections.
+func (ts *testServer) idleConns() int {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	n := 0
+	for c := range ts.conns {
+		if c.state.Load() > 0 {
+			n++
+		}
+	}
+	return n
 }

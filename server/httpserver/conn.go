@@ -20,34 +20,40 @@ import (
 
 // The life of a connection
 //
-// serve runs one connection, request after request:
+// serve runs one connection, and loop is its life, request after request;
+// each step below names the function where it happens:
 //
 //  1. Wait for the next request's first byte under IdleTimeout (a new
 //     connection's first request: ReadHeaderTimeout, if shorter), holding no
-//     buffers (the state is idle, so Shutdown may close it now).
-//  2. Read the request head under ReadHeaderTimeout. A protocol error is
-//     answered with its status (400, 414, 431, 501, 505, ...) and the
-//     connection closes: after a framing error nothing later on the
+//     buffers; the state is idle, so Shutdown, or a newcomer at the
+//     connection cap, may close it now (next, goIdle, capacity.go).
+//  2. Read the request head under ReadHeaderTimeout (readHead). A protocol
+//     error is answered with its status (400, 414, 431, 501, 505, ...) and
+//     the connection closes: after a framing error nothing later on the
 //     connection can be trusted, so nothing later is executed. A timeout
-//     after the first byte is a 408.
-//  3. Dispatch: a decoded path ending in the dynamic suffix (or that
-//     Server.AppPath picks) goes to the application, every other path to
-//     the static handler.
+//     after the first byte is a 408 (readFailed).
+//  3. Dispatch (respond, dispatch): a decoded path ending in the dynamic
+//     suffix (or that Server.AppPath picks) goes to the application
+//     (serveApp, respond.go), every other path to the static handler
+//     (serveStatic).
 //  4. The response head and a small body leave in one write, under
 //     WriteTimeout. The framing is the server's: Content-Length when the
 //     size is known, else chunked on HTTP/1.1 and close-delimited on
-//     HTTP/1.0.
+//     HTTP/1.0 (respond.go).
 //  5. What the handler left of the request body is drained, up to a bound;
 //     a longer or broken body closes the connection, so body bytes are
-//     never read as a request. The access log gets its line.
+//     never read as a request. The access log gets its line
+//     (finishRequest).
 //  6. Close when the client asked (Connection: close, HTTP/1.0 without
-//     keep-alive), when the response was close-delimited or broken, or when
-//     the server is shutting down; otherwise go to 1.
+//     keep-alive), when the response was close-delimited or broken, when
+//     the client shut down its side, or when the server is shutting down;
+//     otherwise go to 1 (close, on the way out of serve).
 //
-// On a socket these steps run inside inline runs (inline.go), which read the
-// socket once per request instead of twice; a request they cannot answer
-// without reading the connection is handed out and goes through the same
-// steps outside.
+// On a socket, steps 1 and 2 are an inline run (inline.go): the wait and
+// the read are one read system call, and every request that needs no
+// further read of the connection (a whole head, no body) is answered
+// inside it, through the same respond. A request that needs more (the
+// rest of its head, a body) is handed out of the run and answered in loop.
 //
 // The application's side, start_response and the body, follows the gateway
 // contract: see respond.go.
@@ -133,41 +139,33 @@ func (s *Server) newConn(rwc net.Conn) *conn {
 	return c
 }
 
+// serve runs the connection until it closes.
 func (c *conn) serve() {
 	defer c.close()
-	c.serveFrom(false)
+	c.loop(false)
 }
 
-// serveFrom serves the connection's requests: in inline runs while it can
-// (inline.go), else one at a time. deep says it runs under serveDeep's
-// frame.
-func (c *conn) serveFrom(deep bool) {
-	for c.canInline() && !c.inl.off {
-		switch c.serveInline() {
-		case endClose:
-			return
-		case endHead:
-			if !c.handle() {
-				return
-			}
-		case endRequest:
-			if !c.respond() {
-				return
-			}
-		case endDeep:
-			if !deep {
-				c.serveDeep()
-				return
-			}
-		}
-	}
+// loop is the life of the connection told above, request after request:
+// next waits for a request and reads its head (steps 1 and 2), respond
+// answers it (3 to 6). deep says it runs under serveDeep's frame.
+func (c *conn) loop(deep bool) {
 	// The address of mark changes when the runtime moves the stack: see
 	// stackWatch.
 	var mark byte
 	w := stackWatch{at: uintptr(unsafe.Pointer(&mark))}
-	for c.waitRequest() {
+	for {
+		switch c.next() {
+		case nextClose:
+			return
+		case nextDeep:
+			if !deep {
+				c.serveDeep()
+				return
+			}
+			continue
+		}
 		w.waited(uintptr(unsafe.Pointer(&mark)))
-		if !c.handle() {
+		if !c.respond() {
 			return
 		}
 		if w.handled(uintptr(unsafe.Pointer(&mark))) && !deep {
@@ -175,6 +173,43 @@ func (c *conn) serveFrom(deep bool) {
 			return
 		}
 	}
+}
+
+// nextStep is what next found.
+type nextStep uint8
+
+const (
+	nextRequest nextStep = iota // a request head is in c.req: answer it
+	nextClose                   // close the connection
+	nextDeep                    // the requests need a deep stack: go on under serveDeep
+)
+
+// next waits for the next request and reads its head into c.req. On a
+// socket, the wait is an inline run (inline.go), which answers on the way
+// every request it can answer without reading the connection, and hands
+// out the first it cannot; elsewhere, and once the application watches
+// for clients leaving, it is waitRequest.
+func (c *conn) next() nextStep {
+	if c.canInline() && !c.inl.off {
+		switch c.serveInline() {
+		case endClose:
+			return nextClose
+		case endHead:
+			if !c.readHead() {
+				return nextClose
+			}
+			return nextRequest
+		case endRequest:
+			return nextRequest
+		case endDeep:
+			return nextDeep
+		}
+		// endOff: on to the ordinary wait.
+	}
+	if !c.waitRequest() || !c.readHead() {
+		return nextClose
+	}
+	return nextRequest
 }
 
 // serveDeep serves the rest of a connection whose requests need a deep
@@ -197,7 +232,7 @@ func (c *conn) serveDeep() {
 	c.srv.Log.Debug("connection keeps a deep stack", keyRemote, c.remote)
 	var pad [stackPad]byte
 	keepFrame(&pad)
-	c.serveFrom(true)
+	c.loop(true)
 }
 
 // keepFrame keeps serveDeep's pad in its frame.
@@ -207,10 +242,6 @@ func keepFrame(*[stackPad]byte) {}
 
 // stackPad is the frame serveDeep waits under.
 const stackPad = 8 << 10
-
-// handle reads and answers the request whose first byte has come, and
-// reports whether the connection may carry another.
-func (c *conn) handle() bool { return c.readHead() && c.respond() }
 
 // readHead reads the head of the request whose first byte has come into
 // c.req. A head that cannot be read is answered, if it deserves an answer,

@@ -193,4 +193,4 @@ func sparseFile(t *testing.T, dir, name string, size int64) {
 // serveOne waits for, reads and answers one request outside an inline run, and
 // reports whether the connection may carry another: the per-request step
 // of the benchmarks and allocation guards over in-memory connections.
-func (c *conn) serveOne() bool { return c.waitRequest() && c.handle() }
+func (c *conn) serveOne() bool { return c.waitRequest() && c.readHead() && c.respond() }

@@ -35,7 +35,7 @@ import (
 // Inside the callback the descriptor's read lock is held, so nothing there
 // may read through the net.Conn. A request that might is handed out of the
 // inline run, which ends, and the connection answers it the ordinary way
-// (handle, respond) and then starts a new inline run:
+// (readHead, respond, in loop) and then starts a new inline run:
 //   - a head not yet whole in the buffer (the rest is read under the header
 //     timeout), and a request with a body;
 //   - a request on a connection whose application asked for a context:
