@@ -97,8 +97,8 @@ func (s *Server) wentIdle() {
 // did: its read deadline, set in the past, wakes its wait, which then
 // finds it closing (wake).
 func (c *conn) closeIdle() bool {
-	since := c.state.Load()
-	if since <= 0 || !c.state.CompareAndSwap(since, stateClosing) {
+	since := c.slot.state.Load()
+	if since <= 0 || !c.slot.state.CompareAndSwap(since, stateClosing) {
 		return false
 	}
 	c.rwc.SetReadDeadline(aLongTimeAgo)
@@ -171,7 +171,7 @@ func (s *Server) reclaim(n int, first bool) (closed int, young time.Duration) {
 	s.mu.Lock()
 	open := len(s.conns)
 	for c := range s.conns {
-		if since := c.state.Load(); since > 0 {
+		if since := c.slot.state.Load(); since > 0 {
 			idle = append(idle, idleConn{c, since})
 		}
 	}
@@ -188,7 +188,7 @@ func (s *Server) reclaim(n int, first bool) (closed int, young time.Duration) {
 			}
 			break
 		}
-		if ic.c.state.CompareAndSwap(ic.since, stateClosing) {
+		if ic.c.slot.state.CompareAndSwap(ic.since, stateClosing) {
 			ic.c.rwc.SetReadDeadline(aLongTimeAgo)
 			closed++
 		}

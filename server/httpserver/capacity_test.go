@@ -399,7 +399,7 @@ func (ts *testServer) idleConns() int {
 	defer ts.mu.Unlock()
 	n := 0
 	for c := range ts.conns {
-		if c.state.Load() > 0 {
+		if c.slot.state.Load() > 0 {
 			n++
 		}
 	}

@@ -63,7 +63,7 @@ import (
 // which no byte has been read, may be closed under a client's feet. Any
 // state above zero is idle, and is the time its wait began (UnixNano), so
 // that the oldest idle connections can be closed first; the connection
-// keeps its own copy (idleSince) to take itself back from idle with a
+// keeps its own copy (slotState.since) to take itself back from idle with a
 // compare-and-swap, which fails if someone closed it meanwhile.
 const (
 	stateActive  int64 = 0
@@ -74,68 +74,90 @@ const (
 // keep a connection open; past it the connection is closed instead.
 const maxDrain = 256 << 10
 
+// conn is one connection. Its parts, each with one concern:
 type conn struct {
-	srv     *Server
-	rwc     net.Conn
-	remote  string          // the client's ip:port
-	local   string          // the listener's ip:port, for SERVER_NAME without Host
-	rd      connReader      // what r reads from
-	raw     syscall.RawConn // rwc's descriptor, for waiting without a buffer; may be nil
-	r       *http1.Reader
-	w       *http1.Writer
-	state   atomic.Int64 // stateActive, stateClosing, or idle since (see above)
-	since   int64        // the state this connection stored when it went idle
-	served  bool         // a request head was read: later waits are between requests
-	inl     inlineRun
-	fillFn  func(fd uintptr) bool // c.fill, bound once
-	fillErr error                 // fill's error
-	wdl     time.Time             // the write deadline last set (see deadline.go)
+	srv    *Server
+	rwc    net.Conn
+	remote string // the client's ip:port
+	local  string // the listener's ip:port, for SERVER_NAME without Host
 
-	req     http1.Request
-	path    string      // req.Path, percent-decoded
-	body    *http1.Body // the request body, nil when there is none
-	bodyErr error       // the first error reading body, other than io.EOF
-	start   time.Time   // when the request head was read
+	in   reading       // waiting for requests and reading them (r reads through in)
+	inl  inlineRun     // the inline run in progress (inline.go)
+	r    *http1.Reader // request heads and bodies
+	w    *http1.Writer // responses
+	slot slotState     // active, idle since when, or closing (capacity.go)
+	wdl  time.Time     // the write deadline last set (see deadline.go)
 
-	resp response
-
-	// For the application: bound once per connection so that a request
-	// allocates no closures.
-	env       gateway.Environ
-	startFn   gateway.StartResponse
-	ctxFn     func() context.Context
-	bodyRead  bodyReader
-	cancelCtx context.CancelFunc
-
-	// The background read that notices a client leaving while the
-	// application runs; see watchClient.
-	bgDone     chan struct{}
-	bgFile     *os.File // the descriptor's duplicate watchDup reads, nil for watchClient's own read
-	bgAbort    atomic.Bool
-	clientGone atomic.Bool
-
-	sw staticWriter
+	exchange             // the request being answered
+	resp     response    // its response (respond.go)
+	app      appCall     // the application's side of it (respond.go)
+	watch    clientWatch // noticing the client leaving meanwhile (watchClient)
+	sw       staticWriter
 
 	// linger asks close to read what the client may still be sending, so
 	// that our last response is not lost to a reset.
 	linger bool
 }
 
+// reading is how a connection waits for and reads requests.
+type reading struct {
+	rd      connReader            // what the Reader reads from
+	raw     syscall.RawConn       // rwc's descriptor, for waiting without a buffer; may be nil
+	fillFn  func(fd uintptr) bool // conn.fill, bound once
+	fillErr error                 // fill's error
+	served  bool                  // a request head was read: later waits are between requests
+}
+
+// slotState is a connection's state for Shutdown and for reclaiming idle
+// connections at the cap: see the states above.
+type slotState struct {
+	state atomic.Int64 // stateActive, stateClosing, or idle since
+	since int64        // the state this connection stored when it went idle
+}
+
+// exchange is the request being answered.
+type exchange struct {
+	req     http1.Request
+	path    string      // req.Path, percent-decoded
+	body    *http1.Body // the request body, nil when there is none
+	bodyErr error       // the first error reading body, other than io.EOF
+	start   time.Time   // when the request head was read
+}
+
+// appCall is what a connection hands the application, bound once per
+// connection so that a request allocates no closures.
+type appCall struct {
+	env       gateway.Environ
+	startFn   gateway.StartResponse
+	ctxFn     func() context.Context
+	bodyRead  bodyReader
+	cancelCtx context.CancelFunc
+}
+
+// clientWatch is the background read that notices a client leaving while
+// the application runs; see watchClient.
+type clientWatch struct {
+	done  chan struct{}
+	file  *os.File // the descriptor's duplicate watchDup reads, nil for watchClient's own read
+	abort atomic.Bool
+	gone  atomic.Bool
+}
+
 func (s *Server) newConn(rwc net.Conn) *conn {
 	c := &conn{srv: s, rwc: rwc, remote: rwc.RemoteAddr().String(), local: rwc.LocalAddr().String()}
-	c.rd.rwc = rwc
+	c.in.rd.rwc = rwc
 	if tc, ok := rwc.(*net.TCPConn); ok {
-		c.raw, _ = tc.SyscallConn()
+		c.in.raw, _ = tc.SyscallConn()
 	}
-	c.r = http1.NewReader(&c.rd, s.lim)
+	c.r = http1.NewReader(&c.in.rd, s.lim)
 	c.w = http1.NewWriter(rwc)
-	c.startFn = c.startResponse
+	c.app.startFn = c.startResponse
 	c.inl.fn = c.step
-	c.fillFn = c.fill
-	c.ctxFn = c.makeContext
-	c.bodyRead.c = c
+	c.in.fillFn = c.fill
+	c.app.ctxFn = c.makeContext
+	c.app.bodyRead.c = c
 	c.sw.c = c
-	c.state.Store(stateActive)
+	c.slot.state.Store(stateActive)
 	return c
 }
 
@@ -252,13 +274,13 @@ func (c *conn) readHead() bool {
 	// connReader); most heads arrive whole in the read that found the first
 	// byte, and then now is also when the head was read.
 	c.start = time.Now()
-	c.served = true
-	c.rd.deadline = c.start.Add(c.srv.ReadHeaderTimeout)
+	c.in.served = true
+	c.in.rd.deadline = c.start.Add(c.srv.ReadHeaderTimeout)
 	err := c.r.ReadRequest(&c.req)
-	if c.rd.deadline.IsZero() {
+	if c.in.rd.deadline.IsZero() {
 		c.start = time.Now() // the head took more reads
 	}
-	c.rd.deadline = time.Time{}
+	c.in.rd.deadline = time.Time{}
 	if err != nil {
 		c.readFailed(err)
 		return false
@@ -316,20 +338,20 @@ func (c *conn) goIdle() {
 	c.w.Release()
 	now := time.Now()
 	timeout := c.srv.idleTimeout()
-	c.since = now.UnixNano()
-	if c.served {
+	c.slot.since = now.UnixNano()
+	if c.in.served {
 		c.stretchReadDeadline(now.Add(timeout), timeout)
 	} else {
 		c.setReadDeadline(now.Add(min(timeout, c.srv.ReadHeaderTimeout)))
-		c.since += int64(freshGrace) // see capacity.go
+		c.slot.since += int64(freshGrace) // see capacity.go
 	}
-	c.state.Store(c.since)
+	c.slot.state.Store(c.slot.since)
 	c.srv.wentIdle()
 }
 
 // wake takes the connection back from idle when its wait ends, and reports
 // false if Shutdown or a newcomer at the cap closed it meanwhile.
-func (c *conn) wake() bool { return c.state.CompareAndSwap(c.since, stateActive) }
+func (c *conn) wake() bool { return c.slot.state.CompareAndSwap(c.slot.since, stateActive) }
 
 // waitRequest waits for the first byte of the next request, outside a
 // inline run, and reports whether one came. A socket's connection holds no
@@ -344,9 +366,9 @@ func (c *conn) waitRequest() bool {
 	}
 	var err error
 	if c.canInline() {
-		c.fillErr = nil
-		if err = c.raw.Read(c.fillFn); err == nil {
-			err = c.fillErr
+		c.in.fillErr = nil
+		if err = c.in.raw.Read(c.in.fillFn); err == nil {
+			err = c.in.fillErr
 		}
 	} else {
 		err = c.r.Fill()
@@ -361,7 +383,7 @@ func (c *conn) waitRequest() bool {
 // buffer, which goes back to the pool when the read finds nothing.
 func (c *conn) fill(fd uintptr) bool {
 	got, _, err := c.r.ReadFD(fd)
-	c.fillErr = err
+	c.in.fillErr = err
 	return got || err != nil
 }
 
@@ -435,11 +457,11 @@ func (c *conn) dispatch() {
 // another request.
 func (c *conn) finishRequest() bool {
 	c.stopWatch()
-	if c.cancelCtx != nil {
-		c.cancelCtx()
-		c.cancelCtx = nil
+	if c.app.cancelCtx != nil {
+		c.app.cancelCtx()
+		c.app.cancelCtx = nil
 	}
-	keep := !c.resp.close && !c.req.Close && !c.clientGone.Load()
+	keep := !c.resp.close && !c.req.Close && !c.watch.gone.Load()
 	// The answer goes out first: a slow body being drained must not delay it.
 	if err := c.w.Flush(); err != nil {
 		keep = false
@@ -465,10 +487,10 @@ func (c *conn) finishRequest() bool {
 }
 
 func (c *conn) close() {
-	c.state.Store(stateClosing)
+	c.slot.state.Store(stateClosing)
 	c.stopWatch()
-	if c.cancelCtx != nil {
-		c.cancelCtx()
+	if c.app.cancelCtx != nil {
+		c.app.cancelCtx()
 	}
 	c.w.Flush()
 	if tc, ok := c.rwc.(*net.TCPConn); ok && c.linger {

@@ -25,13 +25,13 @@ func deadlineSlack(timeout time.Duration) time.Duration {
 // setReadDeadline sets the connection's read deadline to t.
 func (c *conn) setReadDeadline(t time.Time) {
 	c.rwc.SetReadDeadline(t)
-	c.rd.set = t
+	c.in.rd.set = t
 }
 
 // stretchReadDeadline makes the read deadline at least t and at most t
 // plus the slack of timeout, moving it only if it is outside that window.
 func (c *conn) stretchReadDeadline(t time.Time, timeout time.Duration) {
-	if to, move := stretch(c.rd.set, t, timeout); move {
+	if to, move := stretch(c.in.rd.set, t, timeout); move {
 		c.setReadDeadline(to)
 	}
 }

@@ -51,7 +51,7 @@ func TestStretchedDeadlines(t *testing.T) {
 				due := now.Add(tt.timeout)
 				c.stretchReadDeadline(due, tt.timeout)
 				c.stretchWriteDeadline(due, tt.timeout)
-				for _, set := range []time.Time{c.rd.set, c.wdl} {
+				for _, set := range []time.Time{c.in.rd.set, c.wdl} {
 					if set.Before(due) || set.After(due.Add(tt.slack)) {
 						t.Fatalf("request %d: deadline %v after now; want %v to %v", i, set.Sub(now), tt.timeout, tt.timeout+tt.slack)
 					}

@@ -79,7 +79,7 @@ func (c *conn) serveInline() inlineEnd {
 	s.drained, s.waiting, s.end = false, false, endClose
 	s.stack = stackWatch{}
 	s.in = true
-	err := c.raw.Read(s.fn)
+	err := c.in.raw.Read(s.fn)
 	s.in = false
 	if err != nil {
 		return endClose
@@ -159,7 +159,7 @@ func (c *conn) idle() bool {
 
 // canInline reports whether the connection can serve inline: a socket,
 // on a system where http1.Reader.ReadFD works.
-func (c *conn) canInline() bool { return c.raw != nil && http1.ReadsFD }
+func (c *conn) canInline() bool { return c.in.raw != nil && http1.ReadsFD }
 
 // stackWatch notices a connection whose stack the garbage collector
 // shrinks while it waits and that grows back for each request: see

@@ -18,13 +18,7 @@ type response struct {
 	head   bool // a HEAD request: a head but never a body
 	noBody bool // no body bytes go out: HEAD, 204, 304
 
-	// From start_response.
-	started  bool
-	twice    bool
-	startErr error // the last refused start_response call
-	code     int
-	reason   string
-	header   []gateway.Field
+	appStart // what start_response said
 
 	headSent bool
 	chunked  bool
@@ -37,8 +31,18 @@ type response struct {
 	status   int   // the status sent, for the access log
 }
 
+// appStart is what the application's start_response call said.
+type appStart struct {
+	started  bool
+	twice    bool
+	startErr error // the last refused start_response call
+	code     int
+	reason   string
+	header   []gateway.Field
+}
+
 func (r *response) reset(req *http1.Request) {
-	*r = response{minor: req.Minor, head: req.Method == "HEAD", declared: -1, header: r.header[:0]}
+	*r = response{minor: req.Minor, head: req.Method == "HEAD", declared: -1, appStart: appStart{header: r.header[:0]}}
 }
 
 // writeHead appends the response head to the write buffer and fixes the
@@ -68,7 +72,7 @@ func (c *conn) writeHead(code int, reason string, fields []gateway.Field, size i
 			r.close = true
 		}
 	}
-	if c.req.Close || c.srv.shutting.Load() || c.clientGone.Load() {
+	if c.req.Close || c.srv.shutting.Load() || c.watch.gone.Load() {
 		r.close = true
 	}
 
@@ -259,7 +263,7 @@ func (c *conn) callApp(app gateway.App) (body gateway.Body, ok bool) {
 			ok = false
 		}
 	}()
-	return app.ServeGateway(&c.env, c.startFn), true
+	return app.ServeGateway(&c.app.env, c.app.startFn), true
 }
 
 func (c *conn) closeBody(body gateway.Body) {
@@ -365,7 +369,7 @@ func (c *conn) appError(err error) {
 
 // prepareEnviron fills the connection's Environ for the current request.
 func (c *conn) prepareEnviron() {
-	e := &c.env
+	e := &c.app.env
 	h := e.Header[:0]
 	for _, f := range c.req.Header {
 		h = append(h, gateway.Field{Name: f.Name, Value: f.Value})
@@ -381,14 +385,14 @@ func (c *conn) prepareEnviron() {
 		Host:          c.req.Host,
 		Header:        h,
 		ContentLength: c.req.ContentLength,
-		Body:          &c.bodyRead,
+		Body:          &c.app.bodyRead,
 		Log:           c.srv.Log,
 	}
 	e.ServerName, e.ServerPort = splitHostPort(c.req.Host)
 	if e.ServerName == "" {
 		e.ServerName, e.ServerPort = splitHostPort(c.local)
 	}
-	e.SetContextFunc(c.ctxFn)
+	e.SetContextFunc(c.app.ctxFn)
 }
 
 // splitHostPort splits "host:port", "[v6]:port", "host" without allocating.
@@ -428,7 +432,7 @@ func indexByte(s string, b byte) int {
 // asks for it, and starts watching for the client leaving.
 func (c *conn) makeContext() context.Context {
 	ctx, cancel := context.WithCancel(c.srv.baseCtx)
-	c.cancelCtx = cancel
+	c.app.cancelCtx = cancel
 	if c.body == nil || c.body.Done() {
 		c.watchClient()
 	}
@@ -440,21 +444,21 @@ func (c *conn) makeContext() context.Context {
 // runs only when the body has been read, since the application owns the
 // reads until then; a byte it reads (a pipelined request) stays buffered.
 func (c *conn) watchClient() {
-	if c.bgDone != nil || c.cancelCtx == nil || c.r.Buffered() > 0 {
+	if c.watch.done != nil || c.app.cancelCtx == nil || c.r.Buffered() > 0 {
 		return
 	}
 	if c.inl.in {
 		c.watchDup()
 		return
 	}
-	c.bgDone = make(chan struct{})
-	c.bgAbort.Store(false)
+	c.watch.done = make(chan struct{})
+	c.watch.abort.Store(false)
 	c.setReadDeadline(time.Time{})
-	cancel := c.cancelCtx
+	cancel := c.app.cancelCtx
 	go func() {
-		defer close(c.bgDone)
-		if err := c.r.Fill(); err != nil && !c.bgAbort.Load() {
-			c.clientGone.Store(true)
+		defer close(c.watch.done)
+		if err := c.r.Fill(); err != nil && !c.watch.abort.Load() {
+			c.watch.gone.Store(true)
 			cancel()
 		}
 	}()
@@ -462,20 +466,20 @@ func (c *conn) watchClient() {
 
 // stopWatch ends the background read, keeping what it read.
 func (c *conn) stopWatch() {
-	if c.bgDone == nil {
+	if c.watch.done == nil {
 		return
 	}
-	c.bgAbort.Store(true)
-	if c.bgFile != nil {
-		c.bgFile.SetReadDeadline(aLongTimeAgo)
-		<-c.bgDone
-		c.bgFile.Close()
-		c.bgFile = nil
+	c.watch.abort.Store(true)
+	if c.watch.file != nil {
+		c.watch.file.SetReadDeadline(aLongTimeAgo)
+		<-c.watch.done
+		c.watch.file.Close()
+		c.watch.file = nil
 	} else {
 		c.setReadDeadline(aLongTimeAgo)
-		<-c.bgDone
+		<-c.watch.done
 	}
-	c.bgDone = nil
+	c.watch.done = nil
 }
 
 // bodyReader is the request body as the application sees it

@@ -17,7 +17,7 @@ import (
 func (c *conn) watchDup() {
 	c.inl.off = true
 	dfd, derr := -1, error(syscall.EBADF)
-	c.raw.Control(func(fd uintptr) {
+	c.in.raw.Control(func(fd uintptr) {
 		syscall.ForkLock.RLock()
 		dfd, derr = syscall.Dup(int(fd))
 		if derr == nil {
@@ -35,12 +35,12 @@ func (c *conn) watchDup() {
 		f.Close()
 		return
 	}
-	c.bgFile = f
-	c.bgDone = make(chan struct{})
-	c.bgAbort.Store(false)
-	cancel := c.cancelCtx
+	c.watch.file = f
+	c.watch.done = make(chan struct{})
+	c.watch.abort.Store(false)
+	cancel := c.app.cancelCtx
 	go func() {
-		defer close(c.bgDone)
+		defer close(c.watch.done)
 		gone := false
 		var b [1]byte
 		err := rc.Read(func(fd uintptr) bool {
@@ -57,8 +57,8 @@ func (c *conn) watchDup() {
 				return true // a byte of the next request: the client is there
 			}
 		})
-		if (gone || err != nil) && !c.bgAbort.Load() {
-			c.clientGone.Store(true)
+		if (gone || err != nil) && !c.watch.abort.Load() {
+			c.watch.gone.Store(true)
 			cancel()
 		}
 	}()
