@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"strings"
+	"sync"
 
 	"miniweb/server/gateway"
 )
@@ -45,6 +46,10 @@ type App struct {
 	router        router
 	limits        Limits
 	errorTemplate string
+	middleware    []Middleware            // see Use
+	contexts      []func(r *Request) Data // see Context
+	chain         HandlerFunc             // the middleware around dispatch, built on first use
+	chainOnce     sync.Once
 }
 
 // New returns an App that renders templates from o.Templates. In dev mode
@@ -102,52 +107,61 @@ var htmlHeader = gateway.Fields{{Name: "Content-Type", Value: "text/html; charse
 
 // ServeGateway answers a request. Its life:
 //
-//  1. the router finds the route by path, then by method: none is a 404
-//     page, a path known for other methods a 405 page with Allow;
-//  2. a form body is read and parsed within Options.Limits (413, 400);
-//  3. the handler runs, a panic recovered into an error;
-//  4. its Data or Response is rendered, with the page's template from the
-//     cache, and start_response is called once, the body one byte slice.
+//  1. the middleware registered with Use runs, outermost first, around
+//     the rest (dispatch):
+//  2. the router finds the route by path, then by method: none is a 404
+//     error, a path known for other methods a 405 error with Allow;
+//  3. a form body is read and parsed within Options.Limits (413, 400);
+//  4. the handler runs, a panic recovered into an error; a page's Data
+//     becomes a Response that renders its template;
+//  5. back out through the middleware, the Response is rendered (its
+//     template with the context processors' data under its own, see
+//     Context) and start_response is called once, the body one byte slice.
 //
-// Any error on the way ends in errorPage instead, which calls
-// start_response with the error's status.
+// Any error on the way, a 404 or 405 included, ends in errorPage instead,
+// which renders the error page (with the context processors' data too)
+// and calls start_response with the error's status.
 func (a *App) ServeGateway(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
-	rt, params, allow := a.router.match(env.Method, env.Path)
+	r := &Request{Method: env.Method, Path: env.Path, Header: env.Header, Env: env, limits: &a.limits}
+	a.chainOnce.Do(a.buildChain)
+	resp, err := a.run(a.chain, r)
+	if err != nil {
+		return a.errorPage(r, start, err)
+	}
+	return a.respond(r, start, resp)
+}
+
+// dispatch is the innermost handler: it routes the request, reads its
+// form, and runs the route's handler.
+func (a *App) dispatch(r *Request) (*Response, error) {
+	rt, params, allow := a.router.match(r.Method, r.Path)
 	if rt == nil {
 		if allow == "" {
-			return a.errorPage(env, start, errNotFound)
+			return nil, errNotFound
 		}
-		return a.errorPage(env, start, &StatusError{Code: 405, Message: "This page does not answer that method.",
-			Header: gateway.Fields{{Name: "Allow", Value: allow}}})
+		return nil, &StatusError{Code: 405, Message: "This page does not answer that method.",
+			Header: gateway.Fields{{Name: "Allow", Value: allow}}}
 	}
-	r := &Request{Method: env.Method, Path: env.Path, Header: env.Header, Env: env, params: params, limits: &a.limits}
+	r.params = params
 	if err := r.parseForm(); err != nil {
-		return a.errorPage(env, start, err)
+		return nil, err
 	}
 	if rt.page != nil {
-		data, err := a.runPage(rt, r)
+		data, err := rt.page(r)
 		if err != nil {
-			return a.errorPage(env, start, err)
+			return nil, err
 		}
-		return a.renderPage(env, start, rt.template, data)
+		r.page = Response{Template: rt.template, Data: data}
+		return &r.page, nil
 	}
-	resp, err := a.runHandler(rt, r)
-	if err != nil {
-		return a.errorPage(env, start, err)
-	}
-	return a.respond(env, start, resp)
+	return rt.handle(r)
 }
 
-// runPage calls a page's function; a panic becomes an error.
-func (a *App) runPage(rt *route, r *Request) (data Data, err error) {
+// run calls h; a panic becomes an error, and so does a nil Response
+// without an error.
+func (a *App) run(h HandlerFunc, r *Request) (resp *Response, err error) {
 	defer recoverTo(&err)
-	return rt.page(r)
-}
-
-// runHandler calls a handler; a panic becomes an error.
-func (a *App) runHandler(rt *route, r *Request) (resp *Response, err error) {
-	defer recoverTo(&err)
-	resp, err = rt.handle(r)
+	resp, err = h(r)
 	if err == nil && resp == nil {
 		err = errors.New("framework: handler returned neither a response nor an error")
 	}
@@ -162,22 +176,12 @@ func recoverTo(err *error) {
 	}
 }
 
-// renderPage answers 200 with template rendered with data.
-func (a *App) renderPage(env *gateway.Environ, start gateway.StartResponse, template string, data Data) gateway.Body {
-	body, err := a.render(template, data)
-	if err != nil {
-		return a.errorPage(env, start, err)
-	}
-	if err := start("200 OK", htmlHeader); err != nil {
-		return a.errorPage(env, start, err)
-	}
-	return gateway.Bytes(body)
-}
-
-// render renders template with data; an error is a *templateFailure, or a
-// *panicError for a panic (in a method of the data a template calls, say).
-func (a *App) render(template string, data Data) (_ []byte, err error) {
+// render renders template with data over the context processors' data
+// for r; an error is a *templateFailure, or a *panicError for a panic (in
+// a context processor, or a method of the data a template calls, say).
+func (a *App) render(r *Request, template string, data Data) (_ []byte, err error) {
 	defer recoverTo(&err)
+	data = a.withContext(r, data)
 	e := a.store.lookup(template)
 	body, err := a.store.render(e, data)
 	if err != nil {
@@ -187,22 +191,22 @@ func (a *App) render(template string, data Data) (_ []byte, err error) {
 }
 
 // respond sends a handler's Response.
-func (a *App) respond(env *gateway.Environ, start gateway.StartResponse, resp *Response) gateway.Body {
+func (a *App) respond(r *Request, start gateway.StartResponse, resp *Response) gateway.Body {
 	if resp.err != nil {
-		return a.errorPage(env, start, resp.err)
+		return a.errorPage(r, start, resp.err)
 	}
 	code := resp.Status
 	if code == 0 {
 		code = 200
 	}
 	if code < 200 || code > 599 {
-		return a.errorPage(env, start, fmt.Errorf("framework: handler status %d out of range 200-599", code))
+		return a.errorPage(r, start, fmt.Errorf("framework: handler status %d out of range 200-599", code))
 	}
 	body := resp.Body
 	if resp.Template != "" {
 		var err error
-		if body, err = a.render(resp.Template, resp.Data); err != nil {
-			return a.errorPage(env, start, err)
+		if body, err = a.render(r, resp.Template, resp.Data); err != nil {
+			return a.errorPage(r, start, err)
 		}
 	}
 	header := resp.Header
@@ -214,7 +218,7 @@ func (a *App) respond(env *gateway.Environ, start gateway.StartResponse, resp *R
 		}
 	}
 	if err := start(statusLine(code), header); err != nil {
-		return a.errorPage(env, start, fmt.Errorf("framework: handler's response refused: %w", err))
+		return a.errorPage(r, start, fmt.Errorf("framework: handler's response refused: %w", err))
 	}
 	return gateway.Bytes(body)
 }

@@ -85,6 +85,21 @@
 // a 413, and a malformed form a 400), uploaded files, cookies, header
 // fields, the raw body, and the request's context.
 //
+// # Middleware and context processors
+//
+// [App.Use] wraps every route and the error pages in [Middleware]: a
+// function of the rest of the chain, which may act before and after it or
+// answer instead (a login check that redirects, timing, headers added to
+// every answer). The first added is the outermost. A 404 or 405 is an
+// error that comes back through the middleware like any handler's.
+// Middleware, handlers and context processors share per-request values
+// through [Request.Set] and [Request.Value].
+//
+// [App.Context] adds a context processor, as Flask's: its Data is under
+// every template the App renders for a request, error pages included (the
+// signed-in user in the nav of the 404 page), and a key the page sets
+// itself wins.
+//
 // Query and form text is always valid UTF-8 without NUL bytes, so that a
 // value echoed into a page (which declares UTF-8) is what it says. One rule
 // applies, after percent-decoding, to the keys and values of the query

@@ -83,7 +83,8 @@ const internalError = "Internal error"
 // errorPage writes the page of err: the site's error template, or a
 // built-in page when it has none or it fails. In dev mode, a loopback
 // client gets the detail of a 5xx instead (devPage).
-func (a *App) errorPage(env *gateway.Environ, start gateway.StartResponse, err error) gateway.Body {
+func (a *App) errorPage(r *Request, start gateway.StartResponse, err error) gateway.Body {
+	env := r.Env
 	code, message, header := 500, internalError, gateway.Fields(nil)
 	var se *StatusError
 	if errors.As(err, &se) && se.Code >= 400 && se.Code <= 599 {
@@ -100,7 +101,7 @@ func (a *App) errorPage(env *gateway.Environ, start gateway.StartResponse, err e
 		body = a.devPage(code, err)
 		header = append(header[:len(header):len(header)], gateway.Field{Name: "Cache-Control", Value: "no-store"})
 	} else {
-		body = a.publicPage(code, message)
+		body = a.publicPage(r, code, message)
 	}
 	if len(header) == 0 {
 		header = htmlHeader
@@ -134,10 +135,9 @@ func (a *App) logFailure(env *gateway.Environ, err error) {
 }
 
 // publicPage renders the error page a visitor sees.
-func (a *App) publicPage(code int, message string) []byte {
+func (a *App) publicPage(r *Request, code int, message string) []byte {
 	if a.errorTemplate != "" {
-		e := a.store.lookup(a.errorTemplate)
-		out, err := a.store.render(e, Data{"code": code, "reason": reason(code), "message": message})
+		out, err := a.render(r, a.errorTemplate, Data{"code": code, "reason": reason(code), "message": message})
 		if err == nil {
 			return out
 		}

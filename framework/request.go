@@ -63,6 +63,9 @@ type Request struct {
 	body     []byte
 	bodyRead bool
 	bodyErr  error
+
+	values []keyValue // see Set
+	page   Response   // a page's answer, kept here to save an allocation (dispatch)
 }
 
 // File is an uploaded file of a multipart form, held in memory.
