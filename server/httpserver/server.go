@@ -102,6 +102,12 @@ type Server struct {
 	// "" means "combined".
 	AccessLogFormat string
 
+	serverState // what the server does with the options: below
+
+}
+
+// serverState is a Server's running state, apart from its options.
+type serverState struct {
 	alog       *accessLog // writes AccessLog
 	initErr    error      // an option that cannot be used: Serve returns it
 	baseCtx    context.Context
