@@ -192,9 +192,6 @@ func (a *App) render(r *Request, template string, data Data) (_ []byte, err erro
 
 // respond sends a handler's Response.
 func (a *App) respond(r *Request, start gateway.StartResponse, resp *Response) gateway.Body {
-	if resp.err != nil {
-		return a.errorPage(r, start, resp.err)
-	}
 	code := resp.Status
 	if code == 0 {
 		code = 200

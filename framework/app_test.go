@@ -337,7 +337,8 @@ func TestPlaceholderShadowed(t *testing.T) {
 func TestResponses(t *testing.T) {
 	app, _ := newApp(t, "testdata/templates", Options{})
 	app.Handle("POST", "/go.py", func(*Request) (*Response, error) {
-		return Redirect("/page.py").SetCookie(Cookie{Name: "sid", Value: "abc", Path: "/", HttpOnly: true, SameSite: "Lax", MaxAge: 60}), nil
+		resp := Redirect("/page.py")
+		return resp, resp.SetCookie(Cookie{Name: "sid", Value: "abc", Path: "/", HttpOnly: true, SameSite: "Lax", MaxAge: 60})
 	})
 	app.Handle("GET", "/text.py", func(*Request) (*Response, error) {
 		return (&Response{Status: 201, Body: []byte("made")}).AddHeader("Content-Type", "text/plain; charset=utf-8"), nil
@@ -348,7 +349,8 @@ func TestResponses(t *testing.T) {
 		return r, nil
 	})
 	app.Handle("GET", "/badcookie.py", func(*Request) (*Response, error) {
-		return Render("page.html", nil).SetCookie(Cookie{Name: "a b", Value: "x"}), nil
+		resp := Render("page.html", nil)
+		return resp, resp.SetCookie(Cookie{Name: "a b", Value: "x"})
 	})
 	app.Handle("GET", "/badheader.py", func(*Request) (*Response, error) {
 		return Redirect("/x\r\nSet-Cookie: evil=1"), nil

@@ -96,22 +96,22 @@ func (a *App) errorPage(r *Request, start gateway.StartResponse, err error) gate
 	if code >= 500 {
 		a.logFailure(env, err)
 	}
+	ctype := htmlHeader[0]
 	var body []byte
-	if a.dev && code >= 500 && isLoopback(env.RemoteAddr) {
+	switch {
+	case prefersJSON(r.Header):
+		body, ctype = problemJSON(code, message), problemHeader[0]
+	case a.dev && code >= 500 && isLoopback(env.RemoteAddr):
 		body = a.devPage(code, err)
 		header = append(header[:len(header):len(header)], gateway.Field{Name: "Cache-Control", Value: "no-store"})
-	} else {
+	default:
 		body = a.publicPage(r, code, message)
 	}
-	if len(header) == 0 {
-		header = htmlHeader
-	} else {
-		header = append(gateway.Fields{htmlHeader[0]}, header...)
-	}
+	header = append(gateway.Fields{ctype}, header...)
 	if serr := start(statusLine(code), header); serr != nil {
 		// Only a handler's own header fields can be refused.
 		a.log.Error("error page header refused", keyErr, serr)
-		if err := start(statusLine(code), htmlHeader); err != nil {
+		if err := start(statusLine(code), gateway.Fields{ctype}); err != nil {
 			return gateway.Body{}
 		}
 	}

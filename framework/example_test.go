@@ -42,8 +42,8 @@ func Example() {
 		if r.FormValue("user") != "demo" {
 			return nil, framework.Error(403, "Unknown user.")
 		}
-		return framework.Redirect("/hello/demo.py").
-			SetCookie(framework.Cookie{Name: "user", Value: "demo", Path: "/", HttpOnly: true}), nil
+		resp := framework.Redirect("/hello/demo.py")
+		return resp, resp.SetCookie(framework.Cookie{Name: "user", Value: "demo", Path: "/", HttpOnly: true})
 	})
 
 	rec, _ := gatewaytest.Record(app, gatewaytest.NewEnviron("GET", "/hello/%3Cgopher%3E.py", nil))

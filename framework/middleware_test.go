@@ -172,3 +172,32 @@ func TestMiddlewareSeesErrors(t *testing.T) {
 // quiet is the log of these tests' Apps: the failures they provoke are
 // expected.
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// TestErrorPageJSON: a client that prefers JSON gets its error pages as
+// RFC 9457 problem details; a browser gets HTML.
+func TestErrorPageJSON(t *testing.T) {
+	app, err := framework.New(framework.Options{Templates: "testdata/middleware", Log: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	base := serve(t, app)
+	for _, tt := range []struct {
+		accept, ctype, body string
+	}{
+		{"application/json", "application/problem+json", `{"type":"about:blank","title":"Not Found","status":404,"detail":"There is no such page."}`},
+		{"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "text/html; charset=utf-8", "<h1>404 Not Found</h1>"},
+	} {
+		req, _ := http.NewRequest("GET", base+"/missing.py", nil)
+		req.Header.Set("Accept", tt.accept)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 404 || resp.Header.Get("Content-Type") != tt.ctype || !strings.Contains(string(b), tt.body) {
+			t.Errorf("Accept %q: %d %q %q; want 404 %q containing %q", tt.accept, resp.StatusCode, resp.Header.Get("Content-Type"), b, tt.ctype, tt.body)
+		}
+	}
+}

@@ -25,6 +25,9 @@ type Limits struct {
 	// FieldBytes is the most bytes of a form field's name or value (files
 	// count against Body only); 0 means 64 KiB.
 	FieldBytes int
+	// JSONBytes is the most bytes of request body Request.DecodeJSON reads,
+	// in place of Body; 0 means 1 MiB. The server's own limit may be lower.
+	JSONBytes int64
 }
 
 // withDefaults returns l with its zero values replaced by the defaults.
@@ -37,6 +40,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.FieldBytes <= 0 {
 		l.FieldBytes = 64 << 10
+	}
+	if l.JSONBytes <= 0 {
+		l.JSONBytes = 1 << 20
 	}
 	return l
 }
@@ -184,36 +190,6 @@ func (r *Request) File(name string) *File {
 		return fs[0]
 	}
 	return nil
-}
-
-// Cookie returns the value of the cookie called name and whether the
-// request has one. The Cookie field is (RFC 6265 §4.2.1)
-//
-//	cookie-string = cookie-pair *( ";" SP cookie-pair )
-//
-// read leniently: spaces around pairs are dropped, and pairs that are not
-// name=cookie-value are skipped.
-func (r *Request) Cookie(name string) (string, bool) {
-	for _, f := range r.Header {
-		if !strings.EqualFold(f.Name, "Cookie") {
-			continue
-		}
-		for s := f.Value; s != ""; {
-			var pair string
-			pair, s, _ = strings.Cut(s, ";")
-			k, v, ok := strings.Cut(strings.Trim(pair, " \t"), "=")
-			if !ok || k != name {
-				continue
-			}
-			if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
-				v = v[1 : len(v)-1]
-			}
-			if validCookieValue(v) {
-				return v, true
-			}
-		}
-	}
-	return "", false
 }
 
 // Body returns the raw request body, read once and held (also for a form).

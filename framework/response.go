@@ -1,8 +1,6 @@
 package framework
 
 import (
-	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -39,9 +37,6 @@ type Response struct {
 	Template string
 	// Data is the template's data.
 	Data Data
-
-	// err is a SetCookie that failed, reported when the response is sent.
-	err error
 }
 
 // Render returns a 200 response of template rendered with data.
@@ -59,105 +54,6 @@ func Redirect(location string) *Response {
 func (r *Response) AddHeader(name, value string) *Response {
 	r.Header = append(r.Header, gateway.Field{Name: name, Value: value})
 	return r
-}
-
-// SetCookie adds a Set-Cookie field for c to r and returns r. A cookie that
-// cannot be sent (see Cookie) makes the response a 500, with the reason in
-// the log.
-func (r *Response) SetCookie(c Cookie) *Response {
-	line, err := c.line()
-	if err != nil {
-		r.err = errors.Join(r.err, err)
-		return r
-	}
-	return r.AddHeader("Set-Cookie", line)
-}
-
-// Cookie is a cookie to set, the fields of a Set-Cookie header (RFC 6265
-// §4.1).
-type Cookie struct {
-	// Name is a token (RFC 9110 §5.6.2).
-	Name string
-	// Value is made of cookie-octets: printable ASCII but space, DQUOTE,
-	// comma, semicolon and backslash (RFC 6265 §4.1.1).
-	Value string
-	// Path and Domain scope the cookie; "" sends none, so the browser uses
-	// the request's.
-	Path, Domain string
-	// MaxAge is its lifetime in seconds; 0 means a session cookie, and a
-	// negative value deletes the cookie now (Max-Age=0).
-	MaxAge int
-	// Secure sends the cookie over https only; HttpOnly hides it from
-	// scripts.
-	Secure, HttpOnly bool
-	// SameSite is "Lax", "Strict", "None" or "" (none sent).
-	SameSite string
-}
-
-// Errors of cookies that cannot be sent.
-var (
-	ErrCookieName  = errors.New("framework: invalid cookie name")
-	ErrCookieValue = errors.New("framework: invalid cookie value")
-	ErrCookieAttr  = errors.New("framework: invalid cookie attribute")
-)
-
-// line returns the Set-Cookie field value of c:
-//
-//	set-cookie-string = cookie-pair *( ";" SP cookie-av )
-func (c *Cookie) line() (string, error) {
-	if !gateway.IsToken(c.Name) {
-		return "", fmt.Errorf("%w %q", ErrCookieName, c.Name)
-	}
-	if !validCookieValue(c.Value) {
-		return "", fmt.Errorf("%w for %s", ErrCookieValue, c.Name)
-	}
-	var b strings.Builder
-	b.WriteString(c.Name + "=" + c.Value)
-	for _, av := range [...]struct{ name, value string }{{"Path", c.Path}, {"Domain", c.Domain}} {
-		if av.value == "" {
-			continue
-		}
-		// path-value = *av-octet: any CHAR except CTLs or ";".
-		for i := 0; i < len(av.value); i++ {
-			if ch := av.value[i]; ch < 0x20 || ch >= 0x7f || ch == ';' {
-				return "", fmt.Errorf("%w: %s of %s", ErrCookieAttr, av.name, c.Name)
-			}
-		}
-		b.WriteString("; " + av.name + "=" + av.value)
-	}
-	switch {
-	case c.MaxAge > 0:
-		b.WriteString("; Max-Age=" + strconv.Itoa(c.MaxAge))
-	case c.MaxAge < 0:
-		b.WriteString("; Max-Age=0")
-	}
-	if c.Secure {
-		b.WriteString("; Secure")
-	}
-	if c.HttpOnly {
-		b.WriteString("; HttpOnly")
-	}
-	switch c.SameSite {
-	case "":
-	case "Lax", "Strict", "None":
-		b.WriteString("; SameSite=" + c.SameSite)
-	default:
-		return "", fmt.Errorf("%w: SameSite of %s", ErrCookieAttr, c.Name)
-	}
-	return b.String(), nil
-}
-
-// validCookieValue reports whether v is a cookie-value (RFC 6265 §4.1.1)
-// without its optional quotes:
-//
-//	cookie-octet = %x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E
-func validCookieValue(v string) bool {
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; c <= 0x20 || c >= 0x7f || c == '"' || c == ',' || c == ';' || c == '\\' {
-			return false
-		}
-	}
-	return true
 }
 
 // statusLines are the status lines of the codes the framework answers

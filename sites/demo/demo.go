@@ -202,19 +202,21 @@ func (s *site) login(r *framework.Request) (*framework.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return framework.Redirect("/index.py").SetCookie(framework.Cookie{
+	resp := framework.Redirect("/index.py")
+	return resp, resp.SetCookie(framework.Cookie{
 		Name: sessionCookie, Value: id, Path: "/", MaxAge: int(sessionLifetime / time.Second),
 		HttpOnly: true, SameSite: "Lax", Secure: r.Env.Scheme == "https",
-	}), nil
+	})
 }
 
 func (s *site) logout(r *framework.Request) (*framework.Response, error) {
 	if id, ok := r.Cookie(sessionCookie); ok {
 		s.sessions.end(id)
 	}
-	return framework.Redirect("/index.py").SetCookie(framework.Cookie{
+	resp := framework.Redirect("/index.py")
+	return resp, resp.SetCookie(framework.Cookie{
 		Name: sessionCookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: "Lax",
-	}), nil
+	})
 }
 
 func (s *site) register(r *framework.Request) (*framework.Response, error) {
