@@ -32,6 +32,8 @@ type Options struct {
 	ErrorTemplate string
 	// Limits bounds the request bodies read.
 	Limits Limits
+	// Session, when not nil, turns on sessions: see Request.Session.
+	Session *SessionOptions
 }
 
 // App is a set of routes served as a gateway application: a request whose
@@ -46,6 +48,7 @@ type App struct {
 	router        router
 	limits        Limits
 	errorTemplate string
+	sessions      *sessions               // nil without Options.Session
 	middleware    []Middleware            // see Use
 	contexts      []func(r *Request) Data // see Context
 	chain         HandlerFunc             // the middleware around dispatch, built on first use
@@ -69,7 +72,12 @@ func New(o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &App{log: log, dev: o.Dev, store: st, limits: o.Limits.withDefaults(), errorTemplate: o.ErrorTemplate}, nil
+	ss, err := newSessions(o.Session, o.Dev, log.Warn)
+	if err != nil {
+		st.close()
+		return nil, err
+	}
+	return &App{log: log, dev: o.Dev, store: st, sessions: ss, limits: o.Limits.withDefaults(), errorTemplate: o.ErrorTemplate}, nil
 }
 
 // Close stops watching the templates folder and releases it. A server calls
@@ -122,7 +130,7 @@ var htmlHeader = gateway.Fields{{Name: "Content-Type", Value: "text/html; charse
 // which renders the error page (with the context processors' data too)
 // and calls start_response with the error's status.
 func (a *App) ServeGateway(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
-	r := &Request{Method: env.Method, Path: env.Path, Header: env.Header, Env: env, limits: &a.limits}
+	r := &Request{Method: env.Method, Path: env.Path, Header: env.Header, Env: env, limits: &a.limits, app: a}
 	a.chainOnce.Do(a.buildChain)
 	resp, err := a.run(a.chain, r)
 	if err != nil {
@@ -213,6 +221,12 @@ func (a *App) respond(r *Request, start gateway.StartResponse, resp *Response) g
 		} else {
 			header = append(gateway.Fields{htmlHeader[0]}, header...)
 		}
+	}
+	if f, ok, err := a.sessionCookie(r); err != nil {
+		r.sess = nil // not saved: the error page says why
+		return a.errorPage(r, start, err)
+	} else if ok {
+		header = append(header[:len(header):len(header)], f)
 	}
 	if err := start(statusLine(code), header); err != nil {
 		return a.errorPage(r, start, fmt.Errorf("framework: handler's response refused: %w", err))

@@ -108,6 +108,11 @@ func (a *App) errorPage(r *Request, start gateway.StartResponse, err error) gate
 		body = a.publicPage(r, code, message)
 	}
 	header = append(gateway.Fields{ctype}, header...)
+	if f, ok, serr := a.sessionCookie(r); serr != nil {
+		a.log.Error("session not saved", keyErr, serr)
+	} else if ok {
+		header = append(header, f)
+	}
 	if serr := start(statusLine(code), header); serr != nil {
 		// Only a handler's own header fields can be refused.
 		a.log.Error("error page header refused", keyErr, serr)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"miniweb/framework/session"
 	"miniweb/server/gateway"
 )
 
@@ -72,6 +73,10 @@ type Request struct {
 
 	values []keyValue // see Set
 	page   Response   // a page's answer, kept here to save an allocation (dispatch)
+
+	app        *App
+	sess       *session.Session // see Session; nil until asked for
+	hadSession bool             // the visitor sent a session cookie
 }
 
 // File is an uploaded file of a multipart form, held in memory.
