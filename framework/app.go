@@ -34,6 +34,10 @@ type Options struct {
 	Limits Limits
 	// Session, when not nil, turns on sessions: see Request.Session.
 	Session *SessionOptions
+	// CSRF configures the protection against cross-site requests, on for
+	// every App and outside all middleware added with Use: see CSRF. The
+	// zero value trusts no other origin and exempts no path.
+	CSRF CSRF
 }
 
 // App is a set of routes served as a gateway application: a request whose
@@ -77,7 +81,13 @@ func New(o Options) (*App, error) {
 		st.close()
 		return nil, err
 	}
-	return &App{log: log, dev: o.Dev, store: st, sessions: ss, limits: o.Limits.withDefaults(), errorTemplate: o.ErrorTemplate}, nil
+	csrf, err := o.CSRF.Middleware()
+	if err != nil {
+		st.close()
+		return nil, err
+	}
+	return &App{log: log, dev: o.Dev, store: st, sessions: ss, limits: o.Limits.withDefaults(),
+		errorTemplate: o.ErrorTemplate, middleware: []Middleware{csrf}}, nil
 }
 
 // Close stops watching the templates folder and releases it. A server calls

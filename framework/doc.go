@@ -100,6 +100,26 @@
 // signed-in user in the nav of the 404 page), and a key the page sets
 // itself wins.
 //
+// # Cross-site requests
+//
+// Every App refuses, with a 403 page and before any middleware or handler,
+// an unsafe request (POST, PUT, PATCH, DELETE, ...) that a page on another
+// site made a visitor's browser send: by the browser's Sec-Fetch-Site field,
+// else by Origin against Host, as Go's net/http.CrossOriginProtection.
+// GET, HEAD and OPTIONS always pass, so a handler must change nothing for
+// them; a request with neither field (curl, a webhook sender) passes.
+// Options.CSRF lists trusted origins and exempt route patterns (webhooks):
+// see CSRF.
+//
+// # Sessions and flash messages
+//
+// With Options.Session, Request.Session is the visitor's session, kept in a
+// signed and encrypted cookie (package session): nothing per visitor on
+// the server, so sessions survive restarts and work across instances that
+// share the secret. A bad cookie is an anonymous visitor, never an error.
+// Request.Flash keeps a message for the next page, shown once
+// (Request.Flashes, usually given to every page by a context processor).
+//
 // Query and form text is always valid UTF-8 without NUL bytes, so that a
 // value echoed into a page (which declares UTF-8) is what it says. One rule
 // applies, after percent-decoding, to the keys and values of the query

@@ -21,7 +21,8 @@ type Middleware func(next HandlerFunc) HandlerFunc
 
 // Use adds middleware around every route and the error pages. The first
 // added is the outermost: with Use(a, b), a request goes through a, then
-// b, then the route's handler, and its answer back through b, then a.
+// b, then the route's handler, and its answer back through b, then a. The
+// CSRF protection (Options.CSRF) is always outside them all.
 // Register middleware, as routes, before the App serves.
 func (a *App) Use(mw ...Middleware) {
 	for _, m := range mw {
