@@ -47,7 +47,16 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 	}
 	factory, _ := sites.Lookup(cfg.Site) // Parse checked the name
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	app, err := factory(sites.Options{Templates: cfg.Templates, Dev: cfg.Dev, Log: logger})
+	app, err := factory(sites.Options{
+		Templates: cfg.Templates,
+		Dev:       cfg.Dev,
+		Log:       logger,
+		Session: sites.SessionOptions{
+			Secret:     cfg.Session.Secret,
+			OldSecrets: cfg.Session.OldSecrets,
+			MaxAge:     cfg.Session.MaxAge,
+		},
+	})
 	if err != nil {
 		fmt.Fprintf(stderr, "miniweb: site %q: %v\n", cfg.Site, err)
 		return 2

@@ -98,6 +98,21 @@ enabled = true
 format = "combined"
 `
 
+// testSecret is the session secret the started programs get when the test
+// process has no MINIWEB_SESSION_SECRET, so that configs with dev = false
+// start. A test that sets the variable, even to "", decides alone.
+const testSecret = "miniweb-test-secret-0123456789abcdef"
+
+// programEnv returns the environment for a started program: the test
+// process's, plus testSecret as MINIWEB_SESSION_SECRET when it is unset.
+func programEnv() []string {
+	env := os.Environ()
+	if _, ok := os.LookupEnv("MINIWEB_SESSION_SECRET"); !ok {
+		env = append(env, "MINIWEB_SESSION_SECRET="+testSecret)
+	}
+	return env
+}
+
 // runMiniweb runs the binary in dir with args to its end, bounded by 10s,
 // and returns its exit status, stdout and stderr.
 func runMiniweb(t *testing.T, dir string, args ...string) (status int, stdout, stderr string) {
@@ -105,6 +120,7 @@ func runMiniweb(t *testing.T, dir string, args ...string) (status int, stdout, s
 	var out, errOut syncBuffer
 	cmd := exec.Command(miniwebBinary(t), args...)
 	cmd.Dir = dir
+	cmd.Env = programEnv()
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	cmd.WaitDelay = time.Second
 	if err := cmd.Start(); err != nil {
@@ -183,7 +199,7 @@ func TestProgramConfigErrors(t *testing.T) {
 			name:   "unknown_site",
 			config: "static = \"static\"\nsite = \"nosuch\"\n",
 			args:   []string{"-config", ""},
-			want:   []string{`miniweb: @:2: site: unknown site "nosuch" (known sites: `},
+			want:   []string{`miniweb: @:2: site: unknown site "nosuch": not registered in sites/sites.go (known sites: `},
 			match:  knownSites,
 		},
 		{
@@ -243,8 +259,8 @@ func TestProgramUnknownSiteLocated(t *testing.T) {
 		args         []string // after -config file
 		want         string   // "@" stands for the config file's path
 	}{
-		{"flag", goodConfig, []string{"-site", "nosuch"}, `miniweb: flag -site: site: unknown site "nosuch" (known sites: `},
-		{"file_line", "static = \"static\"\nsite = \"nosuch\"\n", nil, `miniweb: @:2: site: unknown site "nosuch" (known sites: `},
+		{"flag", goodConfig, []string{"-site", "nosuch"}, `miniweb: flag -site: site: unknown site "nosuch": not registered in sites/sites.go (known sites: `},
+		{"file_line", "static = \"static\"\nsite = \"nosuch\"\n", nil, `miniweb: @:2: site: unknown site "nosuch": not registered in sites/sites.go (known sites: `},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -253,6 +269,47 @@ func TestProgramUnknownSiteLocated(t *testing.T) {
 			want := strings.ReplaceAll(tt.want, "@", cfg)
 			if status != 2 || !strings.Contains(stderr, want) || !knownSites.MatchString(stderr) {
 				t.Fatalf("status %d, stderr %q; want 2 and %q", status, stderr, want)
+			}
+		})
+	}
+}
+
+// The session secret is checked like every other value, by -check too: in
+// production (dev = false) a missing or short secret stops the program
+// before it listens, with status 2 and one message naming the key and the
+// variable, never the secret.
+func TestProgramSessionSecret(t *testing.T) {
+	tests := []struct {
+		name   string
+		env    string   // MINIWEB_SESSION_SECRET; "" is unset
+		args   []string // after -config file -addr 127.0.0.1:0
+		status int
+		want   string // the whole stderr ("@" stands for the config file's path), or stdout when status is 0
+	}{
+		{"missing", "", nil, 2,
+			"miniweb: @: session.secret: no session secret, and dev is false: set [session] secret in the config file or the environment variable MINIWEB_SESSION_SECRET (which wins) to at least 32 random bytes; make a secret with: openssl rand -base64 32\n"},
+		{"missing_check", "", []string{"-check"}, 2,
+			"miniweb: @: session.secret: no session secret, and dev is false: set [session] secret in the config file or the environment variable MINIWEB_SESSION_SECRET (which wins) to at least 32 random bytes; make a secret with: openssl rand -base64 32\n"},
+		{"short", "hunter2", []string{"-check"}, 2,
+			"miniweb: environment MINIWEB_SESSION_SECRET: session.secret: expected a secret of at least 32 bytes, got 7 bytes (make a secret with: openssl rand -base64 32)\n"},
+		{"good", testSecret, []string{"-check"}, 0, "@: ok\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("MINIWEB_SESSION_SECRET", tt.env) // set, so programEnv adds none
+			dir, cfg := siteDir(t, goodConfig)         // dev = false
+			args := append([]string{"-config", cfg, "-addr", "127.0.0.1:0"}, tt.args...)
+			status, stdout, stderr := runMiniweb(t, dir, args...)
+			want := strings.ReplaceAll(tt.want, "@", cfg)
+			got := stderr
+			if tt.status == 0 {
+				got = stdout
+			}
+			if status != tt.status || got != want {
+				t.Errorf("status %d, stdout %q, stderr %q; want %d and\n\t%q", status, stdout, stderr, tt.status, want)
+			}
+			if tt.env != "" && strings.Contains(stdout+stderr, tt.env) {
+				t.Errorf("the output shows the secret: %q %q", stdout, stderr)
 			}
 		})
 	}
@@ -437,6 +494,7 @@ func startProgram(t *testing.T, dir string, args ...string) (cmd *exec.Cmd, stdo
 	stdout, stderr = &syncBuffer{}, &syncBuffer{}
 	cmd = exec.Command(miniwebBinary(t), args...)
 	cmd.Dir = dir
+	cmd.Env = programEnv()
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.WaitDelay = time.Second
 	if err := cmd.Start(); err != nil {

@@ -7,7 +7,9 @@ package sites
 import (
 	"log/slog"
 	"slices"
+	"time"
 
+	"miniweb/framework"
 	"miniweb/server/gateway"
 	"miniweb/sites/demo"
 	"miniweb/sites/mount"
@@ -23,6 +25,35 @@ type Options struct {
 	Dev bool
 	// Log receives the site's errors; nil means slog.Default().
 	Log *slog.Logger
+	// Session configures the site's session cookies, from the config's
+	// [session] table and MINIWEB_SESSION_SECRET.
+	Session SessionOptions
+}
+
+// SessionOptions configures a site's signed and encrypted session cookies.
+// The config has checked it: a secret, when given, is at least 32 bytes.
+type SessionOptions struct {
+	// Secret signs and encrypts new session cookies, at least 32 bytes.
+	// "" means none was configured, which the config allows only in dev
+	// mode: the site then makes a random one per start and logs a warning
+	// (sessions end at every restart).
+	Secret string
+	// OldSecrets are former secrets whose cookies still verify (rotation:
+	// sign with Secret, accept these too); nil for none.
+	OldSecrets []string
+	// MaxAge is how long a session cookie stays valid; positive (default
+	// 14 days).
+	MaxAge time.Duration
+}
+
+// session returns o.Session as the framework takes it, for the sites built
+// on the framework.
+func (o Options) session() *framework.SessionOptions {
+	return &framework.SessionOptions{
+		Secret:     o.Session.Secret,
+		OldSecrets: o.Session.OldSecrets,
+		MaxAge:     o.Session.MaxAge,
+	}
 }
 
 // Factory builds a site's application.
@@ -33,9 +64,9 @@ var registry = map[string]Factory{
 	// contract, without the framework.
 	"raw": func(Options) (gateway.App, error) { return raw.App(), nil },
 	// demo is the lesson's pages on the framework: templates, live reload.
-	"demo": func(o Options) (gateway.App, error) { return demo.New(o.Templates, o.Dev, o.Log) },
+	"demo": func(o Options) (gateway.App, error) { return demo.New(o.Templates, o.Dev, o.Log, o.session()) },
 	// mount is a net/http ServeMux under /api/ next to the demo site.
-	"mount": func(o Options) (gateway.App, error) { return mount.New(o.Templates, o.Dev, o.Log) },
+	"mount": func(o Options) (gateway.App, error) { return mount.New(o.Templates, o.Dev, o.Log, o.session()) },
 }
 
 // Lookup returns the factory of the site called name.

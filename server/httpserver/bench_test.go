@@ -124,7 +124,7 @@ func BenchmarkKeepAlive(b *testing.B) {
 // framework from the repository's templates) through the whole server path.
 func BenchmarkKeepAlivePage(b *testing.B) {
 	factory, _ := sites.Lookup("demo")
-	app, err := factory(sites.Options{Templates: "../../templates"})
+	app, err := factory(sites.Options{Templates: "../../templates", Session: sites.SessionOptions{Secret: testSessionSecret}})
 	if err != nil {
 		b.Fatal(err)
 	}

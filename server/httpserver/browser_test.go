@@ -172,19 +172,18 @@ func TestBrowser(t *testing.T) {
 	wd.find("input[name=first]").sendKeys(evil)
 	wd.find("input[name=last]").sendKeys("Lovelace")
 	wd.find("form.panel button").click()
-	wd.waitFor("the register result", `return document.querySelector(".sent") !== null`)
-	sent := wd.findAll(".sent strong")
-	if len(sent) != 2 {
-		t.Fatalf("register: %d names in the result; want 2", len(sent))
+	// Post, redirect, get: the page after shows what was sent in a flash.
+	wd.waitFor("the register result", `return document.querySelector(".flash") !== null`)
+	flash := wd.find(".flash").text()
+	if !strings.HasPrefix(flash, "Registered: "+evil+" Lovelace, at ") {
+		t.Errorf("register: the flash says %q; want the names, literally, %q", flash, evil)
 	}
-	if got := sent[0].text(); got != evil {
-		t.Errorf("register: first name shown as %q; want it literally, %q", got, evil)
+	if got := wd.find("input[name=first]").property("value"); got != "" {
+		t.Errorf("register: after the redirect the form holds %q; want it empty", got)
 	}
-	if got := sent[1].text(); got != "Lovelace" {
-		t.Errorf("register: last name shown as %q; want %q", got, "Lovelace")
-	}
-	if got := wd.find("input[name=first]").property("value"); got != evil {
-		t.Errorf("register: the form gives back first name %q; want %q", got, evil)
+	wd.navigate(base + "/register.py")
+	if n := len(wd.findAll(".flash")); n != 0 {
+		t.Errorf("register: the flash shows again on the next page (%d)", n)
 	}
 	var xss string
 	wd.script(`return typeof window.__xss`, &xss)
@@ -222,10 +221,21 @@ func TestBrowser(t *testing.T) {
 	if got := wd.find("header .who strong").text(); got != "demo" {
 		t.Errorf("after login: signed in as %q; want demo", got)
 	}
+	if got := wd.find(".flash").text(); got != "Signed in as demo." {
+		t.Errorf("after login: flash %q", got)
+	}
 	checkLook(t, wd, "/index.py (signed in)")
 	shot("11-logged-in")
+	// The 404 page knows who is signed in too.
+	wd.navigate(base + "/nosuch.py")
+	if got := wd.find("header .who strong").text(); got != "demo" {
+		t.Errorf("404 page, signed in: the nav says %q; want demo", got)
+	}
 	wd.find("header .who button").click()
 	wd.waitFor("the logout", `return document.querySelector("header .who") === null && location.pathname === "/index.py"`)
+	if got := wd.find(".flash").text(); got != "Signed out. See you soon." {
+		t.Errorf("after logout: flash %q", got)
+	}
 
 	// Live editing: a plain write of about.html, then a save the way many
 	// editors do it, a new file renamed over the old one.

@@ -491,7 +491,7 @@ func TestDemoUnderNetHTTP(t *testing.T) {
 	factory, _ := sites.Lookup("demo")
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
-	app, err := factory(sites.Options{Templates: copyTemplates(t), Log: logger})
+	app, err := factory(sites.Options{Templates: copyTemplates(t), Log: logger, Session: sites.SessionOptions{Secret: testSessionSecret}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -580,7 +580,7 @@ func TestMountSite(t *testing.T) {
 	if !ok {
 		t.Fatal(`no site "mount" in the registry`)
 	}
-	app, err := factory(sites.Options{Templates: copyTemplates(t)})
+	app, err := factory(sites.Options{Templates: copyTemplates(t), Session: sites.SessionOptions{Secret: testSessionSecret}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -128,6 +128,8 @@ fi
 
 mkdir -p "$TMP/static" "$TMP/templates" "$TMP/nginx"
 echo hello >"$TMP/static/index.html"
+# dev = false needs a session secret; one per run is enough here.
+export MINIWEB_SESSION_SECRET="${MINIWEB_SESSION_SECRET:-$(head -c 32 /dev/urandom | base64)}"
 cat >"$TMP/miniweb.toml" <<EOF
 addr = "127.0.0.1:18090"
 static = "static"

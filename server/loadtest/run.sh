@@ -110,6 +110,8 @@ head -c 1024 /dev/urandom >"$TMP/static/1k.bin"
 head -c $((100 << 10)) /dev/urandom >"$TMP/static/100k.bin"
 head -c $((10 << 20)) /dev/urandom >"$TMP/static/10m.bin"
 cp "$ROOT"/templates/*.html "$TMP/templates/"
+# dev = false needs a session secret; one per run is enough here.
+export MINIWEB_SESSION_SECRET="${MINIWEB_SESSION_SECRET:-$(head -c 32 /dev/urandom | base64)}"
 cat >"$TMP/miniweb.toml" <<EOF
 addr = "127.0.0.1:18080"
 static = "static"

@@ -6,11 +6,12 @@
 //	/center.py          the market table: rows from the site's data (the
 //	                    lesson's "data from the database"), sortable
 //	/stock/{code}.py    one stock; an unknown code is a 404
-//	/login.py           a login form; POST checks the demo user, sets a
-//	                    session cookie and redirects
-//	/logout.py          POST ends the session
-//	/register.py        a form with first and last name that POSTs back
-//	                    and shows what was sent, escaped, with the time
+//	/login.py           a login form; POST checks the demo user, signs
+//	                    them in (the session, framework.Request.Session)
+//	                    and redirects with a flash message
+//	/logout.py          POST signs out, with a flash message
+//	/register.py        a form with first and last name; a good POST
+//	                    redirects back with what was sent in a flash
 //	/about.py, /contact.py, /single.py   the lesson's other pages
 //
 // The templates are in the templates folder given to New; the stylesheet
@@ -37,16 +38,13 @@ const (
 	demoPassword = "miniweb"
 )
 
-// sessionCookie names the cookie that holds a session id.
-const sessionCookie = "miniweb_session"
-
 // maxName bounds a name sent to /register.py, in characters.
 const maxName = 100
 
-// site is the demo's state: its data and its sessions.
+// site is the demo's state: its data. Who is signed in is in each
+// visitor's session cookie, not here.
 type site struct {
-	stocks   []Stock
-	sessions *sessions
+	stocks []Stock
 	// now is the clock, replaced in tests.
 	now func() time.Time
 }
@@ -54,11 +52,16 @@ type site struct {
 // New returns the demo site's application, rendering the templates in the
 // folder templates; dev is development mode (live template reload, and
 // failures in detail for loopback clients, see framework.Options.Dev); log
-// receives failures, nil meaning slog.Default(). The application is a
-// *framework.App: Close stops its template watcher.
-func New(templates string, dev bool, log *slog.Logger) (gateway.App, error) {
-	o := framework.Options{Templates: templates, Dev: dev, Log: log}
-	app, err := newApp(o, &site{stocks: market, sessions: newSessions(), now: time.Now})
+// receives failures, nil meaning slog.Default(); sess keys the visitors'
+// session cookies (nil: no secret, which only dev mode accepts, see
+// framework.SessionOptions). The application is a *framework.App: Close
+// stops its template watcher.
+func New(templates string, dev bool, log *slog.Logger, sess *framework.SessionOptions) (gateway.App, error) {
+	if sess == nil {
+		sess = &framework.SessionOptions{}
+	}
+	o := framework.Options{Templates: templates, Dev: dev, Log: log, Session: sess}
+	app, err := newApp(o, &site{stocks: market, now: time.Now})
 	if err != nil {
 		return nil, err
 	}
@@ -78,13 +81,17 @@ var nav = []framework.Data{
 
 func newApp(o framework.Options, s *site) (*framework.App, error) {
 	o.ErrorTemplate = "error.html"
-	// user and page are every page's (see site.data); error pages get
-	// these.
-	o.Globals = framework.Data{"site_name": "miniweb", "nav": nav, "user": "", "page": ""}
+	// page is every page's (see site.data); error pages get this one.
+	o.Globals = framework.Data{"site_name": "miniweb", "nav": nav, "page": ""}
 	app, err := framework.New(o)
 	if err != nil {
 		return nil, err
 	}
+	// Every page, error pages included: who is signed in, and the flash
+	// messages, shown once.
+	app.Context(func(r *framework.Request) framework.Data {
+		return framework.Data{"user": user(r), "flashes": r.Flashes()}
+	})
 	app.Page("GET", "/index.py", "index.html", s.index)
 	app.Page("GET", "/center.py", "center.html", s.center)
 	app.Page("GET", "/stock/{code}.py", "stock.html", s.stock)
@@ -97,25 +104,18 @@ func newApp(o framework.Options, s *site) (*framework.App, error) {
 	return app, nil
 }
 
-// data returns d with what base.html needs: the page's key for the menu
-// and the signed-in user ("" for none).
+// data returns d with what base.html needs of a page: its key, for the
+// menu.
 func (s *site) data(r *framework.Request, page string, d framework.Data) framework.Data {
 	if d == nil {
 		d = framework.Data{}
 	}
 	d["page"] = page
-	d["user"] = s.user(r)
 	return d
 }
 
 // user returns the signed-in user of r, or "".
-func (s *site) user(r *framework.Request) string {
-	id, ok := r.Cookie(sessionCookie)
-	if !ok {
-		return ""
-	}
-	return s.sessions.user(id, s.now())
-}
+func user(r *framework.Request) string { return r.Session().Get("user") }
 
 func (s *site) index(r *framework.Request) (framework.Data, error) {
 	best, worst := s.stocks[0], s.stocks[0]
@@ -181,7 +181,7 @@ func (s *site) stock(r *framework.Request) (framework.Data, error) {
 }
 
 func (s *site) login(r *framework.Request) (*framework.Response, error) {
-	if s.user(r) != "" && r.Method != "POST" {
+	if user(r) != "" && r.Method != "POST" {
 		return framework.Redirect("/index.py"), nil
 	}
 	d := s.data(r, "login", framework.Data{"title": "Log in", "name": "", "error": ""})
@@ -198,30 +198,22 @@ func (s *site) login(r *framework.Request) (*framework.Response, error) {
 		resp.Status = 403
 		return resp, nil
 	}
-	id, err := s.sessions.start(name, s.now())
-	if err != nil {
-		return nil, err
-	}
-	resp := framework.Redirect("/index.py")
-	return resp, resp.SetCookie(framework.Cookie{
-		Name: sessionCookie, Value: id, Path: "/", MaxAge: int(sessionLifetime / time.Second),
-		HttpOnly: true, SameSite: "Lax", Secure: r.Env.Scheme == "https",
-	})
+	r.Session().Set("user", name)
+	r.Flash("info", "Signed in as "+name+".")
+	return framework.Redirect("/index.py"), nil
 }
 
 func (s *site) logout(r *framework.Request) (*framework.Response, error) {
-	if id, ok := r.Cookie(sessionCookie); ok {
-		s.sessions.end(id)
+	if user(r) != "" {
+		r.Session().Delete("user")
+		r.Flash("info", "Signed out. See you soon.")
 	}
-	resp := framework.Redirect("/index.py")
-	return resp, resp.SetCookie(framework.Cookie{
-		Name: sessionCookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: "Lax",
-	})
+	return framework.Redirect("/index.py"), nil
 }
 
 func (s *site) register(r *framework.Request) (*framework.Response, error) {
 	d := s.data(r, "register", framework.Data{
-		"title": "Register", "first": "", "last": "", "error": "", "sent": false,
+		"title": "Register", "first": "", "last": "", "error": "",
 		"time": s.now().Format("2006-01-02 15:04:05 MST"),
 	})
 	if r.Method != "POST" {
@@ -239,7 +231,9 @@ func (s *site) register(r *framework.Request) (*framework.Response, error) {
 		d["error"] = "Names are at most " + strconv.Itoa(maxName) + " characters."
 		resp.Status = 422
 	default:
-		d["sent"] = true
+		// Post, redirect, get: the page after shows what was sent, once.
+		r.Flash("info", "Registered: "+first+" "+last+", at "+s.now().Format("2006-01-02 15:04:05 MST")+".")
+		return framework.Redirect("/register.py"), nil
 	}
 	return resp, nil
 }

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"log/slog"
 	"net/url"
@@ -42,10 +43,11 @@ func (l *logBuffer) String() string {
 func testSite(t *testing.T, dir string, dev bool) (*framework.App, *site, *logBuffer) {
 	t.Helper()
 	logs := &logBuffer{}
-	s := &site{stocks: market, sessions: newSessions(), now: func() time.Time {
+	s := &site{stocks: market, now: func() time.Time {
 		return time.Date(2019, 1, 1, 22, 9, 58, 0, time.UTC)
 	}}
-	app, err := newApp(framework.Options{Templates: dir, Dev: dev, Log: slog.New(slog.NewTextHandler(logs, nil))}, s)
+	app, err := newApp(framework.Options{Templates: dir, Dev: dev, Log: slog.New(slog.NewTextHandler(logs, nil)),
+		Session: &framework.SessionOptions{Secret: testSecret}}, s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,18 +155,15 @@ func TestMethods(t *testing.T) {
 func TestRegister(t *testing.T) {
 	app, _, _ := testSite(t, templates, false)
 	rec := request(t, app, "POST", "/register.py", url.Values{"first": {`<script>alert("x")</script>`}, "last": {"O'Brien & Sons"}}, "")
-	body := string(rec.Body)
-	if rec.Code != 200 {
-		t.Fatalf("status %d\n%s", rec.Code, body)
+	if rec.Code != 303 || rec.Header.Get("Location") != "/register.py" {
+		t.Fatalf("register: %d %v\n%s", rec.Code, rec.Header, rec.Body)
 	}
-	for _, want := range []string{
-		`You sent first name <strong>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</strong> and last name <strong>O&#39;Brien &amp; Sons</strong>.`,
-		"Registered at 2019-01-01 22:09:58 UTC.",
-		`value="&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"`,
-	} {
-		if !strings.Contains(body, want) {
-			t.Errorf("body lacks %q:\n%s", want, body)
-		}
+	// Post, redirect, get: the page after shows what was sent, escaped.
+	rec = request(t, app, "GET", "/register.py", nil, cookieOf(t, rec))
+	body := string(rec.Body)
+	want := `<p class="flash flash-info" role="status">Registered: &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; O&#39;Brien &amp; Sons, at 2019-01-01 22:09:58 UTC.</p>`
+	if rec.Code != 200 || !strings.Contains(body, want) {
+		t.Errorf("the page after: %d, lacks %q:\n%s", rec.Code, want, body)
 	}
 	if strings.Contains(body, "<script>") {
 		t.Errorf("the script came back unescaped:\n%s", body)
@@ -180,16 +179,29 @@ func TestRegister(t *testing.T) {
 		{"too long", url.Values{"first": {strings.Repeat("é", 101)}, "last": {"x"}}, "at most 100 characters"},
 	} {
 		rec := request(t, app, "POST", "/register.py", tt.form, "")
-		if rec.Code != 422 || !strings.Contains(string(rec.Body), tt.want) || strings.Contains(string(rec.Body), "You sent") {
+		if rec.Code != 422 || !strings.Contains(string(rec.Body), tt.want) || rec.Header.Get("Set-Cookie") != "" {
 			t.Errorf("%s: %d\n%s", tt.name, rec.Code, rec.Body)
 		}
 	}
 }
 
-var sessionRE = regexp.MustCompile(`^miniweb_session=([0-9a-f]{32}); Path=/; Max-Age=3600; HttpOnly; SameSite=Lax$`)
+// testSecret keys the test site's session cookies.
+const testSecret = "a test secret of at least thirty-two bytes"
+
+var sessionRE = regexp.MustCompile(`^miniweb_session=([A-Za-z0-9_-]+); Path=/; Max-Age=1209600; HttpOnly; SameSite=Lax$`)
+
+// cookieOf returns the Cookie field that sends back the session rec set.
+func cookieOf(t *testing.T, rec *gatewaytest.Recording) string {
+	t.Helper()
+	m := sessionRE.FindStringSubmatch(rec.Header.Get("Set-Cookie"))
+	if m == nil {
+		t.Fatalf("no session cookie in %v", rec.Header)
+	}
+	return "miniweb_session=" + m[1]
+}
 
 func TestLogin(t *testing.T) {
-	app, s, _ := testSite(t, templates, false)
+	app, _, _ := testSite(t, templates, false)
 
 	// Wrong password: the form again, with the name kept and escaped.
 	rec := request(t, app, "POST", "/login.py", url.Values{"name": {`demo"><b>`}, "password": {"nope"}}, "")
@@ -201,63 +213,43 @@ func TestLogin(t *testing.T) {
 		t.Errorf("a password with a trailing space: %d", rec.Code)
 	}
 
-	// Right: a session cookie and a redirect.
+	// Right: a session cookie, a redirect, and a flash on the next page.
 	rec = request(t, app, "POST", "/login.py", url.Values{"name": {"demo"}, "password": {"miniweb"}}, "")
-	m := sessionRE.FindStringSubmatch(rec.Header.Get("Set-Cookie"))
-	if rec.Code != 303 || rec.Header.Get("Location") != "/index.py" || m == nil {
+	if rec.Code != 303 || rec.Header.Get("Location") != "/index.py" {
 		t.Fatalf("login: %d %v", rec.Code, rec.Header)
 	}
-	cookie := "miniweb_session=" + m[1]
+	cookie := cookieOf(t, rec)
 	rec = request(t, app, "GET", "/index.py", nil, cookie)
-	if body := string(rec.Body); !strings.Contains(body, "Welcome back, demo") || !strings.Contains(body, "Signed in as <strong>demo</strong>") {
+	if body := string(rec.Body); !strings.Contains(body, "Welcome back, demo") || !strings.Contains(body, "Signed in as <strong>demo</strong>") ||
+		!strings.Contains(body, `<p class="flash flash-info" role="status">Signed in as demo.</p>`) {
 		t.Errorf("signed-in home page:\n%s", body)
+	}
+	cookie = cookieOf(t, rec) // the flash, shown, is gone from the session
+	if body := string(request(t, app, "GET", "/about.py", nil, cookie).Body); strings.Contains(body, "flash") || !strings.Contains(body, "Signed in as") {
+		t.Errorf("the next page shows the flash again, or forgot the user:\n%s", body)
 	}
 	if rec := request(t, app, "GET", "/login.py", nil, cookie); rec.Code != 303 {
 		t.Errorf("login page when signed in: %d", rec.Code)
 	}
-	// A forged or unknown id is nobody.
-	for _, c := range []string{"miniweb_session=" + strings.Repeat("0", 32), "miniweb_session=x", "other=" + m[1]} {
+	// The error pages know the user too.
+	if body := string(request(t, app, "GET", "/nosuch.py", nil, cookie).Body); !strings.Contains(body, "Signed in as <strong>demo</strong>") {
+		t.Errorf("404 page, signed in:\n%s", body)
+	}
+	// A forged or foreign cookie is nobody.
+	for _, c := range []string{"miniweb_session=" + strings.Repeat("A", 60), "miniweb_session=x", "other=" + strings.TrimPrefix(cookie, "miniweb_session=")} {
 		if body := string(request(t, app, "GET", "/index.py", nil, c).Body); strings.Contains(body, "Signed in") {
 			t.Errorf("cookie %q signs in", c)
 		}
 	}
-	// Sessions expire.
-	s.now = func() time.Time { return time.Date(2019, 1, 1, 23, 10, 0, 0, time.UTC) }
-	if body := string(request(t, app, "GET", "/index.py", nil, cookie).Body); strings.Contains(body, "Signed in") {
-		t.Error("an expired session still signs in")
-	}
-	s.now = func() time.Time { return time.Date(2019, 1, 1, 22, 10, 0, 0, time.UTC) }
 
-	// Log out: the cookie is cleared and the session is over.
-	rec = request(t, app, "POST", "/login.py", url.Values{"name": {"demo"}, "password": {"miniweb"}}, "")
-	cookie = "miniweb_session=" + sessionRE.FindStringSubmatch(rec.Header.Get("Set-Cookie"))[1]
+	// Log out: signed out, with a flash.
 	rec = request(t, app, "POST", "/logout.py", nil, cookie)
-	if rec.Code != 303 || rec.Header.Get("Set-Cookie") != "miniweb_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax" {
+	if rec.Code != 303 {
 		t.Errorf("logout: %d %v", rec.Code, rec.Header)
 	}
-	if body := string(request(t, app, "GET", "/index.py", nil, cookie).Body); strings.Contains(body, "Signed in") {
-		t.Error("the session survived logout")
-	}
-}
-
-func TestSessionsBounded(t *testing.T) {
-	s := newSessions()
-	now := time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC)
-	var first string
-	for i := range maxSessions + 10 {
-		id, err := s.start("u", now.Add(time.Duration(i)*time.Millisecond))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if i == 0 {
-			first = id
-		}
-	}
-	if len(s.m) > maxSessions {
-		t.Errorf("%d sessions held", len(s.m))
-	}
-	if s.user(first, now) != "" {
-		t.Error("the oldest session was kept")
+	out := cookieOf(t, rec)
+	if body := string(request(t, app, "GET", "/index.py", nil, out).Body); strings.Contains(body, "Signed in as") || !strings.Contains(body, "Signed out. See you soon.") {
+		t.Errorf("after logout:\n%s", body)
 	}
 }
 
@@ -303,10 +295,13 @@ func waitBody(t *testing.T, app gateway.App, target, want string) {
 }
 
 func TestNew(t *testing.T) {
-	if app, err := New("no/such/folder", false, nil); err == nil || app != nil {
+	if app, err := New("no/such/folder", false, nil, &framework.SessionOptions{Secret: testSecret}); err == nil || app != nil {
 		t.Errorf("New on a missing folder: %v, %v", app, err)
 	}
-	app, err := New(templates, true, slog.New(slog.DiscardHandler))
+	if app, err := New(templates, false, slog.New(slog.DiscardHandler), nil); !errors.Is(err, framework.ErrNoSessionSecret) || app != nil {
+		t.Errorf("New in production without a session secret: %v, %v", app, err)
+	}
+	app, err := New(templates, true, slog.New(slog.DiscardHandler), nil) // dev: a secret for the run
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"miniweb/framework"
 	"miniweb/server/gateway"
 	"miniweb/server/gatewayhttp"
 	"miniweb/sites/demo"
@@ -40,11 +41,11 @@ type App struct {
 }
 
 // New returns the mount site, with the demo site's templates in the folder
-// templates, dev its development mode and log its log (nil for
-// slog.Default()). The application is an *App, whose Close stops the demo's
-// template watcher.
-func New(templates string, dev bool, log *slog.Logger) (gateway.App, error) {
-	site, err := demo.New(templates, dev, log)
+// templates, dev its development mode, log its log (nil for
+// slog.Default()) and sess the demo's session keys (see demo.New). The
+// application is an *App, whose Close stops the demo's template watcher.
+func New(templates string, dev bool, log *slog.Logger, sess *framework.SessionOptions) (gateway.App, error) {
+	site, err := demo.New(templates, dev, log, sess)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"miniweb/framework"
 	"miniweb/server/gateway/gatewaytest"
 	"miniweb/server/gatewayhttp"
 	"miniweb/sites/demo"
@@ -16,7 +17,7 @@ import (
 // shipped templates.
 func testApp(t *testing.T) *App {
 	t.Helper()
-	site, err := demo.New("../../templates", false, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	site, err := demo.New("../../templates", false, slog.New(slog.NewTextHandler(io.Discard, nil)), &framework.SessionOptions{Secret: testSecret})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +71,7 @@ func TestMount(t *testing.T) {
 }
 
 func TestMountClose(t *testing.T) {
-	app, err := New("../../templates", true, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	app, err := New("../../templates", true, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,3 +79,6 @@ func TestMountClose(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// testSecret keys the demo's session cookies in these tests.
+const testSecret = "a test secret of at least thirty-two bytes"

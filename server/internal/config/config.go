@@ -40,6 +40,9 @@ type Config struct {
 	Limits Limits
 	// AccessLog configures the access log (table [access_log]).
 	AccessLog AccessLog
+	// Session configures the sites' session cookies (table [session], and
+	// the environment variable MINIWEB_SESSION_SECRET).
+	Session Session
 	// File is the path of the config file the values were read from, as it
 	// was given; "" for Default.
 	File string
@@ -97,8 +100,37 @@ type AccessLog struct {
 	Format string
 }
 
+// EnvSessionSecret is the environment variable whose value, when set and
+// not empty, is the session secret, in place of the file's session.secret:
+// a secret belongs in the environment of a production server, not in a file
+// kept in git.
+const EnvSessionSecret = "MINIWEB_SESSION_SECRET"
+
+// MinSecretLen is the shortest session secret accepted, in bytes: 32 bytes
+// is the size of an AES-256 key, and `openssl rand -base64 32` prints 44.
+const MinSecretLen = 32
+
+// Session configures the signed and encrypted session cookies of the sites
+// (table [session]). The secrets are never printed in errors or logs.
+type Session struct {
+	// Secret signs and encrypts new session cookies, at least MinSecretLen
+	// bytes (key session.secret; the environment variable
+	// MINIWEB_SESSION_SECRET wins over it). "" means none was given, which
+	// Validate accepts only in dev mode: the site then makes a random one
+	// per start and logs a warning, so sessions end at every restart.
+	Secret string
+	// OldSecrets are former secrets (key session.old_secrets): cookies
+	// signed with them still verify, so a secret can be rotated without
+	// signing everyone out. Each is at least MinSecretLen bytes; nil for
+	// none.
+	OldSecrets []string
+	// MaxAge is how long a session cookie stays valid (key
+	// session.max_age); it must be positive. Default 336h (14 days).
+	MaxAge time.Duration
+}
+
 // Default returns the shipped configuration, the same values as the
-// miniweb.toml in the repository. Its paths are relative to the current
+// miniweb.toml in the repository (which sets no session secret). Its paths are relative to the current
 // folder and its File is "".
 func Default() Config {
 	return Config{
@@ -127,13 +159,18 @@ func Default() Config {
 			Enabled: true,
 			Format:  "combined",
 		},
+		Session: Session{
+			MaxAge: 14 * 24 * time.Hour,
+		},
 	}
 }
 
 // Load reads the TOML file at path, such as "miniweb.toml", over Default
 // and validates the result (see Validate). Relative Static and Templates,
 // including the defaults when the file does not set them, are resolved
-// against the file's folder and made absolute; File is path as given.
+// against the file's folder and made absolute; File is path as given. The
+// environment variable MINIWEB_SESSION_SECRET, when not empty, replaces the
+// file's session.secret.
 //
 // Every error is an *Error whose text starts with path, and with the line
 // when the fault has one: "miniweb.toml:14: limits.body_bytes: expected an
@@ -151,7 +188,8 @@ func Load(path string) (Config, error) {
 }
 
 // load is Load without the validation, so Parse can apply flag overrides
-// first. The source it returns locates each key's line in the file.
+// first. The source it returns locates each key's line in the file, or the
+// environment variable that set it.
 func load(path string) (Config, source, error) {
 	src := source{file: path}
 	data, err := os.ReadFile(path)
@@ -171,6 +209,10 @@ func load(path string) (Config, source, error) {
 	c.Static = resolve(base, c.Static)
 	c.Templates = resolve(base, c.Templates)
 	c.File = path
+	if secret := os.Getenv(EnvSessionSecret); secret != "" {
+		c.Session.Secret = secret
+		src.env = map[string]string{"session.secret": EnvSessionSecret}
+	}
 	return c, src, nil
 }
 

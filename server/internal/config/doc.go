@@ -7,7 +7,9 @@
 // Config.Validate) are errors; durations are Go duration strings ("300ms",
 // "5s", "1m30s"). Relative folders in the file are relative to the file's
 // folder; those given as flags, to the current folder. Flags given on the
-// command line override the file.
+// command line override the file. The environment variable
+// MINIWEB_SESSION_SECRET, when not empty, overrides session.secret: a
+// secret is neither a flag (ps shows flags) nor best kept in the file.
 //
 // Errors are *Error values whose text starts with where the value came from
 // and names the key and what was expected:
@@ -15,6 +17,7 @@
 //	miniweb.toml:14: limits.body_bytes: expected an integer (bytes), got string "10MB"
 //	miniweb.toml:3: unknown key "limits.bodybytes" (known keys in [limits]: request_line, ...); did you mean "limits.body_bytes"?
 //	flag -static: static: folder "/srv/www" does not exist
+//	environment MINIWEB_SESSION_SECRET: session.secret: expected a secret of at least 32 bytes, got 7 bytes (make a secret with: openssl rand -base64 32)
 //
 // A main function uses it so:
 //

@@ -12,6 +12,7 @@ import (
 //	miniweb.toml:3:9: invalid TOML: expected value but found '=' instead
 //	miniweb.toml: cannot read config: open miniweb.toml: no such file or directory
 //	flag -static: static: folder "/srv/www" does not exist
+//	environment MINIWEB_SESSION_SECRET: session.secret: expected a secret of at least 32 bytes, got 5 bytes (make a secret with: openssl rand -base64 32)
 type Error struct {
 	// File is the config file path as it was given (not made absolute);
 	// "" when the value came from a flag or from Default.
@@ -26,6 +27,10 @@ type Error struct {
 	// Flag is the command-line flag that set the bad value, such as
 	// "-addr"; "" for values from the file. When set, it is the location.
 	Flag string
+	// Env is the environment variable that set the bad value, such as
+	// "MINIWEB_SESSION_SECRET"; "" for values from the file or a flag. When
+	// set, it is the location.
+	Env string
 	// Key is the dotted key at fault, such as "limits.body_bytes"; "" for
 	// errors about the file as a whole or the command line.
 	Key string
@@ -38,7 +43,7 @@ type Error struct {
 }
 
 // Error returns "location: message", where location is "file:line",
-// "file:line:col", "file" or "flag -name", and is left out (with its colon)
+// "file:line:col", "file", "flag -name" or "environment NAME", and is left out (with its colon)
 // when nothing is known, as for a stray command-line argument.
 func (e *Error) Error() string {
 	var b strings.Builder
@@ -46,6 +51,9 @@ func (e *Error) Error() string {
 	case e.Flag != "":
 		b.WriteString("flag ")
 		b.WriteString(e.Flag)
+	case e.Env != "":
+		b.WriteString("environment ")
+		b.WriteString(e.Env)
 	case e.File != "":
 		b.WriteString(e.File)
 		if e.Line > 0 {

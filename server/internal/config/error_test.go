@@ -19,6 +19,8 @@ func TestErrorText(t *testing.T) {
 		{Error{File: "m.toml", Col: 9, Msg: "no line, so no column"}, "m.toml: no line, so no column"},
 		{Error{File: "m.toml", Msg: "cannot read config"}, "m.toml: cannot read config"},
 		{Error{File: "m.toml", Line: 2, Flag: "-addr", Msg: "addr: bad"}, "flag -addr: addr: bad"}, // the flag wins
+		// So does the environment variable.
+		{Error{File: "m.toml", Line: 2, Env: "MINIWEB_SESSION_SECRET", Msg: "session.secret: bad"}, "environment MINIWEB_SESSION_SECRET: session.secret: bad"},
 		{Error{Msg: "unexpected argument"}, "unexpected argument"},
 	}
 	for _, tt := range tests {

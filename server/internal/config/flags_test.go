@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -51,7 +52,7 @@ func TestParseOverrides(t *testing.T) {
 			}
 			want := good
 			tt.want(&want)
-			if got != want {
+			if !reflect.DeepEqual(got, want) {
 				t.Errorf("Parse(%q)\n got %+v\nwant %+v", args, got, want)
 			}
 			if check != tt.check {
@@ -128,13 +129,41 @@ func TestParseErrors(t *testing.T) {
 			if check != tt.check {
 				t.Errorf("Parse(%q) check = %v, want %v", tt.args, check, tt.check)
 			}
-			if c != (Config{}) {
+			if !reflect.DeepEqual(c, Config{}) {
 				t.Errorf("Parse(%q) returned %+v with its error, want the zero Config", tt.args, c)
 			}
 			if out.Len() > 0 {
 				t.Errorf("Parse(%q) wrote %q, want nothing: the caller prints the error", tt.args, out.String())
 			}
 		})
+	}
+}
+
+// TestParseUnknownSite checks that a site missing from the registry is
+// located like any other bad value and that the message says where sites
+// are registered and which are.
+func TestParseUnknownSite(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string // after -config testdata/good.toml, whose site is demo_2
+		err  string
+	}{
+		{"file", nil,
+			`testdata/good.toml:5: site: unknown site "demo_2": not registered in sites/sites.go (known sites: demo, raw)`},
+		{"flag", []string{"-site", "nosuch"},
+			`flag -site: site: unknown site "nosuch": not registered in sites/sites.go (known sites: demo, raw)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"-config", "testdata/good.toml"}, tt.args...)
+			_, _, err := Parse(args, nil, "demo", "raw")
+			if err == nil || err.Error() != tt.err {
+				t.Errorf("Parse(%q) error\n got %v\nwant %s", args, err, tt.err)
+			}
+		})
+	}
+	if _, _, err := Parse([]string{"-config", "testdata/good.toml", "-site", "raw"}, nil, "demo", "raw"); err != nil {
+		t.Errorf("a registered site: %v", err)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -60,7 +61,12 @@ func TestLoad(t *testing.T) {
 				},
 				Limits:    Limits{RequestLine: 1024, HeaderBytes: 2048, HeaderCount: 10, BodyBytes: 1 << 20, MaxConns: 50},
 				AccessLog: AccessLog{Enabled: false, Format: "json"},
-				File:      "testdata/good.toml",
+				Session: Session{
+					Secret:     "test-secret-0123456789abcdefghijk",
+					OldSecrets: []string{"test-old-secret-0123456789abcdefgh", "test-older-secret-0123456789abcdef"},
+					MaxAge:     time.Hour,
+				},
+				File: "testdata/good.toml",
 			}
 		}},
 		{file: "dotted.toml", want: func(c *Config) {
@@ -82,9 +88,9 @@ func TestLoad(t *testing.T) {
 		{file: "unknown_key.toml", key: "limits.bodybytes", line: 4,
 			err: `testdata/unknown_key.toml:4: unknown key "limits.bodybytes" (known keys in [limits]: request_line, header_bytes, header_count, body_bytes, max_conns); did you mean "limits.body_bytes"?`},
 		{file: "unknown_top.toml", key: "adr", line: 2,
-			err: `testdata/unknown_top.toml:2: unknown key "adr" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log]); did you mean "addr"?`},
+			err: `testdata/unknown_top.toml:2: unknown key "adr" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log], [session]); did you mean "addr"?`},
 		{file: "unknown_table.toml", key: "server", line: 3,
-			err: `testdata/unknown_table.toml:3: unknown key "server" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log])`},
+			err: `testdata/unknown_table.toml:3: unknown key "server" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log], [session])`},
 		{file: "misplaced_key.toml", key: "access_log.dev", line: 3,
 			err: `testdata/misplaced_key.toml:3: unknown key "access_log.dev" (known keys in [access_log]: enabled, format); did you mean "dev"? Top-level keys must come before the first [table].`},
 
@@ -154,7 +160,7 @@ func TestLoad(t *testing.T) {
 				}
 				want := defaultsIn(td, path)
 				tt.want(&want)
-				if got != want {
+				if !reflect.DeepEqual(got, want) {
 					t.Errorf("Load(%q)\n got %+v\nwant %+v", path, got, want)
 				}
 				return
@@ -175,7 +181,7 @@ func TestLoad(t *testing.T) {
 			if tt.is != nil && !errors.Is(err, tt.is) {
 				t.Errorf("errors.Is(%v, %v) = false", err, tt.is)
 			}
-			if got != (Config{}) {
+			if !reflect.DeepEqual(got, Config{}) {
 				t.Errorf("Load(%q) returned %+v with its error, want the zero Config", path, got)
 			}
 		})
@@ -262,5 +268,121 @@ format = 'json'
 		if got := d.line(key); got != want {
 			t.Errorf("line(%q) = %d, want %d", key, got, want)
 		}
+	}
+}
+
+// TestMain runs the tests as if MINIWEB_SESSION_SECRET were unset, whatever
+// the environment of go test; the tests that need it use t.Setenv.
+func TestMain(m *testing.M) {
+	os.Unsetenv(EnvSessionSecret)
+	os.Exit(m.Run())
+}
+
+// TestLoadSession checks the [session] table and MINIWEB_SESSION_SECRET:
+// where each value comes from, where each error points, and that no error
+// shows a secret.
+func TestLoadSession(t *testing.T) {
+	const (
+		fileSecret = "file-secret-0123456789abcdefghijklmn" // 36 bytes
+		envSecret  = "env-secret-0123456789abcdefghijklmno" // 36 bytes
+		oldSecret  = "old-secret-0123456789abcdefghijklmno" // 36 bytes
+		short      = "hunter2"                              // 7 bytes
+	)
+	tests := []struct {
+		name string
+		toml string // x.toml after `static = "static"`
+		env  string // MINIWEB_SESSION_SECRET; "" is unset
+		want Session
+		err  string // else the whole error text
+		line int    // Error.Line wanted with err
+		key  string // Error.Key wanted with err
+		file bool   // the error is located in x.toml, else in the environment
+	}{
+		{name: "dev_no_secret", toml: "dev = true\n",
+			want: Session{MaxAge: 336 * time.Hour}},
+		{name: "file_secret", toml: "dev = false\n[session]\nsecret = \"" + fileSecret + "\"\n",
+			want: Session{Secret: fileSecret, MaxAge: 336 * time.Hour}},
+		{name: "env_secret", toml: "dev = false\n", env: envSecret,
+			want: Session{Secret: envSecret, MaxAge: 336 * time.Hour}},
+		{name: "env_wins", toml: "dev = false\n[session]\nsecret = \"" + fileSecret + "\"\n", env: envSecret,
+			want: Session{Secret: envSecret, MaxAge: 336 * time.Hour}},
+		{name: "env_wins_over_short_file", toml: "[session]\nsecret = \"" + short + "\"\n", env: envSecret,
+			want: Session{Secret: envSecret, MaxAge: 336 * time.Hour}},
+		{name: "old_secrets_and_max_age", toml: "[session]\nold_secrets = [\"" + oldSecret + "\", \"" + fileSecret + "\"]\nmax_age = \"1h30m\"\n",
+			want: Session{OldSecrets: []string{oldSecret, fileSecret}, MaxAge: 90 * time.Minute}},
+		{name: "old_secrets_empty", toml: "[session]\nold_secrets = []\n",
+			want: Session{MaxAge: 336 * time.Hour}},
+
+		{name: "prod_no_secret", toml: "dev = false\n", key: "session.secret", file: true,
+			err: "x.toml: session.secret: no session secret, and dev is false: set [session] secret in the config file or the environment variable MINIWEB_SESSION_SECRET (which wins) to at least 32 random bytes; make a secret with: openssl rand -base64 32"},
+		{name: "prod_empty_secret", toml: "dev = false\n[session]\nsecret = \"\"\n", key: "session.secret", line: 4, file: true,
+			err: "x.toml:4: session.secret: no session secret, and dev is false: set [session] secret in the config file or the environment variable MINIWEB_SESSION_SECRET (which wins) to at least 32 random bytes; make a secret with: openssl rand -base64 32"},
+		{name: "short_in_file", toml: "[session]\nmax_age = \"1h\"\nsecret = \"" + short + "\"\n", key: "session.secret", line: 4, file: true,
+			err: "x.toml:4: session.secret: expected a secret of at least 32 bytes, got 7 bytes (make a secret with: openssl rand -base64 32)"},
+		{name: "short_in_env", toml: "[session]\nsecret = \"" + fileSecret + "\"\n", env: short, key: "session.secret",
+			err: "environment MINIWEB_SESSION_SECRET: session.secret: expected a secret of at least 32 bytes, got 7 bytes (make a secret with: openssl rand -base64 32)"},
+		{name: "short_in_env_prod", toml: "dev = false\n", env: short, key: "session.secret",
+			err: "environment MINIWEB_SESSION_SECRET: session.secret: expected a secret of at least 32 bytes, got 7 bytes (make a secret with: openssl rand -base64 32)"},
+		{name: "old_secret_short", toml: "[session]\nold_secrets = [\n  \"" + oldSecret + "\",\n  \"" + short + "\",\n]\n", key: "session.old_secrets", line: 3, file: true,
+			err: "x.toml:3: session.old_secrets: entry 2 of 2: expected a secret of at least 32 bytes, got 7 bytes (make a secret with: openssl rand -base64 32)"},
+		{name: "secret_not_string", toml: "[session]\nsecret = 1234567\n", key: "session.secret", line: 3, file: true,
+			err: "x.toml:3: session.secret: expected a string of at least 32 bytes, such as the output of openssl rand -base64 32, got an integer"},
+		{name: "old_secrets_not_array", toml: "[session]\nold_secrets = \"" + short + "\"\n", key: "session.old_secrets", line: 3, file: true,
+			err: `x.toml:3: session.old_secrets: expected an array of secret strings such as ["..."], got a string`},
+		{name: "old_secrets_entry_not_string", toml: "[session]\nold_secrets = [\"" + short + "\", 5]\n", key: "session.old_secrets", line: 3, file: true,
+			err: "x.toml:3: session.old_secrets: entry 2 of 2: expected a string, got an integer"},
+		{name: "secret_misplaced", toml: "secret = \"" + short + "\"\n", key: "secret", line: 2, file: true,
+			err: `x.toml:2: unknown key "secret" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log], [session]); did you mean "session.secret"?`},
+		{name: "max_age_bad", toml: "[session]\nmax_age = \"2 weeks\"\n", key: "session.max_age", line: 3, file: true,
+			err: `x.toml:3: session.max_age: invalid duration "2 weeks" (use Go duration syntax such as "300ms", "5s", "1m")`},
+		{name: "max_age_int", toml: "[session]\nmax_age = 3600\n", key: "session.max_age", line: 3, file: true,
+			err: `x.toml:3: session.max_age: expected a duration string such as "336h", got integer 3600`},
+		{name: "max_age_zero", toml: "[session]\nmax_age = \"0s\"\n", key: "session.max_age", line: 3, file: true,
+			err: `x.toml:3: session.max_age: expected a positive duration such as "336h", got "0s"`},
+	}
+	t.Chdir(t.TempDir())
+	if err := mkdir("static"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := os.WriteFile("x.toml", []byte("static = \"static\"\n"+tt.toml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv(EnvSessionSecret, tt.env)
+			c, err := Load("x.toml")
+			if tt.err == "" {
+				if err != nil {
+					t.Fatalf("Load: %v", err)
+				}
+				if !reflect.DeepEqual(c.Session, tt.want) {
+					t.Errorf("Session = %+v, want %+v", c.Session, tt.want)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Load = %+v, want error %s", c.Session, tt.err)
+			}
+			if err.Error() != tt.err {
+				t.Errorf("Load error\n got %s\nwant %s", err, tt.err)
+			}
+			for _, s := range []string{short, fileSecret, envSecret, oldSecret} {
+				if strings.Contains(err.Error(), s) {
+					t.Errorf("error shows the secret %q: %s", s, err)
+				}
+			}
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error is %T, want *Error", err)
+			}
+			wantFile, wantEnv := "x.toml", ""
+			if !tt.file {
+				wantFile, wantEnv = "", EnvSessionSecret
+			}
+			if e.File != wantFile || e.Env != wantEnv || e.Key != tt.key || e.Line != tt.line {
+				t.Errorf("error File, Env, Key, Line = %q, %q, %q, %d; want %q, %q, %q, %d",
+					e.File, e.Env, e.Key, e.Line, wantFile, wantEnv, tt.key, tt.line)
+			}
+		})
 	}
 }

@@ -18,10 +18,13 @@ import (
 type field struct {
 	key   string            // dotted key: "limits.body_bytes"
 	want  string            // what a value of the right type looks like, for "expected ..., got ..."
-	ptr   func(*Config) any // *string, *bool, *int, *int64 or *time.Duration inside a Config
+	ptr   func(*Config) any // *string, *[]string, *bool, *int, *int64 or *time.Duration inside a Config
 	flag  string            // command-line flag that overrides it, without the dash; "" for none
 	usage string            // flag usage; a `quoted` word names the flag's argument
 	path  bool              // a folder path: relative flag values are resolved against the current folder
+	// secret: messages never show the value, only its type; it has no flag
+	// (a flag's value is visible to every user of the machine in ps).
+	secret bool
 }
 
 var fields = []field{
@@ -73,10 +76,17 @@ var fields = []field{
 	{key: "access_log.format", want: `"combined" or "json"`,
 		ptr: func(c *Config) any { return &c.AccessLog.Format }, flag: "log-format",
 		usage: "access log `format`: combined or json (overrides access_log.format)"},
+
+	{key: "session.secret", want: `a string of at least 32 bytes, such as the output of openssl rand -base64 32`,
+		ptr: func(c *Config) any { return &c.Session.Secret }, secret: true},
+	{key: "session.old_secrets", want: `an array of secret strings such as ["..."]`,
+		ptr: func(c *Config) any { return &c.Session.OldSecrets }, secret: true},
+	{key: "session.max_age", want: `a duration string such as "336h"`,
+		ptr: func(c *Config) any { return &c.Session.MaxAge }},
 }
 
 // tables lists the file's tables in the order the shipped file has them.
-var tables = []string{"timeouts", "limits", "access_log"}
+var tables = []string{"timeouts", "limits", "access_log", "session"}
 
 // lookupField returns the field with the dotted key, or nil.
 func lookupField(key string) *field {
@@ -195,7 +205,13 @@ func (d *decoder) set(key toml.Key, c *Config) error {
 
 // setValue stores the raw TOML value v into the field f of c.
 func setValue(f *field, c *Config, v any) error {
-	bad := func() error { return fmt.Errorf("%s: expected %s, got %s", f.key, f.want, describe(v)) }
+	bad := func() error {
+		got := describe(v)
+		if f.secret {
+			got = describeType(v)
+		}
+		return fmt.Errorf("%s: expected %s, got %s", f.key, f.want, got)
+	}
 	switch p := f.ptr(c).(type) {
 	case *string:
 		s, ok := v.(string)
@@ -203,6 +219,20 @@ func setValue(f *field, c *Config, v any) error {
 			return bad()
 		}
 		*p = s
+	case *[]string:
+		a, ok := v.([]any)
+		if !ok {
+			return bad()
+		}
+		var list []string // an empty array stays nil, as in Default
+		for i, e := range a {
+			s, ok := e.(string)
+			if !ok {
+				return fmt.Errorf("%s: entry %d of %d: expected a string, got %s", f.key, i+1, len(a), describeType(e))
+			}
+			list = append(list, s)
+		}
+		*p = list
 	case *bool:
 		b, ok := v.(bool)
 		if !ok {
@@ -406,6 +436,22 @@ func describe(v any) string {
 		return "a table"
 	}
 	return fmt.Sprintf("a %T", v)
+}
+
+// describeType names the TOML type of a raw value without its value, for
+// secrets: "a string", "an integer".
+func describeType(v any) string {
+	switch v.(type) {
+	case string:
+		return "a string"
+	case int64:
+		return "an integer"
+	case float64:
+		return "a float"
+	case bool:
+		return "a boolean"
+	}
+	return describe(v) // the others show no value
 }
 
 // quote quotes s for a message, cutting it to 40 runes: config values are

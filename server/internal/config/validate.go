@@ -19,15 +19,21 @@ type source struct {
 	file  string               // config file path as given; "" for Default
 	line  func(key string) int // line of a dotted key in file, 0 if unset; nil when unknown
 	flags map[string]string    // dotted key -> flag that overrode it, "-addr"
+	env   map[string]string    // dotted key -> environment variable that overrode it
 	sites []string             // the registered site names; nil skips the check
 }
 
-// errorf returns an *Error for key located at its flag or its file line.
+// errorf returns an *Error for key located at its flag, its environment
+// variable or its file line.
 // The message gets the key as its prefix.
 func (s source) errorf(key, format string, args ...any) *Error {
 	e := &Error{Key: key, Msg: key + ": " + fmt.Sprintf(format, args...)}
 	if flag, ok := s.flags[key]; ok {
 		e.Flag = flag
+		return e
+	}
+	if name, ok := s.env[key]; ok {
+		e.Env = name
 		return e
 	}
 	e.File = s.file
@@ -53,7 +59,10 @@ func (s source) errorf(key, format string, args ...any) *Error {
 //     (RFC 9110, section 5.5);
 //   - every timeout is positive;
 //   - every limit is positive, except max_conns, which may be 0;
-//   - access_log.format is "combined" or "json".
+//   - access_log.format is "combined" or "json";
+//   - session.secret is at least MinSecretLen bytes, and is set unless dev
+//     is true; every entry of session.old_secrets is at least MinSecretLen
+//     bytes; session.max_age is positive. No message shows a secret.
 func (c Config) Validate() error {
 	return c.validate(source{file: c.File})
 }
@@ -73,7 +82,7 @@ func (c Config) validate(src source) error {
 		return src.errorf("site", "expected a site name (a letter or '_', then letters, digits or '_'), got %s", quote(c.Site))
 	}
 	if src.sites != nil && !slices.Contains(src.sites, c.Site) {
-		return src.errorf("site", "unknown site %s (known sites: %s)", quote(c.Site), strings.Join(src.sites, ", "))
+		return src.errorf("site", "unknown site %s: not registered in sites/sites.go (known sites: %s)", quote(c.Site), strings.Join(src.sites, ", "))
 	}
 	if !isSuffix(c.DynamicSuffix) {
 		return src.errorf("dynamic_suffix", `expected a file extension such as ".py" ('.' then letters, digits, '_' or '-'), got %s`, quote(c.DynamicSuffix))
@@ -113,6 +122,34 @@ func (c Config) validate(src source) error {
 	}
 	if f := c.AccessLog.Format; f != "combined" && f != "json" {
 		return src.errorf("access_log.format", `expected "combined" or "json", got %s`, quote(f))
+	}
+	if e := checkSession(src, c.Session, c.Dev); e != nil {
+		return e
+	}
+	return nil
+}
+
+// makeSecret tells how to make a session secret, for the end of a message.
+const makeSecret = "make a secret with: openssl rand -base64 32"
+
+// checkSession checks the [session] table; dev allows a missing secret.
+// The messages give a bad secret's length, never its bytes: they go to
+// terminals and logs.
+func checkSession(src source, s Session, dev bool) *Error {
+	switch {
+	case s.Secret == "" && !dev:
+		return src.errorf("session.secret", "no session secret, and dev is false: set [session] secret in the config file or the environment variable %s (which wins) to at least %d random bytes; %s",
+			EnvSessionSecret, MinSecretLen, makeSecret)
+	case s.Secret != "" && len(s.Secret) < MinSecretLen:
+		return src.errorf("session.secret", "expected a secret of at least %d bytes, got %d bytes (%s)", MinSecretLen, len(s.Secret), makeSecret)
+	}
+	for i, old := range s.OldSecrets {
+		if len(old) < MinSecretLen {
+			return src.errorf("session.old_secrets", "entry %d of %d: expected a secret of at least %d bytes, got %d bytes (%s)", i+1, len(s.OldSecrets), MinSecretLen, len(old), makeSecret)
+		}
+	}
+	if s.MaxAge <= 0 {
+		return src.errorf("session.max_age", `expected a positive duration such as "336h", got %q`, s.MaxAge.String())
 	}
 	return nil
 }

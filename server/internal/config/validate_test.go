@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestValidate(t *testing.T) {
@@ -25,6 +26,8 @@ func TestValidate(t *testing.T) {
 		{"site_underscore", func(c *Config) { c.Site = "_x9" }, ""},
 		{"templates_missing", func(c *Config) { c.Templates = "/no/such/folder" }, ""},
 		{"nanosecond", func(c *Config) { c.Timeouts.Idle = 1 }, ""},
+		{"dev_no_secret", func(c *Config) { c.Session.Secret = "" }, ""},
+		{"prod_secret", func(c *Config) { c.Dev = false; c.Session.Secret = strings.Repeat("s", 32) }, ""},
 
 		{"addr_empty", func(c *Config) { c.Addr = "" },
 			`x.toml: addr: expected host:port such as "127.0.0.1:8080", got "" (missing port in address)`},
@@ -70,6 +73,14 @@ func TestValidate(t *testing.T) {
 			`x.toml: access_log.format: expected "combined" or "json", got "JSON"`},
 		{"format_empty_even_if_disabled", func(c *Config) { c.AccessLog.Enabled = false; c.AccessLog.Format = "" },
 			`x.toml: access_log.format: expected "combined" or "json", got ""`},
+		{"prod_no_secret", func(c *Config) { c.Dev = false },
+			`x.toml: session.secret: no session secret, and dev is false: set [session] secret in the config file or the environment variable MINIWEB_SESSION_SECRET (which wins) to at least 32 random bytes; make a secret with: openssl rand -base64 32`},
+		{"secret_31_bytes", func(c *Config) { c.Session.Secret = strings.Repeat("s", 31) },
+			`x.toml: session.secret: expected a secret of at least 32 bytes, got 31 bytes (make a secret with: openssl rand -base64 32)`},
+		{"old_secret_empty", func(c *Config) { c.Session.OldSecrets = []string{strings.Repeat("s", 32), ""} },
+			`x.toml: session.old_secrets: entry 2 of 2: expected a secret of at least 32 bytes, got 0 bytes (make a secret with: openssl rand -base64 32)`},
+		{"max_age_negative", func(c *Config) { c.Session.MaxAge = -time.Hour },
+			`x.toml: session.max_age: expected a positive duration such as "336h", got "-1h0m0s"`},
 		{"first_fault_wins", func(c *Config) { c.Limits.BodyBytes = 0; c.Site = "" },
 			`x.toml: site: expected a site name (a letter or '_', then letters, digits or '_'), got ""`},
 		{"long_value_cut", func(c *Config) { c.Site = "a-0123456789012345678901234567890123456789" },
