@@ -226,6 +226,22 @@ func TestBrowser(t *testing.T) {
 	}
 	checkLook(t, wd, "/index.py (signed in)")
 	shot("11-logged-in")
+	// Another origin (the same host, another port) whose page auto-submits
+	// a form to the demo's /logout.py while the visitor is signed in: the
+	// browser sends the session cookie with it (SameSite=Lax lets a
+	// same-site POST through), and the CSRF protection refuses it.
+	attacker := startServer(t, nil, map[string]string{"attack.html": `<!doctype html><title>prize</title>` +
+		`<form method="post" action="` + base + `/logout.py"></form><script>document.forms[0].submit()</script>`})
+	wd.navigate("http://" + attacker.addr + "/attack.html")
+	wd.waitFor("the cross-origin post", `return location.pathname === "/logout.py"`)
+	if src := wd.source(); !strings.Contains(src, "403 Forbidden") || !strings.Contains(src, "Cross-origin request refused") {
+		t.Errorf("the cross-origin logout was not refused:\n%s", src)
+	}
+	shot("12-cross-origin-refused")
+	wd.navigate(base + "/index.py")
+	if got := wd.find("header .who strong").text(); got != "demo" {
+		t.Errorf("after the cross-origin logout: signed in as %q; want still demo", got)
+	}
 	// The 404 page knows who is signed in too.
 	wd.navigate(base + "/nosuch.py")
 	if got := wd.find("header .who strong").text(); got != "demo" {
