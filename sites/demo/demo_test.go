@@ -40,7 +40,7 @@ func (l *logBuffer) String() string {
 }
 
 // testSite returns the demo on dir with a fixed clock, and its log.
-func testSite(t *testing.T, dir string, dev bool) (*framework.App, *site, *logBuffer) {
+func testSite(t testing.TB, dir string, dev bool) (*framework.App, *site, *logBuffer) {
 	t.Helper()
 	logs := &logBuffer{}
 	s := &site{stocks: market, now: func() time.Time {
