@@ -17,10 +17,13 @@ type Options struct {
 	// Templates is the templates folder; "" means "templates". Template
 	// names are relative to it, and nothing outside it can be loaded.
 	Templates string
-	// Dev is development mode: a saved template shows on the next request,
-	// a missing placeholder value is logged, and a failure shows its detail
-	// (template, line, column, the line, the message; or a panic's stack)
-	// to loopback clients. Everyone else always gets "Internal error".
+	// Dev is development mode: a saved template shows on the next request;
+	// a missing placeholder value, or a field or key a placeholder names
+	// that its value lacks, is logged; templates that fail to compile at
+	// start are logged instead of failing New; and a failure shows its
+	// detail (template, line, column, the line, the message; or a panic's
+	// stack) to loopback clients. Everyone else always gets "Internal
+	// error".
 	Dev bool
 	// Log receives failures with their detail; nil means slog.Default().
 	Log *slog.Logger
@@ -75,6 +78,13 @@ func New(o Options) (*App, error) {
 	st, err := newStore(o.Templates, o.Dev, o.Globals, log)
 	if err != nil {
 		return nil, err
+	}
+	if err := st.parseAll(); err != nil {
+		if !o.Dev {
+			st.close()
+			return nil, fmt.Errorf("framework: templates: %w", err)
+		}
+		log.Warn("templates have errors; their pages show them until fixed", keyErr, err)
 	}
 	ss, err := newSessions(o.Session, o.Dev, log.Warn)
 	if err != nil {

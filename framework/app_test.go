@@ -14,7 +14,16 @@ import (
 
 // testApp is an App on testdata/templates with a few routes of each kind.
 func testApp(t *testing.T, o Options) (*App, *syncBuffer) {
-	app, logs := newApp(t, "testdata/templates", o)
+	// The broken templates join the folder after New, which refuses a
+	// folder with broken templates outside dev mode.
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("testdata/templates")); err != nil {
+		t.Fatal(err)
+	}
+	app, logs := newApp(t, dir, o)
+	if err := os.CopyFS(dir, os.DirFS("testdata/broken")); err != nil {
+		t.Fatal(err)
+	}
 	app.Page("GET", "/page.py", "page.html", func(r *Request) (Data, error) {
 		return Data{"site": "Test", "title": "Hello", "content": r.Query("c")}, nil
 	})

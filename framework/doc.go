@@ -33,18 +33,34 @@
 // reads files past the loader, is banned.
 //
 // <%name%> is a placeholder, the lesson's {%content%} in a form that does
-// not clash with pongo2's {% tags %}: it prints the value of name, escaped,
-// and <%user.name%> reaches into maps and structs as pongo2 does. The
-// template loader rewrites each placeholder into {{name}} as it reads a
-// file, so a page, the base it extends, what it includes and the macros it
-// imports all see the same text, and the compiled result is cached like any
-// template. Only the delimiters change, and "<%" and "%>" have the length of
-// "{{" and "}}", so every byte keeps its offset and pongo2's error lines and
-// columns are those of the file as written. Text inside pongo2's own tags,
-// comments and {% verbatim %} is never rewritten, so pongo2 syntax keeps its
-// meaning in the same file. "<%" followed by anything but a name and "%>"
-// (such as "<%= x %>") is left as text, and so is a placeholder right after
-// a "{", which would otherwise open a pongo2 tag a byte early.
+// not clash with pongo2's {% tags %}: it prints the value of name, escaped.
+// <%user.name%> reaches into maps and structs as pongo2 does, and pongo2's
+// filters apply: <%name|upper%>, <%price|floatformat:2%>,
+// <%user.name|default:"anonymous"|title%>. The template loader rewrites
+// each placeholder into a pongo2 {{ }} tag as it reads a file, so a page,
+// the base it extends, what it includes and the macros it imports all see
+// the same text, and errors give lines and columns of the file as written.
+// Text inside pongo2's own tags, comments and {% verbatim %} is never
+// rewritten. "<%", a name and a "%>" on the same line must be a
+// placeholder: <%a b%>, <%a..b%> or <%a|%> is an error at its file, line
+// and column, and so is a placeholder right after a "{" (which would open
+// a pongo2 tag a byte early). Other text starting with "<%", such as
+// "<%= x %>", is left as it is.
+//
+// A placeholder prints a time.Time as TimeLayout, "2006-01-02 15:04:05 MST"
+// in the value's own location ("2026-11-22 13:01:02 UTC"), not Go's String
+// with its fractions of a second and monotonic clock; pongo2's date filter
+// takes any Go layout: <%created|date:"2 Jan 2006"%>. pongo2's own
+// {{ created }} prints Go's String.
+//
+// # Checked at start
+//
+// New compiles every template in the folder and below it: files ending in
+// .html, .htm, .xml or .txt, except hidden ones (a name starting with ".").
+// With Dev false an error in any of them fails New, and so server -check,
+// one line per fault: "file:line:col: message". In dev mode they are
+// logged as a warning and the App starts, so that they can be fixed live;
+// each such page shows the dev error page until then.
 //
 // Every value is escaped but HTML, which the handler vouches for and which
 // is inserted as it is.
@@ -73,7 +89,9 @@
 // page embeds what it extends and includes, so a change anywhere may change
 // any page). A template with an error shows the dev error page until it is
 // fixed. A placeholder whose value is missing is logged, once per edit, with
-// its template, line and column. Finding a compiled page costs a request one
+// its template, line and column; so is a dotted placeholder whose field or
+// map key its value lacks (<%user.nmae%>), once per template position and
+// edit, when it is printed. Finding a compiled page costs a request one
 // atomic load and a map lookup, in dev mode as in production
 // (BenchmarkChangeDetection).
 //

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -64,8 +66,10 @@ type store struct {
 	done    chan struct{}
 }
 
-// cache maps a page template name to its *entry.
-type cache struct{ m sync.Map }
+// cache maps a page template name to its *entry. warned holds the
+// numbers of the placeholders dev mode has warned of (see checkFields),
+// so that the log says it once per position and edit.
+type cache struct{ m, warned sync.Map }
 
 // entry is one page template compiled, or the error compiling it.
 type entry struct {
@@ -91,7 +95,7 @@ func newStore(dir string, dev bool, globals Data, log *slog.Logger) (*store, err
 	if err != nil {
 		return nil, fmt.Errorf("framework: templates folder: %w", err)
 	}
-	s := &store{dir: dir, root: root, load: &loader{root: root}, log: log, dev: dev}
+	s := &store{dir: dir, root: root, load: &loader{root: root, dev: dev}, log: log, dev: dev}
 	s.set = pongo2.NewSet("miniweb", s.load)
 	// ssi reads files with ioutil.ReadFile, past the loader. include,
 	// extends and import go through it.
@@ -100,6 +104,9 @@ func newStore(dir string, dev bool, globals Data, log *slog.Logger) (*store, err
 	}
 	g, _ := toContext(globals)
 	s.globals = copyContext(g) // the caller's map may change later
+	if dev {
+		s.globals[placeholderCheck] = s.checkFields
+	}
 	s.set.Globals = s.globals
 	s.cache.Store(new(cache))
 	if dev {
@@ -175,6 +182,53 @@ func (s *store) compile(name string) *entry {
 		}
 	}
 	return e
+}
+
+// templateExts are the extensions of the files parseAll compiles; other
+// files in the templates folder (notes, images, an editor's backups) are
+// not templates.
+var templateExts = []string{".html", ".htm", ".xml", ".txt"}
+
+// parseAll compiles every template of the folder: each file with one of
+// templateExts, in the folder and below it, except hidden files and
+// folders (a name starting with "."). Each compiles as a page would, its
+// base, includes and imports with it, and stays cached, so the first
+// requests find them compiled. The error joins one error per position at
+// fault, each "file:line:col: message" (a broken base shows once, not once
+// per page that extends it), in the order of the file names; nil if all
+// compile.
+func (s *store) parseAll() error {
+	var errs []error
+	seen := map[string]bool{}
+	walkErr := fs.WalkDir(s.root.FS(), ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			return nil
+		}
+		if name != "." && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() || !slices.Contains(templateExts, path.Ext(name)) {
+			return nil
+		}
+		e := s.lookup(name)
+		if e.err == nil {
+			return nil
+		}
+		te := s.locate(name, e.files, e.err)
+		if key := te.Error(); !seen[key] {
+			seen[key] = true
+			errs = append(errs, te)
+		}
+		return nil
+	})
+	if walkErr != nil {
+		errs = append(errs, walkErr)
+	}
+	return errors.Join(errs...)
 }
 
 // render executes the page template e with data.
@@ -337,6 +391,14 @@ type templateError struct {
 	Message string
 }
 
+// Error returns "file:line:col: message", or "file: message" with no line.
+func (te *templateError) Error() string {
+	if te.Line <= 0 {
+		return te.File + ": " + te.Message
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", te.File, te.Line, te.Col, te.Message)
+}
+
 // locate turns an error of compiling or executing page into a
 // templateError. files are the templates read while compiling it.
 func (s *store) locate(page string, files []string, err error) *templateError {
@@ -344,18 +406,24 @@ func (s *store) locate(page string, files []string, err error) *templateError {
 	if !errors.As(err, &perr) {
 		return &templateError{File: page, Message: err.Error()}
 	}
-	te := &templateError{File: perr.Filename, Line: perr.Line, Col: perr.Column}
+	te := &templateError{File: perr.Filename, Line: perr.Line, Col: s.load.original(perr.Filename, perr.Line, perr.Column)}
 	if perr.OrigError != nil {
 		te.Message = perr.OrigError.Error()
 	}
 	if perr.Sender == "fromfile" {
+		if pe := s.load.malformed(perr.Filename); pe != nil {
+			te = &templateError{File: pe.File, Line: pe.Line, Col: pe.Col, Message: pe.Message,
+				Source: s.load.sourceLine(pe.File, pe.Line)}
+			return te
+		}
 		// A template that could not be read: the page itself, or one it
 		// extends, includes or imports. pongo2 drops the loader's error,
 		// so look again to say which it was.
 		te.Message = fmt.Sprintf("template %q: %s", perr.Filename, s.whyUnreadable(perr.Filename))
 		te.File, te.Line, te.Col = page, 0, 0
 		if perr.Token != nil {
-			te.File, te.Line, te.Col = perr.Token.Filename, perr.Token.Line, perr.Token.Col
+			te.File, te.Line = perr.Token.Filename, perr.Token.Line
+			te.Col = s.load.original(te.File, te.Line, perr.Token.Col)
 		} else {
 			// pongo2 gives no position for a parent {% extends %} could
 			// not read: find the name in the files read.
