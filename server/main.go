@@ -56,6 +56,7 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 			OldSecrets: cfg.Session.OldSecrets,
 			MaxAge:     cfg.Session.MaxAge,
 		},
+		TrustedOrigins: cfg.CSRF.TrustedOrigins,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "miniweb: site %q: %v\n", cfg.Site, err)

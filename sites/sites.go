@@ -28,6 +28,9 @@ type Options struct {
 	// Session configures the site's session cookies, from the config's
 	// [session] table and MINIWEB_SESSION_SECRET.
 	Session SessionOptions
+	// TrustedOrigins are the other origins whose pages may send the site
+	// unsafe requests (the config's [csrf] trusted_origins).
+	TrustedOrigins []string
 }
 
 // SessionOptions configures a site's signed and encrypted session cookies.
@@ -46,13 +49,19 @@ type SessionOptions struct {
 	MaxAge time.Duration
 }
 
-// session returns o.Session as the framework takes it, for the sites built
-// on the framework.
-func (o Options) session() *framework.SessionOptions {
-	return &framework.SessionOptions{
-		Secret:     o.Session.Secret,
-		OldSecrets: o.Session.OldSecrets,
-		MaxAge:     o.Session.MaxAge,
+// framework returns o as the framework takes it, for the sites built on
+// the framework.
+func (o Options) framework() framework.Options {
+	return framework.Options{
+		Templates: o.Templates,
+		Dev:       o.Dev,
+		Log:       o.Log,
+		Session: &framework.SessionOptions{
+			Secret:     o.Session.Secret,
+			OldSecrets: o.Session.OldSecrets,
+			MaxAge:     o.Session.MaxAge,
+		},
+		CSRF: framework.CSRF{TrustedOrigins: o.TrustedOrigins},
 	}
 }
 
@@ -64,9 +73,9 @@ var registry = map[string]Factory{
 	// contract, without the framework.
 	"raw": func(Options) (gateway.App, error) { return raw.App(), nil },
 	// demo is the lesson's pages on the framework: templates, live reload.
-	"demo": func(o Options) (gateway.App, error) { return demo.New(o.Templates, o.Dev, o.Log, o.session()) },
+	"demo": func(o Options) (gateway.App, error) { return demo.New(o.framework()) },
 	// mount is a net/http ServeMux under /api/ next to the demo site.
-	"mount": func(o Options) (gateway.App, error) { return mount.New(o.Templates, o.Dev, o.Log, o.session()) },
+	"mount": func(o Options) (gateway.App, error) { return mount.New(o.framework()) },
 }
 
 // Lookup returns the factory of the site called name.

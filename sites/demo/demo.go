@@ -21,7 +21,6 @@ package demo
 import (
 	"cmp"
 	"crypto/subtle"
-	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,18 +48,16 @@ type site struct {
 	now func() time.Time
 }
 
-// New returns the demo site's application, rendering the templates in the
-// folder templates; dev is development mode (live template reload, and
-// failures in detail for loopback clients, see framework.Options.Dev); log
-// receives failures, nil meaning slog.Default(); sess keys the visitors'
-// session cookies (nil: no secret, which only dev mode accepts, see
-// framework.SessionOptions). The application is a *framework.App: Close
-// stops its template watcher.
-func New(templates string, dev bool, log *slog.Logger, sess *framework.SessionOptions) (gateway.App, error) {
-	if sess == nil {
-		sess = &framework.SessionOptions{}
+// New returns the demo site's application. o gives the templates folder,
+// dev mode (live template reload, and failures in detail for loopback
+// clients), the log, the session keys (nil Session: no secret, which only
+// dev mode accepts) and the CSRF protection's trusted origins; the demo
+// sets its error template and globals itself. The application is a
+// *framework.App: Close stops its template watcher.
+func New(o framework.Options) (gateway.App, error) {
+	if o.Session == nil {
+		o.Session = &framework.SessionOptions{}
 	}
-	o := framework.Options{Templates: templates, Dev: dev, Log: log, Session: sess}
 	app, err := newApp(o, &site{stocks: market, now: time.Now})
 	if err != nil {
 		return nil, err

@@ -295,13 +295,13 @@ func waitBody(t *testing.T, app gateway.App, target, want string) {
 }
 
 func TestNew(t *testing.T) {
-	if app, err := New("no/such/folder", false, nil, &framework.SessionOptions{Secret: testSecret}); err == nil || app != nil {
+	if app, err := New(framework.Options{Templates: "no/such/folder", Session: &framework.SessionOptions{Secret: testSecret}}); err == nil || app != nil {
 		t.Errorf("New on a missing folder: %v, %v", app, err)
 	}
-	if app, err := New(templates, false, slog.New(slog.DiscardHandler), nil); !errors.Is(err, framework.ErrNoSessionSecret) || app != nil {
+	if app, err := New(framework.Options{Templates: templates, Log: slog.New(slog.DiscardHandler)}); !errors.Is(err, framework.ErrNoSessionSecret) || app != nil {
 		t.Errorf("New in production without a session secret: %v, %v", app, err)
 	}
-	app, err := New(templates, true, slog.New(slog.DiscardHandler), nil) // dev: a secret for the run
+	app, err := New(framework.Options{Templates: templates, Dev: true, Log: slog.New(slog.DiscardHandler)}) // dev: a secret for the run
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,5 +314,35 @@ func TestNew(t *testing.T) {
 	}
 	if err := closer.Close(); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestCrossOrigin: the demo refuses a POST from another origin unless the
+// origin is trusted (the config's [csrf] trusted_origins, through New).
+func TestCrossOrigin(t *testing.T) {
+	app, err := New(framework.Options{Templates: templates, Log: slog.New(slog.DiscardHandler),
+		Session: &framework.SessionOptions{Secret: testSecret},
+		CSRF:    framework.CSRF{TrustedOrigins: []string{"https://partner.example"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.(io.Closer).Close()
+	for _, tt := range []struct {
+		origin string
+		code   int
+	}{
+		{"", 303},
+		{"http://127.0.0.1:8080", 303},
+		{"https://partner.example", 303},
+		{"https://evil.example", 403},
+	} {
+		env := gatewaytest.NewEnviron("POST", "/logout.py", nil)
+		if tt.origin != "" {
+			env.Header = append(env.Header, gateway.Field{Name: "Origin", Value: tt.origin})
+		}
+		rec, err := gatewaytest.Record(app, env)
+		if err != nil || rec.Code != tt.code {
+			t.Errorf("POST /logout.py from %q: %v %v; want %d", tt.origin, rec.Code, err, tt.code)
+		}
 	}
 }

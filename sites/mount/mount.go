@@ -17,7 +17,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -40,12 +39,11 @@ type App struct {
 	api  gateway.App
 }
 
-// New returns the mount site, with the demo site's templates in the folder
-// templates, dev its development mode, log its log (nil for
-// slog.Default()) and sess the demo's session keys (see demo.New). The
-// application is an *App, whose Close stops the demo's template watcher.
-func New(templates string, dev bool, log *slog.Logger, sess *framework.SessionOptions) (gateway.App, error) {
-	site, err := demo.New(templates, dev, log, sess)
+// New returns the mount site: the demo site built with o (see demo.New),
+// and the API beside it. The application is an *App, whose Close stops
+// the demo's template watcher.
+func New(o framework.Options) (gateway.App, error) {
+	site, err := demo.New(o)
 	if err != nil {
 		return nil, err
 	}

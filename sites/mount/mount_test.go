@@ -17,7 +17,7 @@ import (
 // shipped templates.
 func testApp(t *testing.T) *App {
 	t.Helper()
-	site, err := demo.New("../../templates", false, slog.New(slog.NewTextHandler(io.Discard, nil)), &framework.SessionOptions{Secret: testSecret})
+	site, err := demo.New(framework.Options{Templates: "../../templates", Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Session: &framework.SessionOptions{Secret: testSecret}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestMount(t *testing.T) {
 }
 
 func TestMountClose(t *testing.T) {
-	app, err := New("../../templates", true, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	app, err := New(framework.Options{Templates: "../../templates", Dev: true, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

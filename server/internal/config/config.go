@@ -43,6 +43,9 @@ type Config struct {
 	// Session configures the sites' session cookies (table [session], and
 	// the environment variable MINIWEB_SESSION_SECRET).
 	Session Session
+	// CSRF configures the sites' protection against cross-site requests
+	// (table [csrf]).
+	CSRF CSRF
 	// File is the path of the config file the values were read from, as it
 	// was given; "" for Default.
 	File string
@@ -109,6 +112,16 @@ const EnvSessionSecret = "MINIWEB_SESSION_SECRET"
 // MinSecretLen is the shortest session secret accepted, in bytes: 32 bytes
 // is the size of an AES-256 key, and `openssl rand -base64 32` prints 44.
 const MinSecretLen = 32
+
+// CSRF configures the protection of the sites against cross-site requests
+// (table [csrf]): unsafe requests (POST, PUT, DELETE, ...) that a browser
+// sends from a page of another origin are refused with 403.
+type CSRF struct {
+	// TrustedOrigins are the other origins whose pages may send unsafe
+	// requests (key csrf.trusted_origins), each a scheme, a host and an
+	// optional port such as "https://admin.example.com"; none by default.
+	TrustedOrigins []string
+}
 
 // Session configures the signed and encrypted session cookies of the sites
 // (table [session]). The secrets are never printed in errors or logs.

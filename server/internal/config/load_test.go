@@ -88,9 +88,9 @@ func TestLoad(t *testing.T) {
 		{file: "unknown_key.toml", key: "limits.bodybytes", line: 4,
 			err: `testdata/unknown_key.toml:4: unknown key "limits.bodybytes" (known keys in [limits]: request_line, header_bytes, header_count, body_bytes, max_conns); did you mean "limits.body_bytes"?`},
 		{file: "unknown_top.toml", key: "adr", line: 2,
-			err: `testdata/unknown_top.toml:2: unknown key "adr" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log], [session]); did you mean "addr"?`},
+			err: `testdata/unknown_top.toml:2: unknown key "adr" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log], [session], [csrf]); did you mean "addr"?`},
 		{file: "unknown_table.toml", key: "server", line: 3,
-			err: `testdata/unknown_table.toml:3: unknown key "server" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log], [session])`},
+			err: `testdata/unknown_table.toml:3: unknown key "server" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log], [session], [csrf])`},
 		{file: "misplaced_key.toml", key: "access_log.dev", line: 3,
 			err: `testdata/misplaced_key.toml:3: unknown key "access_log.dev" (known keys in [access_log]: enabled, format); did you mean "dev"? Top-level keys must come before the first [table].`},
 
@@ -332,7 +332,7 @@ func TestLoadSession(t *testing.T) {
 		{name: "old_secrets_entry_not_string", toml: "[session]\nold_secrets = [\"" + short + "\", 5]\n", key: "session.old_secrets", line: 3, file: true,
 			err: "x.toml:3: session.old_secrets: entry 2 of 2: expected a string, got an integer"},
 		{name: "secret_misplaced", toml: "secret = \"" + short + "\"\n", key: "secret", line: 2, file: true,
-			err: `x.toml:2: unknown key "secret" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log], [session]); did you mean "session.secret"?`},
+			err: `x.toml:2: unknown key "secret" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log], [session], [csrf]); did you mean "session.secret"?`},
 		{name: "max_age_bad", toml: "[session]\nmax_age = \"2 weeks\"\n", key: "session.max_age", line: 3, file: true,
 			err: `x.toml:3: session.max_age: invalid duration "2 weeks" (use Go duration syntax such as "300ms", "5s", "1m")`},
 		{name: "max_age_int", toml: "[session]\nmax_age = 3600\n", key: "session.max_age", line: 3, file: true,
@@ -382,6 +382,50 @@ func TestLoadSession(t *testing.T) {
 			if e.File != wantFile || e.Env != wantEnv || e.Key != tt.key || e.Line != tt.line {
 				t.Errorf("error File, Env, Key, Line = %q, %q, %q, %d; want %q, %q, %q, %d",
 					e.File, e.Env, e.Key, e.Line, wantFile, wantEnv, tt.key, tt.line)
+			}
+		})
+	}
+}
+
+// TestLoadCSRF: [csrf] trusted_origins is a list of origins; anything else
+// in it is an error at its line that says what is wrong.
+func TestLoadCSRF(t *testing.T) {
+	tests := []struct {
+		name, toml string
+		want       []string
+		err        string
+	}{
+		{"none", "", nil, ""},
+		{"empty", "[csrf]\ntrusted_origins = []\n", nil, ""},
+		{"two", "[csrf]\ntrusted_origins = [\"https://admin.example.com\", \"http://localhost:8080\"]\n",
+			[]string{"https://admin.example.com", "http://localhost:8080"}, ""},
+		{"path", "[csrf]\ntrusted_origins = [\"https://a.example\", \"https://b.example/\"]\n", nil,
+			`x.toml:3: csrf.trusted_origins: entry 2 of 2, "https://b.example/": a path, query or fragment is not part of an origin; an origin is a scheme, a host and an optional port, such as "https://example.com" or "http://localhost:8080"`},
+		{"scheme", "[csrf]\ntrusted_origins = [\"ftp://a.example\"]\n", nil,
+			`x.toml:3: csrf.trusted_origins: entry 1 of 1, "ftp://a.example": the scheme must be http or https; an origin is a scheme, a host and an optional port, such as "https://example.com" or "http://localhost:8080"`},
+		{"no host", "[csrf]\ntrusted_origins = [\"example.com\"]\n", nil,
+			`x.toml:3: csrf.trusted_origins: entry 1 of 1, "example.com": the scheme must be http or https; an origin is a scheme, a host and an optional port, such as "https://example.com" or "http://localhost:8080"`},
+		{"not a list", "[csrf]\ntrusted_origins = \"https://a.example\"\n", nil,
+			`x.toml:3: csrf.trusted_origins: expected an array of origins such as ["https://admin.example.com"], got string "https://a.example"`},
+	}
+	t.Chdir(t.TempDir())
+	if err := mkdir("static"); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(EnvSessionSecret, "")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := os.WriteFile("x.toml", []byte("static = \"static\"\n"+tt.toml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			c, err := Load("x.toml")
+			switch {
+			case tt.err == "" && err != nil:
+				t.Fatalf("Load: %v", err)
+			case tt.err == "" && !reflect.DeepEqual(c.CSRF.TrustedOrigins, tt.want):
+				t.Errorf("TrustedOrigins = %#v, want %#v", c.CSRF.TrustedOrigins, tt.want)
+			case tt.err != "" && (err == nil || err.Error() != tt.err):
+				t.Errorf("Load error\n got %v\nwant %s", err, tt.err)
 			}
 		})
 	}

@@ -83,10 +83,13 @@ var fields = []field{
 		ptr: func(c *Config) any { return &c.Session.OldSecrets }, secret: true},
 	{key: "session.max_age", want: `a duration string such as "336h"`,
 		ptr: func(c *Config) any { return &c.Session.MaxAge }},
+
+	{key: "csrf.trusted_origins", want: `an array of origins such as ["https://admin.example.com"]`,
+		ptr: func(c *Config) any { return &c.CSRF.TrustedOrigins }},
 }
 
 // tables lists the file's tables in the order the shipped file has them.
-var tables = []string{"timeouts", "limits", "access_log", "session"}
+var tables = []string{"timeouts", "limits", "access_log", "session", "csrf"}
 
 // lookupField returns the field with the dotted key, or nil.
 func lookupField(key string) *field {

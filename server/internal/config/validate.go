@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -126,7 +127,33 @@ func (c Config) validate(src source) error {
 	if e := checkSession(src, c.Session, c.Dev); e != nil {
 		return e
 	}
+	for i, o := range c.CSRF.TrustedOrigins {
+		if why := badOrigin(o); why != "" {
+			return src.errorf("csrf.trusted_origins", "entry %d of %d, %s: %s; an origin is a scheme, a host and an optional port, such as \"https://example.com\" or \"http://localhost:8080\"",
+				i+1, len(c.CSRF.TrustedOrigins), quote(o), why)
+		}
+	}
 	return nil
+}
+
+// badOrigin says what is wrong with o as a web origin, or "" if nothing.
+func badOrigin(o string) string {
+	u, err := url.Parse(o)
+	switch {
+	case err != nil:
+		return "not a URL"
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "the scheme must be http or https"
+	case u.User != nil:
+		return "a user name is not part of an origin"
+	case u.Host == "" || u.Hostname() == "":
+		return "no host"
+	case u.Path != "" || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(o, "?") || strings.HasSuffix(o, "#"):
+		return "a path, query or fragment is not part of an origin"
+	case strings.HasSuffix(u.Host, ":"):
+		return "an empty port"
+	}
+	return ""
 }
 
 // makeSecret tells how to make a session secret, for the end of a message.
