@@ -37,6 +37,13 @@ type Options struct {
 	Limits Limits
 	// Session, when not nil, turns on sessions: see Request.Session.
 	Session *SessionOptions
+	// Suffix is the dynamic suffix the server routes by, such as ".py"
+	// (the config's dynamic_suffix): the server hands the App only the
+	// paths that end in it, and "/" when the App serves it (see OwnsPath).
+	// Page and Handle then refuse a pattern no request could reach. ""
+	// means the App gets every path (net/http, Server.AppPath), and any
+	// pattern goes.
+	Suffix string
 	// CSRF configures the protection against cross-site requests, on for
 	// every App and outside all middleware added with Use: see CSRF. The
 	// zero value trusts no other origin and exempts no path.
@@ -56,6 +63,8 @@ type App struct {
 	limits        Limits
 	errorTemplate string
 	sessions      *sessions               // nil without Options.Session
+	suffix        string                  // Options.Suffix
+	root          bool                    // a route for "/" is registered: see OwnsPath
 	middleware    []Middleware            // see Use
 	contexts      []func(r *Request) Data // see Context
 	chain         HandlerFunc             // the middleware around dispatch, built on first use
@@ -97,7 +106,7 @@ func New(o Options) (*App, error) {
 		return nil, err
 	}
 	return &App{log: log, dev: o.Dev, store: st, sessions: ss, limits: o.Limits.withDefaults(),
-		errorTemplate: o.ErrorTemplate, middleware: []Middleware{csrf}}, nil
+		errorTemplate: o.ErrorTemplate, middleware: []Middleware{csrf}, suffix: o.Suffix}, nil
 }
 
 // Close stops watching the templates folder and releases it. A server calls
@@ -117,6 +126,7 @@ func (a *App) Page(methods, pattern, template string, f PageFunc) {
 	if f == nil {
 		f = func(*Request) (Data, error) { return nil, nil }
 	}
+	a.reachable(pattern)
 	a.router.add(methods, pattern, &route{page: f, template: template})
 }
 
@@ -127,6 +137,7 @@ func (a *App) Handle(methods, pattern string, f HandlerFunc) {
 	if f == nil {
 		panic("framework: nil handler for " + pattern)
 	}
+	a.reachable(pattern)
 	a.router.add(methods, pattern, &route{handle: f})
 }
 

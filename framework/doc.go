@@ -24,6 +24,14 @@
 // sends no body). A path no route matches is a 404 page; a path some route
 // matches with another method is a 405 page with an Allow field.
 //
+// With Options.Suffix set to the server's dynamic suffix (".py"), a route
+// the server would never hand to the App is a panic at registration that
+// says why ("/about" cannot be reached; name it "/about.py"). "/" is the
+// one path without the suffix a route may have: the home page from a
+// handler. App.OwnsPath then claims "/" for the App, and miniweb's command
+// makes it the server's AppPath, so that "/" no longer serves the static
+// index.html.
+//
 // # Templates and placeholders
 //
 // Templates are pongo2 (Django syntax: extends, block, include, for, if,

@@ -1,9 +1,11 @@
 package framework
 
 import (
-	"miniweb/server/gateway"
+	"fmt"
 	"slices"
 	"strings"
+
+	"miniweb/server/gateway"
 )
 
 // A route is a pattern, the methods it answers, and what answers them.
@@ -253,4 +255,31 @@ func isIdentifier(s string) bool {
 		}
 	}
 	return true
+}
+
+// reachable panics when the server, routing by Options.Suffix, would never
+// hand a request for pattern to the App: a pattern must end in the suffix,
+// or be "/", which the App then claims (OwnsPath).
+func (a *App) reachable(pattern string) {
+	switch {
+	case a.suffix == "" || strings.HasSuffix(pattern, a.suffix):
+	case pattern == "/":
+		a.root = true
+	default:
+		panic(fmt.Sprintf("framework: route %q cannot be reached: the server hands the application only paths ending in %q "+
+			"(dynamic_suffix), and \"/\"; name it %q, or serve it as a static file",
+			pattern, a.suffix, strings.TrimSuffix(pattern, "/")+a.suffix))
+	}
+}
+
+// OwnsPath reports whether the App answers path: one ending in
+// Options.Suffix, or "/" when a route for it is registered (the home page
+// from a handler). A server that routes by suffix asks it to send "/" to
+// the App rather than to its static index.html: miniweb's command sets
+// Server.AppPath to it. With no Suffix, the App owns every path.
+func (a *App) OwnsPath(path string) bool {
+	if a.suffix == "" {
+		return true
+	}
+	return strings.HasSuffix(path, a.suffix) || path == "/" && a.root
 }

@@ -56,6 +56,7 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 			OldSecrets: cfg.Session.OldSecrets,
 			MaxAge:     cfg.Session.MaxAge,
 		},
+		Suffix:         cfg.DynamicSuffix,
 		TrustedOrigins: cfg.CSRF.TrustedOrigins,
 	})
 	if err != nil {
@@ -91,6 +92,11 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		MaxBodyBytes:      cfg.Limits.BodyBytes,
 		MaxConns:          cfg.Limits.EffectiveMaxConns(),
 		Log:               logger,
+	}
+	if o, ok := app.(pathOwner); ok {
+		// Paths beyond the suffix the site answers itself: "/" from a
+		// handler (framework.App.OwnsPath).
+		srv.AppPath = o.OwnsPath
 	}
 	if cfg.AccessLog.Enabled {
 		srv.AccessLog, srv.AccessLogFormat = stdout, cfg.AccessLog.Format
@@ -128,3 +134,7 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 	logger.Info("stopped")
 	return 0
 }
+
+// pathOwner is a site that says which paths it answers, when they are more
+// than those ending in the dynamic suffix.
+type pathOwner interface{ OwnsPath(path string) bool }

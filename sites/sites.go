@@ -28,6 +28,9 @@ type Options struct {
 	// Session configures the site's session cookies, from the config's
 	// [session] table and MINIWEB_SESSION_SECRET.
 	Session SessionOptions
+	// Suffix is the dynamic suffix the server routes by (the config's
+	// dynamic_suffix): a framework site refuses routes it cannot reach.
+	Suffix string
 	// TrustedOrigins are the other origins whose pages may send the site
 	// unsafe requests (the config's [csrf] trusted_origins).
 	TrustedOrigins []string
@@ -56,6 +59,7 @@ func (o Options) framework() framework.Options {
 		Templates: o.Templates,
 		Dev:       o.Dev,
 		Log:       o.Log,
+		Suffix:    o.Suffix,
 		Session: &framework.SessionOptions{
 			Secret:     o.Session.Secret,
 			OldSecrets: o.Session.OldSecrets,

@@ -50,6 +50,15 @@ func New(o framework.Options) (gateway.App, error) {
 	return &App{site: site, api: gatewayhttp.FromHandler(API())}, nil
 }
 
+// OwnsPath reports whether the site answers path: the demo's paths (see
+// framework.App.OwnsPath).
+func (a *App) OwnsPath(path string) bool {
+	if o, ok := a.site.(interface{ OwnsPath(string) bool }); ok {
+		return o.OwnsPath(path)
+	}
+	return false
+}
+
 // ServeGateway sends a request under /api/ to the API, any other to the
 // demo site.
 func (a *App) ServeGateway(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
