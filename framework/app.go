@@ -37,6 +37,10 @@ type Options struct {
 	Limits Limits
 	// Session, when not nil, turns on sessions: see Request.Session.
 	Session *SessionOptions
+	// Strict makes a template that fails to compile at start an error from
+	// New in dev mode too, where it is otherwise a warning: for a check of
+	// a site before it runs (server -check).
+	Strict bool
 	// Suffix is the dynamic suffix the server routes by, such as ".py"
 	// (the config's dynamic_suffix): the server hands the App only the
 	// paths that end in it, and "/" when the App serves it (see OwnsPath).
@@ -89,7 +93,7 @@ func New(o Options) (*App, error) {
 		return nil, err
 	}
 	if err := st.parseAll(); err != nil {
-		if !o.Dev {
+		if !o.Dev || o.Strict {
 			st.close()
 			return nil, fmt.Errorf("framework: templates: %w", err)
 		}

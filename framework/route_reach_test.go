@@ -3,6 +3,8 @@ package framework_test
 import (
 	"context"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -99,5 +101,22 @@ func TestRootFromHandler(t *testing.T) {
 	}
 	if app.OwnsPath("/style.css") || !app.OwnsPath("/") || !app.OwnsPath("/x.py") {
 		t.Error("OwnsPath claims the wrong paths")
+	}
+}
+
+// TestStrictTemplates: in dev mode a broken template is a warning at
+// start, unless Strict (server -check) makes it New's error.
+func TestStrictTemplates(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "bad.html"), []byte("<p>\n{% if %}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	app, err := framework.New(framework.Options{Templates: dir, Dev: true, Log: quiet})
+	if err != nil {
+		t.Fatalf("dev: %v", err)
+	}
+	app.Close()
+	if _, err := framework.New(framework.Options{Templates: dir, Dev: true, Strict: true, Log: quiet}); err == nil || !strings.Contains(err.Error(), "bad.html:2:") {
+		t.Errorf("dev, strict: %v; want the error at bad.html:2", err)
 	}
 }

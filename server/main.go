@@ -58,6 +58,7 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		},
 		Suffix:         cfg.DynamicSuffix,
 		TrustedOrigins: cfg.CSRF.TrustedOrigins,
+		Check:          check,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "miniweb: site %q: %v\n", cfg.Site, err)

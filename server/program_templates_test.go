@@ -8,8 +8,8 @@ import (
 )
 
 // TestProgramCheckTemplates: -check compiles every template of a framework
-// site; a broken one fails it outside dev mode, at file:line:col, and is
-// only a warning in dev mode, where it can be fixed live.
+// site, and a broken one fails it, at file:line:col, in dev mode too
+// (where a start only warns, so that it can be fixed live).
 func TestProgramCheckTemplates(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
@@ -18,7 +18,7 @@ func TestProgramCheckTemplates(t *testing.T) {
 		want   string
 	}{
 		{"production", false, 2, "oops.html:2:"},
-		{"dev", true, 0, "templates have errors"},
+		{"dev", true, 2, "oops.html:2:"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := strings.Replace(strings.Replace(goodConfig, `site = "raw"`, `site = "demo"`, 1), "dev = false", "dev = "+map[bool]string{true: "true", false: "false"}[tt.dev], 1)

@@ -28,6 +28,9 @@ type Options struct {
 	// Session configures the site's session cookies, from the config's
 	// [session] table and MINIWEB_SESSION_SECRET.
 	Session SessionOptions
+	// Check says the site is built to be checked, not run (server -check):
+	// a framework site then refuses broken templates in dev mode too.
+	Check bool
 	// Suffix is the dynamic suffix the server routes by (the config's
 	// dynamic_suffix): a framework site refuses routes it cannot reach.
 	Suffix string
@@ -60,6 +63,7 @@ func (o Options) framework() framework.Options {
 		Dev:       o.Dev,
 		Log:       o.Log,
 		Suffix:    o.Suffix,
+		Strict:    o.Check,
 		Session: &framework.SessionOptions{
 			Secret:     o.Session.Secret,
 			OldSecrets: o.Session.OldSecrets,
