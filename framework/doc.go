@@ -26,11 +26,12 @@
 //
 // With Options.Suffix set to the server's dynamic suffix (".py"), a route
 // the server would never hand to the App is a panic at registration that
-// says why ("/about" cannot be reached; name it "/about.py"). "/" is the
-// one path without the suffix a route may have: the home page from a
-// handler. App.OwnsPath then claims "/" for the App, and miniweb's command
-// makes it the server's AppPath, so that "/" no longer serves the static
-// index.html.
+// says why ("/about" cannot be reached; name it "/about.py"). The suffix
+// must be in the pattern: "/stock/{code}.py", not "/stock/{code}". "/" is
+// the one path without the suffix a route may have: the home page from a
+// handler, app.Handle("GET", "/", home). App.OwnsPath then claims "/" for
+// the App, and miniweb's command adds it to the server's suffix rule
+// (Server.AppPath), so that "/" no longer serves the static index.html.
 //
 // # Templates and placeholders
 //

@@ -259,16 +259,22 @@ func isIdentifier(s string) bool {
 
 // reachable panics when the server, routing by Options.Suffix, would never
 // hand a request for pattern to the App: a pattern must end in the suffix,
-// or be "/", which the App then claims (OwnsPath).
+// literally ("/stock/{code}.py", not "/stock/{code}"), or be "/", which the
+// App then claims (OwnsPath). A pattern not starting with "/" is left to
+// parsePattern, whose panic says that instead.
 func (a *App) reachable(pattern string) {
 	switch {
-	case a.suffix == "" || strings.HasSuffix(pattern, a.suffix):
+	case a.suffix == "" || strings.HasSuffix(pattern, a.suffix) || !strings.HasPrefix(pattern, "/"):
 	case pattern == "/":
 		a.root = true
 	default:
+		name := strings.TrimSuffix(pattern, "/") // "/about/" -> "/about.py"
+		if !strings.HasSuffix(name, a.suffix) {  // "/about.py/" -> "/about.py"
+			name += a.suffix
+		}
 		panic(fmt.Sprintf("framework: route %q cannot be reached: the server hands the application only paths ending in %q "+
 			"(dynamic_suffix), and \"/\"; name it %q, or serve it as a static file",
-			pattern, a.suffix, strings.TrimSuffix(pattern, "/")+a.suffix))
+			pattern, a.suffix, name))
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"miniweb/server/httpserver"
@@ -96,8 +97,11 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 	}
 	if o, ok := app.(pathOwner); ok {
 		// Paths beyond the suffix the site answers itself: "/" from a
-		// handler (framework.App.OwnsPath).
-		srv.AppPath = o.OwnsPath
+		// handler (framework.App.OwnsPath). The suffix rule stays the
+		// server's: a site adds paths to it and never takes any away.
+		// Per request: a suffix compare and a method call, no allocation.
+		suffix := cfg.DynamicSuffix
+		srv.AppPath = func(path string) bool { return strings.HasSuffix(path, suffix) || o.OwnsPath(path) }
 	}
 	if cfg.AccessLog.Enabled {
 		srv.AccessLog, srv.AccessLogFormat = stdout, cfg.AccessLog.Format
