@@ -4,7 +4,8 @@
 //
 //	go run ./server                 # serve with ./miniweb.toml
 //	go run ./server -addr :9000     # flags override the file
-//	go run ./server -check          # validate the config and exit
+//	go run ./server -check          # validate the config and the site, and exit
+//	go run ./server -migrate        # apply the site's database migrations and exit
 //	go run ./server -h              # list the flags
 //
 // This file is the only place that knows every part: the config, the
@@ -24,6 +25,7 @@ import (
 	"strings"
 	"syscall"
 
+	"miniweb/framework/database"
 	"miniweb/server/httpserver"
 	"miniweb/server/internal/config"
 	"miniweb/server/static"
@@ -38,7 +40,7 @@ func main() {
 // is not nil it receives the listening address once the server accepts
 // (tests use it); the server stops on SIGINT or SIGTERM.
 func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
-	cfg, check, err := config.Parse(args, stderr, sites.Names()...)
+	cfg, mode, err := config.Parse(args, stderr, sites.Names()...)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
@@ -46,9 +48,8 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		fmt.Fprintln(stderr, "miniweb:", err)
 		return 2
 	}
-	factory, _ := sites.Lookup(cfg.Site) // Parse checked the name
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	app, err := factory(sites.Options{
+	opts := sites.Options{
 		Templates: cfg.Templates,
 		Dev:       cfg.Dev,
 		Log:       logger,
@@ -59,24 +60,30 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		},
 		Suffix:         cfg.DynamicSuffix,
 		TrustedOrigins: cfg.CSRF.TrustedOrigins,
-		Check:          check,
-	})
+		Check:          mode == config.Check,
+		Database:       sites.DatabaseOptions{URL: cfg.Database.URL, MaxConns: cfg.Database.MaxConns},
+	}
+	if mode == config.Migrate {
+		return migrate(cfg, opts, stdout, stderr)
+	}
+	site, err := sites.Build(context.Background(), cfg.Site, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "miniweb: site %q: %v\n", cfg.Site, err)
 		return 2
 	}
-	if c, ok := app.(io.Closer); ok {
-		defer c.Close() // a site's watchers and the like
+	defer site.Close() // a site's watchers, its database
+	for _, m := range site.Migrated {
+		logger.Info("database migrated", keyDatabase, site.DB.URL, keyVersion, m.Version, keyName, m.Name)
 	}
+	app := site.App
 	st, err := static.New(cfg.Static)
 	if err != nil {
 		fmt.Fprintf(stderr, "miniweb: %s: static: %v\n", cfg.File, err)
 		return 2
 	}
 	defer st.Close()
-	if check {
-		fmt.Fprintf(stdout, "%s: ok\n", cfg.File)
-		return 0
+	if mode == config.Check {
+		return check(cfg, site, stdout, stderr)
 	}
 
 	srv := &httpserver.Server{
@@ -112,8 +119,12 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		logger.Error("cannot listen", keyAddr, cfg.Addr, keyErr, err)
 		return 1
 	}
-	logger.Info("miniweb serving", keyAddr, "http://"+ln.Addr().String()+"/", keySite, cfg.Site,
-		keyStatic, cfg.Static, keyTmpl, cfg.Templates, keyConfig, cfg.File)
+	attrs := []any{keyAddr, "http://" + ln.Addr().String() + "/", keySite, cfg.Site,
+		keyStatic, cfg.Static, keyTmpl, cfg.Templates, keyConfig, cfg.File}
+	if site.DB != nil {
+		attrs = append(attrs, keyDatabase, site.DB.URL)
+	}
+	logger.Info("miniweb serving", attrs...)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -137,6 +148,43 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 	}
 	<-served
 	logger.Info("stopped")
+	return 0
+}
+
+// migrate is server -migrate: it applies the site's migrations and says
+// which, then exits.
+func migrate(cfg config.Config, o sites.Options, stdout, stderr io.Writer) int {
+	applied, url, err := sites.Migrate(context.Background(), cfg.Site, o)
+	if err != nil {
+		fmt.Fprintf(stderr, "miniweb: site %q: %v\n", cfg.Site, err)
+		return 1
+	}
+	if len(applied) == 0 {
+		fmt.Fprintf(stdout, "%s: up to date\n", url)
+	}
+	for _, m := range applied {
+		fmt.Fprintf(stdout, "%s: applied %s\n", url, m.File)
+	}
+	return 0
+}
+
+// check is server -check, once the config, the site and the static folder
+// have passed: it says where each part comes from.
+func check(cfg config.Config, site *sites.Site, stdout, stderr io.Writer) int {
+	fmt.Fprintf(stdout, "%s: ok\n", cfg.File)
+	fmt.Fprintf(stdout, "  site       %s\n", cfg.Site)
+	fmt.Fprintf(stdout, "  static     %s\n", cfg.Static)
+	fmt.Fprintf(stdout, "  templates  %s\n", cfg.Templates)
+	current, latest, ok, err := site.Version(context.Background(), cfg.Site)
+	switch {
+	case err != nil:
+		fmt.Fprintf(stderr, "miniweb: site %q: %v\n", cfg.Site, err)
+		return 1
+	case ok && site.DB == nil:
+		fmt.Fprintf(stdout, "  database   %s (not created yet: made on first start, schema version %d)\n", database.Redact(cfg.Database.URL), latest)
+	case ok:
+		fmt.Fprintf(stdout, "  database   %s (schema version %d of %d)\n", site.DB.URL, current, latest)
+	}
 	return 0
 }
 

@@ -1,7 +1,6 @@
 package httpserver
 
 import (
-	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -123,14 +122,7 @@ func BenchmarkKeepAlive(b *testing.B) {
 // BenchmarkKeepAlivePage measures a demo page (/about.py, rendered by the
 // framework from the repository's templates) through the whole server path.
 func BenchmarkKeepAlivePage(b *testing.B) {
-	factory, _ := sites.Lookup("demo")
-	app, err := factory(sites.Options{Templates: "../../templates", Session: sites.SessionOptions{Secret: testSessionSecret}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if c, ok := app.(io.Closer); ok {
-		defer c.Close()
-	}
+	app := buildSite(b, "demo", sites.Options{Templates: "../../templates", Session: sites.SessionOptions{Secret: testSessionSecret}})
 	c, rc := benchConn(b, "GET /about.py HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: wrk\r\nAccept: */*\r\n\r\n")
 	c.srv.App = app
 	c.serveOne()

@@ -57,17 +57,20 @@ var demoPages = []struct {
 	{"/index.py", "Home · miniweb", "Welcome", ".cards .card"},
 	{"/center.py", "Market · miniweb", "Market", "table.stocks tbody tr"},
 	{"/login.py", "Log in · miniweb", "Log in", "form.panel input[name=password]"},
-	{"/register.py", "Register · miniweb", "Register", "form.panel input[name=first]"},
+	{"/register.py", "Register · miniweb", "Register", "form.panel input[name=password][autocomplete=new-password]"},
 	{"/about.py", "About · miniweb", "About", "ol.steps li"},
 	{"/contact.py", "Contact · miniweb", "Contact", "dl.facts a[href^='mailto:']"},
 	{"/single.py", "From a socket to a framework · miniweb", "From a socket to a framework", "article.post p code"},
 }
 
 // TestBrowser is the demo site as a person sees it: a real browser loads the
-// static home page from a running Server, follows its links, registers with
-// a <script> in the name and sees it escaped, logs in, and watches a
-// template edit (a plain write, then a write-and-rename) show on reload.
-// Each step leaves a screenshot.
+// static home page from a running Server, follows its links, registers a
+// user with a <script> in the name and sees it escaped, logs out and in
+// again, follows two stocks from the market, keeps a note on one and
+// unfollows the other on the watch list, sees pages of another origin
+// refused, and watches a template edit (a plain write, then a
+// write-and-rename) show on reload. The site runs on an SQLite database
+// of the test's own. Each step leaves a screenshot.
 func TestBrowser(t *testing.T) {
 	driverPath := findBrowser(t)
 	shots := screenshotDir(t)
@@ -91,24 +94,14 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	factory, ok := sites.Lookup("demo")
-	if !ok {
-		t.Fatal(`sites.Lookup("demo"): no such site`)
-	}
 	siteLog := &syncBuffer{}
-	app, err := factory(sites.Options{Templates: tmpl, Dev: true, Log: slog.New(slog.NewTextHandler(siteLog, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	// buildSite (sites_test.go): the demo on an SQLite database in a
+	// temporary folder, migrated, closed when the test ends.
+	app := buildSite(t, "demo", sites.Options{Templates: tmpl, Dev: true, Log: slog.New(slog.NewTextHandler(siteLog, nil))})
 	ts := startServer(t, app, files)
-	// Cleanups run last first: the browser goes, then the app, then the
-	// server, whose cleanup checks that no goroutine is left.
+	// Cleanups run last first: the browser goes, then the server, whose
+	// cleanup checks that no goroutine is left, then the site.
 	t.Cleanup(func() {
-		if c, ok := app.(io.Closer); ok {
-			if err := c.Close(); err != nil {
-				t.Errorf("closing the app: %v", err)
-			}
-		}
 		if t.Failed() {
 			t.Logf("site log:\n%s", siteLog)
 		}
@@ -166,91 +159,169 @@ func TestBrowser(t *testing.T) {
 	checkLook(t, wd, "/nosuch.py")
 	shot("08-nosuch")
 
-	// Register with a script in the first name: it comes back as text.
-	const evil = "<script>window.__xss=1</script>Ada"
+	// Register with a script in the user name: it comes back as text.
+	const (
+		evil     = "<script>window.__xss=1</script>Ada"
+		password = "correct horse"
+	)
 	wd.navigate(base + "/register.py")
-	wd.find("input[name=first]").sendKeys(evil)
-	wd.find("input[name=last]").sendKeys("Lovelace")
+	wd.find("input[name=name]").sendKeys(evil)
+	wd.find("input[name=password]").sendKeys(password)
 	wd.find("form.panel button").click()
-	// Post, redirect, get: the page after shows what was sent in a flash.
-	wd.waitFor("the register result", `return document.querySelector(".flash") !== null`)
-	flash := wd.find(".flash").text()
-	if !strings.HasPrefix(flash, "Registered: "+evil+" Lovelace, at ") {
-		t.Errorf("register: the flash says %q; want the names, literally, %q", flash, evil)
+	// Post, redirect, get: the home page, signed in, says so in a flash.
+	wd.waitPath("/index.py")
+	if got, want := wd.find(".flash").text(), "Welcome, "+evil+": your account is ready, and you are signed in."; got != want {
+		t.Errorf("register: the flash says %q; want the name, literally, %q", got, want)
 	}
-	if got := wd.find("input[name=first]").property("value"); got != "" {
-		t.Errorf("register: after the redirect the form holds %q; want it empty", got)
+	if got := wd.find("header .who strong").text(); got != evil {
+		t.Errorf("after register: signed in as %q; want %q", got, evil)
 	}
 	wd.navigate(base + "/register.py")
 	if n := len(wd.findAll(".flash")); n != 0 {
 		t.Errorf("register: the flash shows again on the next page (%d)", n)
 	}
-	var xss string
-	wd.script(`return typeof window.__xss`, &xss)
-	if xss != "undefined" {
-		t.Errorf("register: the script in the name ran: typeof window.__xss = %q", xss)
+	if got := wd.find("input[name=name]").property("value"); got != "" {
+		t.Errorf("register: the next form holds %q; want it empty", got)
 	}
-	var scripts int
-	wd.script(`return document.querySelectorAll("script").length`, &scripts)
-	if scripts != 0 {
-		t.Errorf("register: %d script elements on the page; want none", scripts)
+	noScript := func(page string) {
+		t.Helper()
+		var xss string
+		wd.script(`return typeof window.__xss`, &xss)
+		if xss != "undefined" {
+			t.Errorf("%s: the script in the name ran: typeof window.__xss = %q", page, xss)
+		}
+		// The page may carry scripts of its own (dev mode's live reload),
+		// but none from the name.
+		var scripts int
+		wd.script(`return Array.from(document.scripts).filter(s => s.textContent.includes("__xss")).length`, &scripts)
+		if scripts != 0 {
+			t.Errorf("%s: %d script elements from the name on the page; want none", page, scripts)
+		}
+		if src := wd.source(); strings.Contains(src, "<script>window.__xss") {
+			t.Errorf("%s: the page holds the script as markup:\n%s", page, src)
+		}
 	}
-	if src := wd.source(); strings.Contains(src, "<script>window.__xss") {
-		t.Errorf("register: the page holds the script as markup:\n%s", src)
-	}
-	checkLook(t, wd, "/register.py (sent)")
-	shot("10-register-escaped")
+	noScript("/register.py (signed in)")
+	checkLook(t, wd, "/register.py (signed in)")
+	shot("10-registered-escaped")
 
-	// Log in: a wrong password first, then the demo user.
+	// Log out, then in: a wrong password first, then the right one.
+	wd.find("header .who button").click()
+	wd.waitFor("the logout", `return document.querySelector("header .who") === null && location.pathname === "/index.py"`)
+	if got := wd.find(".flash").text(); got != "Signed out. See you soon." {
+		t.Errorf("after logout: flash %q", got)
+	}
 	wd.navigate(base + "/login.py")
-	wd.find("input[name=name]").sendKeys("demo")
-	wd.find("input[name=password]").sendKeys("wrong")
+	wd.find("input[name=name]").sendKeys(evil)
+	wd.find("input[name=password]").sendKeys("wrong password")
 	wd.find("form.panel button").click()
 	wd.waitFor("the login error", `return document.querySelector(".error") !== null`)
 	if got := wd.find(".error").text(); got != "Wrong name or password." {
 		t.Errorf("login with a wrong password: error %q", got)
 	}
+	if got := wd.find("input[name=name]").property("value"); got != evil {
+		t.Errorf("login with a wrong password: the name field holds %q; want %q", got, evil)
+	}
 	pw := wd.find("input[name=password]")
 	pw.clear()
-	pw.sendKeys("miniweb")
+	pw.sendKeys(password)
 	wd.find("form.panel button").click()
 	wd.waitPath("/index.py")
-	if got := wd.find("main h1").text(); got != "Welcome back, demo" {
-		t.Errorf("after login: h1 %q; want %q", got, "Welcome back, demo")
+	if got := wd.find("main h1").text(); got != "Welcome back, "+evil {
+		t.Errorf("after login: h1 %q; want %q", got, "Welcome back, "+evil)
 	}
-	if got := wd.find("header .who strong").text(); got != "demo" {
-		t.Errorf("after login: signed in as %q; want demo", got)
-	}
-	if got := wd.find(".flash").text(); got != "Signed in as demo." {
+	if got := wd.find(".flash").text(); got != "Signed in as "+evil+"." {
 		t.Errorf("after login: flash %q", got)
 	}
+	noScript("/index.py (signed in)")
 	checkLook(t, wd, "/index.py (signed in)")
 	shot("11-logged-in")
-	// Another origin (the same host, another port) whose page auto-submits
-	// a form to the demo's /logout.py while the visitor is signed in: the
-	// browser sends the session cookie with it (SameSite=Lax lets a
-	// same-site POST through), and the CSRF protection refuses it.
-	attacker := startServer(t, nil, map[string]string{"attack.html": `<!doctype html><title>prize</title>` +
-		`<form method="post" action="` + base + `/logout.py"></form><script>document.forms[0].submit()</script>`})
-	wd.navigate("http://" + attacker.addr + "/attack.html")
-	wd.waitFor("the cross-origin post", `return location.pathname === "/logout.py"`)
-	if src := wd.source(); !strings.Contains(src, "403 Forbidden") || !strings.Contains(src, "Cross-origin request refused") {
-		t.Errorf("the cross-origin logout was not refused:\n%s", src)
+
+	// Follow two stocks from the market: each button lands on the watch
+	// list with a flash.
+	follow := func(code, flash string) {
+		t.Helper()
+		wd.navigate(base + "/center.py")
+		wd.find(fmt.Sprintf(`table.stocks form[action="/add/%s.py"] button`, code)).click()
+		wd.waitPath("/watchlist.py")
+		if got := wd.find(".flash").text(); got != flash {
+			t.Errorf("follow %s: flash %q; want %q", code, got, flash)
+		}
 	}
-	shot("12-cross-origin-refused")
-	wd.navigate(base + "/index.py")
-	if got := wd.find("header .who strong").text(); got != "demo" {
-		t.Errorf("after the cross-origin logout: signed in as %q; want still demo", got)
+	follow("600519", "Now following Kweichow Moutai (600519).")
+	follow("300750", "Now following CATL (300750).")
+	wd.navigate(base + "/center.py")
+	if n := len(wd.findAll(`table.stocks a.tag[href="/watchlist.py"]`)); n != 2 {
+		t.Errorf("the market marks %d stocks as followed; want 2", n)
 	}
+	checkLook(t, wd, "/center.py (following two)")
+	shot("12-market-following")
+
+	// On the watch list: a note on one, the other unfollowed.
+	wd.navigate(base + "/watchlist.py")
+	const note = "Buy below ¥1600 <b>not bold</b>"
+	wd.find(`tr[data-code="600519"] input[name=note]`).sendKeys(note)
+	wd.find(`tr[data-code="600519"] form.note button`).click()
+	wd.waitFor("the note saved", `return document.querySelector(".flash") !== null`)
+	if got := wd.find(".flash").text(); got != "Note on Kweichow Moutai (600519) saved." {
+		t.Errorf("note: flash %q", got)
+	}
+	wd.find(`tr[data-code="300750"] form[action="/del/300750.py"] button`).click()
+	wd.waitFor("the unfollow", `return document.querySelector(".flash") !== null && document.querySelector('tr[data-code="300750"]') === null`)
+	if got := wd.find(".flash").text(); got != "Unfollowed CATL (300750)." {
+		t.Errorf("unfollow: flash %q", got)
+	}
+	// What the page shows, exactly: one row, with its note.
+	checkWatchlist := func(when string) {
+		t.Helper()
+		var rows []struct{ Code, Name, Note string }
+		wd.script(`return Array.from(document.querySelectorAll("table.watch tbody tr"), tr => ({
+			Code: tr.dataset.code, Name: tr.cells[1].textContent, Note: tr.querySelector("input[name=note]").value}))`, &rows)
+		if len(rows) != 1 || rows[0].Code != "600519" || rows[0].Name != "Kweichow Moutai" || rows[0].Note != note {
+			t.Errorf("%s: the watch list shows %+v; want one row, 600519 Kweichow Moutai, note %q", when, rows, note)
+		}
+	}
+	checkWatchlist("after note and unfollow")
+	checkLook(t, wd, "/watchlist.py")
+	shot("13-watchlist")
+
+	// Pages of another origin (the same host, another port) that
+	// auto-submit a form to the demo while the visitor is signed in: the
+	// browser sends the session cookie with them (SameSite=Lax lets a
+	// same-site POST through), and the CSRF protection refuses them.
+	attacker := startServer(t, nil, map[string]string{
+		"logout.html": `<!doctype html><title>prize</title>` +
+			`<form method="post" action="` + base + `/logout.py"></form><script>document.forms[0].submit()</script>`,
+		"unfollow.html": `<!doctype html><title>prize</title>` +
+			`<form method="post" action="` + base + `/del/600519.py"></form><script>document.forms[0].submit()</script>`,
+	})
+	for _, attack := range []struct{ page, target string }{{"logout.html", "/logout.py"}, {"unfollow.html", "/del/600519.py"}} {
+		wd.navigate("http://" + attacker.addr + "/" + attack.page)
+		wd.waitFor("the cross-origin post to "+attack.target, fmt.Sprintf(`return location.pathname === %q`, attack.target))
+		if src := wd.source(); !strings.Contains(src, "403 Forbidden") || !strings.Contains(src, "Cross-origin request refused") {
+			t.Errorf("the cross-origin POST to %s was not refused:\n%s", attack.target, src)
+		}
+	}
+	shot("14-cross-origin-refused")
+	wd.navigate(base + "/watchlist.py")
+	if got := wd.find("header .who strong").text(); got != evil {
+		t.Errorf("after the cross-origin posts: signed in as %q; want still %q", got, evil)
+	}
+	checkWatchlist("after the cross-origin posts")
 	// The 404 page knows who is signed in too.
 	wd.navigate(base + "/nosuch.py")
-	if got := wd.find("header .who strong").text(); got != "demo" {
-		t.Errorf("404 page, signed in: the nav says %q; want demo", got)
+	if got := wd.find("header .who strong").text(); got != evil {
+		t.Errorf("404 page, signed in: the nav says %q; want %q", got, evil)
 	}
 	wd.find("header .who button").click()
 	wd.waitFor("the logout", `return document.querySelector("header .who") === null && location.pathname === "/index.py"`)
-	if got := wd.find(".flash").text(); got != "Signed out. See you soon." {
-		t.Errorf("after logout: flash %q", got)
+	// Signed out, the watch list sends to the login page, which comes back.
+	wd.navigate(base + "/watchlist.py")
+	wd.waitPath("/login.py")
+	var search string
+	wd.script(`return location.search`, &search)
+	if search != "?next=%2Fwatchlist.py" {
+		t.Errorf("the watch list, signed out: at /login.py%s; want ?next=%%2Fwatchlist.py", search)
 	}
 
 	// Live editing: a plain write of about.html, then a save the way many
@@ -278,7 +349,7 @@ func TestBrowser(t *testing.T) {
 		checkLook(t, wd, "/about.py (edited)")
 	}
 	edit("About, edited live", func(b []byte) error { return os.WriteFile(about, b, 0o644) })
-	shot("12-about-edited")
+	shot("15-about-edited")
 	edit("About, saved by rename", func(b []byte) error {
 		tmp := filepath.Join(tmpl, ".about.html.new")
 		if err := os.WriteFile(tmp, b, 0o644); err != nil {
@@ -286,7 +357,7 @@ func TestBrowser(t *testing.T) {
 		}
 		return os.Rename(tmp, about)
 	})
-	shot("13-about-renamed")
+	shot("16-about-renamed")
 }
 
 // look is what checkLook reads from a page.

@@ -488,14 +488,9 @@ func copyTemplates(t *testing.T) string {
 // The demo site answers the same under net/http's server, HTTP/1.1 and
 // HTTP/2 over TLS, as under ours: same status, same type, same body.
 func TestDemoUnderNetHTTP(t *testing.T) {
-	factory, _ := sites.Lookup("demo")
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
-	app, err := factory(sites.Options{Templates: copyTemplates(t), Log: logger, Session: sites.SessionOptions{Secret: testSessionSecret}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { app.(io.Closer).Close() })
+	app := buildSite(t, "demo", sites.Options{Templates: copyTemplates(t), Log: logger, Session: sites.SessionOptions{Secret: testSessionSecret}})
 
 	ours := startServer(t, app, nil) // first: its goroutine check runs last
 	handler := gatewayhttp.Handler(app)
@@ -576,15 +571,7 @@ func TestDemoUnderNetHTTP(t *testing.T) {
 // The mount site on our server: the net/http mux under /api/ (streaming
 // included) next to the demo's pages, all through the ".py" suffix.
 func TestMountSite(t *testing.T) {
-	factory, ok := sites.Lookup("mount")
-	if !ok {
-		t.Fatal(`no site "mount" in the registry`)
-	}
-	app, err := factory(sites.Options{Templates: copyTemplates(t), Session: sites.SessionOptions{Secret: testSessionSecret}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { app.(io.Closer).Close() })
+	app := buildSite(t, "mount", sites.Options{Templates: copyTemplates(t), Session: sites.SessionOptions{Secret: testSessionSecret}})
 	ts := startServer(t, app, map[string]string{"style.css": "body{}"})
 	base := "http://" + ts.addr
 	for _, tt := range []exchangeCase{

@@ -478,6 +478,11 @@ func (c *conn) stopWatch() {
 	} else {
 		c.setReadDeadline(aLongTimeAgo)
 		<-c.watch.done
+		// A deadline in the past would fail the next wait at once: the
+		// inline run's RawConn.Read checks it before its callback can
+		// set the idle deadline, and the keep-alive connection would
+		// close with no answer to the client's next request.
+		c.setReadDeadline(time.Time{})
 	}
 	c.watch.done = nil
 }

@@ -1,6 +1,6 @@
 package demo
 
-// Stock is one row of the market table.
+// Stock is one row of the market table (the table stocks).
 type Stock struct {
 	// Code is the exchange code, such as "600519".
 	Code string
@@ -10,21 +10,22 @@ type Stock struct {
 	Industry string
 	// Price is the last price, in yuan.
 	Price float64
-	// Change is the day's change, in percent.
+	// Change is the day's change, in percent (the column change_pct).
 	Change float64
 	// About is a line on the company.
 	About string
+	// Followed says the signed-in user follows it; false for visitors.
+	Followed bool
 }
 
-// market is the site's data: the lesson's "database", in memory.
-var market = []Stock{
-	{"600519", "Kweichow Moutai", "Beverages", 1688.50, 1.25, "Baijiu maker from Guizhou, the market's most valued share."},
-	{"000001", "Ping An Bank", "Banking", 11.23, -0.42, "A national commercial bank headquartered in Shenzhen."},
-	{"600036", "China Merchants Bank", "Banking", 33.80, 0.61, "Retail banking leader, known for its cards."},
-	{"000858", "Wuliangye Yibin", "Beverages", 142.07, -1.30, "The five-grain baijiu from Yibin, Sichuan."},
-	{"601318", "Ping An Insurance", "Insurance", 47.15, 0.08, "Insurance, banking and asset management group."},
-	{"300750", "CATL", "Batteries", 188.66, 2.74, "The world's largest maker of electric-vehicle batteries."},
-	{"002415", "Hikvision", "Electronics", 31.42, -0.95, "Video surveillance products and solutions."},
+// Watched is one row of a user's watch list: the stock and the note.
+type Watched struct {
+	// Code, Name and Price are the stock's (Price in yuan).
+	Code, Name string
+	Price      float64
+	// Note is the user's note on it, "" for none; at most maxNote
+	// characters.
+	Note string
 }
 
 // Article is the lesson's single.html: one post.

@@ -1,74 +1,92 @@
-// Package demo is the lesson's site made real on the framework: the pages
-// of the Python mini_frame, each a few lines of Go and a template that
-// extends base.html and fills <%content%>-style placeholders.
-//
-//	/index.py           the home page, with content from its handler
-//	/center.py          the market table: rows from the site's data (the
-//	                    lesson's "data from the database"), sortable
-//	/stock/{code}.py    one stock; an unknown code is a 404
-//	/login.py           a login form; POST checks the demo user, signs
-//	                    them in (the session, framework.Request.Session)
-//	                    and redirects with a flash message
-//	/logout.py          POST signs out, with a flash message
-//	/register.py        a form with first and last name; a good POST
-//	                    redirects back with what was sent in a flash
-//	/about.py, /contact.py, /single.py   the lesson's other pages
-//
-// The templates are in the templates folder given to New; the stylesheet
-// and logo are static files (static/style.css, static/logo.svg).
 package demo
 
 import (
-	"cmp"
-	"crypto/subtle"
-	"slices"
+	"context"
+	"errors"
+	"net/url"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"miniweb/framework"
+	"miniweb/framework/database"
 	"miniweb/server/gateway"
 )
 
-// The demo user of /login.py.
-const (
-	demoUser     = "demo"
-	demoPassword = "miniweb"
-)
-
-// maxName bounds a name sent to /register.py, in characters.
-const maxName = 100
-
-// site is the demo's state: its data. Who is signed in is in each
-// visitor's session cookie, not here.
+// site is the demo's state: its database and its password hasher. Who is
+// signed in is in each visitor's session cookie, not here.
 type site struct {
-	stocks []Stock
+	store *store
+	pw    *passwords
 	// now is the clock, replaced in tests.
 	now func() time.Time
+	// queryTimeout bounds the database work of one request.
+	queryTimeout time.Duration
 }
 
-// New returns the demo site's application. o gives the templates folder,
-// dev mode (live template reload, and failures in detail for loopback
-// clients), the log, the session keys (nil Session: no secret, which only
-// dev mode accepts) and the CSRF protection's trusted origins; the demo
-// sets its error template and globals itself. The application is a
-// *framework.App: Close stops its template watcher.
-func New(o framework.Options) (gateway.App, error) {
+// config is what a test may change of a site; New takes the defaults.
+type config struct {
+	// now is the clock; nil means time.Now.
+	now func() time.Time
+	// cost is bcrypt's cost; 0 means bcrypt.DefaultCost.
+	cost int
+	// hashSlots bounds the bcrypt hashes run at once; 0 means GOMAXPROCS.
+	hashSlots int
+	// hashWait bounds a request's wait for a hashing slot; 0 means 5 s.
+	hashWait time.Duration
+	// queryTimeout bounds a request's database work; 0 means 5 s.
+	queryTimeout time.Duration
+}
+
+// New returns the demo site's application on db, whose schema must be up
+// to date with Migrations (sites.Build applies them first). The caller owns
+// db and closes it after the application. A nil db builds the site to be
+// checked, not served (server -check before the database exists): its
+// pages that need the database then answer 503. o gives the templates
+// folder, dev mode (live template reload, and failures in detail for
+// loopback clients), the log, the session keys (nil Session: no secret,
+// which only dev mode accepts) and the CSRF protection's trusted origins;
+// the demo sets its error template and globals itself. Close the
+// application to stop its template watcher.
+func New(o framework.Options, db *database.DB) (*framework.App, error) {
 	if o.Session == nil {
 		o.Session = &framework.SessionOptions{}
 	}
-	app, err := newApp(o, &site{stocks: market, now: time.Now})
+	s, err := newSite(db, config{})
 	if err != nil {
 		return nil, err
 	}
-	return app, nil
+	return newApp(o, s)
+}
+
+// newSite returns the site on db (nil: none, see New), with c's settings.
+func newSite(db *database.DB, c config) (*site, error) {
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.cost == 0 {
+		c.cost = bcrypt.DefaultCost
+	}
+	if c.queryTimeout <= 0 {
+		c.queryTimeout = 5 * time.Second
+	}
+	pw, err := newPasswords(c.cost, c.hashSlots, c.hashWait)
+	if err != nil {
+		return nil, err
+	}
+	s := &site{pw: pw, now: c.now, queryTimeout: c.queryTimeout}
+	if db != nil {
+		s.store = newStore(db)
+	}
+	return s, nil
 }
 
 // nav is the site's menu, every page of it, in base.html.
 var nav = []framework.Data{
 	{"key": "index", "href": "/index.py", "label": "Home"},
 	{"key": "center", "href": "/center.py", "label": "Market"},
+	{"key": "watchlist", "href": "/watchlist.py", "label": "Watch list"},
 	{"key": "single", "href": "/single.py", "label": "Article"},
 	{"key": "register", "href": "/register.py", "label": "Register"},
 	{"key": "about", "href": "/about.py", "label": "About"},
@@ -76,6 +94,7 @@ var nav = []framework.Data{
 	{"key": "login", "href": "/login.py", "label": "Log in"},
 }
 
+// newApp returns the application of s, configured by o.
 func newApp(o framework.Options, s *site) (*framework.App, error) {
 	o.ErrorTemplate = "error.html"
 	// page is every page's (see site.data); error pages get this one.
@@ -95,6 +114,10 @@ func newApp(o framework.Options, s *site) (*framework.App, error) {
 	app.Handle("GET POST", "/login.py", s.login)
 	app.Handle("POST", "/logout.py", s.logout)
 	app.Handle("GET POST", "/register.py", s.register)
+	app.Handle("GET", "/watchlist.py", s.watchlist)
+	app.Handle("POST", "/add/{code}.py", s.add)
+	app.Handle("POST", "/del/{code}.py", s.del)
+	app.Handle("POST", "/update/{code}.py", s.update)
 	app.Page("GET", "/about.py", "about.html", s.about)
 	app.Page("GET", "/contact.py", "contact.html", s.contact)
 	app.Page("GET", "/single.py", "single.html", s.single)
@@ -111,128 +134,55 @@ func (s *site) data(r *framework.Request, page string, d framework.Data) framewo
 	return d
 }
 
-// user returns the signed-in user of r, or "".
-func user(r *framework.Request) string { return r.Session().Get("user") }
+// The session's keys: the signed-in user's id (decimal) and name.
+const (
+	sessionUserID = "uid"
+	sessionUser   = "user"
+)
 
-func (s *site) index(r *framework.Request) (framework.Data, error) {
-	best, worst := s.stocks[0], s.stocks[0]
-	for _, st := range s.stocks {
-		if st.Change > best.Change {
-			best = st
-		}
-		if st.Change < worst.Change {
-			worst = st
-		}
+// userID returns the id of r's signed-in user, or 0 for a visitor.
+func userID(r *framework.Request) int64 {
+	id, err := strconv.ParseInt(r.Session().Get(sessionUserID), 10, 64)
+	if err != nil || id <= 0 {
+		return 0
 	}
-	return s.data(r, "index", framework.Data{
-		"title":   "Home",
-		"content": "This month's market in detail: " + strconv.Itoa(len(s.stocks)) + " stocks, updated as you watch.",
-		"best":    best,
-		"worst":   worst,
-		"today":   s.now().Format("Monday 2 January 2006"),
-	}), nil
+	return id
 }
 
-// columns are the market table's, each a sort order of /center.py.
-var columns = []framework.Data{
-	{"key": "code", "label": "Code", "num": false},
-	{"key": "name", "label": "Name", "num": false},
-	{"key": "price", "label": "Price (¥)", "num": true},
-	{"key": "change", "label": "Change", "num": true},
+// user returns the name of r's signed-in user, or "" for a visitor. A
+// session with a name but no id (an older release's cookie) is a visitor.
+func user(r *framework.Request) string {
+	if userID(r) == 0 {
+		return ""
+	}
+	return r.Session().Get(sessionUser)
 }
 
-// sortKeys are the orders of /center.py?sort=...: codes and names
-// ascending, prices and changes from the highest.
-var sortKeys = map[string]func(a, b Stock) int{
-	"code":   func(a, b Stock) int { return cmp.Compare(a.Code, b.Code) },
-	"name":   func(a, b Stock) int { return cmp.Compare(a.Name, b.Name) },
-	"price":  func(a, b Stock) int { return cmp.Compare(b.Price, a.Price) },
-	"change": func(a, b Stock) int { return cmp.Compare(b.Change, a.Change) },
+// loginHref returns the link to the login page that comes back to next.
+func loginHref(next string) string { return "/login.py?next=" + url.QueryEscape(next) }
+
+// queryContext returns the context of r's database work: r's, bounded by
+// s.queryTimeout, so that a hung database never holds a request forever.
+func (s *site) queryContext(r *framework.Request) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(r.Context(), s.queryTimeout)
 }
 
-func (s *site) center(r *framework.Request) (framework.Data, error) {
-	key := r.Query("sort")
-	by, ok := sortKeys[key]
-	if !ok {
-		key, by = "code", sortKeys["code"]
-	}
-	rows := slices.SortedStableFunc(slices.Values(s.stocks), by)
-	return s.data(r, "center", framework.Data{
-		"title":   "Market",
-		"content": "Data from the database: the site's table of stocks, as the lesson's center.py promised.",
-		"stocks":  rows,
-		"count":   len(rows),
-		"columns": columns,
-		"sort":    key,
-	}), nil
-}
+// retryAfter is the Retry-After of a 503: seconds.
+var retryAfter = gateway.Fields{{Name: "Retry-After", Value: "5"}}
 
-func (s *site) stock(r *framework.Request) (framework.Data, error) {
-	code := r.Param("code")
-	i := slices.IndexFunc(s.stocks, func(st Stock) bool { return st.Code == code })
-	if i < 0 {
-		return nil, framework.Error(404, "There is no stock with that code.")
+// fail returns the error a handler returns for a failure of the store: a
+// 503 page when the database cannot be used right now (it is down, or
+// timed out), err itself otherwise (a 500, logged by the framework; a
+// request whose client went away is not logged).
+func fail(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return err
 	}
-	st := s.stocks[i]
-	return s.data(r, "center", framework.Data{"title": st.Name, "content": st.About, "stock": st}), nil
-}
-
-func (s *site) login(r *framework.Request) (*framework.Response, error) {
-	if user(r) != "" && r.Method != "POST" {
-		return framework.Redirect("/index.py"), nil
+	if database.Unavailable(err) || errors.Is(err, errNoDatabase) {
+		return &framework.StatusError{Code: 503, Message: "The database is unavailable; please try again in a moment.",
+			Header: retryAfter, Err: err}
 	}
-	d := s.data(r, "login", framework.Data{"title": "Log in", "name": "", "error": ""})
-	if r.Method != "POST" {
-		return framework.Render("login.html", d), nil
-	}
-	name, password := r.FormValue("name"), r.FormValue("password")
-	// Both compared in full, whatever the first says, in constant time.
-	okName := subtle.ConstantTimeCompare([]byte(name), []byte(demoUser))
-	okPassword := subtle.ConstantTimeCompare([]byte(password), []byte(demoPassword))
-	if okName&okPassword != 1 {
-		d["name"], d["error"] = name, "Wrong name or password."
-		resp := framework.Render("login.html", d)
-		resp.Status = 403
-		return resp, nil
-	}
-	r.Session().Set("user", name)
-	r.Flash("info", "Signed in as "+name+".")
-	return framework.Redirect("/index.py"), nil
-}
-
-func (s *site) logout(r *framework.Request) (*framework.Response, error) {
-	if user(r) != "" {
-		r.Session().Delete("user")
-		r.Flash("info", "Signed out. See you soon.")
-	}
-	return framework.Redirect("/index.py"), nil
-}
-
-func (s *site) register(r *framework.Request) (*framework.Response, error) {
-	d := s.data(r, "register", framework.Data{
-		"title": "Register", "first": "", "last": "", "error": "",
-		"time": s.now().Format("2006-01-02 15:04:05 MST"),
-	})
-	if r.Method != "POST" {
-		return framework.Render("register.html", d), nil
-	}
-	first := strings.TrimSpace(r.FormValue("first"))
-	last := strings.TrimSpace(r.FormValue("last"))
-	d["first"], d["last"] = first, last
-	resp := framework.Render("register.html", d)
-	switch {
-	case first == "" || last == "":
-		d["error"] = "Please give both a first and a last name."
-		resp.Status = 422
-	case utf8.RuneCountInString(first) > maxName || utf8.RuneCountInString(last) > maxName:
-		d["error"] = "Names are at most " + strconv.Itoa(maxName) + " characters."
-		resp.Status = 422
-	default:
-		// Post, redirect, get: the page after shows what was sent, once.
-		r.Flash("info", "Registered: "+first+" "+last+", at "+s.now().Format("2006-01-02 15:04:05 MST")+".")
-		return framework.Redirect("/register.py"), nil
-	}
-	return resp, nil
+	return err
 }
 
 func (s *site) about(r *framework.Request) (framework.Data, error) {

@@ -1,138 +1,134 @@
 package demo
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"miniweb/framework"
+	"miniweb/framework/database"
 	"miniweb/server/gateway"
 	"miniweb/server/gateway/gatewaytest"
 )
 
-// templates is the shipped templates folder.
-const templates = "../../templates"
+// allPages are the pages every page links, in the menu.
+var allPages = []string{"/index.py", "/center.py", "/watchlist.py", "/login.py", "/register.py", "/about.py", "/contact.py", "/single.py"}
 
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// testSite returns the demo on dir with a fixed clock, and its log.
-func testSite(t testing.TB, dir string, dev bool) (*framework.App, *site, *logBuffer) {
+// wantInOrder fails the test unless body holds each of want, in order.
+func wantInOrder(t *testing.T, what, body string, want []string) {
 	t.Helper()
-	logs := &logBuffer{}
-	s := &site{stocks: market, now: func() time.Time {
-		return time.Date(2019, 1, 1, 22, 9, 58, 0, time.UTC)
-	}}
-	app, err := newApp(framework.Options{Templates: dir, Dev: dev, Log: slog.New(slog.NewTextHandler(logs, nil)),
-		Session: &framework.SessionOptions{Secret: testSecret}}, s)
-	if err != nil {
-		t.Fatal(err)
+	at := 0
+	for _, w := range want {
+		i := strings.Index(body[at:], w)
+		if i < 0 {
+			t.Errorf("%s: body lacks %q after byte %d:\n%s", what, w, at, body)
+			return
+		}
+		at += i
 	}
-	t.Cleanup(func() { app.Close() })
-	return app, s, logs
-}
-
-// request runs one request: method, target, a form body (nil for none),
-// and cookie ("" for none).
-func request(t *testing.T, app gateway.App, method, target string, form url.Values, cookie string) *gatewaytest.Recording {
-	t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	env := gatewaytest.NewEnviron(method, target, body)
-	if form != nil {
-		env.Header = append(env.Header, gateway.Field{Name: "Content-Type", Value: "application/x-www-form-urlencoded"})
-	}
-	if cookie != "" {
-		env.Header = append(env.Header, gateway.Field{Name: "Cookie", Value: cookie})
-	}
-	rec, err := gatewaytest.Record(app, env)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, target, err)
-	}
-	return rec
 }
 
 func TestPages(t *testing.T) {
-	for _, dev := range []bool{false, true} {
-		app, _, logs := testSite(t, templates, dev)
-		tests := []struct {
-			target string
-			code   int
-			want   []string // parts of the body, in order
-		}{
-			{"/index.py", 200, []string{"<title>Home · miniweb</title>", `aria-current="page">Home</a>`, "Tuesday 1 January 2019",
-				"This month&#39;s market in detail: 7 stocks", `href="/stock/300750.py"`, "+2.74%", "Top loser", "Wuliangye Yibin", "-1.30%"}},
-			{"/center.py", 200, []string{"<title>Market · miniweb</title>", "Data from the database", "<strong>Code</strong>",
-				`<a href="/stock/000001.py">000001</a></td><td>Ping An Bank</td><td class="num">11.23</td><td class="num down">-0.42%</td>`,
-				"600519", "7 stocks, sorted by code"}},
-			{"/center.py?sort=change", 200, []string{"<strong>Change</strong>", "CATL", "Kweichow Moutai", "Hikvision", "Wuliangye", "sorted by change"}},
-			{"/center.py?sort=<script>", 200, []string{"sorted by code"}},
-			{"/stock/600519.py", 200, []string{"<title>Kweichow Moutai · miniweb</title>", "<dd>Beverages</dd>", "¥1688.50", "+1.25%"}},
-			{"/stock/999999.py", 404, []string{"<title>404 Not Found · miniweb</title>", "There is no stock with that code."}},
-			{"/login.py", 200, []string{`<form class="panel" method="post" action="/login.py">`, `name="password" type="password"`}},
-			{"/register.py", 200, []string{`name="first"`, `name="last"`, "Page time: 2019-01-01 22:09:58 UTC"}},
-			{"/about.py", 200, []string{"<title>About · miniweb</title>", "rebuilt from a classic Python lesson", "&lt;%content%&gt;"}},
-			{"/contact.py", 200, []string{`<a href="mailto:hello@miniweb.example">hello@miniweb.example</a>`}},
-			{"/single.py", 200, []string{"<h1>From a socket to a framework</h1>", "<p>The lesson starts with a socket", "<code>application(environ, start_response)</code>"}},
-			{"/nosuch.py", 404, []string{"<title>404 Not Found · miniweb</title>", "There is no such page."}},
-			{"/index.html.py", 404, nil},
+	forEachBackend(t, func(t *testing.T, db *database.DB) {
+		for _, dev := range []bool{false, true} {
+			app, _, logs := testSite(t, db, templates, dev)
+			tests := []struct {
+				target string
+				code   int
+				want   []string // parts of the body, in order
+			}{
+				{"/index.py", 200, []string{"<title>Home · miniweb</title>", `aria-current="page">Home</a>`, "Tuesday 1 January 2019",
+					"This month&#39;s market in detail: 7 stocks", `href="/stock/300750.py"`, "+2.74%", "Top loser", "Wuliangye Yibin", "-1.30%"}},
+				{"/center.py", 200, []string{"<title>Market · miniweb</title>", "Data from the database", "<strong>Code</strong>",
+					`<a href="/stock/000001.py">000001</a></td><td>Ping An Bank</td><td class="num">11.23</td><td class="num down">-0.42%</td>`,
+					"600519", "7 stocks, sorted by code", `<a href="/login.py?next=%2Fcenter.py">Log in</a> to follow`}},
+				{"/center.py?sort=change", 200, []string{"<strong>Change</strong>", "CATL", "Kweichow Moutai", "China Merchants", "Ping An Insurance",
+					"Ping An Bank", "Hikvision", "Wuliangye", "sorted by change"}},
+				{"/center.py?sort=price", 200, []string{"Kweichow Moutai", "CATL", "Wuliangye", "Ping An Insurance", "China Merchants", "Hikvision", "Ping An Bank", "sorted by price"}},
+				{"/center.py?sort=name", 200, []string{"CATL", "China Merchants", "Hikvision", "Kweichow", "Ping An Bank", "Ping An Insurance", "Wuliangye", "sorted by name"}},
+				{"/center.py?sort=<script>", 200, []string{"sorted by code"}},
+				{"/center.py?sort=code;DROP%20TABLE%20stocks", 200, []string{"000001", "sorted by code"}},
+				{"/stock/600519.py", 200, []string{"<title>Kweichow Moutai · miniweb</title>", "<dd>Beverages</dd>", "¥1688.50", "+1.25%",
+					`<a href="/login.py?next=%2Fstock%2F600519.py">Log in</a> to follow Kweichow Moutai`}},
+				{"/stock/999999.py", 404, []string{"<title>404 Not Found · miniweb</title>", "There is no stock with that code."}},
+				{"/stock/" + strings.Repeat("9", 40) + ".py", 404, []string{"There is no stock with that code."}},
+				{"/login.py", 200, []string{`<form class="panel" method="post" action="/login.py">`, `name="password" type="password"`, `href="/register.py"`}},
+				{"/login.py?next=/watchlist.py", 200, []string{`<input type="hidden" name="next" value="/watchlist.py">`, `href="/register.py?next=%2Fwatchlist.py"`}},
+				{"/login.py?next=//evil.example", 200, []string{`<input type="hidden" name="next" value="/index.py">`}},
+				{"/register.py", 200, []string{`name="name"`, `name="password" type="password"`, "Page time: 2019-01-01 22:09:58 UTC"}},
+				{"/about.py", 200, []string{"<title>About · miniweb</title>", "rebuilt from a classic Python lesson", "&lt;%content%&gt;"}},
+				{"/contact.py", 200, []string{`<a href="mailto:hello@miniweb.example">hello@miniweb.example</a>`}},
+				{"/single.py", 200, []string{"<h1>From a socket to a framework</h1>", "<p>The lesson starts with a socket", "<code>application(environ, start_response)</code>"}},
+				{"/nosuch.py", 404, []string{"<title>404 Not Found · miniweb</title>", "There is no such page."}},
+				{"/index.html.py", 404, nil},
+			}
+			for _, tt := range tests {
+				rec := request(t, app, "GET", tt.target, nil, "")
+				if rec.Code != tt.code {
+					t.Errorf("%s: status %d, want %d\n%s", tt.target, rec.Code, tt.code, rec.Body)
+					continue
+				}
+				body := string(rec.Body)
+				wantInOrder(t, tt.target, body, tt.want)
+				// Every page links every page.
+				for _, page := range allPages {
+					if !strings.Contains(body, `href="`+page+`"`) {
+						t.Errorf("%s: no link to %s", tt.target, page)
+					}
+				}
+				if strings.Contains(body, `action="/add/`) {
+					t.Errorf("%s: a visitor sees Follow buttons", tt.target)
+				}
+			}
+			if strings.Contains(logs.String(), "placeholder") {
+				t.Errorf("a placeholder lacks a value:\n%s", logs)
+			}
 		}
-		for _, tt := range tests {
-			rec := request(t, app, "GET", tt.target, nil, "")
-			if rec.Code != tt.code {
-				t.Errorf("%s: status %d, want %d\n%s", tt.target, rec.Code, tt.code, rec.Body)
-				continue
+	})
+}
+
+// TestPagesSignedIn: the market pages have Follow and Unfollow buttons
+// for a signed-in user.
+func TestPagesSignedIn(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, db *database.DB) {
+		app, _, logs := testSite(t, db, templates, true)
+		v := &visitor{t: t, app: app}
+		v.register("ada", "correct horse")
+		v.post("/add/600519.py", nil)
+		for _, tt := range []struct {
+			target string
+			want   []string
+		}{
+			{"/center.py", []string{
+				`<a href="/stock/000001.py">000001</a></td><td>Ping An Bank</td><td class="num">11.23</td><td class="num down">-0.42%</td><td class="act"><form method="post" action="/add/000001.py"><button class="small" aria-label="Follow Ping An Bank">Follow</button></form></td>`,
+				`<a href="/stock/600519.py">600519</a></td><td>Kweichow Moutai</td><td class="num">1688.50</td><td class="num up">+1.25%</td><td class="act"><a class="tag" href="/watchlist.py">Following</a></td>`}},
+			{"/stock/600519.py", []string{`<form class="actions" method="post" action="/del/600519.py"><a class="tag" href="/watchlist.py">On your watch list</a> <button class="quiet">Unfollow</button></form>`}},
+			{"/stock/000001.py", []string{`<form class="actions" method="post" action="/add/000001.py"><button>Follow</button></form>`}},
+			{"/index.py", []string{"Signed in as <strong>ada</strong>", "Welcome back, ada"}},
+		} {
+			rec := v.get(tt.target)
+			if rec.Code != 200 {
+				t.Errorf("%s: %d\n%s", tt.target, rec.Code, rec.Body)
 			}
-			body := string(rec.Body)
-			at := 0
-			for _, w := range tt.want {
-				i := strings.Index(body[at:], w)
-				if i < 0 {
-					t.Errorf("%s: body lacks %q after byte %d:\n%s", tt.target, w, at, body)
-					break
-				}
-				at += i
-			}
-			// Every page links every page.
-			for _, page := range []string{"/index.py", "/center.py", "/login.py", "/register.py", "/about.py", "/contact.py", "/single.py"} {
-				if !strings.Contains(body, `href="`+page+`"`) {
-					t.Errorf("%s: no link to %s", tt.target, page)
-				}
+			wantInOrder(t, tt.target, string(rec.Body), tt.want)
+			if strings.Contains(string(rec.Body), "Log in</a> to follow") {
+				t.Errorf("%s: a signed-in user is asked to log in", tt.target)
 			}
 		}
 		if strings.Contains(logs.String(), "placeholder") {
 			t.Errorf("a placeholder lacks a value:\n%s", logs)
 		}
-	}
+	})
 }
 
 func TestMethods(t *testing.T) {
-	app, _, _ := testSite(t, templates, false)
+	app, _, _ := testSite(t, sqliteDB(t), templates, false)
 	for _, tt := range []struct {
 		method, target, allow string
 	}{
@@ -141,6 +137,10 @@ func TestMethods(t *testing.T) {
 		{"GET", "/logout.py", "POST"},
 		{"PUT", "/register.py", "GET, HEAD, POST"},
 		{"DELETE", "/login.py", "GET, HEAD, POST"},
+		{"POST", "/watchlist.py", "GET, HEAD"},
+		{"GET", "/add/600519.py", "POST"},
+		{"GET", "/del/600519.py", "POST"},
+		{"GET", "/update/600519.py", "POST"},
 	} {
 		rec := request(t, app, tt.method, tt.target, nil, "")
 		if rec.Code != 405 || rec.Header.Get("Allow") != tt.allow {
@@ -152,107 +152,6 @@ func TestMethods(t *testing.T) {
 	}
 }
 
-func TestRegister(t *testing.T) {
-	app, _, _ := testSite(t, templates, false)
-	rec := request(t, app, "POST", "/register.py", url.Values{"first": {`<script>alert("x")</script>`}, "last": {"O'Brien & Sons"}}, "")
-	if rec.Code != 303 || rec.Header.Get("Location") != "/register.py" {
-		t.Fatalf("register: %d %v\n%s", rec.Code, rec.Header, rec.Body)
-	}
-	// Post, redirect, get: the page after shows what was sent, escaped.
-	rec = request(t, app, "GET", "/register.py", nil, cookieOf(t, rec))
-	body := string(rec.Body)
-	want := `<p class="flash flash-info" role="status">Registered: &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; O&#39;Brien &amp; Sons, at 2019-01-01 22:09:58 UTC.</p>`
-	if rec.Code != 200 || !strings.Contains(body, want) {
-		t.Errorf("the page after: %d, lacks %q:\n%s", rec.Code, want, body)
-	}
-	if strings.Contains(body, "<script>") {
-		t.Errorf("the script came back unescaped:\n%s", body)
-	}
-
-	for _, tt := range []struct {
-		name string
-		form url.Values
-		want string
-	}{
-		{"empty", url.Values{"first": {"  "}, "last": {"x"}}, "Please give both"},
-		{"missing", url.Values{"first": {"Ada"}}, "Please give both"},
-		{"too long", url.Values{"first": {strings.Repeat("é", 101)}, "last": {"x"}}, "at most 100 characters"},
-	} {
-		rec := request(t, app, "POST", "/register.py", tt.form, "")
-		if rec.Code != 422 || !strings.Contains(string(rec.Body), tt.want) || rec.Header.Get("Set-Cookie") != "" {
-			t.Errorf("%s: %d\n%s", tt.name, rec.Code, rec.Body)
-		}
-	}
-}
-
-// testSecret keys the test site's session cookies.
-const testSecret = "a test secret of at least thirty-two bytes"
-
-var sessionRE = regexp.MustCompile(`^miniweb_session=([A-Za-z0-9_-]+); Path=/; Max-Age=1209600; HttpOnly; SameSite=Lax$`)
-
-// cookieOf returns the Cookie field that sends back the session rec set.
-func cookieOf(t *testing.T, rec *gatewaytest.Recording) string {
-	t.Helper()
-	m := sessionRE.FindStringSubmatch(rec.Header.Get("Set-Cookie"))
-	if m == nil {
-		t.Fatalf("no session cookie in %v", rec.Header)
-	}
-	return "miniweb_session=" + m[1]
-}
-
-func TestLogin(t *testing.T) {
-	app, _, _ := testSite(t, templates, false)
-
-	// Wrong password: the form again, with the name kept and escaped.
-	rec := request(t, app, "POST", "/login.py", url.Values{"name": {`demo"><b>`}, "password": {"nope"}}, "")
-	if rec.Code != 403 || !strings.Contains(string(rec.Body), "Wrong name or password.") ||
-		!strings.Contains(string(rec.Body), `value="demo&quot;&gt;&lt;b&gt;"`) || rec.Header.Get("Set-Cookie") != "" {
-		t.Fatalf("wrong password: %d %v\n%s", rec.Code, rec.Header, rec.Body)
-	}
-	if rec := request(t, app, "POST", "/login.py", url.Values{"name": {"demo"}, "password": {"miniweb "}}, ""); rec.Code != 403 {
-		t.Errorf("a password with a trailing space: %d", rec.Code)
-	}
-
-	// Right: a session cookie, a redirect, and a flash on the next page.
-	rec = request(t, app, "POST", "/login.py", url.Values{"name": {"demo"}, "password": {"miniweb"}}, "")
-	if rec.Code != 303 || rec.Header.Get("Location") != "/index.py" {
-		t.Fatalf("login: %d %v", rec.Code, rec.Header)
-	}
-	cookie := cookieOf(t, rec)
-	rec = request(t, app, "GET", "/index.py", nil, cookie)
-	if body := string(rec.Body); !strings.Contains(body, "Welcome back, demo") || !strings.Contains(body, "Signed in as <strong>demo</strong>") ||
-		!strings.Contains(body, `<p class="flash flash-info" role="status">Signed in as demo.</p>`) {
-		t.Errorf("signed-in home page:\n%s", body)
-	}
-	cookie = cookieOf(t, rec) // the flash, shown, is gone from the session
-	if body := string(request(t, app, "GET", "/about.py", nil, cookie).Body); strings.Contains(body, "flash") || !strings.Contains(body, "Signed in as") {
-		t.Errorf("the next page shows the flash again, or forgot the user:\n%s", body)
-	}
-	if rec := request(t, app, "GET", "/login.py", nil, cookie); rec.Code != 303 {
-		t.Errorf("login page when signed in: %d", rec.Code)
-	}
-	// The error pages know the user too.
-	if body := string(request(t, app, "GET", "/nosuch.py", nil, cookie).Body); !strings.Contains(body, "Signed in as <strong>demo</strong>") {
-		t.Errorf("404 page, signed in:\n%s", body)
-	}
-	// A forged or foreign cookie is nobody.
-	for _, c := range []string{"miniweb_session=" + strings.Repeat("A", 60), "miniweb_session=x", "other=" + strings.TrimPrefix(cookie, "miniweb_session=")} {
-		if body := string(request(t, app, "GET", "/index.py", nil, c).Body); strings.Contains(body, "Signed in") {
-			t.Errorf("cookie %q signs in", c)
-		}
-	}
-
-	// Log out: signed out, with a flash.
-	rec = request(t, app, "POST", "/logout.py", nil, cookie)
-	if rec.Code != 303 {
-		t.Errorf("logout: %d %v", rec.Code, rec.Header)
-	}
-	out := cookieOf(t, rec)
-	if body := string(request(t, app, "GET", "/index.py", nil, out).Body); strings.Contains(body, "Signed in as") || !strings.Contains(body, "Signed out. See you soon.") {
-		t.Errorf("after logout:\n%s", body)
-	}
-}
-
 // TestLiveEdit edits a copy of the shipped templates under a running dev
 // site: the base every page extends, then a page.
 func TestLiveEdit(t *testing.T) {
@@ -260,7 +159,7 @@ func TestLiveEdit(t *testing.T) {
 	if err := os.CopyFS(dir, os.DirFS(templates)); err != nil {
 		t.Fatal(err)
 	}
-	app, _, _ := testSite(t, dir, true)
+	app, _, _ := testSite(t, sqliteDB(t), dir, true)
 	if rec := request(t, app, "GET", "/about.py", nil, ""); !strings.Contains(string(rec.Body), "· miniweb</title>") {
 		t.Fatalf("about: %d\n%s", rec.Code, rec.Body)
 	}
@@ -295,23 +194,37 @@ func waitBody(t *testing.T, app gateway.App, target, want string) {
 }
 
 func TestNew(t *testing.T) {
-	if app, err := New(framework.Options{Templates: "no/such/folder", Session: &framework.SessionOptions{Secret: testSecret}}); err == nil || app != nil {
+	db := sqliteDB(t)
+	if app, err := New(framework.Options{Templates: "no/such/folder", Session: &framework.SessionOptions{Secret: testSecret}}, db); err == nil || app != nil {
 		t.Errorf("New on a missing folder: %v, %v", app, err)
 	}
-	if app, err := New(framework.Options{Templates: templates, Log: slog.New(slog.DiscardHandler)}); !errors.Is(err, framework.ErrNoSessionSecret) || app != nil {
+	if app, err := New(framework.Options{Templates: templates, Log: slog.New(slog.DiscardHandler)}, db); !errors.Is(err, framework.ErrNoSessionSecret) || app != nil {
 		t.Errorf("New in production without a session secret: %v, %v", app, err)
 	}
-	app, err := New(framework.Options{Templates: templates, Dev: true, Log: slog.New(slog.DiscardHandler)}) // dev: a secret for the run
+	// Without a database (server -check before it exists): built, and its
+	// database pages are 503s.
+	bare, err := New(framework.Options{Templates: templates, Strict: true, Session: &framework.SessionOptions{Secret: testSecret},
+		Log: slog.New(slog.DiscardHandler)}, nil)
+	if err != nil {
+		t.Fatalf("New without a database: %v", err)
+	}
+	defer bare.Close()
+	for _, target := range []string{"/index.py", "/center.py", "/stock/600519.py"} {
+		want503(t, target+" without a database", request(t, bare, "GET", target, nil, ""))
+	}
+	want503(t, "login without a database", request(t, bare, "POST", "/login.py", url.Values{"name": {"ada"}, "password": {"correct horse"}}, ""))
+	if rec := request(t, bare, "GET", "/about.py", nil, ""); rec.Code != 200 {
+		t.Errorf("/about.py without a database: %d", rec.Code)
+	}
+
+	app, err := New(framework.Options{Templates: templates, Dev: true, Log: slog.New(slog.DiscardHandler)}, db) // dev: a secret for the run
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rec := request(t, app, "GET", "/index.py", nil, ""); rec.Code != 200 {
 		t.Errorf("/index.py: %d", rec.Code)
 	}
-	closer, ok := app.(io.Closer)
-	if !ok {
-		t.Fatal("the demo app is not an io.Closer")
-	}
+	var closer io.Closer = app
 	if err := closer.Close(); err != nil {
 		t.Error(err)
 	}
@@ -322,27 +235,32 @@ func TestNew(t *testing.T) {
 func TestCrossOrigin(t *testing.T) {
 	app, err := New(framework.Options{Templates: templates, Log: slog.New(slog.DiscardHandler),
 		Session: &framework.SessionOptions{Secret: testSecret},
-		CSRF:    framework.CSRF{TrustedOrigins: []string{"https://partner.example"}}})
+		CSRF:    framework.CSRF{TrustedOrigins: []string{"https://partner.example"}}}, sqliteDB(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer app.(io.Closer).Close()
+	defer app.Close()
 	for _, tt := range []struct {
-		origin string
-		code   int
+		target, origin string
+		code           int
 	}{
-		{"", 303},
-		{"http://127.0.0.1:8080", 303},
-		{"https://partner.example", 303},
-		{"https://evil.example", 403},
+		{"/logout.py", "", 303},
+		{"/logout.py", "http://127.0.0.1:8080", 303},
+		{"/logout.py", "https://partner.example", 303},
+		{"/logout.py", "https://evil.example", 403},
+		{"/add/600519.py", "https://evil.example", 403},
+		{"/del/600519.py", "https://evil.example", 403},
+		{"/update/600519.py", "https://evil.example", 403},
+		{"/login.py", "https://evil.example", 403},
+		{"/register.py", "https://evil.example", 403},
 	} {
-		env := gatewaytest.NewEnviron("POST", "/logout.py", nil)
+		env := gatewaytest.NewEnviron("POST", tt.target, nil)
 		if tt.origin != "" {
 			env.Header = append(env.Header, gateway.Field{Name: "Origin", Value: tt.origin})
 		}
 		rec, err := gatewaytest.Record(app, env)
 		if err != nil || rec.Code != tt.code {
-			t.Errorf("POST /logout.py from %q: %v %v; want %d", tt.origin, rec.Code, err, tt.code)
+			t.Errorf("POST %s from %q: %v %v; want %d", tt.target, tt.origin, rec.Code, err, tt.code)
 		}
 	}
 }

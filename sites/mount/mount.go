@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"miniweb/framework"
+	"miniweb/framework/database"
 	"miniweb/server/gateway"
 	"miniweb/server/gatewayhttp"
 	"miniweb/sites/demo"
@@ -39,11 +40,12 @@ type App struct {
 	api  gateway.App
 }
 
-// New returns the mount site: the demo site built with o (see demo.New),
-// and the API beside it. The application is an *App, whose Close stops
-// the demo's template watcher.
-func New(o framework.Options) (gateway.App, error) {
-	site, err := demo.New(o)
+// New returns the mount site: the demo site built with o on db (see
+// demo.New; the caller owns db and closes it after the application), and
+// the API beside it. The application is an *App, whose Close stops the
+// demo's template watcher.
+func New(o framework.Options, db *database.DB) (gateway.App, error) {
+	site, err := demo.New(o, db)
 	if err != nil {
 		return nil, err
 	}

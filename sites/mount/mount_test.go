@@ -1,23 +1,41 @@
 package mount
 
 import (
+	"context"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"miniweb/framework"
+	"miniweb/framework/database"
 	"miniweb/server/gateway/gatewaytest"
 	"miniweb/server/gatewayhttp"
 	"miniweb/sites/demo"
 )
 
+// testDB returns a fresh SQLite database with the demo's schema, closed
+// at the test's end.
+func testDB(t *testing.T) *database.DB {
+	t.Helper()
+	db, err := database.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "demo.db"), "", database.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(context.Background(), demo.Migrations); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 // testApp is the mount site with a fixed clock and quick events, on the
 // shipped templates.
 func testApp(t *testing.T) *App {
 	t.Helper()
-	site, err := demo.New(framework.Options{Templates: "../../templates", Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Session: &framework.SessionOptions{Secret: testSecret}})
+	site, err := demo.New(framework.Options{Templates: "../../templates", Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Session: &framework.SessionOptions{Secret: testSecret}}, testDB(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,6 +62,8 @@ func TestMount(t *testing.T) {
 		{"GET", "/api/nothing.py", "", "404 Not Found", "text/plain; charset=utf-8", "404 page not found", 1},
 		{"GET", "/index.py", "", "200 OK", "text/html; charset=utf-8", "miniweb", 0}, // Bytes: no chunks
 		{"GET", "/about.py", "", "200 OK", "text/html; charset=utf-8", "About", 0},
+		{"GET", "/center.py", "", "200 OK", "text/html; charset=utf-8", "Ping An Bank", 0}, // from the database
+		{"GET", "/watchlist.py", "", "303 See Other", "text/html; charset=utf-8", "", 0},
 		{"GET", "/nothing.py", "", "404 Not Found", "text/html; charset=utf-8", "404", 0},
 	}
 	for _, tt := range tests {
@@ -71,7 +91,7 @@ func TestMount(t *testing.T) {
 }
 
 func TestMountClose(t *testing.T) {
-	app, err := New(framework.Options{Templates: "../../templates", Dev: true, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	app, err := New(framework.Options{Templates: "../../templates", Dev: true, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, testDB(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -46,6 +47,9 @@ type Config struct {
 	// CSRF configures the sites' protection against cross-site requests
 	// (table [csrf]).
 	CSRF CSRF
+	// Database is the sites' database (table [database], and the
+	// environment variable MINIWEB_DATABASE_URL).
+	Database Database
 	// File is the path of the config file the values were read from, as it
 	// was given; "" for Default.
 	File string
@@ -123,6 +127,29 @@ type CSRF struct {
 	TrustedOrigins []string
 }
 
+// EnvDatabaseURL is the environment variable whose value, when set and not
+// empty, is the database URL, in place of the file's database.url: a
+// PostgreSQL URL carries a password, which belongs in the environment.
+const EnvDatabaseURL = "MINIWEB_DATABASE_URL"
+
+// Database configures the sites' SQL database (table [database]).
+type Database struct {
+	// URL says where the database is (key database.url; the environment
+	// variable MINIWEB_DATABASE_URL wins over it):
+	//
+	//	sqlite:data/miniweb.db                      an SQLite file; Load makes a
+	//	                                            relative path absolute against
+	//	                                            the config file's folder
+	//	postgres://user:pass@host:5432/db?sslmode=require   PostgreSQL
+	//
+	// Its password is never printed in errors.
+	URL string
+	// MaxConns bounds the open connections to the database (key
+	// database.max_conns); 0 means the default for its kind (see package
+	// miniweb/framework/database).
+	MaxConns int
+}
+
 // Session configures the signed and encrypted session cookies of the sites
 // (table [session]). The secrets are never printed in errors or logs.
 type Session struct {
@@ -175,6 +202,9 @@ func Default() Config {
 		Session: Session{
 			MaxAge: 14 * 24 * time.Hour,
 		},
+		Database: Database{
+			URL: "sqlite:data/miniweb.db",
+		},
 	}
 }
 
@@ -183,7 +213,8 @@ func Default() Config {
 // including the defaults when the file does not set them, are resolved
 // against the file's folder and made absolute; File is path as given. The
 // environment variable MINIWEB_SESSION_SECRET, when not empty, replaces the
-// file's session.secret.
+// file's session.secret, and MINIWEB_DATABASE_URL the file's database.url;
+// a relative sqlite: path is made absolute against the file's folder.
 //
 // Every error is an *Error whose text starts with path, and with the line
 // when the fault has one: "miniweb.toml:14: limits.body_bytes: expected an
@@ -222,11 +253,27 @@ func load(path string) (Config, source, error) {
 	c.Static = resolve(base, c.Static)
 	c.Templates = resolve(base, c.Templates)
 	c.File = path
+	src.env = map[string]string{}
 	if secret := os.Getenv(EnvSessionSecret); secret != "" {
 		c.Session.Secret = secret
-		src.env = map[string]string{"session.secret": EnvSessionSecret}
+		src.env["session.secret"] = EnvSessionSecret
 	}
+	if u := os.Getenv(EnvDatabaseURL); u != "" {
+		c.Database.URL = u
+		src.env["database.url"] = EnvDatabaseURL
+	}
+	c.Database.URL = resolveSQLite(base, c.Database.URL)
 	return c, src, nil
+}
+
+// resolveSQLite makes the path of an "sqlite:PATH" URL absolute against the
+// folder base; other URLs are returned as they are.
+func resolveSQLite(base, u string) string {
+	p, ok := strings.CutPrefix(u, "sqlite:")
+	if !ok || p == "" || p == ":memory:" || strings.HasPrefix(p, "//") || filepath.IsAbs(p) {
+		return u
+	}
+	return "sqlite:" + filepath.Join(base, p)
 }
 
 // resolve joins a relative path p to the folder base. An empty p stays

@@ -21,7 +21,7 @@
 //
 // A main function uses it so:
 //
-//	cfg, check, err := config.Parse(os.Args[1:], os.Stderr)
+//	cfg, mode, err := config.Parse(os.Args[1:], os.Stderr)
 //	if errors.Is(err, flag.ErrHelp) {
 //		os.Exit(0)
 //	}
@@ -30,7 +30,7 @@
 //		os.Exit(2)
 //	}
 //	// ... check cfg.Site is registered ...
-//	if check {
+//	if mode == config.Check {
 //		os.Exit(0)
 //	}
 package config

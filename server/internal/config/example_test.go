@@ -38,13 +38,15 @@ func ExampleParse_help() {
 	//   -addr host:port
 	//     	listen on host:port (overrides addr)
 	//   -check
-	//     	check the configuration and exit: status 0 if it is valid
+	//     	check the configuration and the site, say where everything comes from, and exit: status 0 if all is well
 	//   -config file
 	//     	read the configuration from file (default "miniweb.toml")
 	//   -dev
 	//     	development mode: detailed error pages for loopback clients, live template reload; -dev=false turns it off (overrides dev)
 	//   -log-format format
 	//     	access log format: combined or json (overrides access_log.format)
+	//   -migrate
+	//     	apply the site's database migrations and exit
 	//   -site name
 	//     	serve the site name from sites/ (overrides site)
 	//   -static dir

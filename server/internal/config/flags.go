@@ -36,26 +36,29 @@ Flags:
 //	-access-log        overrides access_log.enabled (-access-log=false)
 //	-log-format fmt    overrides access_log.format
 //	-check             only check the configuration
+//	-migrate           only apply the database migrations
 //
-// check reports whether -check was given: the caller should then stop after
-// its own checks (such as whether Site is registered), exiting 0 if all
-// passed. Parse writes to out only for -h or -help, printing the usage with
+// mode says what the command line asked for: Serve, or Check (-check: the
+// caller should stop after its own checks, such as whether the site
+// builds, exiting 0 if all passed), or Migrate (-migrate: apply the site's
+// database migrations and exit). Parse writes to out only for -h or -help, printing the usage with
 // every flag and returning flag.ErrHelp. Other errors are *Error values for
 // the caller to print: a file fault names the file and line, a bad flag
 // value names the flag ("flag -static: static: folder ... does not
-// exist"). On error cfg is the zero Config, and check is false if the
+// exist"). On error cfg is the zero Config, and mode is Serve if the
 // flags themselves could not be parsed.
 //
 // When sites is given, the site must be one of them: an unknown name is an
 // error located like any other bad value.
-func Parse(args []string, out io.Writer, sites ...string) (cfg Config, check bool, err error) {
+func Parse(args []string, out io.Writer, sites ...string) (cfg Config, mode Mode, err error) {
 	fs := flag.NewFlagSet("miniweb", flag.ContinueOnError)
 	// The flag package would print parse errors and the usage itself; we
 	// return errors for the caller to print once, and print usage on -h only.
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	configFile := fs.String("config", DefaultFile, "read the configuration from `file`")
-	fs.BoolVar(&check, "check", false, "check the configuration and exit: status 0 if it is valid")
+	check := fs.Bool("check", false, "check the configuration and the site, say where everything comes from, and exit: status 0 if all is well")
+	migrate := fs.Bool("migrate", false, "apply the site's database migrations and exit")
 	values := make(map[string]any) // flag name -> *string or *bool
 	for _, f := range fields {
 		if f.flag == "" {
@@ -76,17 +79,25 @@ func Parse(args []string, out io.Writer, sites ...string) (cfg Config, check boo
 			fmt.Fprintf(out, usageHeader, DefaultFile)
 			fs.SetOutput(out)
 			fs.PrintDefaults()
-			return Config{}, false, flag.ErrHelp
+			return Config{}, Serve, flag.ErrHelp
 		}
-		return Config{}, false, &Error{Msg: err.Error() + " (run with -h for the flags)", Err: err}
+		return Config{}, Serve, &Error{Msg: err.Error() + " (run with -h for the flags)", Err: err}
+	}
+	switch {
+	case *check && *migrate:
+		return Config{}, Serve, &Error{Msg: "-check and -migrate exclude each other: give one"}
+	case *check:
+		mode = Check
+	case *migrate:
+		mode = Migrate
 	}
 	if fs.NArg() > 0 {
-		return Config{}, check, &Error{Msg: fmt.Sprintf("unexpected argument %s: miniweb takes only flags (run with -h for the flags)", strconv.Quote(fs.Arg(0)))}
+		return Config{}, mode, &Error{Msg: fmt.Sprintf("unexpected argument %s: miniweb takes only flags (run with -h for the flags)", strconv.Quote(fs.Arg(0)))}
 	}
 
 	cfg, src, err := load(*configFile)
 	if err != nil {
-		return Config{}, check, err
+		return Config{}, mode, err
 	}
 	src.flags = make(map[string]string)
 	src.sites = sites
@@ -111,7 +122,20 @@ func Parse(args []string, out io.Writer, sites ...string) (cfg Config, check boo
 		}
 	})
 	if err := cfg.validate(src); err != nil {
-		return Config{}, check, err
+		return Config{}, mode, err
 	}
-	return cfg, check, nil
+	return cfg, mode, nil
 }
+
+// Mode is what a command line asks the server to do.
+type Mode int
+
+// The modes of Parse.
+const (
+	// Serve is the default: serve the site.
+	Serve Mode = iota
+	// Check is -check: check the configuration and the site, then exit.
+	Check
+	// Migrate is -migrate: apply the site's database migrations, then exit.
+	Migrate
+)

@@ -46,7 +46,8 @@ func TestParseOverrides(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
 			args := append([]string{"-config", "testdata/good.toml"}, tt.args...)
-			got, check, err := Parse(args, &out)
+			got, mode, err := Parse(args, &out)
+			check := mode == Check
 			if err != nil {
 				t.Fatalf("Parse(%q): %v", args, err)
 			}
@@ -115,7 +116,8 @@ func TestParseErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
-			c, check, err := Parse(tt.args, &out)
+			c, mode, err := Parse(tt.args, &out)
+			check := mode == Check
 			if err == nil {
 				t.Fatalf("Parse(%q) = %+v, want error %s", tt.args, c, tt.err)
 			}
@@ -183,7 +185,8 @@ func TestParseDefaultFile(t *testing.T) {
 	if err := mkdir("www"); err != nil {
 		t.Fatal(err)
 	}
-	c, check, err := Parse(nil, nil)
+	c, mode, err := Parse(nil, nil)
+	check := mode != Serve
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,6 +28,7 @@ func defaultsIn(dir, file string) Config {
 	c := Default()
 	c.Static = filepath.Join(dir, "static")
 	c.Templates = filepath.Join(dir, "templates")
+	c.Database.URL = "sqlite:" + filepath.Join(dir, "data", "miniweb.db")
 	c.File = file
 	return c
 }
@@ -66,7 +67,9 @@ func TestLoad(t *testing.T) {
 					OldSecrets: []string{"test-old-secret-0123456789abcdefgh", "test-older-secret-0123456789abcdef"},
 					MaxAge:     time.Hour,
 				},
-				File: "testdata/good.toml",
+				CSRF:     CSRF{TrustedOrigins: []string{"https://admin.example.com"}},
+				Database: Database{URL: "postgres://app:pw@db.example:5432/app?sslmode=require", MaxConns: 8},
+				File:     "testdata/good.toml",
 			}
 		}},
 		{file: "dotted.toml", want: func(c *Config) {
@@ -88,9 +91,9 @@ func TestLoad(t *testing.T) {
 		{file: "unknown_key.toml", key: "limits.bodybytes", line: 4,
 			err: `testdata/unknown_key.toml:4: unknown key "limits.bodybytes" (known keys in [limits]: request_line, header_bytes, header_count, body_bytes, max_conns); did you mean "limits.body_bytes"?`},
 		{file: "unknown_top.toml", key: "adr", line: 2,
-			err: `testdata/unknown_top.toml:2: unknown key "adr" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log], [session], [csrf]); did you mean "addr"?`},
+			err: `testdata/unknown_top.toml:2: unknown key "adr" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log], [session], [csrf], [database]); did you mean "addr"?`},
 		{file: "unknown_table.toml", key: "server", line: 3,
-			err: `testdata/unknown_table.toml:3: unknown key "server" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log], [session], [csrf])`},
+			err: `testdata/unknown_table.toml:3: unknown key "server" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log], [session], [csrf], [database])`},
 		{file: "misplaced_key.toml", key: "access_log.dev", line: 3,
 			err: `testdata/misplaced_key.toml:3: unknown key "access_log.dev" (known keys in [access_log]: enabled, format); did you mean "dev"? Top-level keys must come before the first [table].`},
 
@@ -275,6 +278,7 @@ format = 'json'
 // the environment of go test; the tests that need it use t.Setenv.
 func TestMain(m *testing.M) {
 	os.Unsetenv(EnvSessionSecret)
+	os.Unsetenv(EnvDatabaseURL)
 	os.Exit(m.Run())
 }
 
@@ -332,7 +336,7 @@ func TestLoadSession(t *testing.T) {
 		{name: "old_secrets_entry_not_string", toml: "[session]\nold_secrets = [\"" + short + "\", 5]\n", key: "session.old_secrets", line: 3, file: true,
 			err: "x.toml:3: session.old_secrets: entry 2 of 2: expected a string, got an integer"},
 		{name: "secret_misplaced", toml: "secret = \"" + short + "\"\n", key: "secret", line: 2, file: true,
-			err: `x.toml:2: unknown key "secret" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log], [session], [csrf]); did you mean "session.secret"?`},
+			err: `x.toml:2: unknown key "secret" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log], [session], [csrf], [database]); did you mean "session.secret"?`},
 		{name: "max_age_bad", toml: "[session]\nmax_age = \"2 weeks\"\n", key: "session.max_age", line: 3, file: true,
 			err: `x.toml:3: session.max_age: invalid duration "2 weeks" (use Go duration syntax such as "300ms", "5s", "1m")`},
 		{name: "max_age_int", toml: "[session]\nmax_age = 3600\n", key: "session.max_age", line: 3, file: true,
@@ -426,6 +430,80 @@ func TestLoadCSRF(t *testing.T) {
 				t.Errorf("TrustedOrigins = %#v, want %#v", c.CSRF.TrustedOrigins, tt.want)
 			case tt.err != "" && (err == nil || err.Error() != tt.err):
 				t.Errorf("Load error\n got %v\nwant %s", err, tt.err)
+			}
+		})
+	}
+}
+
+// TestLoadDatabase checks the [database] table and MINIWEB_DATABASE_URL:
+// where the URL comes from, how an SQLite path is resolved, where each
+// error points, and that no error shows a password.
+func TestLoadDatabase(t *testing.T) {
+	const pg = "postgres://app:s3cr3t-pw@db.example:5432/app?sslmode=require"
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if err := mkdir("static"); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		toml string // x.toml after `static = "static"`
+		env  string // MINIWEB_DATABASE_URL; "" is unset
+		want Database
+		err  string // else the whole error text
+	}{
+		{name: "default", want: Database{URL: "sqlite:" + filepath.Join(dir, "data", "miniweb.db")}},
+		{name: "sqlite_relative", toml: "[database]\nurl = \"sqlite:db/app.db\"\n",
+			want: Database{URL: "sqlite:" + filepath.Join(dir, "db", "app.db")}},
+		{name: "sqlite_absolute", toml: "[database]\nurl = \"sqlite:/var/lib/miniweb/app.db\"\nmax_conns = 3\n",
+			want: Database{URL: "sqlite:/var/lib/miniweb/app.db", MaxConns: 3}},
+		{name: "postgres", toml: "[database]\nurl = \"" + pg + "\"\n", want: Database{URL: pg}},
+		{name: "env_wins", toml: "[database]\nurl = \"sqlite:x.db\"\n", env: pg, want: Database{URL: pg}},
+		{name: "env_sqlite_relative", env: "sqlite:e.db", want: Database{URL: "sqlite:" + filepath.Join(dir, "e.db")}},
+
+		{name: "unknown_kind", toml: "[database]\nurl = \"mysql:x\"\n",
+			err: `x.toml:3: database.url: expected "sqlite:PATH" (such as "sqlite:data/miniweb.db") or "postgres://user:pass@host:port/db", got "mysql:x"`},
+		{name: "unknown_kind_password", toml: "[database]\nurl = \"mysql://root:s3cr3t-pw@db/x\"\n",
+			err: `x.toml:3: database.url: expected "sqlite:PATH" (such as "sqlite:data/miniweb.db") or "postgres://user:pass@host:port/db", got a URL of another kind (not shown: it may hold a password)`},
+		{name: "sqlite_empty", toml: "[database]\nurl = \"sqlite:\"\n",
+			err: `x.toml:3: database.url: expected an SQLite file path after "sqlite:", got "sqlite:"`},
+		{name: "sqlite_memory", toml: "[database]\nurl = \"sqlite::memory:\"\n",
+			err: `x.toml:3: database.url: expected an SQLite file path after "sqlite:", got "sqlite::memory:"`},
+		{name: "sqlite_query", toml: "[database]\nurl = \"sqlite:/a.db?mode=ro\"\n",
+			err: `x.toml:3: database.url: an SQLite path must not contain '?', '#' or NUL, got "sqlite:/a.db?mode=ro"`},
+		{name: "postgres_no_host", toml: "[database]\nurl = \"postgres:///app\"\n",
+			err: `x.toml:3: database.url: expected "sqlite:PATH" (such as "sqlite:data/miniweb.db") or "postgres://user:pass@host:port/db", got a PostgreSQL URL without a host`},
+		{name: "env_bad", env: "postgres://u:s3cr3t-pw@/app",
+			err: `environment MINIWEB_DATABASE_URL: database.url: expected "sqlite:PATH" (such as "sqlite:data/miniweb.db") or "postgres://user:pass@host:port/db", got a PostgreSQL URL without a host`},
+		{name: "url_int", toml: "[database]\nurl = 5\n",
+			err: `x.toml:3: database.url: expected a string "sqlite:PATH" or "postgres://user:pass@host:port/db", got integer 5`},
+		{name: "max_conns_negative", toml: "[database]\nmax_conns = -1\n",
+			err: `x.toml:3: database.max_conns: expected 0 (the default) or a positive integer, got -1`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := os.WriteFile("x.toml", []byte("static = \"static\"\n"+tt.toml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv(EnvDatabaseURL, tt.env)
+			c, err := Load("x.toml")
+			if tt.err == "" {
+				if err != nil {
+					t.Fatalf("Load: %v", err)
+				}
+				if c.Database != tt.want {
+					t.Errorf("Database = %+v, want %+v", c.Database, tt.want)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Load = %+v, want error %s", c.Database, tt.err)
+			}
+			if err.Error() != tt.err {
+				t.Errorf("Load error\n got %s\nwant %s", err, tt.err)
+			}
+			if strings.Contains(err.Error(), "s3cr3t-pw") {
+				t.Errorf("error shows the password: %s", err)
 			}
 		})
 	}

@@ -86,10 +86,17 @@ var fields = []field{
 
 	{key: "csrf.trusted_origins", want: `an array of origins such as ["https://admin.example.com"]`,
 		ptr: func(c *Config) any { return &c.CSRF.TrustedOrigins }},
+
+	// The URL may carry a password: messages show it redacted, and it has
+	// no flag (ps would show it).
+	{key: "database.url", want: `a string "sqlite:PATH" or "postgres://user:pass@host:port/db"`,
+		ptr: func(c *Config) any { return &c.Database.URL }},
+	{key: "database.max_conns", want: `an integer (connections; 0 means the default for the database)`,
+		ptr: func(c *Config) any { return &c.Database.MaxConns }},
 }
 
 // tables lists the file's tables in the order the shipped file has them.
-var tables = []string{"timeouts", "limits", "access_log", "session", "csrf"}
+var tables = []string{"timeouts", "limits", "access_log", "session", "csrf", "database"}
 
 // lookupField returns the field with the dotted key, or nil.
 func lookupField(key string) *field {

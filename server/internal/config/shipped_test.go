@@ -33,8 +33,11 @@ func TestShippedFile(t *testing.T) {
 	if c.File != shipped {
 		t.Errorf("File = %q, want %q", c.File, shipped)
 	}
+	if want := "sqlite:" + filepath.Join(root, "data", "miniweb.db"); c.Database.URL != want {
+		t.Errorf("Database.URL = %q, want %q", c.Database.URL, want)
+	}
 	got, def := c, Default()
-	got.Static, got.Templates, got.File = def.Static, def.Templates, def.File
+	got.Static, got.Templates, got.File, got.Database.URL = def.Static, def.Templates, def.File, def.Database.URL
 	if !reflect.DeepEqual(got, def) {
 		t.Errorf("%s differs from Default()\n file    %+v\n Default %+v", shipped, got, def)
 	}

@@ -64,6 +64,8 @@ func (s source) errorf(key, format string, args ...any) *Error {
 //   - session.secret is at least MinSecretLen bytes, and is set unless dev
 //     is true; every entry of session.old_secrets is at least MinSecretLen
 //     bytes; session.max_age is positive. No message shows a secret.
+//   - database.url is "sqlite:PATH" or a postgres:// URL with a host;
+//     database.max_conns is not negative. No message shows a password.
 func (c Config) Validate() error {
 	return c.validate(source{file: c.File})
 }
@@ -133,7 +135,41 @@ func (c Config) validate(src source) error {
 				i+1, len(c.CSRF.TrustedOrigins), quote(o), why)
 		}
 	}
+	if e := checkDatabase(src, c.Database); e != nil {
+		return e
+	}
 	return nil
+}
+
+// checkDatabase checks the [database] table: the URL's form, not whether
+// the database answers (the site finds that out, and says so). Messages
+// show the URL with its password redacted.
+func checkDatabase(src source, d Database) *Error {
+	if d.MaxConns < 0 {
+		return src.errorf("database.max_conns", "expected 0 (the default) or a positive integer, got %d", d.MaxConns)
+	}
+	const forms = `"sqlite:PATH" (such as "sqlite:data/miniweb.db") or "postgres://user:pass@host:port/db"`
+	scheme, rest, _ := strings.Cut(d.URL, ":")
+	switch strings.ToLower(scheme) {
+	case "sqlite":
+		if rest == "" || rest == ":memory:" {
+			return src.errorf("database.url", "expected an SQLite file path after \"sqlite:\", got %s", quote(d.URL))
+		}
+		if strings.ContainsAny(rest, "?#\x00") {
+			return src.errorf("database.url", "an SQLite path must not contain '?', '#' or NUL, got %s", quote(d.URL))
+		}
+		return nil
+	case "postgres", "postgresql":
+		u, err := url.Parse(d.URL)
+		if err != nil || u.Host == "" {
+			return src.errorf("database.url", "expected %s, got a PostgreSQL URL without a host", forms)
+		}
+		return nil
+	}
+	if strings.Contains(d.URL, "@") {
+		return src.errorf("database.url", "expected %s, got a URL of another kind (not shown: it may hold a password)", forms)
+	}
+	return src.errorf("database.url", "expected %s, got %s", forms, quote(d.URL))
 }
 
 // badOrigin says what is wrong with o as a web origin, or "" if nothing.

@@ -1,0 +1,194 @@
+package demo
+
+import (
+	"cmp"
+	"database/sql"
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"miniweb/framework"
+)
+
+// Bounds of a user name, in characters, after trimming surrounding spaces.
+const maxName = 64
+
+// maxNext bounds the next= path a login returns to, in bytes.
+const maxNext = 2048
+
+// The messages of the register and login forms. They never echo the
+// request: the name the visitor typed is shown in its field, escaped.
+const (
+	msgNameEmpty     = "Please choose a user name."
+	msgNameLong      = "A user name is at most 64 characters."
+	msgNameChars     = "A user name may hold letters, digits, punctuation, symbols and spaces, but no control characters."
+	msgNameTaken     = "That name is taken; please choose another."
+	msgPasswordShort = "A password is at least 8 characters."
+	msgPasswordLong  = "A password is at most 72 bytes (bcrypt reads no more); please choose a shorter one."
+	msgWrongLogin    = "Wrong name or password."
+)
+
+// checkName returns the message that refuses name (trimmed), or "".
+func checkName(name string) string {
+	switch n := utf8.RuneCountInString(name); {
+	case n == 0:
+		return msgNameEmpty
+	case n > maxName:
+		return msgNameLong
+	}
+	for _, c := range name {
+		if !unicode.IsPrint(c) {
+			return msgNameChars
+		}
+	}
+	return ""
+}
+
+// checkPassword returns the message that refuses password, or "".
+func checkPassword(password string) string {
+	switch {
+	case utf8.RuneCountInString(password) < minPassword:
+		return msgPasswordShort
+	case len(password) > maxPasswordBytes:
+		return msgPasswordLong
+	}
+	return ""
+}
+
+// localPath returns next when it is a path of this site to send a visitor
+// to after logging in, and "/index.py" otherwise. A local path starts with
+// one "/" and holds printable ASCII only: "//evil.example" and
+// "/\evil.example" are other hosts to a browser (which reads "\" as "/"),
+// "https://evil.example" another site, and a browser drops tabs and line
+// breaks from a URL, so that "/\t/evil.example" would be "//evil.example".
+func localPath(next string) string {
+	const home = "/index.py"
+	if len(next) == 0 || len(next) > maxNext || next[0] != '/' {
+		return home
+	}
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c <= ' ' || c >= 0x7f || c == '\\' {
+			return home
+		}
+	}
+	if len(next) > 1 && next[1] == '/' {
+		return home
+	}
+	return next
+}
+
+// nextOf returns where r's visitor goes after logging in or registering:
+// the form's next field on a POST, the query's next= on a GET, when it is
+// a local path (localPath); "" when none was given.
+func nextOf(r *framework.Request) string {
+	next := r.Query("next")
+	if r.Method == "POST" {
+		next = r.FormValue("next")
+	}
+	if next == "" {
+		return ""
+	}
+	return localPath(next)
+}
+
+// signIn makes the session r's of user id called name.
+func signIn(r *framework.Request, id int64, name string) {
+	sess := r.Session()
+	sess.Set(sessionUserID, strconv.FormatInt(id, 10))
+	sess.Set(sessionUser, name)
+}
+
+func (s *site) register(r *framework.Request) (*framework.Response, error) {
+	next := nextOf(r)
+	d := s.data(r, "register", framework.Data{
+		"title": "Register", "name": "", "error": "", "next": next,
+		"time": s.now().Format("2006-01-02 15:04:05 MST"),
+	})
+	if r.Method != "POST" {
+		return framework.Render("register.html", d), nil
+	}
+	name, password := strings.TrimSpace(r.FormValue("name")), r.FormValue("password")
+	d["name"] = name
+	refuse := func(msg string) (*framework.Response, error) {
+		d["error"] = msg
+		resp := framework.Render("register.html", d)
+		resp.Status = 422
+		return resp, nil
+	}
+	if msg := checkName(name); msg != "" {
+		return refuse(msg)
+	}
+	if msg := checkPassword(password); msg != "" {
+		return refuse(msg)
+	}
+	hash, err := s.pw.hash(r.Context(), password)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := s.queryContext(r)
+	defer cancel()
+	id, ok, err := s.store.createUser(ctx, name, hash)
+	if err != nil {
+		return nil, fail(err)
+	}
+	if !ok {
+		return refuse(msgNameTaken)
+	}
+	signIn(r, id, name)
+	r.Flash("info", "Welcome, "+name+": your account is ready, and you are signed in.")
+	return framework.Redirect(cmp.Or(next, "/index.py")), nil
+}
+
+func (s *site) login(r *framework.Request) (*framework.Response, error) {
+	next := nextOf(r)
+	if user(r) != "" && r.Method != "POST" {
+		return framework.Redirect(cmp.Or(next, "/index.py")), nil
+	}
+	d := s.data(r, "login", framework.Data{"title": "Log in", "name": "", "error": "", "next": next,
+		"register_href": "/register.py"})
+	if next != "" {
+		d["register_href"] = "/register.py?next=" + url.QueryEscape(next)
+	}
+	if r.Method != "POST" {
+		return framework.Render("login.html", d), nil
+	}
+	name, password := strings.TrimSpace(r.FormValue("name")), r.FormValue("password")
+	var id int64
+	var hash []byte            // nil: checked against the dummy hash, in the same time
+	if checkName(name) == "" { // no user has another name: no query for it
+		ctx, cancel := s.queryContext(r)
+		defer cancel()
+		var err error
+		id, hash, err = s.store.userByName(ctx, name)
+		if errors.Is(err, sql.ErrNoRows) {
+			hash = nil
+		} else if err != nil {
+			return nil, fail(err)
+		}
+	}
+	ok, err := s.pw.check(r.Context(), hash, password)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		// One answer for both faults, which says nothing of which it was.
+		d["name"], d["error"] = name, msgWrongLogin
+		resp := framework.Render("login.html", d)
+		resp.Status = 403
+		return resp, nil
+	}
+	signIn(r, id, name)
+	r.Flash("info", "Signed in as "+name+".")
+	return framework.Redirect(cmp.Or(next, "/index.py")), nil
+}
+
+func (s *site) logout(r *framework.Request) (*framework.Response, error) {
+	if user(r) != "" {
+		r.Session().Clear()
+		r.Flash("info", "Signed out. See you soon.")
+	}
+	return framework.Redirect("/index.py"), nil
+}

@@ -1,0 +1,59 @@
+// Package demo is the lesson's site made real on the framework and an SQL
+// database: the pages of the Python mini_frame, a market of stocks read
+// from the database, users who register and log in, and each user's watch
+// list of stocks with a note on each. Every page is a few lines of Go and
+// a template that extends base.html and fills <%content%>-style
+// placeholders.
+//
+//	/index.py             the home page: the day's top gainer and loser
+//	/center.py            the market table from the database, sortable
+//	                      (?sort=code, name, price or change); a Follow
+//	                      button per row when signed in
+//	/stock/{code}.py      one stock, with Follow or Unfollow; an unknown
+//	                      code is a 404
+//	/register.py          a user name and a password; a good POST makes the
+//	                      account, signs the user in and redirects (303)
+//	/login.py             POST checks the name and password and redirects
+//	                      to ?next= (a local path only) or /index.py
+//	/logout.py            POST signs out
+//	/watchlist.py         the signed-in user's stocks by code, with notes
+//	                      and buttons
+//	/add/{code}.py        POST: follow a stock; following twice keeps one row
+//	/del/{code}.py        POST: unfollow it
+//	/update/{code}.py     POST note=...: set the note on a followed stock
+//	/about.py, /contact.py, /single.py   the lesson's other pages
+//
+// The watch list's pages need a signed-in user: a visitor gets a 303 to
+// /login.py?next=PATH (for a POST, next=/watchlist.py) and comes back
+// after logging in. Each POST answers 303 to /watchlist.py with a flash
+// message; a code not in the market is a 404. Unfollowing a stock that is
+// not followed, or setting a note on one, is not an error page but a
+// flash that says so: a second click on a button is no fault.
+//
+// # Users
+//
+// A user name is 1 to 64 characters once surrounding spaces are trimmed,
+// each printable (letters, marks, digits, punctuation, symbols, the ASCII
+// space: no control or format characters); names are unique as typed, case
+// and all, and shown escaped. A password is at least 8 characters and at
+// most 72 bytes, bcrypt's limit: a longer one is refused (422), not cut.
+// Only its bcrypt hash is stored (bcrypt.DefaultCost). A login that fails
+// says "Wrong name or password." (403) whichever part was wrong, and an
+// unknown name is checked against a dummy hash so that it takes as long as
+// a known one. At most GOMAXPROCS hashes run at once; a request that waits
+// more than 5 s for its turn gets a 503. The session cookie holds the
+// user's id and name; the watch list's pages check them against the
+// database, so a cookie outliving its user (a database reset) signs out.
+//
+// # The database
+//
+// The caller opens the database, applies Migrations and gives it to New;
+// the tables are users, stocks (seeded with the market's seven stocks) and
+// watchlist. Every query is parameterized and the same on SQLite and
+// PostgreSQL (store.go). Each request's queries get at most 5 s; a
+// database that cannot be used (database.Unavailable) is a 503 page, any
+// other failure a 500 that the framework logs.
+//
+// The templates are in the templates folder given to New; the stylesheet
+// and logo are static files (static/style.css, static/logo.svg).
+package demo

@@ -1,0 +1,223 @@
+package demo
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"miniweb/framework/database"
+)
+
+// store is the demo's data in its SQL database: the tables of Migrations.
+// Every query takes its input as parameters, never as SQL text, and is
+// written once, with ? placeholders, for both databases; its rebound form
+// is made once, in newStore. Methods take the request's context, bounded
+// by the caller (see site.queryContext). A nil *store is a site built
+// without a database (server -check): its methods return errNoDatabase.
+type store struct {
+	db *database.DB
+	q  queries
+}
+
+// queries are the store's statements, rebound for its database.
+type queries struct {
+	// market lists the stocks, each flagged when user ? follows it, in the
+	// order of its key: one statement per sort of /center.py (marketOrders).
+	market map[string]string
+	stock  string // one stock, flagged when user ? follows it
+
+	createUser string
+	userByName string
+	userName   string
+
+	watchlist string
+	follow    string
+	unfollow  string
+	setNote   string
+}
+
+// marketOrders are the sorts of /center.py?sort=...: ORDER BY clauses
+// chosen from this table by key, never made from the request. Codes and
+// names ascending (names in the database's collation: by code point on
+// SQLite, by the database's locale on PostgreSQL); prices and changes from
+// the highest; ties by code.
+var marketOrders = map[string]string{
+	"code":   "s.code",
+	"name":   "s.name, s.code",
+	"price":  "s.price DESC, s.code",
+	"change": "s.change_pct DESC, s.code",
+}
+
+// stockColumns are the columns of a Stock, Followed last, for user ? (0
+// for a visitor: no user has id 0).
+const stockColumns = `SELECT s.code, s.name, s.industry, s.price, s.change_pct, s.about, w.code IS NOT NULL
+FROM stocks s LEFT JOIN watchlist w ON w.code = s.code AND w.user_id = ?`
+
+// errNoDatabase is the store's error when the site was built without a
+// database: a 503 page, should it ever serve.
+var errNoDatabase = errors.New("demo: the site was built without a database (server -check)")
+
+// newStore returns the store on db, its statements rebound for db's
+// dialect.
+func newStore(db *database.DB) *store {
+	q := queries{
+		market: make(map[string]string, len(marketOrders)),
+		stock:  db.Rebind(stockColumns + " WHERE s.code = ?"),
+
+		// ON CONFLICT DO NOTHING: a taken name returns no row, without an
+		// error to tell from others.
+		createUser: db.Rebind("INSERT INTO users (name, password_hash) VALUES (?, ?) ON CONFLICT (name) DO NOTHING RETURNING id"),
+		userByName: db.Rebind("SELECT id, password_hash FROM users WHERE name = ?"),
+		userName:   db.Rebind("SELECT name FROM users WHERE id = ?"),
+
+		watchlist: db.Rebind(`SELECT w.code, s.name, s.price, w.note
+FROM watchlist w JOIN stocks s ON s.code = w.code
+WHERE w.user_id = ? ORDER BY w.code`),
+		follow:   db.Rebind("INSERT INTO watchlist (user_id, code) VALUES (?, ?) ON CONFLICT (user_id, code) DO NOTHING RETURNING code"),
+		unfollow: db.Rebind("DELETE FROM watchlist WHERE user_id = ? AND code = ?"),
+		setNote:  db.Rebind("UPDATE watchlist SET note = ? WHERE user_id = ? AND code = ?"),
+	}
+	for key, order := range marketOrders {
+		q.market[key] = db.Rebind(stockColumns + " ORDER BY " + order)
+	}
+	return &store{db: db, q: q}
+}
+
+// market returns every stock in the order of sort, a key of marketOrders
+// (another is "code"), each flagged when user follows it (0: nobody).
+func (st *store) market(ctx context.Context, user int64, sort string) ([]Stock, error) {
+	if st == nil {
+		return nil, errNoDatabase
+	}
+	q, ok := st.q.market[sort]
+	if !ok {
+		q = st.q.market["code"]
+	}
+	rows, err := st.db.QueryContext(ctx, q, user)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Stock
+	for rows.Next() {
+		var s Stock
+		if err := rows.Scan(&s.Code, &s.Name, &s.Industry, &s.Price, &s.Change, &s.About, &s.Followed); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// stock returns the stock code, flagged when user follows it; sql.ErrNoRows
+// when there is none.
+func (st *store) stock(ctx context.Context, user int64, code string) (Stock, error) {
+	var s Stock
+	if st == nil {
+		return s, errNoDatabase
+	}
+	err := st.db.QueryRowContext(ctx, st.q.stock, user, code).
+		Scan(&s.Code, &s.Name, &s.Industry, &s.Price, &s.Change, &s.About, &s.Followed)
+	return s, err
+}
+
+// createUser adds the user name with its password hash and returns its
+// id; ok is false when the name is taken.
+func (st *store) createUser(ctx context.Context, name string, hash []byte) (id int64, ok bool, err error) {
+	if st == nil {
+		return 0, false, errNoDatabase
+	}
+	err = st.db.QueryRowContext(ctx, st.q.createUser, name, string(hash)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	return id, err == nil, err
+}
+
+// userByName returns the id and password hash of the user name; sql.ErrNoRows
+// when there is none.
+func (st *store) userByName(ctx context.Context, name string) (id int64, hash []byte, err error) {
+	if st == nil {
+		return 0, nil, errNoDatabase
+	}
+	var h string
+	err = st.db.QueryRowContext(ctx, st.q.userByName, name).Scan(&id, &h)
+	return id, []byte(h), err
+}
+
+// userName returns the name of user id; sql.ErrNoRows when there is none.
+func (st *store) userName(ctx context.Context, id int64) (string, error) {
+	if st == nil {
+		return "", errNoDatabase
+	}
+	var name string
+	err := st.db.QueryRowContext(ctx, st.q.userName, id).Scan(&name)
+	return name, err
+}
+
+// watchlist returns the stocks user follows, by code.
+func (st *store) watchlist(ctx context.Context, user int64) ([]Watched, error) {
+	if st == nil {
+		return nil, errNoDatabase
+	}
+	rows, err := st.db.QueryContext(ctx, st.q.watchlist, user)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Watched
+	for rows.Next() {
+		var w Watched
+		if err := rows.Scan(&w.Code, &w.Name, &w.Price, &w.Note); err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
+// follow adds the stock code to user's watch list; added is false when it
+// was there already, which leaves the row (and its note) as it was. The
+// stock must exist (a foreign key).
+func (st *store) follow(ctx context.Context, user int64, code string) (added bool, err error) {
+	if st == nil {
+		return false, errNoDatabase
+	}
+	var got string
+	err = st.db.QueryRowContext(ctx, st.q.follow, user, code).Scan(&got)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// unfollow removes the stock code from user's watch list; removed is false
+// when it was not there.
+func (st *store) unfollow(ctx context.Context, user int64, code string) (removed bool, err error) {
+	if st == nil {
+		return false, errNoDatabase
+	}
+	return st.exec(ctx, st.q.unfollow, user, code)
+}
+
+// setNote sets user's note on the stock code; found is false when user
+// does not follow it.
+func (st *store) setNote(ctx context.Context, user int64, code, note string) (found bool, err error) {
+	if st == nil {
+		return false, errNoDatabase
+	}
+	return st.exec(ctx, st.q.setNote, note, user, code)
+}
+
+// exec runs a statement and reports whether it changed a row.
+func (st *store) exec(ctx context.Context, query string, args ...any) (bool, error) {
+	if st == nil {
+		return false, errNoDatabase
+	}
+	res, err := st.db.ExecContext(ctx, query, args...)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}

@@ -1,0 +1,178 @@
+package demo
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"miniweb/framework"
+)
+
+// maxNote bounds a note on a followed stock, in characters (the table's
+// CHECK says the same).
+const maxNote = 500
+
+// msgNoteLong refuses a note over maxNote.
+var msgNoteLong = "A note is at most " + strconv.Itoa(maxNote) + " characters."
+
+// member returns the id of r's signed-in user, checked against the
+// database within ctx. A visitor gets resp, a 303 to the login page that
+// comes back here (to /watchlist.py after a POST); so does a session whose
+// user is gone or renamed (a database reset), which is signed out.
+func (s *site) member(ctx context.Context, r *framework.Request) (id int64, resp *framework.Response, err error) {
+	next := r.Path
+	if r.Method != "GET" && r.Method != "HEAD" {
+		next = "/watchlist.py"
+	}
+	id = userID(r)
+	if id == 0 {
+		r.Flash("info", "Please log in to use your watch list.")
+		return 0, framework.Redirect(loginHref(next)), nil
+	}
+	name, err := s.store.userName(ctx, id)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, nil, fail(err)
+	}
+	if err != nil || name != user(r) {
+		r.Session().Clear()
+		r.Flash("error", "Your account is no longer known here; please log in again.")
+		return 0, framework.Redirect(loginHref(next)), nil
+	}
+	return id, nil, nil
+}
+
+// watchlist answers GET /watchlist.py: the user's stocks and notes.
+func (s *site) watchlist(r *framework.Request) (*framework.Response, error) {
+	ctx, cancel := s.queryContext(r)
+	defer cancel()
+	id, resp, err := s.member(ctx, r)
+	if resp != nil || err != nil {
+		return resp, err
+	}
+	return s.watchlistPage(ctx, r, id, "", "", "")
+}
+
+// watchlistPage renders the watch list of user id. A refused note shows
+// its message, and the note as typed in the form of its stock's row.
+func (s *site) watchlistPage(ctx context.Context, r *framework.Request, id int64, msg, code, note string) (*framework.Response, error) {
+	rows, err := s.store.watchlist(ctx, id)
+	if err != nil {
+		return nil, fail(err)
+	}
+	for i := range rows {
+		if msg != "" && rows[i].Code == code {
+			rows[i].Note = note
+		}
+	}
+	return framework.Render("watchlist.html", s.data(r, "watchlist", framework.Data{
+		"title":      "Watch list",
+		"content":    "The stocks you follow, with a note on each.",
+		"rows":       rows,
+		"count":      len(rows),
+		"error":      msg,
+		"error_code": code,
+	})), nil
+}
+
+// watched looks up the stock of r's {code} for a watch-list POST: the
+// signed-in user's id and the stock, or resp (a visitor's redirect), or
+// an error (404 for a code not in the market).
+func (s *site) watched(ctx context.Context, r *framework.Request) (id int64, st Stock, resp *framework.Response, err error) {
+	id, resp, err = s.member(ctx, r)
+	if resp != nil || err != nil {
+		return 0, st, resp, err
+	}
+	code := r.Param("code")
+	if len(code) > maxCode {
+		return 0, st, nil, errNoStock
+	}
+	st, err = s.store.stock(ctx, id, code)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, st, nil, errNoStock
+	}
+	if err != nil {
+		return 0, st, nil, fail(err)
+	}
+	return id, st, nil, nil
+}
+
+// named returns "Kweichow Moutai (600519)" for flash messages.
+func named(st Stock) string { return st.Name + " (" + st.Code + ")" }
+
+// add answers POST /add/{code}.py: follow the stock.
+func (s *site) add(r *framework.Request) (*framework.Response, error) {
+	ctx, cancel := s.queryContext(r)
+	defer cancel()
+	id, st, resp, err := s.watched(ctx, r)
+	if resp != nil || err != nil {
+		return resp, err
+	}
+	added, err := s.store.follow(ctx, id, st.Code)
+	if err != nil {
+		return nil, fail(err)
+	}
+	if added {
+		r.Flash("info", "Now following "+named(st)+".")
+	} else {
+		r.Flash("info", "You already follow "+named(st)+".")
+	}
+	return framework.Redirect("/watchlist.py"), nil
+}
+
+// del answers POST /del/{code}.py: unfollow the stock. One not followed
+// is a flash, not an error: a second click on Unfollow is no fault.
+func (s *site) del(r *framework.Request) (*framework.Response, error) {
+	ctx, cancel := s.queryContext(r)
+	defer cancel()
+	id, st, resp, err := s.watched(ctx, r)
+	if resp != nil || err != nil {
+		return resp, err
+	}
+	removed, err := s.store.unfollow(ctx, id, st.Code)
+	if err != nil {
+		return nil, fail(err)
+	}
+	if removed {
+		r.Flash("info", "Unfollowed "+named(st)+".")
+	} else {
+		r.Flash("info", named(st)+" was not on your watch list.")
+	}
+	return framework.Redirect("/watchlist.py"), nil
+}
+
+// update answers POST /update/{code}.py with the form field note: set the
+// note on a followed stock, its surrounding spaces trimmed. A note too
+// long is the watch list again (422) with a message, and the note as
+// typed; a stock not followed is a flash that says so.
+func (s *site) update(r *framework.Request) (*framework.Response, error) {
+	ctx, cancel := s.queryContext(r)
+	defer cancel()
+	id, st, resp, err := s.watched(ctx, r)
+	if resp != nil || err != nil {
+		return resp, err
+	}
+	note := strings.TrimSpace(r.FormValue("note"))
+	if utf8.RuneCountInString(note) > maxNote {
+		resp, err := s.watchlistPage(ctx, r, id, msgNoteLong, st.Code, note)
+		if resp != nil {
+			resp.Status = 422
+		}
+		return resp, err
+	}
+	found, err := s.store.setNote(ctx, id, st.Code, note)
+	if err != nil {
+		return nil, fail(err)
+	}
+	switch {
+	case !found:
+		r.Flash("error", "Follow "+named(st)+" first to keep a note on it.")
+	case note == "":
+		r.Flash("info", "Note on "+named(st)+" removed.")
+	default:
+		r.Flash("info", "Note on "+named(st)+" saved.")
+	}
+	return framework.Redirect("/watchlist.py"), nil
+}
