@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"miniweb/framework/livereload"
 	"miniweb/server/gateway"
 )
 
@@ -17,7 +18,22 @@ type Options struct {
 	// Templates is the templates folder; "" means "templates". Template
 	// names are relative to it, and nothing outside it can be loaded.
 	Templates string
-	// Dev is development mode: a saved template shows on the next request;
+	// Static is the server's static folder, served at the site's root
+	// ("/style.css" is Static/style.css): in dev mode live reload watches
+	// it, to swap saved stylesheets and images in place. "" means it is not
+	// watched; it is never read otherwise.
+	Static string
+	// NoLiveReload turns live reload off in dev mode: no script in the
+	// pages, no /_miniweb/ paths, no watcher of Static; a saved template
+	// still shows on the next request. For tests that compare pages byte
+	// for byte. It means nothing when Dev is false.
+	NoLiveReload bool
+	// Dev is development mode: a saved template shows on the next request,
+	// and live reload is on (see Static and package livereload): the
+	// open pages reload, swap a saved stylesheet in place, or show a
+	// template's error in an overlay; the paths under /_miniweb/ are the
+	// App's, its HTML pages carry a small script, and the templates and
+	// static folders are watched;
 	// a missing placeholder value, or a field or key a placeholder names
 	// that its value lacks, is logged; templates that fail to compile at
 	// start are logged instead of failing New; and a failure shows its
@@ -67,6 +83,7 @@ type App struct {
 	limits        Limits
 	errorTemplate string
 	sessions      *sessions               // nil without Options.Session
+	live          *livereload.Hub         // dev mode's live reload; nil otherwise
 	suffix        string                  // Options.Suffix
 	root          bool                    // a route for "/" is registered: see OwnsPath
 	middleware    []Middleware            // see Use
@@ -92,7 +109,8 @@ func New(o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := st.parseAll(); err != nil {
+	problems := st.problems(st.lookup)
+	if err := errors.Join(problems...); err != nil {
 		if !o.Dev || o.Strict {
 			st.close()
 			return nil, fmt.Errorf("framework: templates: %w", err)
@@ -109,13 +127,28 @@ func New(o Options) (*App, error) {
 		st.close()
 		return nil, err
 	}
-	return &App{log: log, dev: o.Dev, store: st, sessions: ss, limits: o.Limits.withDefaults(),
-		errorTemplate: o.ErrorTemplate, middleware: []Middleware{csrf}, suffix: o.Suffix}, nil
+	a := &App{log: log, dev: o.Dev, store: st, sessions: ss, limits: o.Limits.withDefaults(),
+		errorTemplate: o.ErrorTemplate, middleware: []Middleware{csrf}, suffix: o.Suffix}
+	if o.Dev && !o.NoLiveReload && !o.Strict { // Strict builds an App to check it, not to serve
+		var first error
+		if len(problems) > 0 {
+			first = problems[0]
+		}
+		a.live = newLive(o, st, first)
+	}
+	return a, nil
 }
 
-// Close stops watching the templates folder and releases it. A server calls
+// Close stops watching the templates folder (and in dev mode the static
+// folder, ending the live-reload streams) and releases it. A server calls
 // it when it shuts down.
-func (a *App) Close() error { return a.store.close() }
+func (a *App) Close() error {
+	var err error
+	if a.live != nil {
+		err = a.live.Close()
+	}
+	return errors.Join(err, a.store.close())
+}
 
 // Page registers a page: for the methods (such as "GET" or "GET POST";
 // HEAD goes with GET) and the path pattern, f returns the data the template
@@ -165,7 +198,13 @@ var htmlHeader = gateway.Fields{{Name: "Content-Type", Value: "text/html; charse
 // which renders the error page (with the context processors' data too)
 // and calls start_response with the error's status.
 func (a *App) ServeGateway(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
+	if a.livePath(env.Path) {
+		return a.live.ServeGateway(env, start)
+	}
 	r := &Request{Method: env.Method, Path: env.Path, Header: env.Header, Env: env, limits: &a.limits, app: a}
+	if a.live != nil {
+		r.liveGen = a.live.Gen() // before rendering: see livereload.Hub.Inject
+	}
 	a.chainOnce.Do(a.buildChain)
 	resp, err := a.run(a.chain, r)
 	if err != nil {
@@ -263,6 +302,7 @@ func (a *App) respond(r *Request, start gateway.StartResponse, resp *Response) g
 	} else if ok {
 		header = append(header[:len(header):len(header)], f)
 	}
+	header, body = a.inject(r, code, header, body)
 	if err := start(statusLine(code), header); err != nil {
 		return a.errorPage(r, start, fmt.Errorf("framework: handler's response refused: %w", err))
 	}

@@ -329,7 +329,7 @@ func TestPlaceholderShadowed(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "base.html", `{% block a %}<%unused%>{% endblock %}`)
 	writeFile(t, dir, "child.html", `{% extends "base.html" %}{% block a %}{% for s in rows %}<%s%>{% endfor %}{% if flag %}<%flag%>{% endif %}{% endblock %}`)
-	app, logs := newApp(t, dir, Options{Dev: true})
+	app, logs := newApp(t, dir, Options{Dev: true, NoLiveReload: true})
 	app.Page("GET", "/c.py", "child.html", func(*Request) (Data, error) { return Data{"rows": []int{1, 2}}, nil })
 	if rec := get(t, app, "/c.py"); string(rec.Body) != "12" {
 		t.Errorf("body %q", rec.Body)

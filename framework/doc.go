@@ -104,6 +104,22 @@
 // atomic load and a map lookup, in dev mode as in production
 // (BenchmarkChangeDetection).
 //
+// # Live reload
+//
+// In dev mode the open pages follow the saves too (package livereload):
+// save a template and they reload; save a stylesheet of Options.Static and
+// it is swapped in place, with no reload (typed text, scroll position and
+// script state stay); save an image and it is refreshed; save a template
+// that does not compile and they show its file, line, column, line and
+// message in an overlay, until a fix reloads them. Every HTML page the App
+// answers (its pages, handlers' HTML bodies, error pages) gets a small
+// script before </body>, with a nonce when the response sets a
+// Content-Security-Policy; the App answers the paths under /_miniweb/
+// itself, before any middleware, and OwnsPath claims them. A browser keeps
+// one connection for all its tabs. With Dev false, or
+// Options.NoLiveReload, there is no script, no /_miniweb/ path (a 404) and
+// no watcher. A server calls App.CloseStreams as it starts to shut down.
+//
 // # Requests
 //
 // A Request has the method, path and named segments, query values, form

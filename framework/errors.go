@@ -113,6 +113,7 @@ func (a *App) errorPage(r *Request, start gateway.StartResponse, err error) gate
 	} else if ok {
 		header = append(header, f)
 	}
+	header, body = a.inject(r, code, header, body)
 	if serr := start(statusLine(code), header); serr != nil {
 		// Only a handler's own header fields can be refused.
 		a.log.Error("error page header refused", keyErr, serr)

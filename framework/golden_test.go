@@ -60,7 +60,8 @@ var goldenTests = []struct {
 func TestGolden(t *testing.T) {
 	for _, mode := range []string{"prod", "dev"} {
 		t.Run(mode, func(t *testing.T) {
-			app, _ := newApp(t, "testdata/templates", Options{Dev: mode == "dev"})
+			// The same pages in both modes: live reload's script aside.
+			app, _ := newApp(t, "testdata/templates", Options{Dev: mode == "dev", NoLiveReload: true})
 			for _, tt := range goldenTests {
 				app.Page("GET", "/"+tt.name+".py", tt.template, func(*Request) (Data, error) { return tt.data, nil })
 			}

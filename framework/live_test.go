@@ -205,7 +205,7 @@ func TestDynamicIncludeConcurrent(t *testing.T) {
 	writeFile(t, dir, "dyn.html", `[{% include which %}]`)
 	writeFile(t, dir, "a.html", `A<%x%>`)
 	writeFile(t, dir, "b.html", `B<%x%>`)
-	app, _ := newApp(t, dir, Options{Dev: true})
+	app, _ := newApp(t, dir, Options{Dev: true, NoLiveReload: true})
 	app.Page("GET", "/dyn.py", "dyn.html", func(r *Request) (Data, error) {
 		return Data{"which": r.Query("w"), "x": 1}, nil
 	})

@@ -77,6 +77,7 @@ type Request struct {
 	app        *App
 	sess       *session.Session // see Session; nil until asked for
 	hadSession bool             // the visitor sent a session cookie
+	liveGen    uint64           // live reload's generation when the request came (dev mode)
 }
 
 // File is an uploaded file of a multipart form, held in memory.

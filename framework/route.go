@@ -279,13 +279,15 @@ func (a *App) reachable(pattern string) {
 }
 
 // OwnsPath reports whether the App answers path: one ending in
-// Options.Suffix, or "/" when a route for it is registered (the home page
-// from a handler). A server that routes by suffix asks it to send "/" to
-// the App rather than to its static index.html: miniweb's command sets
-// Server.AppPath to it. With no Suffix, the App owns every path.
+// Options.Suffix, "/" when a route for it is registered (the home page
+// from a handler), and in dev mode the paths under /_miniweb/ (live
+// reload's, see package livereload). A server that routes by suffix asks
+// it to send these to the App rather than to its static files: miniweb's
+// command sets Server.AppPath to it. With no Suffix, the App owns every
+// path.
 func (a *App) OwnsPath(path string) bool {
 	if a.suffix == "" {
 		return true
 	}
-	return strings.HasSuffix(path, a.suffix) || path == "/" && a.root
+	return strings.HasSuffix(path, a.suffix) || path == "/" && a.root || a.livePath(path)
 }

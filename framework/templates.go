@@ -158,9 +158,15 @@ func (s *store) lookup(name string) *entry {
 	return e
 }
 
-// compile compiles the page template called name; s.mu is held.
+// compile compiles the page template called name, for the cache; s.mu is
+// held.
 func (s *store) compile(name string) *entry {
 	s.compiles.Add(1)
+	return s.build(name)
+}
+
+// build compiles the page template called name; s.mu is held.
+func (s *store) build(name string) *entry {
 	rec := &compileRecord{placeholders: map[string][]placeholder{}}
 	s.load.rec = rec
 	defer func() { s.load.rec = nil }()
@@ -189,15 +195,21 @@ func (s *store) compile(name string) *entry {
 // not templates.
 var templateExts = []string{".html", ".htm", ".xml", ".txt"}
 
-// parseAll compiles every template of the folder: each file with one of
-// templateExts, in the folder and below it, except hidden files and
-// folders (a name starting with "."). Each compiles as a page would, its
-// base, includes and imports with it, and stays cached, so the first
-// requests find them compiled. The error joins one error per position at
-// fault, each "file:line:col: message" (a broken base shows once, not once
-// per page that extends it), in the order of the file names; nil if all
-// compile.
+// parseAll compiles every template of the folder (see problems) and
+// caches them, so the first requests find them compiled. The error joins
+// the problems, nil if all compile.
 func (s *store) parseAll() error {
+	return errors.Join(s.problems(s.lookup)...)
+}
+
+// problems compiles every template of the folder with get: each file with
+// one of templateExts, in the folder and below it, except hidden files and
+// folders (a name starting with "."). Each compiles as a page would, its
+// base, includes and imports with it. It returns one *templateError per
+// position at fault, "file:line:col: message" (a broken base shows once,
+// not once per page that extends it), in the order of the file names,
+// and the errors of reading the folder; nil if all compile.
+func (s *store) problems(get func(name string) *entry) []error {
 	var errs []error
 	seen := map[string]bool{}
 	walkErr := fs.WalkDir(s.root.FS(), ".", func(name string, d fs.DirEntry, err error) error {
@@ -214,7 +226,7 @@ func (s *store) parseAll() error {
 		if d.IsDir() || !slices.Contains(templateExts, path.Ext(name)) {
 			return nil
 		}
-		e := s.lookup(name)
+		e := get(name)
 		if e.err == nil {
 			return nil
 		}
@@ -228,7 +240,15 @@ func (s *store) parseAll() error {
 	if walkErr != nil {
 		errs = append(errs, walkErr)
 	}
-	return errors.Join(errs...)
+	return errs
+}
+
+// fresh compiles the page template called name past the cache, leaving
+// the cache as it is: for live reload's check after a change.
+func (s *store) fresh(name string) *entry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.build(name)
 }
 
 // render executes the page template e with data.

@@ -26,6 +26,7 @@ import (
 	"syscall"
 
 	"miniweb/framework/database"
+	"miniweb/server/compress"
 	"miniweb/server/httpserver"
 	"miniweb/server/internal/config"
 	"miniweb/server/static"
@@ -51,6 +52,7 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	opts := sites.Options{
 		Templates: cfg.Templates,
+		Static:    cfg.Static,
 		Dev:       cfg.Dev,
 		Log:       logger,
 		Session: sites.SessionOptions{
@@ -82,6 +84,9 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		return 2
 	}
 	defer st.Close()
+	if cfg.Dev {
+		st.Revalidate() // a saved file shows on the next request, as a saved template does
+	}
 	if mode == config.Check {
 		return check(cfg, site, stdout, stderr)
 	}
@@ -109,6 +114,10 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		// Per request: a suffix compare and a method call, no allocation.
 		suffix := cfg.DynamicSuffix
 		srv.AppPath = func(path string) bool { return strings.HasSuffix(path, suffix) || o.OwnsPath(path) }
+	}
+	if z := cfg.Compress; z.Enabled {
+		srv.Compress = &compress.Options{MinBytes: z.MinBytes, GzipLevel: z.GzipLevel, ZstdLevel: z.ZstdLevel,
+			StaticMaxBytes: z.StaticMaxBytes, StaticCacheBytes: z.StaticCacheBytes}
 	}
 	if cfg.AccessLog.Enabled {
 		srv.AccessLog, srv.AccessLogFormat = stdout, cfg.AccessLog.Format
@@ -143,6 +152,9 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 	logger.Info("shutting down", "grace", cfg.Timeouts.Shutdown)
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.Timeouts.Shutdown)
 	defer cancel()
+	if c, ok := app.(interface{ CloseStreams() }); ok {
+		c.CloseStreams() // an open tab's live-reload stream would hold shutdown for the whole grace period
+	}
 	if err := srv.Shutdown(sctx); err != nil {
 		logger.Warn("grace period over; connections closed", keyErr, err)
 	}

@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"database/sql"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -56,7 +56,7 @@ func TestProgramMigrate(t *testing.T) {
 	}
 
 	status, stdout, stderr = runMiniweb(t, dir, "-config", cfg, "-migrate")
-	applied := regexp.MustCompile(`(?m)^sqlite:` + regexp.QuoteMeta(file) + `: applied (\d{4}_\w+(\.sqlite)?\.sql)$`).FindAllStringSubmatch(stdout, -1)
+	applied := regexp.MustCompile(`(?m)^sqlite:`+regexp.QuoteMeta(file)+`: applied (\d{4}_\w+(\.sqlite)?\.sql)$`).FindAllStringSubmatch(stdout, -1)
 	if status != 0 || len(applied) == 0 || applied[0][1][:4] != "0001" {
 		t.Fatalf("-migrate: status %d, stdout %q, stderr %q; want each migration applied, from 0001", status, stdout, stderr)
 	}
@@ -175,4 +175,3 @@ func TestProgramDatabaseLost(t *testing.T) {
 	default:
 	}
 }
-

@@ -29,6 +29,9 @@ import (
 type Options struct {
 	// Templates is the templates folder.
 	Templates string
+	// Static is the static folder, which live reload watches in dev mode
+	// (a saved stylesheet is swapped in the open pages).
+	Static string
 	// Dev is development mode: detailed errors for loopback clients, live
 	// template reload.
 	Dev bool
@@ -86,6 +89,7 @@ type SessionOptions struct {
 func (o Options) framework() framework.Options {
 	return framework.Options{
 		Templates: o.Templates,
+		Static:    o.Static,
 		Dev:       o.Dev,
 		Log:       o.Log,
 		Suffix:    o.Suffix,

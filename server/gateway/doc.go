@@ -16,10 +16,11 @@
 // # The environ
 //
 // [Environ] carries the request: method, script name, decoded path and raw
-// path, query string, protocol, server name and port, remote address, URL
-// scheme, the request header fields, the body as a reader bounded to the
-// declared length, an error log, and a context that is cancelled when the
-// client goes away or the server shuts down. [Environ.Get] answers the CGI
+// path, query string, protocol, server name and port, remote address (and
+// the peer's, when a trusted proxy named the client), URL scheme, the
+// request header fields, the body as a reader bounded to the declared
+// length, an error log, and a context that is cancelled when the client
+// goes away or the server shuts down. [Environ.Get] answers the CGI
 // names of PEP 3333 (REQUEST_METHOD, PATH_INFO, CONTENT_TYPE,
 // HTTP_USER_AGENT, ...) for code that prefers them.
 //

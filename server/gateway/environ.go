@@ -33,7 +33,14 @@ type Environ struct {
 	// (SERVER_NAME, SERVER_PORT).
 	ServerName, ServerPort string
 	// RemoteAddr is the client's "ip:port" (REMOTE_ADDR and REMOTE_PORT).
+	// Behind a proxy the server trusts, it is the client the proxy names,
+	// which may be a bare "ip" when the proxy gives no port.
 	RemoteAddr string
+	// PeerAddr is the "ip:port" of the connection's other end: RemoteAddr,
+	// unless RemoteAddr comes from a trusted proxy (forwarding fields, the
+	// PROXY protocol), which PeerAddr then is. "" when the server does not
+	// say.
+	PeerAddr string
 	// Scheme is "http" or "https" (wsgi.url_scheme).
 	Scheme string
 	// Host is the Host field value, or the authority of an absolute-form

@@ -136,8 +136,7 @@ func (a *accessLog) log(e *accessEntry) {
 // Quoted fields escape '"', '\' and bytes outside printable ASCII as \xHH,
 // so no request byte can forge or split a line.
 func appendCombined(b []byte, e *accessEntry) []byte {
-	host, _ := splitHostPort(e.remote)
-	b = appendEscaped(b, host)
+	b = appendEscaped(b, addrHost(e.remote))
 	b = append(b, " - - ["...)
 	b = e.start.AppendFormat(b, "02/Jan/2006:15:04:05 -0700")
 	b = append(b, "] \""...)
@@ -190,11 +189,11 @@ func appendEscaped(b []byte, s string) []byte {
 // logAccess writes the access line of the current request.
 func (c *conn) logAccess() {
 	a := c.srv.alog
-	if a == nil {
+	if a == nil || c.resp.health && !c.srv.Health.Log {
 		return
 	}
 	e := accessEntry{
-		remote:   c.remote,
+		remote:   c.clientAddr(),
 		method:   c.req.Method,
 		target:   c.req.Target,
 		proto:    c.req.Proto,

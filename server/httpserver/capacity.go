@@ -2,6 +2,7 @@ package httpserver
 
 import (
 	"cmp"
+	"math"
 	"net"
 	"slices"
 	"sync"
@@ -96,9 +97,14 @@ func (s *Server) wentIdle() {
 // closeIdle closes the connection if it is idle, and reports whether it
 // did: its read deadline, set in the past, wakes its wait, which then
 // finds it closing (wake).
-func (c *conn) closeIdle() bool {
+func (c *conn) closeIdle() bool { return c.closeIdleSince(math.MaxInt64) }
+
+// closeIdleSince closes the connection if it has been idle since before
+// (Unix nanoseconds, freshGrace added for a connection yet to send its
+// first request), and reports whether it did.
+func (c *conn) closeIdleSince(before int64) bool {
 	since := c.slot.state.Load()
-	if since <= 0 || !c.slot.state.CompareAndSwap(since, stateClosing) {
+	if since <= 0 || since > before || !c.slot.state.CompareAndSwap(since, stateClosing) {
 		return false
 	}
 	c.rwc.SetReadDeadline(aLongTimeAgo)

@@ -21,7 +21,9 @@ import (
 // The life of a connection
 //
 // serve runs one connection, and loop is its life, request after request;
-// each step below names the function where it happens:
+// each step below names the function where it happens. With the PROXY
+// protocol, serve first reads the connection's PROXY header
+// (readProxyHeader, proxyheader.go).
 //
 //  1. Wait for the next request's first byte under IdleTimeout (a new
 //     connection's first request: ReadHeaderTimeout, if shorter), holding no
@@ -31,9 +33,11 @@ import (
 //     error is answered with its status (400, 414, 431, 501, 505, ...) and
 //     the connection closes: after a framing error nothing later on the
 //     connection can be trusted, so nothing later is executed. A timeout
-//     after the first byte is a 408 (readFailed).
-//  3. Dispatch (respond, dispatch): a decoded path ending in the dynamic
-//     suffix (or that Server.AppPath picks) goes to the application
+//     after the first byte is a 408 (readFailed). From a trusted proxy,
+//     the head's forwarding fields name the client (forward, proxy.go).
+//  3. Dispatch (respond, dispatch): the health check's path is answered by
+//     the server (serveHealth, health.go); a decoded path ending in the
+//     dynamic suffix (or that Server.AppPath picks) goes to the application
 //     (serveApp, respond.go), every other path to the static handler
 //     (serveStatic).
 //  4. The response head and a small body leave in one write, under
@@ -78,7 +82,7 @@ const maxDrain = 256 << 10
 type conn struct {
 	srv    *Server
 	rwc    net.Conn
-	remote string // the client's ip:port
+	remote string // the client's ip:port: the peer's, or its PROXY header's source
 	local  string // the listener's ip:port, for SERVER_NAME without Host
 
 	in   reading       // waiting for requests and reading them (r reads through in)
@@ -97,6 +101,9 @@ type conn struct {
 	// linger asks close to read what the client may still be sending, so
 	// that our last response is not lost to a reset.
 	linger bool
+
+	peer string       // the peer's ip:port
+	fwd  forwardState // what trusted proxies said (proxy.go)
 }
 
 // reading is how a connection waits for and reads requests.
@@ -145,6 +152,8 @@ type clientWatch struct {
 
 func (s *Server) newConn(rwc net.Conn) *conn {
 	c := &conn{srv: s, rwc: rwc, remote: rwc.RemoteAddr().String(), local: rwc.LocalAddr().String()}
+	c.peer = c.remote
+	c.trustPeer()
 	c.in.rd.rwc = rwc
 	if tc, ok := rwc.(*net.TCPConn); ok {
 		c.in.raw, _ = tc.SyscallConn()
@@ -164,6 +173,9 @@ func (s *Server) newConn(rwc net.Conn) *conn {
 // serve runs the connection until it closes.
 func (c *conn) serve() {
 	defer c.close()
+	if c.srv.Proxies.Protocol && !c.readProxyHeader() {
+		return
+	}
 	c.loop(false)
 }
 
@@ -285,6 +297,9 @@ func (c *conn) readHead() bool {
 		c.readFailed(err)
 		return false
 	}
+	if c.fwd.trusted {
+		c.forward()
+	}
 	return true
 }
 
@@ -358,10 +373,10 @@ func (c *conn) wake() bool { return c.slot.state.CompareAndSwap(c.slot.since, st
 // buffer while it waits.
 func (c *conn) waitRequest() bool {
 	if c.r.Buffered() > 0 {
-		return !c.srv.shutting.Load() // a pipelined request is waiting
+		return !c.srv.closesIdle() // a pipelined request is waiting
 	}
 	c.goIdle()
-	if c.srv.shutting.Load() {
+	if c.srv.closesIdle() {
 		return false
 	}
 	var err error
@@ -400,6 +415,7 @@ func (c *conn) readFailed(err error) {
 		return // the client left or the connection broke: nothing to answer
 	}
 	c.linger = true
+	c.fwd.req = forwarded{}
 	c.req.Method, c.req.Target, c.req.Proto = "", "", ""
 	c.resp.reset(&c.req)
 	// The head may not have said which version it speaks; we answer with
@@ -433,6 +449,10 @@ func (c *conn) prepareBody() bool {
 func (c *conn) dispatch() {
 	if c.req.Path == "*" { // OPTIONS * (RFC 9110 §9.3.7): about the server itself
 		c.writeHead(200, "", nil, 0)
+		return
+	}
+	if c.isHealthCheck() {
+		c.serveHealth()
 		return
 	}
 	path := c.req.Path
@@ -522,6 +542,7 @@ func (c *conn) serveStatic() {
 		IfUnmodifiedSince: c.req.Get("If-Unmodified-Since"),
 		Range:             c.req.Get("Range"),
 		IfRange:           c.req.Get("If-Range"),
+		AcceptEncoding:    c.req.Get("Accept-Encoding"),
 	}
 	c.sw.header = c.sw.header[:0]
 	if _, err := c.srv.Static.Serve(&c.sw, r); err != nil {

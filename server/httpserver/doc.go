@@ -12,8 +12,8 @@
 //
 //   - server.go: the Server type, its options (fields whose zero values
 //     are the defaults), Serve, ListenAndServe and Shutdown. A new
-//     listener-level feature (TLS, the PROXY protocol, an inherited
-//     listener) wraps the net.Listener that Serve accepts on.
+//     listener-level feature (TLS, an inherited listener) wraps the
+//     net.Listener that Serve accepts on.
 //   - conn.go: one connection's life, request after request: where a
 //     request is read (readHead) and dispatched (dispatch: the application
 //     or the static folder), and when the connection closes. A feature
@@ -25,6 +25,16 @@
 //     from the application's start_response call, the body framing
 //     (Content-Length, chunked or close-delimited) and the environ.
 //   - accesslog.go: the access log.
+//   - handoff.go: Handoff, Shutdown's variant for a restart whose
+//     successor process already serves on the same sockets.
+//   - proxy.go: trusted proxies (Server.Proxies); forwarded.go: reading
+//     the client, scheme and host from their X-Forwarded-For or Forwarded
+//     fields; proxyheader.go: the PROXY protocol header a connection
+//     starts with, read by the connection itself rather than by a wrapped
+//     net.Conn, which would hide the socket that inline runs and sendfile
+//     use.
+//   - health.go: the health check (Server.Health) and the drain that
+//     begins Shutdown.
 //
 // The wire format itself (parsing request heads and bodies, writing
 // responses) is in miniweb/server/internal/http1.

@@ -117,7 +117,7 @@ func (c *conn) step(fd uintptr) bool {
 			s.drained = drained
 		}
 		switch {
-		case c.srv.shutting.Load():
+		case c.srv.closesIdle():
 			s.end = endClose
 			return true
 		case !c.r.HeadBuffered():
@@ -149,7 +149,7 @@ func (c *conn) idle() bool {
 	s := &c.inl
 	s.drained = false
 	c.goIdle()
-	if c.srv.shutting.Load() {
+	if c.srv.closesIdle() {
 		s.end = endClose
 		return true
 	}

@@ -28,6 +28,7 @@ type response struct {
 	close    bool  // close the connection after this response
 	cut      bool  // a fault cut the body short: never end it as complete; implies close
 	sent100  bool  // 100 Continue was sent
+	health   bool  // a health check: logged only with HealthCheck.Log
 	status   int   // the status sent, for the access log
 }
 
@@ -381,6 +382,7 @@ func (c *conn) prepareEnviron() {
 		Query:         c.req.Query,
 		Protocol:      c.req.Proto,
 		RemoteAddr:    c.remote,
+		PeerAddr:      c.peer,
 		Scheme:        "http",
 		Host:          c.req.Host,
 		Header:        h,
@@ -388,7 +390,10 @@ func (c *conn) prepareEnviron() {
 		Body:          &c.app.bodyRead,
 		Log:           c.srv.Log,
 	}
-	e.ServerName, e.ServerPort = splitHostPort(c.req.Host)
+	if c.fwd.trusted {
+		c.fwd.req.apply(e)
+	}
+	e.ServerName, e.ServerPort = splitHostPort(e.Host)
 	if e.ServerName == "" {
 		e.ServerName, e.ServerPort = splitHostPort(c.local)
 	}

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"miniweb/server/compress"
 	"miniweb/server/gateway"
 	"miniweb/server/internal/http1"
 	"miniweb/server/static"
@@ -102,6 +104,22 @@ type Server struct {
 	// "" means "combined".
 	AccessLogFormat string
 
+	// Proxies says which peers are trusted proxies, whose forwarding
+	// fields and PROXY protocol headers name the client (proxy.go). The
+	// zero value trusts none.
+	Proxies ProxyTrust
+	// Health is the health check a load balancer polls, and the drain
+	// before Shutdown closes the listeners (health.go). The zero value has
+	// neither.
+	Health HealthCheck
+
+	// Compress, when not nil, codes the responses of App and the
+	// compressible files of Static in zstd or gzip as each client's
+	// Accept-Encoding prefers, with these options (their zero values are
+	// the defaults); Serve then wraps App with compress.App (compress.go).
+	// Nil codes nothing.
+	Compress *compress.Options
+
 	serverState // what the server does with the options: below
 
 }
@@ -119,6 +137,10 @@ type serverState struct {
 	shutting  atomic.Bool
 	wg        sync.WaitGroup
 	initOnce  sync.Once
+
+	trust    proxyState  // what Proxies says (proxy.go)
+	draining atomic.Bool // Shutdown has begun: health checks fail (health.go)
+	handoff  atomic.Bool // Handoff has begun: connections answer one more request (handoff.go)
 
 	lim   http1.Limits  // MaxRequestLine, MaxHeaderBytes, MaxHeaders
 	slots chan struct{} // one per open connection; nil without MaxConns
@@ -161,6 +183,18 @@ func (s *Server) init() {
 		case "", "combined", "json":
 		default:
 			s.initErr = fmt.Errorf("httpserver: access log format %q: want \"combined\" or \"json\"", s.AccessLogFormat)
+			return
+		}
+		if err := s.initProxies(); err != nil {
+			s.initErr = err
+			return
+		}
+		if err := s.checkHealthPath(); err != nil {
+			s.initErr = err
+			return
+		}
+		if err := s.initCompress(); err != nil {
+			s.initErr = err
 			return
 		}
 		if s.AccessLog != nil {
@@ -273,13 +307,22 @@ func (s *Server) untrack(c *conn) {
 	s.wg.Done()
 }
 
-// Shutdown stops the server gracefully: it closes the listeners, closes idle
-// connections, lets requests in flight finish (their connections close
-// after the response), and returns when every connection has ended. If ctx
-// ends first, it cancels the requests' contexts, closes the remaining
-// connections, and returns ctx's error.
+// Shutdown stops the server gracefully: after Health.DrainDelay, during
+// which it serves as before but fails health checks, it closes the
+// listeners, closes idle connections, lets requests in flight finish
+// (their connections close after the response), and returns when every
+// connection has ended. If ctx ends first, it cancels the requests'
+// contexts, closes the remaining connections, and returns ctx's error.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.init()
+	s.drain(ctx)
+	return s.stop(ctx, 0)
+}
+
+// stop is the end of Shutdown and Handoff: it closes the listeners, then
+// closes the connections idle for longer than idleFor (every idle one with
+// 0) as they come to be, and waits for every connection to end, or for ctx.
+func (s *Server) stop(ctx context.Context, idleFor time.Duration) error {
 	s.mu.Lock()
 	s.shutting.Store(true)
 	for ln := range s.listeners {
@@ -292,7 +335,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		s.closeIdle()
+		s.closeIdle(idleFor)
 		select {
 		case <-done:
 			s.cancelBase()
@@ -325,13 +368,18 @@ func (s *Server) closeAccessLog() {
 	}
 }
 
-// closeIdle closes the connections waiting for a request. A connection that
-// has begun one is left to finish it; it then sees the shutdown and closes.
-func (s *Server) closeIdle() {
+// closeIdle closes the connections waiting for a request for longer than
+// idleFor, every one with 0. A connection that has begun one is left to
+// finish it; it then sees the shutdown and closes.
+func (s *Server) closeIdle(idleFor time.Duration) {
+	before := int64(math.MaxInt64)
+	if idleFor > 0 {
+		before = time.Now().Add(-idleFor).UnixNano()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.conns {
-		c.closeIdle()
+		c.closeIdleSince(before)
 	}
 }
 

@@ -56,6 +56,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 # as_pg runs a PostgreSQL tool as user postgres when we are root.
 as_pg() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
+# start_postgres starts a cluster and sets URL to its database "site".
 start_postgres() {
 	local data=$TMP/pg port
 	port=$(free_port)
@@ -69,11 +70,11 @@ start_postgres() {
 		sleep 0.1
 	done
 	as_pg "$PGBIN/createdb" -h 127.0.0.1 -p "$port" -U miniweb site
-	echo "postgres://miniweb@127.0.0.1:$port/site?sslmode=disable"
+	URL="postgres://miniweb@127.0.0.1:$port/site?sslmode=disable"
 }
 
-# start_miniweb URL starts the demo on the database at URL and prints its
-# address.
+# start_miniweb URL starts the demo on the database at URL and sets ADDR
+# to its address.
 start_miniweb() {
 	local url=$1 port
 	port=$(free_port)
@@ -88,14 +89,14 @@ enabled = false
 url = "$url"
 EOF
 	MINIWEB_SESSION_SECRET=load-test-secret-0123456789abcdefghij \
-		"$TMP/miniweb" -config "$TMP/miniweb.toml" -addr "127.0.0.1:$port" 2>>"$TMP/miniweb.log" &
+		"$TMP/miniweb" -config "$TMP/miniweb.toml" -addr "127.0.0.1:$port" >>"$TMP/miniweb.log" 2>&1 &
 	MINIWEB_PID=$!
 	PIDS+=("$MINIWEB_PID")
 	for _ in $(seq 100); do
 		curl -fso /dev/null "http://127.0.0.1:$port/index.py" && break
 		sleep 0.1
 	done
-	echo "127.0.0.1:$port"
+	ADDR="127.0.0.1:$port"
 }
 
 # users ADDR registers USERS users, each following 5 stocks, and writes a
@@ -167,11 +168,12 @@ echo "| backend | workload (c$CONNS) | req/s | p50 | p99 | errors |"
 echo "|---|---|---:|---:|---:|---|"
 for backend in sqlite postgres; do
 	if [[ $backend == sqlite ]]; then
-		url="sqlite:$TMP/sqlite/site.db"
+		URL="sqlite:$TMP/sqlite/site.db"
 	else
-		url=$(start_postgres)
+		start_postgres
 	fi
-	addr=$(start_miniweb "$url")
+	start_miniweb "$URL"
+	addr=$ADDR
 	log "$backend: registering $USERS users on $addr"
 	users "$addr"
 	measure "$backend" "GET /watchlist.py" "$TMP/watchlist.lua" "$addr"

@@ -47,6 +47,10 @@ type entry struct {
 	ctype        string // "text/css; charset=utf-8"
 	body         []byte // the content when size <= smallFileMax, else nil
 
+	compressible bool      // ctype is worth coding (compress.Compressible)
+	encoding     string    // a coded variant's Content-Encoding, "gzip"; "" for the file itself
+	vars         *variants // where its precompressed siblings are; nil unless compressible and uncoded
+
 	checked atomic.Int64  // handler clock (ns) of the last validation
 	dead    atomic.Bool   // out of the cache: its descriptors are closed
 	idle    chan *fileRef // open descriptors of a large file, ready for reuse

@@ -75,7 +75,7 @@ func TestFreshness(t *testing.T) {
 func TestFreshnessWindowZero(t *testing.T) {
 	root := makeSite(t)
 	h := newHandler(t, root)
-	h.window = 0
+	h.Revalidate()
 	for i := 0; i < 5; i++ {
 		content := randomBytes(bigSize+i, uint64(i))
 		if err := os.WriteFile(filepath.Join(root, "big.bin"), content, 0o644); err != nil {

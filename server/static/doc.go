@@ -71,6 +71,19 @@
 // more than 16 ranges, or of overlapping ranges (whose sum would otherwise
 // exceed the file).
 //
+// # Compression
+//
+// With [Handler.SetCompression], a compressible file (CSS, JavaScript,
+// HTML, SVG, JSON, ...) goes to a client whose Request.AcceptEncoding
+// takes zstd or gzip as a precompressed sibling beside it
+// ("style.css.zst", "style.css.gz", sent with sendfile like any file, and
+// ignored when older than the file), or else coded on the fly (files of 1
+// KiB to 1 MiB by default) and kept in a bounded cache of coded bodies,
+// so that only the first request pays for the coding. A coded variant has
+// the file's Content-Type, Content-Encoding, its own ETag and length;
+// every response for a compressible file has "Vary: Accept-Encoding". A
+// Range request gets the file itself. See encoded.go.
+//
 // # Sending and caching
 //
 // Files up to 16 KiB are read into memory and written with Write, so the

@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"miniweb/server/compress"
 )
 
 // Errors of the package. Serve returns any other non-nil error only when
@@ -46,6 +48,11 @@ type Request struct {
 	// Query is the raw query without its '?', "" if none; it is kept when
 	// a folder is redirected to its trailing-slash form.
 	Query string
+
+	// AcceptEncoding is the Accept-Encoding field: with compression on (see
+	// SetCompression), it picks a precompressed sibling or a file
+	// compressed on the fly.
+	AcceptEncoding string
 
 	// IfMatch, IfNoneMatch, IfModifiedSince and IfUnmodifiedSince are the
 	// conditional header fields of RFC 9110 §13.1.
@@ -97,6 +104,9 @@ type Handler struct {
 	// without a 404.html, 0 if it was not: a miss is remembered for window.
 	missing404 atomic.Int64
 
+	// comp is the compression in force, nil when off (SetCompression).
+	comp atomic.Pointer[compression]
+
 	// open opens a root-relative name; tests replace it to inject faults.
 	open func(name string) (*os.File, error)
 }
@@ -139,6 +149,12 @@ func New(root string) (*Handler, error) {
 	return h, nil
 }
 
+// Revalidate makes the handler check a cached file against the disk on
+// every request (a stat), instead of trusting it for a second: for
+// development, where a saved stylesheet must be what the next request
+// gets. Call it before the first Serve.
+func (h *Handler) Revalidate() { h.window = 0 }
+
 // Close releases the root folder and every cached descriptor. Serve must
 // not be called after Close.
 func (h *Handler) Close() error {
@@ -176,14 +192,15 @@ func (h *Handler) Serve(w Response, r *Request) (status int, err error) {
 				return h.fail(w, r, st, err)
 			}
 		}
-		status, stale, err := h.serveEntry(w, r, e, ref, 200)
+		rep, ref := h.representation(r, e, ref) // e, or a coded variant (encoded.go)
+		status, stale, err := h.serveEntry(w, r, rep, ref, 200)
 		if !stale {
 			return status, err
 		}
 		if attempt > 0 { // cannot happen: a fresh load brings its descriptor
 			return sendPage(w, r, 500)
 		}
-		h.cache.remove(e) // the file changed since it was cached: look again
+		h.cache.remove(rep) // the file changed since it was cached: look again
 	}
 }
 
@@ -231,12 +248,17 @@ func (h *Handler) openStat(name string) (*os.File, fs.FileInfo, error) {
 // A small file is read whole; should it change size while being read, it
 // is opened again (three tries).
 func (h *Handler) load(key, name string, dir bool) (*entry, *fileRef, int, error) {
+	return h.loadWith(key, name, dir, newEntry)
+}
+
+// loadWith is load with the entry made by mk.
+func (h *Handler) loadWith(key, name string, dir bool, mk func(key, name string, fi fs.FileInfo) *entry) (*entry, *fileRef, int, error) {
 	for try := 0; ; try++ {
 		f, fi, name, st, err := h.resolve(name, dir)
 		if st != 0 {
 			return nil, nil, st, err
 		}
-		e := newEntry(key, name, fi)
+		e := mk(key, name, fi)
 		var ref *fileRef
 		if e.size <= smallFileMax {
 			e.body = make([]byte, e.size)
@@ -360,7 +382,7 @@ func classify(err error) (int, error) {
 // newEntry builds the entry of the file fi found as name under key.
 func newEntry(key, name string, fi fs.FileInfo) *entry {
 	mt := fi.ModTime()
-	return &entry{
+	e := &entry{
 		key:          key,
 		name:         name,
 		id:           identityOf(fi),
@@ -370,6 +392,11 @@ func newEntry(key, name string, fi fs.FileInfo) *entry {
 		lastModified: mt.UTC().Format(timeFormat),
 		ctype:        contentType(name),
 	}
+	e.compressible = compress.Compressible(e.ctype)
+	if e.compressible {
+		e.vars = newVariants(key, name)
+	}
+	return e
 }
 
 // fileFor returns an open descriptor of the large file e: a parked one, or
@@ -413,6 +440,7 @@ func (h *Handler) serveEntry(w Response, r *Request, e *entry, ref *fileRef, sta
 		case 304:
 			w.AddHeader("ETag", e.etag)
 			w.AddHeader("Last-Modified", e.lastModified)
+			h.addVary(w, e)
 			return 304, false, w.WriteHeader(304, -1)
 		}
 		if r.Method == "GET" && r.Range != "" && ifRangeHolds(r.IfRange, e) {
@@ -443,6 +471,10 @@ func (h *Handler) serveEntry(w Response, r *Request, e *entry, ref *fileRef, sta
 		w.AddHeader("Last-Modified", e.lastModified)
 		w.AddHeader("ETag", e.etag)
 		w.AddHeader("Accept-Ranges", "bytes")
+		if e.encoding != "" {
+			w.AddHeader("Content-Encoding", e.encoding)
+		}
+		h.addVary(w, e)
 	}
 	s := span{0, e.size - 1}
 	if verdict == rangeSatisfiable {
@@ -472,6 +504,7 @@ func (h *Handler) sendMultipart(w Response, e *entry, ref *fileRef, spans []span
 	w.AddHeader("Last-Modified", e.lastModified)
 	w.AddHeader("ETag", e.etag)
 	w.AddHeader("Accept-Ranges", "bytes")
+	h.addVary(w, e)
 	if err := w.WriteHeader(206, total); err != nil {
 		return 206, err
 	}

@@ -168,6 +168,8 @@ func req(method, path string, kv ...string) *Request {
 			r.Range = v
 		case "if-range":
 			r.IfRange = v
+		case "accept-encoding":
+			r.AcceptEncoding = v
 		default:
 			panic("req: unknown field " + kv[i])
 		}

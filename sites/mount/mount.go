@@ -52,6 +52,15 @@ func New(o framework.Options, db *database.DB) (gateway.App, error) {
 	return &App{site: site, api: gatewayhttp.FromHandler(API())}, nil
 }
 
+// CloseStreams ends the demo's open event streams (live reload in dev
+// mode; see framework.App.CloseStreams), so that shutdown is not held by
+// them.
+func (a *App) CloseStreams() {
+	if c, ok := a.site.(interface{ CloseStreams() }); ok {
+		c.CloseStreams()
+	}
+}
+
 // OwnsPath reports whether the site answers path: the demo's paths (see
 // framework.App.OwnsPath).
 func (a *App) OwnsPath(path string) bool {

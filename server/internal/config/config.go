@@ -50,6 +50,9 @@ type Config struct {
 	// Database is the sites' database (table [database], and the
 	// environment variable MINIWEB_DATABASE_URL).
 	Database Database
+	// Compress configures the compression of responses (table
+	// [compress]).
+	Compress Compress
 	// File is the path of the config file the values were read from, as it
 	// was given; "" for Default.
 	File string
@@ -72,8 +75,12 @@ type Timeouts struct {
 	// request (key timeouts.idle).
 	Idle time.Duration
 	// Shutdown is the grace period given to in-flight requests on SIGINT or
-	// SIGTERM (key timeouts.shutdown).
+	// SIGTERM, and after a restart's hand-off (key timeouts.shutdown).
 	Shutdown time.Duration
+	// Ready bounds a restart (SIGHUP): the new process must serve within
+	// it, from its start, or it is killed and the old one serves on (key
+	// timeouts.ready).
+	Ready time.Duration
 }
 
 // Limits are the request size and connection limits (table [limits]). Every
@@ -125,6 +132,31 @@ type CSRF struct {
 	// requests (key csrf.trusted_origins), each a scheme, a host and an
 	// optional port such as "https://admin.example.com"; none by default.
 	TrustedOrigins []string
+}
+
+// Compress configures the compression of responses (table [compress]):
+// pages and JSON in zstd or gzip as the client prefers, static files from
+// precompressed siblings (style.css.gz, style.css.zst) or compressed once
+// and cached (see package miniweb/server/compress).
+type Compress struct {
+	// Enabled turns compression on (key compress.enabled; default true).
+	Enabled bool
+	// MinBytes is the size under which a body goes out as it is (key
+	// compress.min_bytes; default 1024); 0 or more.
+	MinBytes int
+	// GzipLevel is gzip's level, 1 (fastest) to 9 (smallest) (key
+	// compress.gzip_level; default 5).
+	GzipLevel int
+	// ZstdLevel is zstd's level, 1 to 22 (key compress.zstd_level; default
+	// 3).
+	ZstdLevel int
+	// StaticMaxBytes is the largest static file compressed on the fly,
+	// in bytes (key compress.static_max_bytes; default 1 MiB); -1 turns
+	// that off (precompressed siblings are still served).
+	StaticMaxBytes int64
+	// StaticCacheBytes bounds the memory holding static files compressed
+	// on the fly (key compress.static_cache_bytes; default 16 MiB).
+	StaticCacheBytes int64
 }
 
 // EnvDatabaseURL is the environment variable whose value, when set and not
@@ -187,6 +219,7 @@ func Default() Config {
 			Write:      30 * time.Second,
 			Idle:       60 * time.Second,
 			Shutdown:   10 * time.Second,
+			Ready:      30 * time.Second,
 		},
 		Limits: Limits{
 			RequestLine: 8192,
@@ -204,6 +237,14 @@ func Default() Config {
 		},
 		Database: Database{
 			URL: "sqlite:data/miniweb.db",
+		},
+		Compress: Compress{
+			Enabled:          true,
+			MinBytes:         1024,
+			GzipLevel:        5,
+			ZstdLevel:        3,
+			StaticMaxBytes:   1 << 20,
+			StaticCacheBytes: 16 << 20,
 		},
 	}
 }

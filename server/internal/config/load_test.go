@@ -59,6 +59,7 @@ func TestLoad(t *testing.T) {
 					Write:      3 * time.Second,
 					Idle:       90 * time.Second,
 					Shutdown:   300 * time.Millisecond,
+					Ready:      45 * time.Second,
 				},
 				Limits:    Limits{RequestLine: 1024, HeaderBytes: 2048, HeaderCount: 10, BodyBytes: 1 << 20, MaxConns: 50},
 				AccessLog: AccessLog{Enabled: false, Format: "json"},
@@ -69,6 +70,7 @@ func TestLoad(t *testing.T) {
 				},
 				CSRF:     CSRF{TrustedOrigins: []string{"https://admin.example.com"}},
 				Database: Database{URL: "postgres://app:pw@db.example:5432/app?sslmode=require", MaxConns: 8},
+				Compress: Compress{MinBytes: 2048, GzipLevel: 6, ZstdLevel: 4, StaticMaxBytes: -1, StaticCacheBytes: 1 << 20},
 				File:     "testdata/good.toml",
 			}
 		}},
@@ -91,9 +93,9 @@ func TestLoad(t *testing.T) {
 		{file: "unknown_key.toml", key: "limits.bodybytes", line: 4,
 			err: `testdata/unknown_key.toml:4: unknown key "limits.bodybytes" (known keys in [limits]: request_line, header_bytes, header_count, body_bytes, max_conns); did you mean "limits.body_bytes"?`},
 		{file: "unknown_top.toml", key: "adr", line: 2,
-			err: `testdata/unknown_top.toml:2: unknown key "adr" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log], [session], [csrf], [database]); did you mean "addr"?`},
+			err: `testdata/unknown_top.toml:2: unknown key "adr" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log], [session], [csrf], [database], [compress]); did you mean "addr"?`},
 		{file: "unknown_table.toml", key: "server", line: 3,
-			err: `testdata/unknown_table.toml:3: unknown key "server" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log], [session], [csrf], [database])`},
+			err: `testdata/unknown_table.toml:3: unknown key "server" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log], [session], [csrf], [database], [compress])`},
 		{file: "misplaced_key.toml", key: "access_log.dev", line: 3,
 			err: `testdata/misplaced_key.toml:3: unknown key "access_log.dev" (known keys in [access_log]: enabled, format); did you mean "dev"? Top-level keys must come before the first [table].`},
 
@@ -336,7 +338,7 @@ func TestLoadSession(t *testing.T) {
 		{name: "old_secrets_entry_not_string", toml: "[session]\nold_secrets = [\"" + short + "\", 5]\n", key: "session.old_secrets", line: 3, file: true,
 			err: "x.toml:3: session.old_secrets: entry 2 of 2: expected a string, got an integer"},
 		{name: "secret_misplaced", toml: "secret = \"" + short + "\"\n", key: "secret", line: 2, file: true,
-			err: `x.toml:2: unknown key "secret" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log], [session], [csrf], [database]); did you mean "session.secret"?`},
+			err: `x.toml:2: unknown key "secret" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log], [session], [csrf], [database], [compress]); did you mean "session.secret"?`},
 		{name: "max_age_bad", toml: "[session]\nmax_age = \"2 weeks\"\n", key: "session.max_age", line: 3, file: true,
 			err: `x.toml:3: session.max_age: invalid duration "2 weeks" (use Go duration syntax such as "300ms", "5s", "1m")`},
 		{name: "max_age_int", toml: "[session]\nmax_age = 3600\n", key: "session.max_age", line: 3, file: true,
@@ -504,6 +506,45 @@ func TestLoadDatabase(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), "s3cr3t-pw") {
 				t.Errorf("error shows the password: %s", err)
+			}
+		})
+	}
+}
+
+// TestLoadCompress checks the [compress] table's ranges, each error at its
+// line.
+func TestLoadCompress(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if err := mkdir("static"); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, toml string
+		err        string // "" for none
+	}{
+		{"defaults", "", ""},
+		{"off", "enabled = false\n", ""},
+		{"static_off", "static_max_bytes = -1\n", ""},
+		{"min_negative", "min_bytes = -1\n", "x.toml:3: compress.min_bytes: expected 0 or more bytes, got -1"},
+		{"gzip_zero", "gzip_level = 0\n", "x.toml:3: compress.gzip_level: expected a level from 1 (fastest) to 9 (smallest), got 0"},
+		{"gzip_high", "gzip_level = 10\n", "x.toml:3: compress.gzip_level: expected a level from 1 (fastest) to 9 (smallest), got 10"},
+		{"zstd_high", "zstd_level = 23\n", "x.toml:3: compress.zstd_level: expected a level from 1 (fastest) to 22 (smallest), got 23"},
+		{"static_max", "static_max_bytes = -2\n", "x.toml:3: compress.static_max_bytes: expected -1 (off), 0 or more bytes, got -2"},
+		{"cache_negative", "static_cache_bytes = -1\n", "x.toml:3: compress.static_cache_bytes: expected 0 or more bytes, got -1"},
+		{"level_string", "zstd_level = \"fast\"\n", `x.toml:3: compress.zstd_level: expected an integer from 1 to 22, got string "fast"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := os.WriteFile("x.toml", []byte("static = \"static\"\n[compress]\n"+tt.toml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Load("x.toml")
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tt.err {
+				t.Errorf("Load error\n got %q\nwant %q", got, tt.err)
 			}
 		})
 	}

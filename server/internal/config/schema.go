@@ -58,6 +58,8 @@ var fields = []field{
 		ptr: func(c *Config) any { return &c.Timeouts.Idle }},
 	{key: "timeouts.shutdown", want: `a duration string such as "10s"`,
 		ptr: func(c *Config) any { return &c.Timeouts.Shutdown }},
+	{key: "timeouts.ready", want: `a duration string such as "30s"`,
+		ptr: func(c *Config) any { return &c.Timeouts.Ready }},
 
 	{key: "limits.request_line", want: `an integer (bytes)`,
 		ptr: func(c *Config) any { return &c.Limits.RequestLine }},
@@ -93,10 +95,23 @@ var fields = []field{
 		ptr: func(c *Config) any { return &c.Database.URL }},
 	{key: "database.max_conns", want: `an integer (connections; 0 means the default for the database)`,
 		ptr: func(c *Config) any { return &c.Database.MaxConns }},
+
+	{key: "compress.enabled", want: `true or false`,
+		ptr: func(c *Config) any { return &c.Compress.Enabled }},
+	{key: "compress.min_bytes", want: `an integer (bytes)`,
+		ptr: func(c *Config) any { return &c.Compress.MinBytes }},
+	{key: "compress.gzip_level", want: `an integer from 1 to 9`,
+		ptr: func(c *Config) any { return &c.Compress.GzipLevel }},
+	{key: "compress.zstd_level", want: `an integer from 1 to 22`,
+		ptr: func(c *Config) any { return &c.Compress.ZstdLevel }},
+	{key: "compress.static_max_bytes", want: `an integer (bytes; -1 turns it off)`,
+		ptr: func(c *Config) any { return &c.Compress.StaticMaxBytes }},
+	{key: "compress.static_cache_bytes", want: `an integer (bytes)`,
+		ptr: func(c *Config) any { return &c.Compress.StaticCacheBytes }},
 }
 
 // tables lists the file's tables in the order the shipped file has them.
-var tables = []string{"timeouts", "limits", "access_log", "session", "csrf", "database"}
+var tables = []string{"timeouts", "limits", "access_log", "session", "csrf", "database", "compress"}
 
 // lookupField returns the field with the dotted key, or nil.
 func lookupField(key string) *field {

@@ -66,6 +66,8 @@ func (s source) errorf(key, format string, args ...any) *Error {
 //     bytes; session.max_age is positive. No message shows a secret.
 //   - database.url is "sqlite:PATH" or a postgres:// URL with a host;
 //     database.max_conns is not negative. No message shows a password.
+//   - compress levels are in range (gzip 1-9, zstd 1-22), sizes are not
+//     negative (static_max_bytes may be -1: off).
 func (c Config) Validate() error {
 	return c.validate(source{file: c.File})
 }
@@ -102,6 +104,7 @@ func (c Config) validate(src source) error {
 		{"timeouts.write", c.Timeouts.Write},
 		{"timeouts.idle", c.Timeouts.Idle},
 		{"timeouts.shutdown", c.Timeouts.Shutdown},
+		{"timeouts.ready", c.Timeouts.Ready},
 	} {
 		if t.d <= 0 {
 			return src.errorf(t.key, `expected a positive duration such as "5s", got %q`, t.d.String())
@@ -137,6 +140,26 @@ func (c Config) validate(src source) error {
 	}
 	if e := checkDatabase(src, c.Database); e != nil {
 		return e
+	}
+	if e := checkCompress(src, c.Compress); e != nil {
+		return e
+	}
+	return nil
+}
+
+// checkCompress checks the [compress] table's ranges.
+func checkCompress(src source, z Compress) *Error {
+	switch {
+	case z.MinBytes < 0:
+		return src.errorf("compress.min_bytes", "expected 0 or more bytes, got %d", z.MinBytes)
+	case z.GzipLevel < 1 || z.GzipLevel > 9:
+		return src.errorf("compress.gzip_level", "expected a level from 1 (fastest) to 9 (smallest), got %d", z.GzipLevel)
+	case z.ZstdLevel < 1 || z.ZstdLevel > 22:
+		return src.errorf("compress.zstd_level", "expected a level from 1 (fastest) to 22 (smallest), got %d", z.ZstdLevel)
+	case z.StaticMaxBytes < -1:
+		return src.errorf("compress.static_max_bytes", "expected -1 (off), 0 or more bytes, got %d", z.StaticMaxBytes)
+	case z.StaticCacheBytes < 0:
+		return src.errorf("compress.static_cache_bytes", "expected 0 or more bytes, got %d", z.StaticCacheBytes)
 	}
 	return nil
 }

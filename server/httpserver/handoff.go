@@ -1,0 +1,38 @@
+package httpserver
+
+import (
+	"context"
+	"time"
+)
+
+// lastCall is how long Handoff lets a keep-alive connection, idle when
+// the hand-off begins, wait for one more request before closing it.
+// Under load a client's next request comes within a millisecond; past a
+// second the client is idle, and closing then is as ordinary as the idle
+// timeout.
+const lastCall = time.Second
+
+// Handoff stops the server for a successor process that already serves on
+// the same listening sockets: a zero-downtime restart (see
+// miniweb/server/internal/handoff). It differs from Shutdown in two ways.
+// There is no drain: the sockets stay open in the successor, which answers
+// the health checks, so the listeners close at once and health checks
+// still pass here. And a keep-alive connection is not cut between two
+// requests, since a client that sent its next request at that moment
+// would see it fail (nothing here retries for it): each connection
+// answers the request it is reading, or the next one to come, with
+// "Connection: close" and then closes, and one idle for a second closes
+// then. It returns when every connection has ended, or as Shutdown when
+// ctx ends first.
+func (s *Server) Handoff(ctx context.Context) error {
+	s.init()
+	s.handoff.Store(true)
+	return s.stop(ctx, lastCall)
+}
+
+// closesIdle reports whether a connection between two requests closes
+// rather than waiting for the next: once Shutdown has begun, but not during
+// Handoff, where the next request gets an answer.
+func (s *Server) closesIdle() bool {
+	return s.shutting.Load() && !s.handoff.Load()
+}

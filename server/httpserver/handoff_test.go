@@ -1,0 +1,109 @@
+package httpserver
+
+import (
+	"context"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Handoff closes the listener at once, without the health drain, and lets
+// each keep-alive connection idle at that moment carry one more request,
+// answered with Connection: close; one that sends none is closed after
+// lastCall. Health checks still pass: the socket lives on in the successor.
+func TestHandoff(t *testing.T) {
+	ts := startServer(t, newTestApp(), nil, withHealth, func(s *Server) { s.Health.DrainDelay = 10 * time.Second })
+	conns := make([]*rawConn, 3)
+	for i := range conns {
+		conns[i] = ts.dial(t)
+		conns[i].send(plainReq)
+		if r := conns[i].response("GET"); r.StatusCode != 200 || r.Close {
+			t.Fatalf("before the hand-off: %d (close %v)", r.StatusCode, r.Close)
+		}
+	}
+	begin := time.Now()
+	done := make(chan error, 1)
+	go func() { done <- ts.Handoff(context.Background()) }()
+	if !waitFor(2*time.Second, func() bool { return ts.shutting.Load() }) {
+		t.Fatal("Handoff did not begin")
+	}
+	// No drain: the listener is closed already (here no successor holds
+	// the socket, so a dial is refused).
+	if c, err := net.DialTimeout("tcp", ts.addr, time.Second); err == nil {
+		c.Close()
+		t.Error("a new connection was accepted during the hand-off")
+	}
+	tests := []struct {
+		req, path string
+		body      string
+	}{
+		{plainReq, "/hello.py", "Hello, World!"},
+		{"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", "/healthz", "ok\n"},
+	}
+	for i, tt := range tests {
+		c := conns[i]
+		c.send(tt.req)
+		r := c.response("GET")
+		if b := bodyOf(t, r); r.StatusCode != 200 || b != tt.body || !r.Close {
+			t.Errorf("%s during the hand-off: %d %q (close %v); want 200 %q and Connection: close", tt.path, r.StatusCode, b, r.Close, tt.body)
+		}
+		if !c.closed() {
+			t.Errorf("%s: the connection stayed open after its last request", tt.path)
+		}
+	}
+	// The third sent nothing: closed after lastCall.
+	if !conns[2].closed() {
+		t.Error("an idle connection stayed open")
+	}
+	closedAfter := time.Since(begin)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Handoff = %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Handoff did not return within 5s (the drain delay is 10s)")
+	}
+	if closedAfter < lastCall-100*time.Millisecond {
+		t.Errorf("the idle connection closed %v after the hand-off began; want about %v", closedAfter, lastCall)
+	}
+	t.Logf("idle connection closed %v after the hand-off began; Handoff returned after %v", closedAfter.Round(time.Millisecond), time.Since(begin).Round(time.Millisecond))
+	if strings.Contains(ts.log.String(), "level=ERROR") {
+		t.Errorf("errors logged:\n%s", ts.log)
+	}
+}
+
+// Under full load, Handoff costs no request: every request a client sent
+// on a keep-alive connection gets its complete answer, where Shutdown may
+// close a connection between two requests (unserved, for the client to
+// retry). Here no successor holds the socket, so the clients end on a
+// refused dial.
+func TestHandoffUnderFullLoad(t *testing.T) {
+	const clients = 32
+	ts := startServer(t, newHardApp(), map[string]string{"page.txt": "static page\n"})
+	mix := []stopLoadRequest{
+		{Req: plainReq, Method: "GET", Body: "Hello, World!", App: true},
+		{Req: "GET /page.txt HTTP/1.1\r\nHost: x\r\n\r\n", Method: "GET", Body: "static page\n"},
+		{Req: "POST /echo.py?q HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nping", Method: "POST", Body: "POST /echo.py q ping", App: true},
+	}
+	var n stopLoadCounts
+	wg := runStopLoad(ts.addr, clients, mix, time.Now().Add(10*time.Second), &n)
+	time.Sleep(time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := ts.Handoff(ctx); err != nil {
+		t.Fatalf("Handoff = %v", err)
+	}
+	wg.Wait()
+	t.Logf("%d clients for 1s, then Handoff: %v", clients, &n)
+	if u, f := n.Unserved.Load(), n.Failed.Load(); u+f > 0 {
+		t.Errorf("%d requests unserved and %d failed; want 0 (first failure: %v)", u, f, n.FirstErr.Load())
+	}
+	if n.Completed.Load() != n.Sent.Load() {
+		t.Errorf("completed %d of %d sent", n.Completed.Load(), n.Sent.Load())
+	}
+	if n.Completed.Load() < 1000 {
+		t.Errorf("only %d requests completed: the load did not run", n.Completed.Load())
+	}
+}
