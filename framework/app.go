@@ -20,9 +20,22 @@ type Options struct {
 	Templates string
 	// Static is the server's static folder, served at the site's root
 	// ("/style.css" is Static/style.css): in dev mode live reload watches
-	// it, to swap saved stylesheets and images in place. "" means it is not
-	// watched; it is never read otherwise.
+	// it, to swap saved stylesheets and images in place; and the templates'
+	// static function reads its files to fingerprint their URLs (see
+	// assets.go). "" means none; a folder that does not exist counts as
+	// none when StaticFS is set.
 	Static string
+	// TemplatesFS, when not nil, holds templates under the Templates
+	// folder, as the files embedded in the binary: a file of the folder
+	// wins, a name the folder lacks is read from TemplatesFS (Gitea's
+	// custom/ folder), and the folder need not exist. Only the folder is
+	// watched in dev mode.
+	TemplatesFS fs.FS
+	// StaticFS, when not nil, holds static files under the Static folder,
+	// as TemplatesFS does templates: the static function finds a file
+	// there when the folder lacks it. It must be what the server serves
+	// under the folder, or the fingerprints will not match.
+	StaticFS fs.FS
 	// NoLiveReload turns live reload off in dev mode: no script in the
 	// pages, no /_miniweb/ paths, no watcher of Static; a saved template
 	// still shows on the next request. For tests that compare pages byte
@@ -79,6 +92,7 @@ type App struct {
 	log           *slog.Logger
 	dev           bool
 	store         *store
+	assets        *assets // the templates' static function (assets.go)
 	router        router
 	limits        Limits
 	errorTemplate string
@@ -105,10 +119,24 @@ func New(o Options) (*App, error) {
 	if o.ErrorTemplate != "" && !fs.ValidPath(o.ErrorTemplate) {
 		return nil, fmt.Errorf("framework: ErrorTemplate %q is not a name relative to the templates folder", o.ErrorTemplate)
 	}
-	st, err := newStore(o.Templates, o.Dev, o.Globals, log)
+	as, err := newAssets(o.Static, o.StaticFS, o.Dev)
 	if err != nil {
 		return nil, err
 	}
+	globals := o.Globals
+	if _, own := globals["static"]; !own {
+		globals = make(Data, len(o.Globals)+1)
+		for k, v := range o.Globals {
+			globals[k] = v
+		}
+		globals["static"] = as.url
+	}
+	st, err := newStore(o.Templates, o.TemplatesFS, o.Dev, globals, log)
+	if err != nil {
+		as.close()
+		return nil, err
+	}
+	st.closers = append(st.closers, as.close)
 	problems := st.problems(st.lookup)
 	if err := errors.Join(problems...); err != nil {
 		if !o.Dev || o.Strict {
@@ -127,7 +155,7 @@ func New(o Options) (*App, error) {
 		st.close()
 		return nil, err
 	}
-	a := &App{log: log, dev: o.Dev, store: st, sessions: ss, limits: o.Limits.withDefaults(),
+	a := &App{log: log, dev: o.Dev, store: st, assets: as, sessions: ss, limits: o.Limits.withDefaults(),
 		errorTemplate: o.ErrorTemplate, middleware: []Middleware{csrf}, suffix: o.Suffix}
 	if o.Dev && !o.NoLiveReload && !o.Strict { // Strict builds an App to check it, not to serve
 		var first error

@@ -79,7 +79,7 @@ func BenchmarkRenderPongo2Direct(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer root.Close()
-	set := pongo2.NewSet("direct", &loader{root: root})
+	set := pongo2.NewSet("direct", &loader{fsys: root.FS()})
 	tpl, err := set.FromFile("center.html")
 	if err != nil {
 		b.Fatal(err)

@@ -2,6 +2,7 @@ package framework
 
 import (
 	"errors"
+	"os"
 	"strings"
 
 	"miniweb/framework/livereload"
@@ -19,9 +20,16 @@ import (
 // any. A Hub that cannot start (inotify limits) is a warning and no live
 // reload: pages still show edits on the next request.
 func newLive(o Options, st *store, first error) *livereload.Hub {
+	templates, static := o.Templates, o.Static
+	if st.root == nil {
+		templates = "" // embedded templates alone: nothing to watch
+	}
+	if fi, err := os.Stat(static); static != "" && (err != nil || !fi.IsDir()) && o.StaticFS != nil {
+		static = "" // embedded static files alone
+	}
 	h, err := livereload.New(livereload.Options{
-		Templates: o.Templates,
-		Static:    o.Static,
+		Templates: templates,
+		Static:    static,
 		Check:     st.check,
 		Problem:   toProblem(first),
 		Log:       st.log,

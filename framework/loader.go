@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path"
 	"strconv"
 	"strings"
@@ -25,13 +24,16 @@ var errOutsideRoot = errors.New("framework: template name outside the templates 
 // Names are relative to the folder, whichever template asks: {% extends
 // "base.html" %} in "shop/cart.html" means "base.html", as in Django and in
 // pongo2's own loader with a base directory. Absolute names, "..", and
-// symbolic links out of the folder are refused (os.Root).
+// symbolic links out of the folder are refused (fs.ValidPath, and os.Root
+// under the folder's fs.FS).
 //
 // pongo2 reads through the loader while it compiles and, for an include with
 // a computed name, while it executes; the store serializes both, so the
 // record of the current compilation needs no lock of its own.
 type loader struct {
-	root *os.Root
+	// fsys holds the templates: the folder (an os.Root's FS), the
+	// embedded templates, or the folder over them (overlay.go).
+	fsys fs.FS
 	// rec, when not nil, collects what the files read belong to: the
 	// compilation in progress.
 	rec *compileRecord
@@ -229,7 +231,7 @@ func (l *loader) read(name string) ([]byte, error) {
 	if !fs.ValidPath(name) || name == "." || strings.ContainsAny(name, "\\\x00") {
 		return nil, errOutsideRoot
 	}
-	return l.root.ReadFile(name)
+	return fs.ReadFile(l.fsys, name)
 }
 
 // sourceLine returns line n (1-based) of the template called name as

@@ -43,8 +43,9 @@ import (
 // Without a watcher (inotify limits reached, say) dev mode compiles on every
 // request, and says so in the log once.
 type store struct {
-	dir  string
-	root *os.Root
+	dir  string   // the templates folder on disk; watched in dev mode when root is not nil
+	root *os.Root // the folder, nil when it does not exist and embedded templates stand in
+	fsys fs.FS    // what the loader reads: the folder, over the embedded templates if any
 	set  *pongo2.TemplateSet
 	load *loader
 	log  *slog.Logger
@@ -64,6 +65,9 @@ type store struct {
 
 	watcher *fsnotify.Watcher
 	done    chan struct{}
+	// closers release what the App opened with the store (the static
+	// folder of assets.go), at close.
+	closers []func() error
 }
 
 // cache maps a page template name to its *entry. warned holds the
@@ -90,12 +94,23 @@ type entry struct {
 	reported sync.Map
 }
 
-func newStore(dir string, dev bool, globals Data, log *slog.Logger) (*store, error) {
+// newStore returns the store of the templates folder dir over the
+// templates of embedded (nil for none): a file of the folder wins. With
+// embedded, the folder need not exist.
+func newStore(dir string, embedded fs.FS, dev bool, globals Data, log *slog.Logger) (*store, error) {
 	root, err := os.OpenRoot(dir)
-	if err != nil {
+	var fsys fs.FS
+	switch {
+	case err == nil && embedded != nil:
+		fsys = overlay{upper: root.FS(), lower: embedded}
+	case err == nil:
+		fsys = root.FS()
+	case embedded != nil && errors.Is(err, fs.ErrNotExist):
+		root, fsys = nil, embedded
+	default:
 		return nil, fmt.Errorf("framework: templates folder: %w", err)
 	}
-	s := &store{dir: dir, root: root, load: &loader{root: root, dev: dev}, log: log, dev: dev}
+	s := &store{dir: dir, root: root, fsys: fsys, load: &loader{fsys: fsys, dev: dev}, log: log, dev: dev}
 	s.set = pongo2.NewSet("miniweb", s.load)
 	// ssi reads files with ioutil.ReadFile, past the loader. include,
 	// extends and import go through it.
@@ -109,7 +124,7 @@ func newStore(dir string, dev bool, globals Data, log *slog.Logger) (*store, err
 	}
 	s.set.Globals = s.globals
 	s.cache.Store(new(cache))
-	if dev {
+	if dev && root != nil { // embedded templates alone never change
 		if err := s.watch(); err != nil {
 			s.uncached = true
 			log.Warn("cannot watch the templates folder; dev mode compiles templates on every request",
@@ -126,7 +141,14 @@ func (s *store) close() error {
 		<-s.done
 		s.watcher = nil
 	}
-	return s.root.Close()
+	var errs []error
+	for _, c := range s.closers {
+		errs = append(errs, c())
+	}
+	if s.root != nil {
+		errs = append(errs, s.root.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // invalidate drops every compiled template.
@@ -212,7 +234,7 @@ func (s *store) parseAll() error {
 func (s *store) problems(get func(name string) *entry) []error {
 	var errs []error
 	seen := map[string]bool{}
-	walkErr := fs.WalkDir(s.root.FS(), ".", func(name string, d fs.DirEntry, err error) error {
+	walkErr := fs.WalkDir(s.fsys, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", name, err))
 			return nil

@@ -12,4 +12,8 @@ const (
 	keyDatabase = "database"
 	keyVersion  = "version"
 	keyName     = "name"
+	keyPid      = "pid"
+	keyFrom     = "from"   // the pid of the process we succeed
+	keyAfter    = "after"  // how long a successor took to be ready
+	keyOutput   = "output" // a failed successor's last lines
 )

@@ -7,6 +7,7 @@
 //	go run ./server -check          # validate the config and the site, and exit
 //	go run ./server -migrate        # apply the site's database migrations and exit
 //	go run ./server -h              # list the flags
+//	kill -HUP <pid>                 # restart: the binary on disk, the config anew, no request lost
 //
 // This file is the only place that knows every part: the config, the
 // logger, the site registry and the server.
@@ -25,10 +26,12 @@ import (
 	"strings"
 	"syscall"
 
+	"miniweb"
 	"miniweb/framework/database"
 	"miniweb/server/compress"
 	"miniweb/server/httpserver"
 	"miniweb/server/internal/config"
+	"miniweb/server/internal/handoff"
 	"miniweb/server/static"
 	"miniweb/sites"
 )
@@ -39,7 +42,9 @@ func main() {
 
 // run is main without the process: it returns the exit status. When ready
 // is not nil it receives the listening address once the server accepts
-// (tests use it); the server stops on SIGINT or SIGTERM.
+// (tests use it); the server stops on SIGINT or SIGTERM, and on SIGHUP
+// restarts with no connection refused: a new process of the binary on disk
+// takes over the listening socket (restart.go).
 func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 	cfg, mode, err := config.Parse(args, stderr, sites.Names()...)
 	if errors.Is(err, flag.ErrHelp) {
@@ -65,6 +70,7 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		Check:          mode == config.Check,
 		Database:       sites.DatabaseOptions{URL: cfg.Database.URL, MaxConns: cfg.Database.MaxConns},
 	}
+	opts.TemplatesFS, opts.StaticFS = miniweb.Templates, miniweb.Static // under the folders: see embedded.go
 	if mode == config.Migrate {
 		return migrate(cfg, opts, stdout, stderr)
 	}
@@ -78,9 +84,9 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		logger.Info("database migrated", keyDatabase, site.DB.URL, keyVersion, m.Version, keyName, m.Name)
 	}
 	app := site.App
-	st, err := static.New(cfg.Static)
+	st, err := static.NewOverlay(diskFolder(cfg.Static), miniweb.Static)
 	if err != nil {
-		fmt.Fprintf(stderr, "miniweb: %s: static: %v\n", cfg.File, err)
+		fmt.Fprintf(stderr, "miniweb: %s: static: %v\n", configName(cfg.File), err)
 		return 2
 	}
 	defer st.Close()
@@ -115,6 +121,17 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		suffix := cfg.DynamicSuffix
 		srv.AppPath = func(path string) bool { return strings.HasSuffix(path, suffix) || o.OwnsPath(path) }
 	}
+	srv.Proxies = httpserver.ProxyTrust{Trusted: cfg.Proxy.Prefixes(), Header: cfg.Proxy.Header,
+		ForwardedHost: cfg.Proxy.ForwardedHost, Protocol: cfg.Proxy.Protocol}
+	srv.Health = httpserver.HealthCheck{Path: cfg.Health.Path, DrainDelay: cfg.Health.Drain, Log: cfg.Health.Log}
+	if t := cfg.TLS; t.Cert != "" {
+		srv.TLS = &httpserver.TLSConfig{CertFile: t.Cert, KeyFile: t.Key}
+		srv.RedirectHTTP = t.RedirectHTTP
+		if err := srv.TLS.Check(); err != nil {
+			fmt.Fprintf(stderr, "miniweb: %s: tls: %v\n", cfg.File, err)
+			return 2
+		}
+	}
 	if z := cfg.Compress; z.Enabled {
 		srv.Compress = &compress.Options{MinBytes: z.MinBytes, GzipLevel: z.GzipLevel, ZstdLevel: z.ZstdLevel,
 			StaticMaxBytes: z.StaticMaxBytes, StaticCacheBytes: z.StaticCacheBytes}
@@ -123,12 +140,18 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		srv.AccessLog, srv.AccessLogFormat = stdout, cfg.AccessLog.Format
 	}
 
-	ln, err := net.Listen("tcp", cfg.Addr)
+	ln, inherited, err := listen(cfg.Addr, logger)
 	if err != nil {
 		logger.Error("cannot listen", keyAddr, cfg.Addr, keyErr, err)
 		return 1
 	}
-	attrs := []any{keyAddr, "http://" + ln.Addr().String() + "/", keySite, cfg.Site,
+	restarts := catchRestarts(ln, stdout, stderr, cfg.Timeouts.Ready, logger) // SIGHUP, before we say we serve
+	defer restarts.close()
+	scheme := "http://"
+	if srv.TLS != nil {
+		scheme = "https://"
+	}
+	attrs := []any{keyAddr, scheme + ln.Addr().String() + "/", keyPid, os.Getpid(), keySite, cfg.Site,
 		keyStatic, cfg.Static, keyTmpl, cfg.Templates, keyConfig, cfg.File}
 	if site.DB != nil {
 		attrs = append(attrs, keyDatabase, site.DB.URL)
@@ -142,20 +165,32 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 	if ready != nil {
 		ready <- ln.Addr()
 	}
-	select {
-	case err := <-served:
+	if err := handoff.Ready(inherited); err != nil {
+		logger.Warn("cannot say we are ready", keyErr, err)
+	}
+	successor, err := restarts.serve(ctx, served)
+	if err != nil {
 		logger.Error("server stopped", keyErr, err)
 		return 1
-	case <-ctx.Done():
 	}
 	stop() // a second signal kills the process at once
-	logger.Info("shutting down", "grace", cfg.Timeouts.Shutdown)
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.Timeouts.Shutdown)
+	shutdown := srv.Shutdown
+	if successor != 0 {
+		// The socket lives on in the successor: no drain, and each
+		// keep-alive connection gets one more answer (Server.Handoff).
+		shutdown = srv.Handoff
+		logger.Info("handing off: finishing the requests in flight", keyPid, successor, "grace", cfg.Timeouts.Shutdown)
+	} else {
+		handoff.Notify("STOPPING=1")
+		logger.Info("shutting down", "grace", cfg.Timeouts.Shutdown)
+	}
+	// The health drain comes first, then the grace for requests in flight.
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.Health.Drain+cfg.Timeouts.Shutdown)
 	defer cancel()
 	if c, ok := app.(interface{ CloseStreams() }); ok {
 		c.CloseStreams() // an open tab's live-reload stream would hold shutdown for the whole grace period
 	}
-	if err := srv.Shutdown(sctx); err != nil {
+	if err := shutdown(sctx); err != nil {
 		logger.Warn("grace period over; connections closed", keyErr, err)
 	}
 	<-served
@@ -183,10 +218,16 @@ func migrate(cfg config.Config, o sites.Options, stdout, stderr io.Writer) int {
 // check is server -check, once the config, the site and the static folder
 // have passed: it says where each part comes from.
 func check(cfg config.Config, site *sites.Site, stdout, stderr io.Writer) int {
-	fmt.Fprintf(stdout, "%s: ok\n", cfg.File)
+	if t := cfg.TLS; t.Cert != "" {
+		if err := (&httpserver.TLSConfig{CertFile: t.Cert, KeyFile: t.Key}).Check(); err != nil {
+			fmt.Fprintf(stderr, "miniweb: %s: tls: %v\n", configName(cfg.File), err)
+			return 2
+		}
+	}
+	fmt.Fprintf(stdout, "%s: ok\n", configName(cfg.File))
 	fmt.Fprintf(stdout, "  site       %s\n", cfg.Site)
-	fmt.Fprintf(stdout, "  static     %s\n", cfg.Static)
-	fmt.Fprintf(stdout, "  templates  %s\n", cfg.Templates)
+	fmt.Fprintf(stdout, "  static     %s\n", origin(cfg.Static))
+	fmt.Fprintf(stdout, "  templates  %s\n", origin(cfg.Templates))
 	current, latest, ok, err := site.Version(context.Background(), cfg.Site)
 	switch {
 	case err != nil:

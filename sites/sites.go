@@ -30,8 +30,15 @@ type Options struct {
 	// Templates is the templates folder.
 	Templates string
 	// Static is the static folder, which live reload watches in dev mode
-	// (a saved stylesheet is swapped in the open pages).
+	// (a saved stylesheet is swapped in the open pages), and whose files
+	// the templates' static function fingerprints.
 	Static string
+	// TemplatesFS and StaticFS, when not nil, hold the files under the
+	// Templates and Static folders (the binary's embedded files, package
+	// miniweb): a file of a folder overrides the one of the same name
+	// here, and a missing folder leaves these alone. StaticFS must be what
+	// the server serves under Static.
+	TemplatesFS, StaticFS fs.FS
 	// Dev is development mode: detailed errors for loopback clients, live
 	// template reload.
 	Dev bool
@@ -88,12 +95,14 @@ type SessionOptions struct {
 // the framework.
 func (o Options) framework() framework.Options {
 	return framework.Options{
-		Templates: o.Templates,
-		Static:    o.Static,
-		Dev:       o.Dev,
-		Log:       o.Log,
-		Suffix:    o.Suffix,
-		Strict:    o.Check,
+		Templates:   o.Templates,
+		Static:      o.Static,
+		TemplatesFS: o.TemplatesFS,
+		StaticFS:    o.StaticFS,
+		Dev:         o.Dev,
+		Log:         o.Log,
+		Suffix:      o.Suffix,
+		Strict:      o.Check,
 		Session: &framework.SessionOptions{
 			Secret:     o.Session.Secret,
 			OldSecrets: o.Session.OldSecrets,

@@ -199,19 +199,30 @@
     stream(handle);
   }
 
-  // samePath reports whether url is of this origin with the path path.
+  // plain returns the path p without the fingerprint of its last segment
+  // (package fingerprint: "/style.3f9a1c2e0b4d.css" is "/style.css"), p
+  // itself when it has none.
+  function plain(p) {
+    return p.replace(/([^/])\.[0-9a-f]{12}(\.[^./]*)?$/, "$1$2");
+  }
+
+  // samePath reports whether url is of this origin with the path path,
+  // fingerprinted or not.
   function samePath(url, path) {
     try {
       const u = new URL(url, location.href);
-      return u.origin === location.origin && u.pathname === path;
+      return u.origin === location.origin && plain(u.pathname) === path;
     } catch {
       return false;
     }
   }
 
-  // bust returns url with a query parameter that makes it new to the cache.
+  // bust returns url with a query parameter that makes it new to the
+  // cache, and without its fingerprint: after a save the fingerprint the
+  // page names is stale (a 404), the plain path serves the new file.
   function bust(url) {
     const u = new URL(url, location.href);
+    u.pathname = plain(u.pathname);
     u.searchParams.set("livereload", Date.now().toString(36));
     return u.href;
   }

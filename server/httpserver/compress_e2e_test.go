@@ -347,7 +347,16 @@ func TestCompressStatic(t *testing.T) {
 		"page.html":    string(marketPage),
 		"logo.png":     string(bigFile[:4<<10]),
 	})
-	past := time.Now().Add(-time.Hour)
+	// The files were written in map order: a sibling written before its
+	// file would be older, and rightly ignored. Give them one time, as
+	// gzip -k does, then make old.css.gz older.
+	now := time.Now()
+	for _, name := range []string{"style.css", "style.css.gz", "app.js", "app.js.gz", "old.css", "old.css.gz"} {
+		if err := os.Chtimes(filepath.Join(ts.root, name), now, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	past := now.Add(-time.Hour)
 	if err := os.Chtimes(filepath.Join(ts.root, "old.css.gz"), past, past); err != nil {
 		t.Fatal(err)
 	}

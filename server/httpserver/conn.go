@@ -102,8 +102,9 @@ type conn struct {
 	// that our last response is not lost to a reset.
 	linger bool
 
-	peer string       // the peer's ip:port
-	fwd  forwardState // what trusted proxies said (proxy.go)
+	peer   string       // the peer's ip:port
+	fwd    forwardState // what trusted proxies said (proxy.go)
+	secure bool         // the connection is TLS: the environ's Scheme is "https" (tls.go)
 }
 
 // reading is how a connection waits for and reads requests.
@@ -503,7 +504,7 @@ func (c *conn) finishRequest() bool {
 		c.linger = true
 	}
 	c.logAccess()
-	return keep && !c.srv.shutting.Load()
+	return keep && !c.srv.closesIdle()
 }
 
 func (c *conn) close() {

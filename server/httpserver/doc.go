@@ -35,6 +35,12 @@
 //     use.
 //   - health.go: the health check (Server.Health) and the drain that
 //     begins Shutdown.
+//   - tls.go: HTTPS (Server.TLS): the handshake, and which side serves a
+//     connection as ALPN chose, this engine for HTTP/1.1 or net/http's
+//     server for HTTP/2 (tls_h2.go); tls_reload.go: the certificate in
+//     force, reloaded when its files change or on ReloadCertificate;
+//     redirect.go: the plain listener that sends http:// to https://
+//     (Server.RedirectHTTP).
 //
 // The wire format itself (parsing request heads and bodies, writing
 // responses) is in miniweb/server/internal/http1.

@@ -27,12 +27,34 @@ const lastCall = time.Second
 func (s *Server) Handoff(ctx context.Context) error {
 	s.init()
 	s.handoff.Store(true)
+	// Close the listeners first and let each Serve loop see it before the
+	// connections learn of the stop: a connection accepted just before
+	// gets tracked and answered, where Shutdown's order (stop, then
+	// close) would close it unanswered, and its client, sent to the old
+	// process an instant too late, would see an error.
+	s.mu.Lock()
+	for ln := range s.listeners {
+		ln.Close()
+	}
+	s.mu.Unlock()
+	for s.serving() > 0 && ctx.Err() == nil {
+		time.Sleep(time.Millisecond)
+	}
 	return s.stop(ctx, lastCall)
+}
+
+// serving returns the number of listeners that Serve loops accept on.
+func (s *Server) serving() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.listeners)
 }
 
 // closesIdle reports whether a connection between two requests closes
 // rather than waiting for the next: once Shutdown has begun, but not during
-// Handoff, where the next request gets an answer.
+// Handoff, where the next request gets an answer. That includes a
+// connection whose last response went out before the stop, without
+// "Connection: close": its client may send another request at once.
 func (s *Server) closesIdle() bool {
 	return s.shutting.Load() && !s.handoff.Load()
 }

@@ -2,7 +2,9 @@ package httpserver
 
 import (
 	"context"
+	"io"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -105,5 +107,36 @@ func TestHandoffUnderFullLoad(t *testing.T) {
 	}
 	if n.Completed.Load() < 1000 {
 		t.Errorf("only %d requests completed: the load did not run", n.Completed.Load())
+	}
+}
+
+// A response whose head went out before the hand-off, promising to keep
+// the connection alive, keeps that promise: the client's next request
+// gets an answer (with Connection: close), where a connection closed after
+// the response would fail it.
+func TestHandoffResponseUnderWay(t *testing.T) {
+	ts := startServer(t, newHardApp(), nil)
+	c := ts.dial(t)
+	c.send("GET /big.py?16 HTTP/1.1\r\nHost: x\r\n\r\n") // 16 MiB: more than the socket buffers hold
+	resp, err := http.ReadResponse(c.br, &http.Request{Method: "GET"})
+	if err != nil || resp.StatusCode != 200 || resp.Close {
+		t.Fatalf("the big response: %v, %v", resp, err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- ts.Handoff(context.Background()) }()
+	if !waitFor(2*time.Second, func() bool { return ts.shutting.Load() }) {
+		t.Fatal("Handoff did not begin")
+	}
+	n, err := io.Copy(io.Discard, resp.Body)
+	if err != nil || n != 16<<20 {
+		t.Fatalf("the big body: %d bytes, %v", n, err)
+	}
+	c.send(plainReq)
+	r := c.response("GET")
+	if b := bodyOf(t, r); r.StatusCode != 200 || b != "Hello, World!" || !r.Close {
+		t.Errorf("the next request: %d %q (close %v); want 200 and Connection: close", r.StatusCode, b, r.Close)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Handoff = %v", err)
 	}
 }

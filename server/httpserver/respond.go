@@ -390,6 +390,9 @@ func (c *conn) prepareEnviron() {
 		Body:          &c.app.bodyRead,
 		Log:           c.srv.Log,
 	}
+	if c.secure {
+		e.Scheme = "https"
+	}
 	if c.fwd.trusted {
 		c.fwd.req.apply(e)
 	}

@@ -2,6 +2,7 @@ package httpserver
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -120,6 +121,16 @@ type Server struct {
 	// Nil codes nothing.
 	Compress *compress.Options
 
+	// TLS, when not nil, makes every connection Serve accepts HTTPS, with
+	// the certificate and key of these files: HTTP/1.1 served by this
+	// engine, HTTP/2 by net/http's server, as ALPN chooses (tls.go). Nil
+	// serves plain HTTP.
+	TLS *TLSConfig
+	// RedirectHTTP, with TLS, is a TCP address such as ":80" where a plain
+	// listener answers every request with 308 to its https URL
+	// (redirect.go). "" opens none.
+	RedirectHTTP string
+
 	serverState // what the server does with the options: below
 
 }
@@ -141,6 +152,8 @@ type serverState struct {
 	trust    proxyState  // what Proxies says (proxy.go)
 	draining atomic.Bool // Shutdown has begun: health checks fail (health.go)
 	handoff  atomic.Bool // Handoff has begun: connections answer one more request (handoff.go)
+
+	tls *tlsState // what TLS says (tls.go); nil without TLS
 
 	lim   http1.Limits  // MaxRequestLine, MaxHeaderBytes, MaxHeaders
 	slots chan struct{} // one per open connection; nil without MaxConns
@@ -197,6 +210,10 @@ func (s *Server) init() {
 			s.initErr = err
 			return
 		}
+		if err := s.initTLS(); err != nil { // after initCompress: HTTP/2 serves the compressing App
+			s.initErr = err
+			return
+		}
 		if s.AccessLog != nil {
 			s.alog = newAccessLog(s.AccessLog, s.AccessLogFormat)
 		}
@@ -222,6 +239,9 @@ func (s *Server) Serve(ln net.Listener) error {
 	}
 	s.listeners[ln] = struct{}{}
 	s.mu.Unlock()
+	if s.tls != nil {
+		s.tls.noteTLSPort(ln)
+	}
 	defer func() {
 		s.mu.Lock()
 		delete(s.listeners, ln)
@@ -233,7 +253,7 @@ func (s *Server) Serve(ln net.Listener) error {
 	for {
 		rwc, err := ln.Accept()
 		if err != nil {
-			if s.shutting.Load() {
+			if s.shutting.Load() || s.handoff.Load() {
 				return ErrServerClosed
 			}
 			var ne net.Error
@@ -251,6 +271,9 @@ func (s *Server) Serve(ln net.Listener) error {
 			rwc.Close()
 			return ErrServerClosed
 		}
+		if s.tls != nil {
+			rwc = tls.Server(rwc, s.tls.config)
+		}
 		c := s.newConn(rwc)
 		if !s.track(c) {
 			rwc.Close()
@@ -258,10 +281,17 @@ func (s *Server) Serve(ln net.Listener) error {
 			return ErrServerClosed
 		}
 		go func() {
+			keepSlot := true
 			defer func() {
 				s.untrack(c)
-				s.releaseSlot()
+				if keepSlot {
+					s.releaseSlot()
+				}
 			}()
+			if s.tls != nil {
+				keepSlot = c.serveTLS()
+				return
+			}
 			c.serve()
 		}()
 	}
@@ -329,6 +359,7 @@ func (s *Server) stop(ctx context.Context, idleFor time.Duration) error {
 		ln.Close()
 	}
 	s.mu.Unlock()
+	sides := s.stopTLS(ctx) // the HTTP/2 server and the redirect listener
 
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
@@ -340,7 +371,7 @@ func (s *Server) stop(ctx context.Context, idleFor time.Duration) error {
 		case <-done:
 			s.cancelBase()
 			s.closeAccessLog()
-			return nil
+			return sides.wait()
 		case <-ctx.Done():
 			s.cancelBase()
 			s.mu.Lock()
@@ -349,6 +380,7 @@ func (s *Server) stop(ctx context.Context, idleFor time.Duration) error {
 			}
 			s.mu.Unlock()
 			<-done
+			sides.wait()
 			s.closeAccessLog()
 			return ctx.Err()
 		case <-tick.C:

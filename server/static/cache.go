@@ -51,6 +51,9 @@ type entry struct {
 	encoding     string    // a coded variant's Content-Encoding, "gzip"; "" for the file itself
 	vars         *variants // where its precompressed siblings are; nil unless compressible and uncoded
 
+	embedded bool                   // from the handler's embedded fs.FS, not the folder (embedded.go)
+	sum      atomic.Pointer[string] // the content's fingerprint once computed (fingerprint.go)
+
 	checked atomic.Int64  // handler clock (ns) of the last validation
 	dead    atomic.Bool   // out of the cache: its descriptors are closed
 	idle    chan *fileRef // open descriptors of a large file, ready for reuse

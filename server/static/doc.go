@@ -84,6 +84,23 @@
 // every response for a compressible file has "Vary: Accept-Encoding". A
 // Range request gets the file itself. See encoded.go.
 //
+// # Fingerprinted URLs
+//
+// A path whose last segment carries a content fingerprint (package
+// miniweb/server/gateway/fingerprint), "/style.3f9a1c2e0b4d.css", serves
+// "/style.css" with "Cache-Control: public, max-age=31536000, immutable"
+// when the file's content has that fingerprint; a stale fingerprint is a
+// 404 (never the current content under the old name, nor a redirect). The
+// plain path is served as always, with its validators and no
+// Cache-Control. See fingerprint.go.
+//
+// # Embedded files
+//
+// [NewOverlay] serves a folder over an fs.FS such as the files embedded
+// in the binary: a file of the folder wins, a name the folder lacks comes
+// from the fs.FS, read into memory and written from there (no sendfile),
+// with an ETag made from its content. See embedded.go.
+//
 // # Sending and caching
 //
 // Files up to 16 KiB are read into memory and written with Write, so the

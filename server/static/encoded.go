@@ -168,7 +168,7 @@ func (h *Handler) sibling(e *entry, i int) (*entry, *fileRef) {
 		}
 		v.missing[i].Store(0)
 	}
-	if s.id.mtime < e.id.mtime { // older than the file: stale
+	if s.id.mtime < e.id.mtime || s.embedded != e.embedded { // older than the file, or another layer's: stale
 		if ref != nil {
 			h.cache.release(ref)
 		}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"miniweb/server/compress"
+	"miniweb/server/gateway/fingerprint"
 )
 
 // Errors of the package. Serve returns any other non-nil error only when
@@ -109,6 +110,10 @@ type Handler struct {
 
 	// open opens a root-relative name; tests replace it to inject faults.
 	open func(name string) (*os.File, error)
+
+	// embedded, when not nil, holds the files served when the root has no
+	// file of the name (NewOverlay); root is nil when there is no folder.
+	embedded fs.FS
 }
 
 // key404 is the cache key of the custom 404 page; request paths start with
@@ -149,6 +154,24 @@ func New(root string) (*Handler, error) {
 	return h, nil
 }
 
+// NewOverlay returns a handler serving the folder root over the files of
+// embedded: a file of the folder wins, and a name the folder lacks is
+// looked up in embedded (the files built into the binary, say), as
+// Gitea's custom/ folder overrides its built-in assets. Embedded files are
+// served from memory (see embedded.go). root "" means no folder: embedded
+// alone. A root that is given must exist, as with New.
+func NewOverlay(root string, embedded fs.FS) (*Handler, error) {
+	if root == "" {
+		return &Handler{cache: newCache(), epoch: time.Now(), window: defaultWindow, embedded: embedded}, nil
+	}
+	h, err := New(root)
+	if err != nil {
+		return nil, err
+	}
+	h.embedded = embedded
+	return h, nil
+}
+
 // Revalidate makes the handler check a cached file against the disk on
 // every request (a stat), instead of trusting it for a second: for
 // development, where a saved stylesheet must be what the next request
@@ -159,6 +182,9 @@ func (h *Handler) Revalidate() { h.window = 0 }
 // not be called after Close.
 func (h *Handler) Close() error {
 	h.cache.clear()
+	if h.root == nil {
+		return nil
+	}
 	return h.root.Close()
 }
 
@@ -175,30 +201,64 @@ func (h *Handler) Serve(w Response, r *Request) (status int, err error) {
 		w.AddHeader("Allow", "GET, HEAD")
 		return sendPage(w, r, 405)
 	}
+	if plain, sum, ok := fingerprint.Parse(r.Path); ok {
+		if status, err, served := h.serve(w, r, plain, sum); served {
+			return status, err
+		}
+		// No file the fingerprint matches: the path as given (fingerprint.go).
+	}
+	status, err, _ = h.serve(w, r, r.Path, "")
+	return status, err
+}
+
+// serve answers r with the file at the raw path key. With a fingerprint
+// sum (fingerprint.go), it answers only if key names a file whose content
+// has that fingerprint, and then as immutable; served is false when it
+// did not answer.
+func (h *Handler) serve(w Response, r *Request, key, sum string) (status int, err error, served bool) {
 	for attempt := 0; ; attempt++ {
 		var e *entry
 		if attempt == 0 {
-			e = h.lookup(r.Path)
+			e = h.lookup(key)
 		}
 		var ref *fileRef
 		if e == nil {
-			name, dir, st := cleanPath(r.Path)
+			name, dir, st := cleanPath(key)
 			if st != 0 {
-				return h.fail(w, r, st, nil)
+				if sum != "" {
+					return 0, nil, false
+				}
+				status, err := h.fail(w, r, st, nil)
+				return status, err, true
 			}
 			var err error
-			e, ref, st, err = h.load(r.Path, name, dir)
+			e, ref, st, err = h.load(key, name, dir)
 			if st != 0 {
-				return h.fail(w, r, st, err)
+				if sum != "" {
+					return 0, nil, false
+				}
+				status, err := h.fail(w, r, st, err)
+				return status, err, true
 			}
 		}
+		cacheControl := ""
+		if sum != "" {
+			if !h.matches(e, ref, sum) {
+				if ref != nil {
+					h.cache.release(ref)
+				}
+				return 0, nil, false
+			}
+			cacheControl = immutable
+		}
 		rep, ref := h.representation(r, e, ref) // e, or a coded variant (encoded.go)
-		status, stale, err := h.serveEntry(w, r, rep, ref, 200)
+		status, stale, err := h.serveEntry(w, r, rep, ref, 200, cacheControl)
 		if !stale {
-			return status, err
+			return status, err, true
 		}
 		if attempt > 0 { // cannot happen: a fresh load brings its descriptor
-			return sendPage(w, r, 500)
+			status, err := sendPage(w, r, 500)
+			return status, err, true
 		}
 		h.cache.remove(rep) // the file changed since it was cached: look again
 	}
@@ -219,7 +279,11 @@ func (h *Handler) lookup(key string) *entry {
 	if now-last < int64(h.window) || !e.checked.CompareAndSwap(last, now) {
 		return e
 	}
-	if fi, err := h.root.Stat(e.name); err == nil && identityOf(fi) == e.id {
+	if e.embedded {
+		if !h.onDisk(e.name) { // still no file of the folder overrides it
+			return e
+		}
+	} else if fi, err := h.root.Stat(e.name); err == nil && identityOf(fi) == e.id {
 		return e
 	}
 	h.cache.remove(e)
@@ -254,11 +318,17 @@ func (h *Handler) load(key, name string, dir bool) (*entry, *fileRef, int, error
 // loadWith is load with the entry made by mk.
 func (h *Handler) loadWith(key, name string, dir bool, mk func(key, name string, fi fs.FileInfo) *entry) (*entry, *fileRef, int, error) {
 	for try := 0; ; try++ {
-		f, fi, name, st, err := h.resolve(name, dir)
+		if h.root == nil {
+			return h.loadEmbedded(key, name, dir, mk)
+		}
+		f, fi, found, st, err := h.resolve(name, dir)
+		if st == 404 && h.embedded != nil {
+			return h.loadEmbedded(key, name, dir, mk)
+		}
 		if st != 0 {
 			return nil, nil, st, err
 		}
-		e := mk(key, name, fi)
+		e := mk(key, found, fi)
 		var ref *fileRef
 		if e.size <= smallFileMax {
 			e.body = make([]byte, e.size)
@@ -421,7 +491,10 @@ func (h *Handler) fileFor(e *entry) (ref *fileRef, ok bool) {
 // 404 page): preconditions, ranges, headers, body. ref is an open
 // descriptor of e if the caller has one; serveEntry releases it. stale
 // reports that e no longer matches the file and nothing was written.
-func (h *Handler) serveEntry(w Response, r *Request, e *entry, ref *fileRef, status int) (_ int, stale bool, err error) {
+//
+// cacheControl, when not "", is sent as Cache-Control with a 200, 206 or
+// 304 (RFC 9111 §4.3.4: a 304 carries what the 200 would).
+func (h *Handler) serveEntry(w Response, r *Request, e *entry, ref *fileRef, status int, cacheControl string) (_ int, stale bool, err error) {
 	defer func() {
 		if ref != nil {
 			h.cache.release(ref)
@@ -438,6 +511,9 @@ func (h *Handler) serveEntry(w Response, r *Request, e *entry, ref *fileRef, sta
 			st, err := sendPage(w, r, 412)
 			return st, false, err
 		case 304:
+			if cacheControl != "" {
+				w.AddHeader("Cache-Control", cacheControl)
+			}
 			w.AddHeader("ETag", e.etag)
 			w.AddHeader("Last-Modified", e.lastModified)
 			h.addVary(w, e)
@@ -459,6 +535,9 @@ func (h *Handler) serveEntry(w Response, r *Request, e *entry, ref *fileRef, sta
 		}
 	}
 
+	if cacheControl != "" {
+		w.AddHeader("Cache-Control", cacheControl)
+	}
 	if verdict == rangeSatisfiable && n > 1 {
 		st, err := h.sendMultipart(w, e, ref, spans[:n])
 		return st, false, err
@@ -586,7 +665,7 @@ func (h *Handler) notFound(w Response, r *Request) (int, error) {
 		}
 		h.missing404.Store(0)
 	}
-	status, stale, err := h.serveEntry(w, r, e, ref, 404)
+	status, stale, err := h.serveEntry(w, r, e, ref, 404, "")
 	if stale {
 		h.cache.remove(e)
 		return sendPage(w, r, 404)

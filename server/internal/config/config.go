@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,6 +54,14 @@ type Config struct {
 	// Compress configures the compression of responses (table
 	// [compress]).
 	Compress Compress
+	// Proxy says which peers are proxies whose forwarding fields are
+	// believed (table [proxy]).
+	Proxy Proxy
+	// Health configures the health check for load balancers (table
+	// [health]).
+	Health Health
+	// TLS configures HTTPS (table [tls]).
+	TLS TLS
 	// File is the path of the config file the values were read from, as it
 	// was given; "" for Default.
 	File string
@@ -132,6 +141,79 @@ type CSRF struct {
 	// requests (key csrf.trusted_origins), each a scheme, a host and an
 	// optional port such as "https://admin.example.com"; none by default.
 	TrustedOrigins []string
+}
+
+// Proxy configures the trust in proxies (table [proxy]). Nothing is
+// trusted by default: forwarding fields are then ignored, and the client
+// is the TCP peer.
+type Proxy struct {
+	// Trusted are the proxies' networks, as CIDRs ("10.0.0.0/8") or bare
+	// addresses ("127.0.0.1", taken as /32 or /128) (key proxy.trusted).
+	// Validate checks them; Prefixes parses them.
+	Trusted []string
+	// Header is the forwarding field believed from a trusted peer:
+	// "x-forwarded-for" (default) or "forwarded" (RFC 7239) (key
+	// proxy.header).
+	Header string
+	// ForwardedHost takes the host from X-Forwarded-Host (or Forwarded's
+	// host=) of a trusted peer (key proxy.forwarded_host).
+	ForwardedHost bool
+	// Protocol expects the PROXY protocol (v1 or v2) at the start of
+	// every connection, from trusted peers only (key proxy.protocol).
+	Protocol bool
+}
+
+// Prefixes returns Trusted as networks, a bare address as a /32 or /128,
+// skipping any that do not parse (Validate refuses those).
+func (p Proxy) Prefixes() []netip.Prefix {
+	var out []netip.Prefix
+	for _, t := range p.Trusted {
+		if pre, ok := parseTrusted(t); ok {
+			out = append(out, pre)
+		}
+	}
+	return out
+}
+
+// parseTrusted parses one entry of proxy.trusted.
+func parseTrusted(t string) (netip.Prefix, bool) {
+	if pre, err := netip.ParsePrefix(t); err == nil {
+		return pre.Masked(), true
+	}
+	a, err := netip.ParseAddr(t)
+	if err != nil || a.Zone() != "" {
+		return netip.Prefix{}, false
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), true
+}
+
+// TLS configures HTTPS (table [tls]).
+type TLS struct {
+	// Cert is the PEM certificate chain file, such as certbot's
+	// fullchain.pem (key tls.cert); "" serves plain HTTP. Load makes a
+	// relative path absolute against the config file's folder.
+	Cert string
+	// Key is the PEM private key file (key tls.key); set with Cert.
+	Key string
+	// RedirectHTTP is a "host:port" where a plain listener answers every
+	// request with 308 to the https URL (key tls.redirect_http); "" for
+	// none.
+	RedirectHTTP string
+}
+
+// Health configures the health check (table [health]).
+type Health struct {
+	// Path answers 200 while serving and 503 once shutdown has begun
+	// (key health.path; default "/healthz"; "" turns it off).
+	Path string
+	// Drain is how long the server keeps serving after shutdown begins,
+	// failing health checks, before it closes its listener (key
+	// health.drain; default 0s; behind a balancer, its check interval
+	// times its fall count).
+	Drain time.Duration
+	// Log writes health checks to the access log (key health.log).
+	Log bool
 }
 
 // Compress configures the compression of responses (table [compress]):
@@ -238,6 +320,8 @@ func Default() Config {
 		Database: Database{
 			URL: "sqlite:data/miniweb.db",
 		},
+		Proxy:  Proxy{Header: "x-forwarded-for"},
+		Health: Health{Path: "/healthz"},
 		Compress: Compress{
 			Enabled:          true,
 			MinBytes:         1024,
@@ -275,24 +359,34 @@ func Load(path string) (Config, error) {
 // load is Load without the validation, so Parse can apply flag overrides
 // first. The source it returns locates each key's line in the file, or the
 // environment variable that set it.
+//
+// path "" means no file: Default, relative to the current folder (Parse,
+// when there is no miniweb.toml). Either way the static folder may be
+// missing unless the file or a flag names it: the server then serves the
+// files built into it.
 func load(path string) (Config, source, error) {
-	src := source{file: path}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return Config{}, src, &Error{File: path, Msg: "cannot read config: " + err.Error(), Err: err}
-	}
+	src := source{file: path, embeddedStatic: true}
 	c := Default()
-	d, err := decode(path, data, &c)
-	if err != nil {
-		return Config{}, src, err
+	base := "."
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return Config{}, src, &Error{File: path, Msg: "cannot read config: " + err.Error(), Err: err}
+		}
+		d, err := decode(path, data, &c)
+		if err != nil {
+			return Config{}, src, err
+		}
+		src.line = d.line
+		base = filepath.Dir(path)
 	}
-	src.line = d.line
-	base := filepath.Dir(path)
 	if abs, err := filepath.Abs(base); err == nil {
 		base = abs
 	}
 	c.Static = resolve(base, c.Static)
 	c.Templates = resolve(base, c.Templates)
+	c.TLS.Cert = resolve(base, c.TLS.Cert)
+	c.TLS.Key = resolve(base, c.TLS.Key)
 	c.File = path
 	src.env = map[string]string{}
 	if secret := os.Getenv(EnvSessionSecret); secret != "" {

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strconv"
 )
@@ -23,7 +24,9 @@ Flags:
 `
 
 // Parse parses command-line flags, args without the program name, into a
-// Config: it reads the file named by -config (default "miniweb.toml"),
+// Config: it reads the file named by -config (default "miniweb.toml"; when
+// that default file does not exist, Default stands in, relative to the
+// current folder, with File ""),
 // applies the flags given on the command line over it and validates the
 // result (see Validate). The flags are
 //
@@ -95,7 +98,13 @@ func Parse(args []string, out io.Writer, sites ...string) (cfg Config, mode Mode
 		return Config{}, mode, &Error{Msg: fmt.Sprintf("unexpected argument %s: miniweb takes only flags (run with -h for the flags)", strconv.Quote(fs.Arg(0)))}
 	}
 
-	cfg, src, err := load(*configFile)
+	file := *configFile
+	if !given(fs, "config") {
+		if _, err := os.Stat(file); errors.Is(err, os.ErrNotExist) {
+			file = "" // no miniweb.toml: the built-in defaults (an explicit -config must exist)
+		}
+	}
+	cfg, src, err := load(file)
 	if err != nil {
 		return Config{}, mode, err
 	}
@@ -125,6 +134,13 @@ func Parse(args []string, out io.Writer, sites ...string) (cfg Config, mode Mode
 		return Config{}, mode, err
 	}
 	return cfg, mode, nil
+}
+
+// given reports whether the flag called name was on the command line.
+func given(fs *flag.FlagSet, name string) bool {
+	found := false
+	fs.Visit(func(f *flag.Flag) { found = found || f.Name == name })
+	return found
 }
 
 // Mode is what a command line asks the server to do.

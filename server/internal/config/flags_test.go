@@ -170,14 +170,32 @@ func TestParseUnknownSite(t *testing.T) {
 }
 
 // TestParseDefaultFile checks that without -config Parse reads
-// miniweb.toml in the current folder, and that its absence is an error.
+// miniweb.toml in the current folder; that its absence means Default,
+// relative to the current folder, with no static folder needed (the
+// server's built-in files stand in); and that a missing -config file, or
+// a static folder a file or flag names, is still an error.
 func TestParseDefaultFile(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
-	_, _, err := Parse(nil, nil)
-	const want = "miniweb.toml: cannot read config: open miniweb.toml: no such file or directory"
-	if err == nil || err.Error() != want {
-		t.Fatalf("Parse with no miniweb.toml: error %v, want %s", err, want)
+	c, _, err := Parse(nil, nil)
+	if err != nil {
+		t.Fatalf("Parse with no miniweb.toml: %v; want the defaults", err)
+	}
+	want := Default()
+	if c.File != "" || c.Site != want.Site || c.Addr != want.Addr || c.Static != filepath.Join(dir, "static") ||
+		c.Templates != filepath.Join(dir, "templates") || c.Database.URL != "sqlite:"+filepath.Join(dir, "data", "miniweb.db") {
+		t.Errorf("Parse with no miniweb.toml = %+v; want Default relative to %s", c, dir)
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-config", "miniweb.toml"}, "miniweb.toml: cannot read config: open miniweb.toml: no such file or directory"},
+		{[]string{"-static", "www"}, `flag -static: static: folder "` + filepath.Join(dir, "www") + `" does not exist`},
+	} {
+		if _, _, err := Parse(tt.args, nil); err == nil || err.Error() != tt.want {
+			t.Errorf("Parse(%q) = %v; want %s", tt.args, err, tt.want)
+		}
 	}
 	if err := os.WriteFile(DefaultFile, []byte("site = \"demo\"\nstatic = \"www\"\n"), 0o644); err != nil {
 		t.Fatal(err)

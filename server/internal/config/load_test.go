@@ -71,6 +71,9 @@ func TestLoad(t *testing.T) {
 				CSRF:     CSRF{TrustedOrigins: []string{"https://admin.example.com"}},
 				Database: Database{URL: "postgres://app:pw@db.example:5432/app?sslmode=require", MaxConns: 8},
 				Compress: Compress{MinBytes: 2048, GzipLevel: 6, ZstdLevel: 4, StaticMaxBytes: -1, StaticCacheBytes: 1 << 20},
+				Proxy:    Proxy{Trusted: []string{"10.0.0.0/8", "127.0.0.1", "::1"}, Header: "forwarded", ForwardedHost: true, Protocol: true},
+				Health:   Health{Path: "/health", Drain: 5 * time.Second, Log: true},
+				TLS:      TLS{Cert: filepath.Join(td, "cert.pem"), Key: "/etc/key.pem", RedirectHTTP: ":8081"},
 				File:     "testdata/good.toml",
 			}
 		}},
@@ -93,9 +96,9 @@ func TestLoad(t *testing.T) {
 		{file: "unknown_key.toml", key: "limits.bodybytes", line: 4,
 			err: `testdata/unknown_key.toml:4: unknown key "limits.bodybytes" (known keys in [limits]: request_line, header_bytes, header_count, body_bytes, max_conns); did you mean "limits.body_bytes"?`},
 		{file: "unknown_top.toml", key: "adr", line: 2,
-			err: `testdata/unknown_top.toml:2: unknown key "adr" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log], [session], [csrf], [database], [compress]); did you mean "addr"?`},
+			err: `testdata/unknown_top.toml:2: unknown key "adr" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log], [session], [csrf], [database], [proxy], [health], [tls], [compress]); did you mean "addr"?`},
 		{file: "unknown_table.toml", key: "server", line: 3,
-			err: `testdata/unknown_table.toml:3: unknown key "server" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log], [session], [csrf], [database], [compress])`},
+			err: `testdata/unknown_table.toml:3: unknown key "server" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log], [session], [csrf], [database], [proxy], [health], [tls], [compress])`},
 		{file: "misplaced_key.toml", key: "access_log.dev", line: 3,
 			err: `testdata/misplaced_key.toml:3: unknown key "access_log.dev" (known keys in [access_log]: enabled, format); did you mean "dev"? Top-level keys must come before the first [table].`},
 
@@ -338,7 +341,7 @@ func TestLoadSession(t *testing.T) {
 		{name: "old_secrets_entry_not_string", toml: "[session]\nold_secrets = [\"" + short + "\", 5]\n", key: "session.old_secrets", line: 3, file: true,
 			err: "x.toml:3: session.old_secrets: entry 2 of 2: expected a string, got an integer"},
 		{name: "secret_misplaced", toml: "secret = \"" + short + "\"\n", key: "secret", line: 2, file: true,
-			err: `x.toml:2: unknown key "secret" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log], [session], [csrf], [database], [compress]); did you mean "session.secret"?`},
+			err: `x.toml:2: unknown key "secret" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log], [session], [csrf], [database], [proxy], [health], [tls], [compress]); did you mean "session.secret"?`},
 		{name: "max_age_bad", toml: "[session]\nmax_age = \"2 weeks\"\n", key: "session.max_age", line: 3, file: true,
 			err: `x.toml:3: session.max_age: invalid duration "2 weeks" (use Go duration syntax such as "300ms", "5s", "1m")`},
 		{name: "max_age_int", toml: "[session]\nmax_age = 3600\n", key: "session.max_age", line: 3, file: true,
@@ -547,5 +550,59 @@ func TestLoadCompress(t *testing.T) {
 				t.Errorf("Load error\n got %q\nwant %q", got, tt.err)
 			}
 		})
+	}
+}
+
+// TestLoadProxyHealthTLS checks the [proxy], [health] and [tls] tables:
+// what they parse to and where each error points.
+func TestLoadProxyHealthTLS(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if err := mkdir("static"); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, toml string
+		err        string // "" for none
+	}{
+		{"defaults", "", ""},
+		{"trusted", "[proxy]\ntrusted = [\"10.0.0.0/8\", \"192.168.1.7\", \"::1\", \"fd00::/8\"]\n", ""},
+		{"trusted_bad", "[proxy]\ntrusted = [\"10.0.0.0/8\", \"10.0.0.300\"]\n",
+			`x.toml:3: proxy.trusted: entry 2 of 2, "10.0.0.300": expected a network such as "10.0.0.0/8" or an address such as "127.0.0.1"`},
+		{"trusted_zone", "[proxy]\ntrusted = [\"fe80::1%eth0\"]\n",
+			`x.toml:3: proxy.trusted: entry 1 of 1, "fe80::1%eth0": expected a network such as "10.0.0.0/8" or an address such as "127.0.0.1"`},
+		{"header_bad", "[proxy]\nheader = \"x-real-ip\"\n", `x.toml:3: proxy.header: expected "x-forwarded-for" or "forwarded", got "x-real-ip"`},
+		{"protocol_untrusted", "[proxy]\nprotocol = true\n",
+			"x.toml:3: proxy.protocol: the PROXY protocol is accepted only from trusted peers, and proxy.trusted is empty: list the proxies' networks"},
+		{"health_off", "[health]\npath = \"\"\n", ""},
+		{"health_relative", "[health]\npath = \"healthz\"\n", `x.toml:3: health.path: expected an absolute path such as "/healthz", or "" for none, got "healthz"`},
+		{"health_query", "[health]\npath = \"/h?x=1\"\n", `x.toml:3: health.path: expected an absolute path such as "/healthz", or "" for none, got "/h?x=1"`},
+		{"drain_negative", "[health]\ndrain = \"-1s\"\n", `x.toml:3: health.drain: expected a duration of 0s or more such as "5s", got "-1s"`},
+		{"tls_key_only", "[tls]\nkey = \"k.pem\"\n", "x.toml:3: tls.key: a key without a certificate: set tls.cert too"},
+		{"tls_cert_only", "[tls]\ncert = \"c.pem\"\n", "x.toml:3: tls.cert: a certificate without a key: set tls.key too"},
+		{"redirect_alone", "[tls]\nredirect_http = \":80\"\n", "x.toml:3: tls.redirect_http: a redirect to https needs tls.cert and tls.key"},
+		{"redirect_bad", "[tls]\ncert = \"c.pem\"\nkey = \"k.pem\"\nredirect_http = \"80\"\n", `x.toml:5: tls.redirect_http: expected "host:port" such as ":80", got "80"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := os.WriteFile("x.toml", []byte("static = \"static\"\n"+tt.toml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Load("x.toml")
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tt.err {
+				t.Errorf("Load error\n got %q\nwant %q", got, tt.err)
+			}
+		})
+	}
+	p := Proxy{Trusted: []string{"10.1.2.3/8", "192.168.1.7", "::ffff:127.0.0.1", "::1"}}
+	var got []string
+	for _, pre := range p.Prefixes() {
+		got = append(got, pre.String())
+	}
+	if want := "10.0.0.0/8 192.168.1.7/32 127.0.0.1/32 ::1/128"; strings.Join(got, " ") != want {
+		t.Errorf("Prefixes = %v, want %s", got, want)
 	}
 }

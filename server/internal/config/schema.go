@@ -96,6 +96,29 @@ var fields = []field{
 	{key: "database.max_conns", want: `an integer (connections; 0 means the default for the database)`,
 		ptr: func(c *Config) any { return &c.Database.MaxConns }},
 
+	{key: "proxy.trusted", want: `an array of networks such as ["127.0.0.1/32", "10.0.0.0/8"]`,
+		ptr: func(c *Config) any { return &c.Proxy.Trusted }},
+	{key: "proxy.header", want: `"x-forwarded-for" or "forwarded"`,
+		ptr: func(c *Config) any { return &c.Proxy.Header }},
+	{key: "proxy.forwarded_host", want: `true or false`,
+		ptr: func(c *Config) any { return &c.Proxy.ForwardedHost }},
+	{key: "proxy.protocol", want: `true or false`,
+		ptr: func(c *Config) any { return &c.Proxy.Protocol }},
+
+	{key: "health.path", want: `a path string such as "/healthz" ("" turns it off)`,
+		ptr: func(c *Config) any { return &c.Health.Path }},
+	{key: "health.drain", want: `a duration string such as "5s"`,
+		ptr: func(c *Config) any { return &c.Health.Drain }},
+	{key: "health.log", want: `true or false`,
+		ptr: func(c *Config) any { return &c.Health.Log }},
+
+	{key: "tls.cert", want: `a file path string such as "/etc/letsencrypt/live/example.com/fullchain.pem"`,
+		ptr: func(c *Config) any { return &c.TLS.Cert }},
+	{key: "tls.key", want: `a file path string such as "/etc/letsencrypt/live/example.com/privkey.pem"`,
+		ptr: func(c *Config) any { return &c.TLS.Key }},
+	{key: "tls.redirect_http", want: `a string "host:port" such as ":80"`,
+		ptr: func(c *Config) any { return &c.TLS.RedirectHTTP }},
+
 	{key: "compress.enabled", want: `true or false`,
 		ptr: func(c *Config) any { return &c.Compress.Enabled }},
 	{key: "compress.min_bytes", want: `an integer (bytes)`,
@@ -111,7 +134,7 @@ var fields = []field{
 }
 
 // tables lists the file's tables in the order the shipped file has them.
-var tables = []string{"timeouts", "limits", "access_log", "session", "csrf", "database", "compress"}
+var tables = []string{"timeouts", "limits", "access_log", "session", "csrf", "database", "proxy", "health", "tls", "compress"}
 
 // lookupField returns the field with the dotted key, or nil.
 func lookupField(key string) *field {

@@ -22,6 +22,14 @@ type source struct {
 	flags map[string]string    // dotted key -> flag that overrode it, "-addr"
 	env   map[string]string    // dotted key -> environment variable that overrode it
 	sites []string             // the registered site names; nil skips the check
+	// embeddedStatic lets the static folder be missing when neither the
+	// file nor a flag names it: the server's built-in files stand in.
+	embeddedStatic bool
+}
+
+// named reports whether the file or a flag set key.
+func (s source) named(key string) bool {
+	return s.flags[key] != "" || s.line != nil && s.line(key) > 0
 }
 
 // errorf returns an *Error for key located at its flag, its environment
@@ -52,6 +60,8 @@ func (s source) errorf(key, format string, args ...any) *Error {
 //   - addr is "host:port" with a port number 0-65535 (an empty host means
 //     all interfaces);
 //   - static is an existing folder (the error names the resolved path);
+//     Load and Parse let the default folder be missing, when neither the
+//     file nor a flag names it, for the server's built-in files;
 //     templates is not empty (it need not exist);
 //   - site is an identifier: a letter or '_', then letters, digits or '_'
 //     (whether it is registered is the caller's check);
@@ -77,7 +87,7 @@ func (c Config) validate(src source) error {
 	if e := checkAddr(src, c.Addr); e != nil {
 		return e
 	}
-	if e := checkStatic(src, c.Static); e != nil {
+	if e := checkStatic(src, c.Static); e != nil && !(src.embeddedStatic && !src.named("static") && errors.Is(e, fs.ErrNotExist)) {
 		return e
 	}
 	if c.Templates == "" {
@@ -143,6 +153,64 @@ func (c Config) validate(src source) error {
 	}
 	if e := checkCompress(src, c.Compress); e != nil {
 		return e
+	}
+	if e := checkProxy(src, c.Proxy); e != nil {
+		return e
+	}
+	if e := checkHealth(src, c.Health); e != nil {
+		return e
+	}
+	if e := checkTLS(src, c.TLS); e != nil {
+		return e
+	}
+	return nil
+}
+
+// checkProxy checks the [proxy] table.
+func checkProxy(src source, p Proxy) *Error {
+	for i, t := range p.Trusted {
+		if _, ok := parseTrusted(t); !ok {
+			return src.errorf("proxy.trusted", "entry %d of %d, %s: expected a network such as \"10.0.0.0/8\" or an address such as \"127.0.0.1\"", i+1, len(p.Trusted), quote(t))
+		}
+	}
+	switch strings.ToLower(p.Header) {
+	case "x-forwarded-for", "forwarded":
+	default:
+		return src.errorf("proxy.header", `expected "x-forwarded-for" or "forwarded", got %s`, quote(p.Header))
+	}
+	if p.Protocol && len(p.Trusted) == 0 {
+		return src.errorf("proxy.protocol", "the PROXY protocol is accepted only from trusted peers, and proxy.trusted is empty: list the proxies' networks")
+	}
+	return nil
+}
+
+// checkTLS checks the [tls] table: both files or neither; the redirect
+// only with them. Whether the files hold a matching pair is the server's
+// check (httpserver.TLSConfig.Check), which names the file.
+func checkTLS(src source, t TLS) *Error {
+	switch {
+	case t.Cert == "" && t.Key != "":
+		return src.errorf("tls.key", "a key without a certificate: set tls.cert too")
+	case t.Cert != "" && t.Key == "":
+		return src.errorf("tls.cert", "a certificate without a key: set tls.key too")
+	case t.RedirectHTTP != "" && t.Cert == "":
+		return src.errorf("tls.redirect_http", "a redirect to https needs tls.cert and tls.key")
+	}
+	if t.RedirectHTTP != "" {
+		if _, port, err := net.SplitHostPort(t.RedirectHTTP); err != nil || port == "" {
+			return src.errorf("tls.redirect_http", `expected "host:port" such as ":80", got %s`, quote(t.RedirectHTTP))
+		}
+	}
+	return nil
+}
+
+// checkHealth checks the [health] table.
+func checkHealth(src source, h Health) *Error {
+	if h.Path != "" && (h.Path[0] != '/' || strings.ContainsAny(h.Path, "?# \t\r\n")) {
+		return src.errorf("health.path", `expected an absolute path such as "/healthz", or "" for none, got %s`, quote(h.Path))
+	}
+	if h.Drain < 0 {
+		return src.errorf("health.drain", `expected a duration of 0s or more such as "5s", got %q`, h.Drain.String())
 	}
 	return nil
 }

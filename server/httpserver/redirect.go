@@ -1,0 +1,67 @@
+package httpserver
+
+import (
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// redirector is the plain listener of Server.RedirectHTTP: every request
+// gets 308 Permanent Redirect (RFC 9110 §15.4.9: the method and body are
+// kept, unlike 301) to the same host, path and query on https, at the
+// port of the TLS listener. It is net/http's server, small and strict:
+// it reads heads of at most 8 KiB and no body, and times everything out.
+type redirector struct {
+	srv *http.Server
+	ln  net.Listener
+}
+
+// startRedirect listens on addr and serves the redirect until Shutdown.
+func (s *Server) startRedirect(addr string, t *tlsState) (*redirector, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("httpserver: RedirectHTTP %q: %w", addr, err)
+	}
+	r := &redirector{ln: ln}
+	r.srv = &http.Server{
+		Handler:           http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { redirect(w, req, t.port.Load().(string)) }),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       30 * time.Second,
+		MaxHeaderBytes:    8 << 10,
+		ErrorLog:          discardLog,
+	}
+	go r.srv.Serve(ln)
+	return r, nil
+}
+
+// discardLog drops net/http's log lines of the redirect listener: what a
+// client got wrong there is not the operator's concern.
+var discardLog = log.New(io.Discard, "", 0)
+
+// redirect answers req with 308 to its https URL: "http://example.org/a?b"
+// becomes "https://example.org/a?b", or "https://example.org:8443/a?b"
+// when the TLS port (port) is 8443. A request without a usable Host gets
+// 400: there is nowhere to send it.
+func redirect(w http.ResponseWriter, req *http.Request, port string) {
+	host := req.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if host == "" || strings.ContainsAny(host, "/\\@?#") {
+		http.Error(w, "Bad Request: no Host", http.StatusBadRequest)
+		return
+	}
+	if strings.IndexByte(host, ':') >= 0 {
+		host = "[" + host + "]" // an IPv6 literal
+	}
+	if port != "" {
+		host += ":" + port
+	}
+	http.Redirect(w, req, "https://"+host+req.URL.RequestURI(), http.StatusPermanentRedirect)
+}

@@ -1,0 +1,223 @@
+package httpserver
+
+import (
+	"cmp"
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+)
+
+// HTTPS
+//
+// With Server.TLS set, every connection Serve accepts is TLS (crypto/tls:
+// TLS 1.2 minimum, the standard library's default cipher suites and
+// curves), and ALPN picks who serves it, once its handshake is done:
+//
+//   - "http/1.1" (or no ALPN): this engine, over the *tls.Conn. The
+//     connection has no descriptor of its own to read, so it takes the
+//     generic net.Conn path that race and non-Linux builds take: no inline
+//     runs (two reads per request instead of one), static files copied
+//     through a 32 KiB buffer instead of sendfile (the bytes must be
+//     encrypted in user space anyway). Everything else (limits, timeouts,
+//     the access log, the health check, compression, the connection cap)
+//     is the engine's, as on plain HTTP.
+//   - "h2": net/http's server, which speaks HTTP/2 (tls_h2.go), with the
+//     application through gatewayhttp.Handler and the static folder
+//     through an adapter. Those connections hold a slot of MaxConns until
+//     they close, but are not reclaimed at the cap, and their requests are
+//     not in the access log.
+//
+// The handshake runs on the connection's goroutine under
+// ReadHeaderTimeout, the connection counted as idle meanwhile, so that
+// Shutdown and a newcomer at the connection cap may cut it, as they may a
+// connection that has sent nothing yet.
+//
+// A new connection gets the certificate in force (tls.Config's
+// GetCertificate); tls_reload.go replaces it when the files change or on
+// ReloadCertificate. A plain listener (RedirectHTTP) may send clients of
+// http:// to https:// (redirect.go). Without TLS none of this runs: a plain
+// connection pays one nil check at accept.
+
+// TLSConfig says where a Server's certificate is. Its zero value is not
+// usable: CertFile and KeyFile must be set.
+type TLSConfig struct {
+	// CertFile is the PEM file of the certificate chain, the server's own
+	// certificate first, such as "/etc/letsencrypt/live/example.org/fullchain.pem".
+	CertFile string
+	// KeyFile is the PEM file of the private key of the certificate, such
+	// as "/etc/letsencrypt/live/example.org/privkey.pem".
+	KeyFile string
+	// ReloadInterval is how often the two files are checked for a change
+	// (their size, modification time and identity, so that a replacement
+	// by rename is seen); a change loads the pair again. Zero means 2s; a
+	// negative value never checks (ReloadCertificate still reloads).
+	ReloadInterval time.Duration
+}
+
+// Check loads the certificate and key, and returns the error that would
+// stop Serve: one naming the file that is missing, unreadable or
+// malformed, or both files when the key does not match the certificate.
+func (t *TLSConfig) Check() error {
+	_, err := loadPair(t.CertFile, t.KeyFile)
+	return err
+}
+
+// tlsState is what a Server with TLS runs: the handshake's configuration,
+// the certificate in force, the HTTP/2 server, the redirect listener.
+type tlsState struct {
+	config   *tls.Config
+	certs    *certStore  // tls_reload.go
+	h2       *h2Side     // tls_h2.go
+	redirect *redirector // redirect.go; nil without RedirectHTTP
+	port     atomic.Value
+}
+
+// initTLS checks TLS and RedirectHTTP and starts what serves them beside
+// the engine: the certificate's watch, the HTTP/2 server, the redirect
+// listener.
+func (s *Server) initTLS() error {
+	if s.TLS == nil {
+		if s.RedirectHTTP != "" {
+			return errors.New("httpserver: RedirectHTTP needs TLS")
+		}
+		return nil
+	}
+	if s.Proxies.Protocol {
+		// The PROXY header comes before the handshake, and the connection
+		// reads it through its request reader, which is the TLS stream's.
+		return errors.New("httpserver: the PROXY protocol is not supported with TLS")
+	}
+	certs, err := newCertStore(s.TLS.CertFile, s.TLS.KeyFile, s.Log)
+	if err != nil {
+		return err
+	}
+	t := &tlsState{certs: certs}
+	t.config = &tls.Config{
+		MinVersion:     tls.VersionTLS12,
+		NextProtos:     []string{"h2", "http/1.1"},
+		GetCertificate: certs.get,
+	}
+	t.port.Store("")
+	if s.RedirectHTTP != "" {
+		if t.redirect, err = s.startRedirect(s.RedirectHTTP, t); err != nil {
+			return err
+		}
+	}
+	t.h2 = s.startH2(t.config)
+	interval := s.TLS.ReloadInterval
+	if interval == 0 {
+		interval = 2 * time.Second
+	}
+	if interval > 0 {
+		certs.watch(interval)
+	}
+	s.tls = t
+	return nil
+}
+
+// noteTLSPort remembers the port of the first listener Serve serves TLS
+// on, for the redirect's Location: "" for 443.
+func (t *tlsState) noteTLSPort(ln net.Listener) {
+	a, ok := ln.Addr().(*net.TCPAddr)
+	if !ok || t.port.Load().(string) != "" {
+		return
+	}
+	if a.Port != 443 {
+		t.port.Store(strconv.Itoa(a.Port))
+	}
+}
+
+// ReloadCertificate loads TLS.CertFile and TLS.KeyFile again; the
+// connections that begin after it get the new certificate. On an error
+// (which it returns and logs) the certificate in force stays. Without TLS
+// it returns an error and does nothing. The command calls it on a signal;
+// the files are also watched (TLSConfig.ReloadInterval).
+func (s *Server) ReloadCertificate() error {
+	s.init()
+	if s.tls == nil {
+		return errors.New("httpserver: ReloadCertificate: the server has no TLS")
+	}
+	return s.tls.certs.reload("ReloadCertificate")
+}
+
+// serveTLS runs a TLS connection: its handshake, then the engine (HTTP/1.1)
+// or the HTTP/2 server, as ALPN chose. It reports false when the
+// connection went to the HTTP/2 server with its slot of MaxConns, which
+// that server gives back when the connection closes.
+func (c *conn) serveTLS() (keepSlot bool) {
+	tc := c.rwc.(*tls.Conn)
+	now := time.Now()
+	deadline := now.Add(c.srv.ReadHeaderTimeout)
+	c.setReadDeadline(deadline)
+	c.setWriteDeadline(deadline)
+	// Idle while the handshake runs (see capacity.go): Shutdown or a
+	// newcomer at the cap may end it by a read deadline in the past.
+	c.slot.since = now.UnixNano() + int64(freshGrace)
+	c.slot.state.Store(c.slot.since)
+	err := tc.HandshakeContext(c.srv.baseCtx)
+	if !c.wake() || err != nil {
+		if err != nil {
+			c.srv.Log.Debug("TLS handshake failed", keyRemote, c.remote, keyErr, err)
+		}
+		c.close()
+		return true
+	}
+	if tc.ConnectionState().NegotiatedProtocol == "h2" {
+		c.setReadDeadline(time.Time{})
+		c.setWriteDeadline(time.Time{})
+		if c.srv.tls.h2.hand(tc) {
+			return false
+		}
+		c.close()
+		return true
+	}
+	c.secure = true
+	c.serve()
+	return true
+}
+
+// tlsStopper waits for the TLS side of a Server to stop; its zero value
+// (a Server without TLS) has nothing to wait for.
+type tlsStopper struct{ done chan error }
+
+func (t tlsStopper) wait() error {
+	if t.done == nil {
+		return nil
+	}
+	return <-t.done
+}
+
+// stopTLS begins stopping the HTTP/2 server and the redirect listener as
+// net/http's Shutdown does (close the listener, close idle connections,
+// wait for the rest), and closes what remains when ctx ends first.
+func (s *Server) stopTLS(ctx context.Context) tlsStopper {
+	if s.tls == nil {
+		return tlsStopper{}
+	}
+	t := s.tls
+	done := make(chan error, 1)
+	go func() {
+		t.certs.stop()
+		var err error
+		if t.redirect != nil {
+			err = stopHTTP(ctx, t.redirect.srv)
+		}
+		done <- cmp.Or(stopHTTP(ctx, t.h2.srv), err) // ctx's error, if any
+	}()
+	return tlsStopper{done}
+}
+
+// stopHTTP shuts srv down within ctx, and closes its connections when ctx
+// ends first.
+func stopHTTP(ctx context.Context, srv *http.Server) error {
+	err := srv.Shutdown(ctx)
+	if err != nil {
+		srv.Close()
+	}
+	return err
+}

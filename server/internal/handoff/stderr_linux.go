@@ -1,0 +1,11 @@
+package handoff
+
+import (
+	"os"
+	"syscall"
+)
+
+// redirectStderr makes f this process's stderr (fd 2).
+func redirectStderr(f *os.File) error {
+	return syscall.Dup3(int(f.Fd()), 2, 0)
+}

@@ -1,0 +1,183 @@
+package handoff
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSuccessor starts this test binary as a successor on a real listening
+// socket, in each of the ways a successor ends up, and checks what Wait
+// says and what reached the old process's stderr.
+func TestSuccessor(t *testing.T) {
+	tests := []struct {
+		mode    string        // what the child plays: see child
+		timeout time.Duration // Wait's
+		reason  string        // the Failure's Reason; "" for a success
+		output  string        // in the Failure's Output
+		stderr  []string      // in the old process's stderr, in order
+	}{
+		{mode: "ready", timeout: 10 * time.Second,
+			stderr: []string{"child: serving\n", "child: after ready\n"}},
+		{mode: "fail", timeout: 10 * time.Second,
+			reason: "exited with status 2 before it was ready", output: `child: cfg.toml:3: unknown key "nope"`,
+			stderr: []string{`child: cfg.toml:3: unknown key "nope"`}},
+		{mode: "crash", timeout: 10 * time.Second,
+			reason: "exited with status 2 before it was ready", output: "goroutine 1",
+			stderr: []string{"panic: child: crashing before ready"}},
+		{mode: "hang", timeout: 500 * time.Millisecond,
+			reason: "was not ready within 500ms: killed", output: "child: hanging",
+			stderr: []string{"child: hanging\n"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.mode, func(t *testing.T) {
+			t.Setenv(envChild, tt.mode)
+			// Left from a socket activation: the successor must not see them.
+			t.Setenv(envListenFDs, "1")
+			t.Setenv(envListenPID, itoa(os.Getpid()))
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			stdout, stderr := tempFile(t, "stdout"), tempFile(t, "stderr")
+			s, err := Start(ln, stdout, stderr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			killAtCleanup(t, s.Pid())
+			took, err := s.Wait(context.Background(), tt.timeout)
+			if tt.reason == "" {
+				if err != nil {
+					t.Fatalf("Wait = %v; want ready", err)
+				}
+				if took <= 0 || took > tt.timeout {
+					t.Errorf("took %v", took)
+				}
+				ln.Close() // the old process stops accepting: the child has the socket
+				want := "pid=" + itoa(s.Pid()) + " from=predecessor env=[]"
+				if got := childAnswer(t, ln.Addr().String()); got != want {
+					t.Errorf("the child answered %q; want %q", got, want)
+				}
+			} else {
+				var f *Failure
+				if !errors.As(err, &f) {
+					t.Fatalf("Wait = %v; want a *Failure", err)
+				}
+				if f.Pid != s.Pid() || f.Reason != tt.reason || !strings.Contains(f.Output, tt.output) {
+					t.Errorf("Failure = %+v; want pid %d, reason %q, output with %q", *f, s.Pid(), tt.reason, tt.output)
+				}
+				if !strings.HasPrefix(err.Error(), "successor pid "+itoa(s.Pid())+" ") {
+					t.Errorf("error %q", err)
+				}
+			}
+			// Lines the child wrote before it was ready come through the
+			// parent's copy of its stderr pipe, those after straight to the
+			// parent's stderr: each must arrive, in no set order.
+			got := readFile(t, stderr.Name())
+			for _, w := range tt.stderr {
+				if !strings.Contains(got, w) {
+					t.Fatalf("stderr lacks %q:\n%s", w, got)
+				}
+			}
+		})
+	}
+}
+
+// A successor still starting when the old process is told to stop is
+// killed: the old process does not leave it behind.
+func TestSuccessorStopped(t *testing.T) {
+	t.Setenv(envChild, "hang")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	s, err := Start(ln, tempFile(t, "stdout"), tempFile(t, "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	killAtCleanup(t, s.Pid())
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	begin := time.Now()
+	_, err = s.Wait(ctx, time.Minute)
+	var f *Failure
+	if !errors.As(err, &f) || !errors.Is(err, context.Canceled) || !strings.HasPrefix(f.Reason, "was stopped") {
+		t.Fatalf("Wait = %v; want a *Failure and context.Canceled", err)
+	}
+	if d := time.Since(begin); d > 5*time.Second {
+		t.Errorf("Wait returned after %v", d)
+	}
+	if s.cmd.ProcessState == nil {
+		t.Error("the successor was not waited for")
+	}
+}
+
+func tempFile(t *testing.T, name string) *os.File {
+	t.Helper()
+	f, err := os.Create(filepath.Join(t.TempDir(), name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func readFile(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// Starting a successor leaves this process's listener as it was: closing
+// it still wakes a goroutine blocked in Accept. (Passed through
+// net.TCPListener.File, the socket turned blocking, the accepting thread
+// slept in the kernel, and an old process never finished its hand-off.)
+func TestStartKeepsListener(t *testing.T) {
+	t.Setenv(envChild, "fail")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	s, err := Start(ln, tempFile(t, "stdout"), tempFile(t, "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	killAtCleanup(t, s.Pid())
+	if _, err := s.Wait(context.Background(), 10*time.Second); err == nil {
+		t.Fatal("the failing child was ready")
+	}
+	accepted := make(chan error, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			c.Close()
+		}
+		accepted <- err
+	}()
+	time.Sleep(100 * time.Millisecond) // Accept is waiting
+	go ln.Close()                      // which waits for Accept to return
+	select {
+	case err := <-accepted:
+		if !errors.Is(err, net.ErrClosed) {
+			t.Errorf("Accept = %v; want net.ErrClosed", err)
+		}
+	case <-time.After(3 * time.Second):
+		// Release the thread blocked in the kernel with a connection.
+		if c, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+			c.Close()
+		}
+		<-accepted
+		t.Fatal("closing the listener did not wake Accept: the socket turned blocking")
+	}
+}

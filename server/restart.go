@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"miniweb/server/internal/handoff"
+)
+
+// listen returns the socket to serve on: the one inherited from systemd
+// (socket activation) or from the process this one succeeds (a restart),
+// else a new one listening on addr. The inherited one is nil in the last
+// case.
+func listen(addr string, log *slog.Logger) (net.Listener, *handoff.Inherited, error) {
+	inh, err := handoff.Inherit()
+	if err != nil {
+		return nil, nil, err
+	}
+	if inh == nil {
+		ln, err := net.Listen("tcp", addr)
+		return ln, nil, err
+	}
+	switch inh.From {
+	case handoff.FromSystemd:
+		log.Info("serving the socket systemd passed; addr is not used", keyAddr, addr)
+	case handoff.FromPredecessor:
+		log.Info("serving the socket of the process we succeed", keyFrom, inh.Predecessor)
+	}
+	return inh.Listener, inh, nil
+}
+
+// restarter runs the zero-downtime restarts that SIGHUP asks for: it
+// starts a successor on the listening socket and waits until it serves
+// (the steps are in server/internal/handoff/doc.go).
+type restarter struct {
+	ln             net.Listener
+	stdout, stderr *os.File      // the successor's; nil when ours are not files (in-process tests): no restart
+	timeout        time.Duration // for the successor to be ready
+	log            *slog.Logger
+	hup            chan os.Signal
+}
+
+// catchRestarts starts catching SIGHUP, whose default would end the
+// process; close stops it.
+func catchRestarts(ln net.Listener, stdout, stderr io.Writer, timeout time.Duration, log *slog.Logger) *restarter {
+	r := &restarter{ln: ln, timeout: timeout, log: log, hup: make(chan os.Signal, 1)}
+	r.stdout, _ = stdout.(*os.File)
+	r.stderr, _ = stderr.(*os.File)
+	signal.Notify(r.hup, syscall.SIGHUP)
+	return r
+}
+
+func (r *restarter) close() { signal.Stop(r.hup) }
+
+// restarted is how a restart ended.
+type restarted struct {
+	pid  int
+	took time.Duration
+	err  error
+}
+
+// serve waits while the server serves, restarting on each SIGHUP, and
+// returns when it is time to stop: with Serve's error if it failed, with
+// the successor's pid once one serves (this process then hands off to
+// it), or with 0 when ctx ends. A restart that fails leaves this process
+// serving, and says why in the log; a SIGHUP during a restart is ignored.
+func (r *restarter) serve(ctx context.Context, served <-chan error) (successor int, err error) {
+	var pending chan restarted // not nil while a restart runs
+	cancel := context.CancelFunc(func() {})
+	defer func() {
+		cancel() // kills a successor still starting: we started it
+		if pending != nil {
+			<-pending
+		}
+	}()
+	for {
+		select {
+		case err := <-served:
+			return 0, err
+		case <-ctx.Done():
+			return 0, nil
+		case <-r.hup:
+			if pending != nil {
+				r.log.Warn("SIGHUP ignored: a restart is under way")
+				continue
+			}
+			rctx, rcancel := context.WithCancel(ctx)
+			cancel = rcancel
+			pending = make(chan restarted, 1)
+			go func() { pending <- r.restart(rctx) }()
+		case res := <-pending:
+			pending = nil
+			cancel()
+			if res.err != nil {
+				attrs := []any{keyErr, res.err}
+				var f *handoff.Failure
+				if errors.As(res.err, &f) && f.Output != "" {
+					attrs = append(attrs, keyOutput, f.Output)
+				}
+				r.log.Error("restart failed; serving on", attrs...)
+				continue
+			}
+			r.log.Info("successor ready", keyPid, res.pid, keyAfter, res.took.Round(time.Millisecond))
+			if err := handoff.Notify("MAINPID=" + strconv.Itoa(res.pid) + "\nREADY=1"); err != nil {
+				r.log.Warn("cannot tell systemd the new main pid", keyErr, err)
+			}
+			return res.pid, nil
+		}
+	}
+}
+
+// restart starts a successor and waits until it serves.
+func (r *restarter) restart(ctx context.Context) restarted {
+	if r.stdout == nil || r.stderr == nil {
+		return restarted{err: errors.New("cannot restart: our stdout and stderr are not files a successor can share")}
+	}
+	s, err := handoff.Start(r.ln, r.stdout, r.stderr)
+	if err != nil {
+		return restarted{err: err}
+	}
+	r.log.Info("restarting: successor started", keyPid, s.Pid())
+	took, err := s.Wait(ctx, r.timeout)
+	return restarted{pid: s.Pid(), took: took, err: err}
+}
