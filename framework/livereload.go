@@ -88,3 +88,23 @@ func (a *App) CloseStreams() {
 		a.live.CloseStreams()
 	}
 }
+
+// ShowBuildError shows a compile error of the program on the open pages
+// and on those opened later, in dev mode (nothing otherwise): the
+// server's -watch mode calls it when a saved .go file does not compile,
+// and the pages keep being served by the old program meanwhile. file is
+// relative to the module root, line and col are 1-based (0 unknown),
+// source is the line as written ("" unknown). A good build starts a new
+// process, whose pages start clean.
+func (a *App) ShowBuildError(file string, line, col int, msg, source string) {
+	if a.live != nil {
+		a.live.SetBuildProblem(&livereload.Problem{File: file, Line: line, Column: col, Message: msg, Source: source})
+	}
+}
+
+// ClearBuildError takes away what ShowBuildError showed.
+func (a *App) ClearBuildError() {
+	if a.live != nil {
+		a.live.SetBuildProblem(nil)
+	}
+}

@@ -199,3 +199,25 @@ func TestLiveReloadStartsBroken(t *testing.T) {
 		t.Errorf("hello: %+v (%+v); want base.html:2", e, e.Error)
 	}
 }
+
+// TestShowBuildError: a compile error the server's -watch mode passes on
+// reaches the open event streams as the overlay's problem, and goes
+// away when cleared; without dev mode both are no-ops.
+func TestShowBuildError(t *testing.T) {
+	app, _, _ := reloadApp(t, Options{Dev: true})
+	events := liveStream(t, app)
+	nextEvent(t, events) // hello
+	app.ShowBuildError("server/main.go", 12, 2, "undefined: foo", "\tfoo()")
+	e := nextEvent(t, events)
+	want := livereload.Problem{File: "server/main.go", Line: 12, Column: 2, Message: "undefined: foo", Source: "\tfoo()", Kind: "build"}
+	if e.Type != "error" || e.Error == nil || *e.Error != want {
+		t.Errorf("build error: %+v (%+v); want %+v", e, e.Error, want)
+	}
+	app.ClearBuildError()
+	if e := nextEvent(t, events); e.Error != nil {
+		t.Errorf("cleared: %+v; want no problem", e)
+	}
+	prod, _, _ := reloadApp(t, Options{})
+	prod.ShowBuildError("x.go", 1, 1, "m", "")
+	prod.ClearBuildError()
+}

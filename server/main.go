@@ -8,6 +8,7 @@
 //	go run ./server -migrate        # apply the site's database migrations and exit
 //	go run ./server -h              # list the flags
 //	kill -HUP <pid>                 # restart: the binary on disk, the config anew, no request lost
+//	go run ./server -dev -watch     # rebuild and restart on each .go save; errors on the pages
 //
 // This file is the only place that knows every part: the config, the
 // logger, the site registry and the server.
@@ -44,7 +45,8 @@ func main() {
 // is not nil it receives the listening address once the server accepts
 // (tests use it); the server stops on SIGINT or SIGTERM, and on SIGHUP
 // restarts with no connection refused: a new process of the binary on disk
-// takes over the listening socket (restart.go).
+// takes over the listening socket (restart.go); with -watch, so does each
+// good build after a .go save (watch.go).
 func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 	cfg, mode, err := config.Parse(args, stderr, sites.Names()...)
 	if errors.Is(err, flag.ErrHelp) {
@@ -147,6 +149,15 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 	}
 	restarts := catchRestarts(ln, stdout, stderr, cfg.Timeouts.Ready, logger) // SIGHUP, before we say we serve
 	defer restarts.close()
+	var watch *watching
+	if cfg.Watch {
+		// -watch: a good build on a .go save is a restart with it; a
+		// failed one shows on the site's pages (watch.go).
+		if watch, err = watchGo(restarts, app, logger); err != nil {
+			logger.Error("-watch: cannot watch the Go files", keyErr, err)
+			return 1
+		}
+	}
 	scheme := "http://"
 	if srv.TLS != nil {
 		scheme = "https://"
@@ -169,6 +180,9 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		logger.Warn("cannot say we are ready", keyErr, err)
 	}
 	successor, err := restarts.serve(ctx, served)
+	if watch != nil {
+		watch.close(successor) // the successor watches now, if any
+	}
 	if err != nil {
 		logger.Error("server stopped", keyErr, err)
 		return 1

@@ -301,7 +301,7 @@
     whereEl.className = "where";
     const msgEl = el("p", p.message, { margin: "0 0 .8rem", background: "#fdecea", borderLeft: "4px solid #b3261e", padding: ".5rem .8rem", whiteSpace: "pre-wrap" });
     msgEl.className = "message";
-    panel.append(el("p", "Template error", { margin: "0", fontWeight: "700", color: "#b3261e" }));
+    panel.append(el("p", p.kind === "build" ? "Build error" : "Template error", { margin: "0", fontWeight: "700", color: "#b3261e" }));
     if (where) panel.append(whereEl);
     panel.append(msgEl);
     if (p.source) {

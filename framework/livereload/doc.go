@@ -32,7 +32,8 @@
 //
 // Each page is stamped with the server's boot id and the generation of the
 // templates it was rendered from; each event carries the current state
-// (boot id, generation, the templates' problem). A page reloads when the
+// (boot id, generation, the templates' problem, or the program's build
+// problem over it, in the server's -watch mode: Hub.SetBuildProblem). A page reloads when the
 // boot id is not its own (the server restarted), shows the problem while
 // there is one, and otherwise reloads when its generation is older. So a
 // page reloads at most once per save, a page rendered while a template is

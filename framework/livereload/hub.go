@@ -69,6 +69,10 @@ type Problem struct {
 	Message string `json:"message"`
 	// Source is the line as written, "" when unknown.
 	Source string `json:"source"`
+	// Kind is "" for a template's problem, "build" for a compile error of
+	// the program (the server's -watch mode; File is then a .go file
+	// relative to the module root).
+	Kind string `json:"kind,omitempty"`
 }
 
 // String returns "file:line:col: message".
@@ -101,7 +105,8 @@ type Hub struct {
 	gen atomic.Uint64 // the generation; written under mu
 
 	mu      sync.Mutex
-	problem *Problem
+	problem *Problem // the templates'
+	build   *Problem // the program's build, shown over the templates'
 	subs    map[*subscriber]struct{}
 	again   map[string]*time.Timer // the follow-up of each stylesheet or image, by path
 	seq     uint64                 // the number of the last event sent
@@ -124,11 +129,18 @@ type subscriber struct {
 // framework's dev error page, the detail is for the developer's machine.
 var hidden = &Problem{Message: "A template has an error: its file, line and source are shown on the server's machine only (and in its log)."}
 
+// hiddenBuild is hidden for a build's problem.
+var hiddenBuild = &Problem{Kind: "build", Message: "The program does not compile: the error is shown on the server's machine only (and in its log)."}
+
 // encodeFor returns e encoded for a client on the loopback address (local)
 // or not, whose problem is then hidden.
 func (e event) encodeFor(local bool) []byte {
 	if !local && e.Error != nil {
-		e.Error = hidden
+		if e.Error.Kind == "build" {
+			e.Error = hiddenBuild
+		} else {
+			e.Error = hidden
+		}
 	}
 	return e.encode()
 }
@@ -264,8 +276,8 @@ func (h *Hub) sendAgain(e event) {
 
 // An event is what the stream sends: the state, and what happened.
 type event struct {
-	// Type is "hello" (the state, on connect), "reload", "error", "css"
-	// or "image".
+	// Type is "hello" (the state, on connect), "reload", "error", "css",
+	// "image" or "state" (the problem shown changed, nothing to reload).
 	Type  string   `json:"type"`
 	Boot  string   `json:"boot"`
 	Gen   uint64   `json:"gen"`
@@ -299,14 +311,14 @@ func (h *Hub) send(e event, change func()) {
 		change()
 	}
 	h.seq++
-	e.Boot, e.Gen, e.Error, e.Seq = h.boot, h.gen.Load(), h.problem, h.seq
+	e.Boot, e.Gen, e.Error, e.Seq = h.boot, h.gen.Load(), h.shown(), h.seq
 	if e.Type == "css" || e.Type == "image" {
 		if len(h.recent) == replayMax {
 			h.recent = append(h.recent[:0], h.recent[1:]...)
 		}
 		h.recent = append(h.recent, e)
 	}
-	if e.Type == "error" {
+	if e.Type == "error" && h.problem != nil && h.build == nil {
 		h.log.Info("live reload: template error", keyWhere, h.problem.String())
 	}
 	h.log.Debug("live reload", keyEvent, e.Type, keyPath, e.Path, keyGen, e.Gen)
@@ -341,14 +353,14 @@ func (h *Hub) subscribe(boot string, seq uint64, local bool) (*subscriber, []byt
 	}
 	s := &subscriber{ch: make(chan []byte, subscriberBuffer), local: local}
 	h.subs[s] = struct{}{}
-	e := event{Type: "hello", Boot: h.boot, Gen: h.gen.Load(), Error: h.problem, Seq: h.seq}
+	e := event{Type: "hello", Boot: h.boot, Gen: h.gen.Load(), Error: h.shown(), Seq: h.seq}
 	first := e.encodeFor(local)
 	if boot != h.boot {
 		return s, first
 	}
 	for _, r := range h.recent {
 		if r.Seq > seq {
-			r.Gen, r.Error = h.gen.Load(), h.problem
+			r.Gen, r.Error = h.gen.Load(), h.shown()
 			first = append(first, r.encodeFor(local)...)
 		}
 	}
@@ -363,4 +375,31 @@ func (h *Hub) unsubscribe(s *subscriber) {
 		delete(h.subs, s)
 		close(s.ch)
 	}
+}
+
+// shown is the problem the pages show: the build's over the templates'.
+// The caller holds h.mu.
+func (h *Hub) shown() *Problem {
+	if h.build != nil {
+		return h.build
+	}
+	return h.problem
+}
+
+// SetBuildProblem shows p, a compile error of the program (Kind "build"
+// is set here), on the open pages and on those opened later, over any
+// template's problem, until SetBuildProblem(nil). In the server's -watch
+// mode the old process, still serving, shows a failed build; a good build
+// starts a new process, whose new boot id reloads the pages.
+func (h *Hub) SetBuildProblem(p *Problem) {
+	if p != nil {
+		c := *p
+		c.Kind = "build"
+		p = &c
+	}
+	typ := "error"
+	if p == nil {
+		typ = "state"
+	}
+	h.send(event{Type: typ}, func() { h.build = p })
 }

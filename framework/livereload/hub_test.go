@@ -343,3 +343,28 @@ func TestServeClient(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamBuildProblem: a build's problem reaches the open streams and
+// the new ones, over a template's problem, hidden off the loopback
+// address; clearing it brings the template's back, with no reload.
+func TestStreamBuildProblem(t *testing.T) {
+	h := newTestHub(t, Options{Problem: &Problem{File: "base.html", Line: 2, Message: "bad"}})
+	a := open(t, h.Hub)
+	a.next(t) // hello
+	h.SetBuildProblem(&Problem{File: "server/main.go", Line: 12, Column: 2, Message: "undefined: foo", Source: "\tfoo()"})
+	e := a.next(t)
+	want := Problem{File: "server/main.go", Line: 12, Column: 2, Message: "undefined: foo", Source: "\tfoo()", Kind: "build"}
+	if e.Type != "error" || e.Error == nil || *e.Error != want || e.Gen != 0 {
+		t.Errorf("event %+v; want an error with %+v", e, want)
+	}
+	if e := open(t, h.Hub).next(t); e.Error == nil || *e.Error != want {
+		t.Errorf("a new stream's hello %+v; want the build's problem", e)
+	}
+	if _, first := h.subscribe("", 0, false); strings.Contains(string(first), "main.go") || !strings.Contains(string(first), hiddenBuild.Message) {
+		t.Errorf("remote hello: %s", first)
+	}
+	h.SetBuildProblem(nil)
+	if e := a.next(t); e.Type != "state" || e.Error == nil || e.Error.File != "base.html" || e.Gen != 0 {
+		t.Errorf("after clearing: %+v; want the template's problem back, same generation", e)
+	}
+}

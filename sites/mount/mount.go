@@ -61,6 +61,23 @@ func (a *App) CloseStreams() {
 	}
 }
 
+// ShowBuildError shows a compile error on the demo's open pages (the
+// server's -watch mode; see framework.App.ShowBuildError).
+func (a *App) ShowBuildError(file string, line, col int, msg, source string) {
+	if b, ok := a.site.(interface {
+		ShowBuildError(file string, line, col int, msg, source string)
+	}); ok {
+		b.ShowBuildError(file, line, col, msg, source)
+	}
+}
+
+// ClearBuildError takes away what ShowBuildError showed.
+func (a *App) ClearBuildError() {
+	if b, ok := a.site.(interface{ ClearBuildError() }); ok {
+		b.ClearBuildError()
+	}
+}
+
 // OwnsPath reports whether the site answers path: the demo's paths (see
 // framework.App.OwnsPath).
 func (a *App) OwnsPath(path string) bool {

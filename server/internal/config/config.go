@@ -65,6 +65,10 @@ type Config struct {
 	// File is the path of the config file the values were read from, as it
 	// was given; "" for Default.
 	File string
+	// Watch is -watch, a command-line option and no key of the file: in
+	// dev mode, rebuild the server on each save of a .go file and hand the
+	// listening socket to the new build. False when not given.
+	Watch bool
 }
 
 // Timeouts are the connection timeouts (table [timeouts]). In the file each

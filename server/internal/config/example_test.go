@@ -53,5 +53,7 @@ func ExampleParse_help() {
 	//     	serve static files from dir, relative to the current folder (overrides static)
 	//   -templates dir
 	//     	read templates from dir, relative to the current folder (overrides templates)
+	//   -watch
+	//     	development: on each save of a .go file, rebuild the server and hand its socket to the new build; needs dev mode
 	// true
 }

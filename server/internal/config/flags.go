@@ -40,6 +40,7 @@ Flags:
 //	-log-format fmt    overrides access_log.format
 //	-check             only check the configuration
 //	-migrate           only apply the database migrations
+//	-watch             rebuild and restart on each .go save (dev only; cfg.Watch)
 //
 // mode says what the command line asked for: Serve, or Check (-check: the
 // caller should stop after its own checks, such as whether the site
@@ -62,6 +63,7 @@ func Parse(args []string, out io.Writer, sites ...string) (cfg Config, mode Mode
 	configFile := fs.String("config", DefaultFile, "read the configuration from `file`")
 	check := fs.Bool("check", false, "check the configuration and the site, say where everything comes from, and exit: status 0 if all is well")
 	migrate := fs.Bool("migrate", false, "apply the site's database migrations and exit")
+	watch := fs.Bool("watch", false, "development: on each save of a .go file, rebuild the server and hand its socket to the new build; needs dev mode")
 	values := make(map[string]any) // flag name -> *string or *bool
 	for _, f := range fields {
 		if f.flag == "" {
@@ -93,6 +95,9 @@ func Parse(args []string, out io.Writer, sites ...string) (cfg Config, mode Mode
 		mode = Check
 	case *migrate:
 		mode = Migrate
+	}
+	if *watch && mode != Serve {
+		return Config{}, mode, &Error{Msg: "-watch rebuilds a serving server: it excludes -check and -migrate"}
 	}
 	if fs.NArg() > 0 {
 		return Config{}, mode, &Error{Msg: fmt.Sprintf("unexpected argument %s: miniweb takes only flags (run with -h for the flags)", strconv.Quote(fs.Arg(0)))}
@@ -130,9 +135,18 @@ func Parse(args []string, out io.Writer, sites ...string) (cfg Config, mode Mode
 			src.flags[f.key] = "-" + f.flag
 		}
 	})
+	if *watch && !cfg.Dev {
+		// A rebuild on save is for the developer's machine, never production.
+		where := "the config file"
+		if file != "" {
+			where = file
+		}
+		return Config{}, mode, &Error{Msg: "-watch needs dev mode: add -dev, or set dev = true in " + where}
+	}
 	if err := cfg.validate(src); err != nil {
 		return Config{}, mode, err
 	}
+	cfg.Watch = *watch
 	return cfg, mode, nil
 }
 

@@ -36,6 +36,7 @@ func TestParseOverrides(t *testing.T) {
 		{"dev_off_again", []string{"-dev", "-dev=false"}, func(*Config) {}, false},
 		{"access_log", []string{"-access-log"}, func(c *Config) { c.AccessLog.Enabled = true }, false},
 		{"log_format", []string{"-log-format", "combined"}, func(c *Config) { c.AccessLog.Format = "combined" }, false},
+		{"watch", []string{"-dev", "-watch"}, func(c *Config) { c.Dev, c.Watch = true, true }, false},
 		{"all", []string{"-check", "-addr=:1", "-site=s", "-static=testdata/static", "-templates=/t", "-dev", "-access-log=true", "-log-format=combined"},
 			func(c *Config) {
 				c.Addr, c.Site, c.Static, c.Templates = ":1", "s", filepath.Join(td, "static"), "/t"
@@ -112,6 +113,12 @@ func TestParseErrors(t *testing.T) {
 			`flag -templates: templates: expected a folder path such as "templates", got ""`, false},
 		{"bad_log_format", []string{"-config", "testdata/good.toml", "-log-format", "xml"},
 			`flag -log-format: access_log.format: expected "combined" or "json", got "xml"`, false},
+		{"watch_in_production", []string{"-config", "testdata/good.toml", "-watch"},
+			"-watch needs dev mode: add -dev, or set dev = true in testdata/good.toml", false},
+		{"watch_dev_off", []string{"-config", "testdata/good.toml", "-dev", "-watch", "-dev=false"},
+			"-watch needs dev mode: add -dev, or set dev = true in testdata/good.toml", false},
+		{"watch_check", []string{"-config", "testdata/good.toml", "-dev", "-watch", "-check"},
+			"-watch rebuilds a serving server: it excludes -check and -migrate", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -216,14 +223,14 @@ func TestParseDefaultFile(t *testing.T) {
 // TestParseHelp checks that -h and -help print a usage that lists every
 // flag and return flag.ErrHelp, without reading any file.
 func TestParseHelp(t *testing.T) {
-	flags := []string{"-config", "-check"}
+	flags := []string{"-config", "-check", "-watch"}
 	for _, f := range fields {
 		if f.flag != "" {
 			flags = append(flags, "-"+f.flag)
 		}
 	}
-	if len(flags) != 9 {
-		t.Errorf("%d flags, want the 9 of the design: %q", len(flags), flags)
+	if len(flags) != 10 {
+		t.Errorf("%d flags, want the 10 of the design: %q", len(flags), flags)
 	}
 	for _, arg := range []string{"-h", "-help", "--help"} {
 		var out bytes.Buffer

@@ -144,6 +144,7 @@ func TestFieldsCoverConfig(t *testing.T) {
 		}
 	}
 	c.File = "x"
+	c.Watch = true // a command-line option (-watch), no key
 	var walk func(v reflect.Value, name string)
 	walk = func(v reflect.Value, name string) {
 		if v.Kind() == reflect.Struct {

@@ -12,8 +12,8 @@
 //
 //   - inherit.go: Inherit, what a starting process finds in its
 //     environment, and Ready, its answer.
-//   - successor.go: Start and (*Successor).Wait, the running process's
-//     side of a restart.
+//   - successor.go: Start, StartProgram and (*Successor).Wait, the
+//     running process's side of a restart.
 //   - systemd.go: the two systemd protocols: sd_listen_fds (LISTEN_FDS)
 //     and sd_notify (NOTIFY_SOCKET).
 //   - tail.go: the last lines a failed successor wrote.
@@ -25,7 +25,8 @@
 // The old process gets SIGHUP and calls Start:
 //
 //  1. It starts os.Executable() anew (a binary replaced on disk by a rename
-//     is the new one), with its own arguments, folder and environment, plus
+//     is the new one; StartProgram starts another, such as a -watch
+//     build), with its own arguments, folder and environment, plus
 //     MINIWEB_HANDOFF=<its own pid>, and three descriptors:
 //     fd 3 the listening socket (a dup: both processes hold it now),
 //     fd 4 the write end of the ready pipe, fd 5 the old process's stderr.

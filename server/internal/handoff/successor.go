@@ -45,13 +45,32 @@ func (f *Failure) Error() string {
 // stdout; its stderr is copied to stderr until it is ready, then is stderr
 // itself (see doc.go). Wait then says whether it took over.
 func Start(ln net.Listener, stdout, stderr *os.File) (*Successor, error) {
+	return StartProgram(ln, stdout, stderr, Program{})
+}
+
+// Program says what a successor runs when it is not this program's binary
+// as on disk: a new build, in the server's -watch mode.
+type Program struct {
+	// Path is the binary to run; "" means os.Executable(), as Start.
+	Path string
+	// Env is added to the successor's environment, "NAME=value" each (a
+	// name already there takes the value given here); nil adds none.
+	Env []string
+}
+
+// StartProgram is Start with the binary and extra environment of p; the
+// arguments, folder, descriptors and the rest are Start's.
+func StartProgram(ln net.Listener, stdout, stderr *os.File, p Program) (*Successor, error) {
 	sc, ok := ln.(syscall.Conn) // *net.TCPListener, *net.UnixListener
 	if !ok {
 		return nil, fmt.Errorf("handoff: cannot pass a %T to a successor", ln)
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("handoff: finding our binary: %w", err)
+	exe := p.Path
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return nil, fmt.Errorf("handoff: finding our binary: %w", err)
+		}
 	}
 	sock, err := dupSocket(sc, "listening socket") // for the child alone
 	if err != nil {
@@ -72,7 +91,8 @@ func Start(ln net.Listener, stdout, stderr *os.File) (*Successor, error) {
 
 	s := &Successor{ready: readyR, copied: make(chan struct{}), began: time.Now()}
 	s.cmd = exec.Command(exe, os.Args[1:]...)
-	s.cmd.Env = append(cleanEnv(os.Environ()), envHandoff+"="+strconv.Itoa(os.Getpid()))
+	s.cmd.Env = append(cleanEnv(os.Environ()), p.Env...) // exec keeps the last value of a name
+	s.cmd.Env = append(s.cmd.Env, envHandoff+"="+strconv.Itoa(os.Getpid()))
 	s.cmd.Stdout, s.cmd.Stderr = stdout, errW
 	s.cmd.ExtraFiles = []*os.File{sock, readyW, stderr} // fds 3, 4, 5
 	if err := s.cmd.Start(); err != nil {

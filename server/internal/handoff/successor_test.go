@@ -181,3 +181,42 @@ func TestStartKeepsListener(t *testing.T) {
 		t.Fatal("closing the listener did not wake Accept: the socket turned blocking")
 	}
 }
+
+// TestStartProgram checks that StartProgram runs the binary it is given,
+// not os.Executable, with the environment it adds winning over ours.
+func TestStartProgram(t *testing.T) {
+	t.Setenv(envChild, "ready") // ours; the Program's says "fail"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	built := filepath.Join(t.TempDir(), "server-new")
+	if err := os.WriteFile(built, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr := tempFile(t, "stdout"), tempFile(t, "stderr")
+	s, err := StartProgram(ln, stdout, stderr, Program{Path: built, Env: []string{envChild + "=fail"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	killAtCleanup(t, s.Pid())
+	_, err = s.Wait(context.Background(), 10*time.Second)
+	var f *Failure
+	if !errors.As(err, &f) || f.Reason != "exited with status 2 before it was ready" || !strings.Contains(f.Output, `unknown key "nope"`) {
+		t.Errorf("Wait = %v (output %q); want the child's fail mode, chosen by the Program's Env", err, f)
+	}
+
+	missing := filepath.Join(t.TempDir(), "nope")
+	if _, err := StartProgram(ln, stdout, stderr, Program{Path: missing}); err == nil || !strings.Contains(err.Error(), missing) {
+		t.Errorf("StartProgram(%s) = %v; want an error naming it", missing, err)
+	}
+}
