@@ -1,6 +1,7 @@
 package httpserver
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log"
@@ -22,7 +23,8 @@ type redirector struct {
 
 // startRedirect listens on addr and serves the redirect until Shutdown.
 func (s *Server) startRedirect(addr string, t *tlsState) (*redirector, error) {
-	ln, err := net.Listen("tcp", addr)
+	lc := net.ListenConfig{Control: reusePort}
+	ln, err := lc.Listen(context.Background(), "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("httpserver: RedirectHTTP %q: %w", addr, err)
 	}

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -544,5 +545,42 @@ func TestTLSH2ReleasesSlots(t *testing.T) {
 			t.Fatalf("connection %d: %s; want HTTP/2.0", i, resp.Proto)
 		}
 		c.CloseIdleConnections()
+	}
+}
+
+// A restart's successor starts while its predecessor still serves: its
+// redirect listener must bind the same port, and answer once the
+// predecessor has gone.
+func TestTLSRedirectSharedByRestart(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("SO_REUSEPORT for the redirect listener is set on Linux only")
+	}
+	old := startTLSServer(t, func(s *Server) { s.RedirectHTTP = "127.0.0.1:0" })
+	port := old.tls.redirect.ln.Addr().String()
+	successor := startTLSServer(t, func(s *Server) { s.RedirectHTTP = port })
+	if got := successor.tls.redirect.ln.Addr().String(); got != port {
+		t.Fatalf("successor's redirect listener on %s, want %s", got, port)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := old.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Transport:     &http.Transport{DisableKeepAlives: true},
+	}
+	_, tlsPort, _ := net.SplitHostPort(successor.addr)
+	for i := range 5 {
+		req, _ := http.NewRequest("GET", "http://"+port+"/x", nil)
+		req.Host = "example.org"
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("request %d after the predecessor stopped: %v", i+1, err)
+		}
+		resp.Body.Close()
+		if want := "https://example.org:" + tlsPort + "/x"; resp.StatusCode != 308 || resp.Header.Get("Location") != want {
+			t.Fatalf("request %d: %d %q; want 308 to the successor's %q", i+1, resp.StatusCode, resp.Header.Get("Location"), want)
+		}
 	}
 }
