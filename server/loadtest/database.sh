@@ -32,6 +32,9 @@ chmod 755 "$TMP"
 PIDS=()
 log() { echo "database.sh: $*" >&2; }
 cleanup() {
+	# The cluster's postmaster, by the PID it recorded: runuser may not pass
+	# the signal on.
+	if [[ -f $TMP/pg/postmaster.pid ]]; then kill -INT "$(head -n1 "$TMP/pg/postmaster.pid")" 2>/dev/null || true; fi
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 	if [[ ${KEEP:-0} == 1 ]]; then log "logs kept in $TMP"; else rm -rf "$TMP"; fi
