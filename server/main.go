@@ -71,8 +71,10 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		TrustedOrigins: cfg.CSRF.TrustedOrigins,
 		Check:          mode == config.Check,
 		Database:       sites.DatabaseOptions{URL: cfg.Database.URL, MaxConns: cfg.Database.MaxConns},
+		// The built-in files, under the folders: see embedded.go.
+		TemplatesFS: miniweb.Templates,
+		StaticFS:    miniweb.Static,
 	}
-	opts.TemplatesFS, opts.StaticFS = miniweb.Templates, miniweb.Static // under the folders: see embedded.go
 	if mode == config.Migrate {
 		return migrate(cfg, opts, stdout, stderr)
 	}
