@@ -196,6 +196,13 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+// tomlString writes s as a TOML basic string: a path of any length, with
+// spaces, quotes or backslashes (quote, which cuts a value for a message,
+// would make long temporary paths invalid TOML).
+func tomlString(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
 // TestLoadPaths checks that relative folders in a file resolve against the
 // file's folder, not the current one, and absolute ones stay.
 func TestLoadPaths(t *testing.T) {
@@ -212,7 +219,7 @@ func TestLoadPaths(t *testing.T) {
 	}{
 		{"defaults", "", "conf/static", "conf/templates"},
 		{"relative", "static = \"../www\"\ntemplates = \"t/views\"\n", "www", "conf/t/views"},
-		{"absolute", "static = " + quote(abs) + "\ntemplates = " + quote(abs) + "\n", "abs", "abs"},
+		{"absolute", "static = " + tomlString(abs) + "\ntemplates = " + tomlString(abs) + "\n", "abs", "abs"},
 		{"dot", "static = \".\"\n", "conf", "conf/templates"},
 	}
 	t.Chdir(root)
