@@ -54,7 +54,7 @@ func child(mode string) int {
 		return 1
 	}
 	fmt.Fprintln(os.Stderr, "child: after ready")
-	in.Listener.(*net.TCPListener).SetDeadline(time.Now().Add(10 * time.Second))
+	in.Listener.(*net.TCPListener).SetDeadline(time.Now().Add(time.Minute))
 	c, err := in.Listener.Accept()
 	if err != nil {
 		return 1
@@ -83,12 +83,12 @@ func killAtCleanup(t *testing.T, pid int) {
 // childAnswer dials addr and returns what the child says.
 func childAnswer(t *testing.T, addr string) string {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	c, err := net.DialTimeout("tcp", addr, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c.SetDeadline(time.Now().Add(time.Minute))
 	b := make([]byte, 200)
 	n, _ := c.Read(b)
 	return string(b[:n])

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -17,20 +18,23 @@ import (
 func TestSuccessor(t *testing.T) {
 	tests := []struct {
 		mode    string        // what the child plays: see child
-		timeout time.Duration // Wait's
+		timeout time.Duration // Wait's, once the child has begun (see hung)
 		reason  string        // the Failure's Reason; "" for a success
 		output  string        // in the Failure's Output
 		stderr  []string      // in the old process's stderr, in order
+		hung    bool          // Wait is called once the child says it hangs
 	}{
-		{mode: "ready", timeout: 10 * time.Second,
+		{mode: "ready", timeout: time.Minute,
 			stderr: []string{"child: serving\n", "child: after ready\n"}},
-		{mode: "fail", timeout: 10 * time.Second,
+		{mode: "fail", timeout: time.Minute,
 			reason: "exited with status 2 before it was ready", output: `child: cfg.toml:3: unknown key "nope"`,
 			stderr: []string{`child: cfg.toml:3: unknown key "nope"`}},
-		{mode: "crash", timeout: 10 * time.Second,
+		{mode: "crash", timeout: time.Minute,
 			reason: "exited with status 2 before it was ready", output: "goroutine 1",
 			stderr: []string{"panic: child: crashing before ready"}},
-		{mode: "hang", timeout: 500 * time.Millisecond,
+		// The timeout counts from Wait: once the child has said it hangs,
+		// a short one is the child's end however slow its start was.
+		{mode: "hang", timeout: 500 * time.Millisecond, hung: true,
 			reason: "was not ready within 500ms: killed", output: "child: hanging",
 			stderr: []string{"child: hanging\n"}},
 	}
@@ -51,6 +55,9 @@ func TestSuccessor(t *testing.T) {
 				t.Fatal(err)
 			}
 			killAtCleanup(t, s.Pid())
+			if tt.hung {
+				waitFile(t, stderr.Name(), "child: hanging\n")
+			}
 			took, err := s.Wait(context.Background(), tt.timeout)
 			if tt.reason == "" {
 				if err != nil {
@@ -90,7 +97,8 @@ func TestSuccessor(t *testing.T) {
 }
 
 // A successor still starting when the old process is told to stop is
-// killed: the old process does not leave it behind.
+// killed: the old process does not leave it behind, nor waits out Wait's
+// timeout (an hour here).
 func TestSuccessorStopped(t *testing.T) {
 	t.Setenv(envChild, "hang")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -98,24 +106,42 @@ func TestSuccessorStopped(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	s, err := Start(ln, tempFile(t, "stdout"), tempFile(t, "stderr"))
+	stderr := tempFile(t, "stderr")
+	s, err := Start(ln, tempFile(t, "stdout"), stderr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	killAtCleanup(t, s.Pid())
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(300*time.Millisecond, cancel)
-	begin := time.Now()
-	_, err = s.Wait(ctx, time.Minute)
+	waited := make(chan error, 1)
+	go func() {
+		_, err := s.Wait(ctx, time.Hour)
+		waited <- err
+	}()
+	waitFile(t, stderr.Name(), "child: hanging\n") // it runs, and will never be ready
+	cancel()
+	select {
+	case err = <-waited:
+	case <-time.After(time.Minute):
+		t.Fatal("Wait did not return within a minute of its context's end")
+	}
 	var f *Failure
 	if !errors.As(err, &f) || !errors.Is(err, context.Canceled) || !strings.HasPrefix(f.Reason, "was stopped") {
 		t.Fatalf("Wait = %v; want a *Failure and context.Canceled", err)
 	}
-	if d := time.Since(begin); d > 5*time.Second {
-		t.Errorf("Wait returned after %v", d)
-	}
 	if s.cmd.ProcessState == nil {
 		t.Error("the successor was not waited for")
+	}
+}
+
+// waitFile waits until the file name holds want, and fails the test if it
+// does not within a minute (a child that never starts).
+func waitFile(t *testing.T, name, want string) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); !strings.Contains(readFile(t, name), want); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s lacks %q after a minute:\n%s", name, want, readFile(t, name))
+		}
 	}
 }
 
@@ -154,7 +180,7 @@ func TestStartKeepsListener(t *testing.T) {
 		t.Fatal(err)
 	}
 	killAtCleanup(t, s.Pid())
-	if _, err := s.Wait(context.Background(), 10*time.Second); err == nil {
+	if _, err := s.Wait(context.Background(), time.Minute); err == nil {
 		t.Fatal("the failing child was ready")
 	}
 	accepted := make(chan error, 1)
@@ -165,14 +191,14 @@ func TestStartKeepsListener(t *testing.T) {
 		}
 		accepted <- err
 	}()
-	time.Sleep(100 * time.Millisecond) // Accept is waiting
-	go ln.Close()                      // which waits for Accept to return
+	waitAccepting(t)
+	go ln.Close() // which waits for Accept to return
 	select {
 	case err := <-accepted:
 		if !errors.Is(err, net.ErrClosed) {
 			t.Errorf("Accept = %v; want net.ErrClosed", err)
 		}
-	case <-time.After(3 * time.Second):
+	case <-time.After(30 * time.Second): // woken, it returns at once; blocked in the kernel, never
 		// Release the thread blocked in the kernel with a connection.
 		if c, err := net.Dial("tcp", ln.Addr().String()); err == nil {
 			c.Close()
@@ -180,6 +206,25 @@ func TestStartKeepsListener(t *testing.T) {
 		<-accepted
 		t.Fatal("closing the listener did not wake Accept: the socket turned blocking")
 	}
+}
+
+// waitAccepting waits until a goroutine of this process is in
+// net.(*TCPListener).Accept, and gives it a moment to block there.
+func waitAccepting(t *testing.T) {
+	t.Helper()
+	buf := make([]byte, 1<<20)
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(5 * time.Millisecond) {
+		if n := runtime.Stack(buf, true); strings.Contains(string(buf[:n]), "net.(*TCPListener).Accept(") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no goroutine in Accept after a minute")
+		}
+	}
+	// In Accept is not yet blocked in it: a closed listener found before
+	// the block passes the test whatever the socket's mode, which is the
+	// rarer case this wait leaves.
+	time.Sleep(20 * time.Millisecond)
 }
 
 // TestStartProgram checks that StartProgram runs the binary it is given,
@@ -209,7 +254,7 @@ func TestStartProgram(t *testing.T) {
 		t.Fatal(err)
 	}
 	killAtCleanup(t, s.Pid())
-	_, err = s.Wait(context.Background(), 10*time.Second)
+	_, err = s.Wait(context.Background(), time.Minute)
 	var f *Failure
 	if !errors.As(err, &f) || f.Reason != "exited with status 2 before it was ready" || !strings.Contains(f.Output, `unknown key "nope"`) {
 		t.Errorf("Wait = %v (output %q); want the child's fail mode, chosen by the Program's Env", err, f)
