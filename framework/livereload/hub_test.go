@@ -105,19 +105,45 @@ func openAt(t *testing.T, h *Hub, target string) *testStream {
 	return s
 }
 
-// next returns the stream's next event, failing after a second.
+// next returns the stream's next event, failing after hang.
 func (s *testStream) next(t *testing.T) event {
 	t.Helper()
 	select {
 	case e := <-s.events:
 		return e
-	case <-time.After(time.Second):
-		t.Fatal("no event within 1 s")
+	case <-time.After(hang):
+		t.Fatalf("no event within %v", hang)
 		return event{}
 	}
 }
 
+// waitEnded waits until the stream has ended, failing after hang.
+func (s *testStream) waitEnded(t *testing.T, what string) {
+	t.Helper()
+	select {
+	case <-s.ended:
+	case <-time.After(hang):
+		t.Fatalf("a stream outlived %s by %v", what, hang)
+	}
+}
+
+// waitFor polls cond until it holds, failing after hang.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(hang); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %v", what, hang)
+		}
+	}
+}
+
+// The Hub tests save files with saveAtomic: one save is one change for
+// the watcher, so one event, however slow the machine (a plain write is
+// several events, which the watcher may see in two batches when the
+// machine is busy; the watcher's tests cover that).
+
 func TestStreamEvents(t *testing.T) {
+	t.Parallel()
 	h := newTestHub(t, Options{FollowUp: -1})
 	a := open(t, h.Hub)
 	if a.status != "200 OK" || a.header.Get("Content-Type") != "text/event-stream" {
@@ -129,7 +155,7 @@ func TestStreamEvents(t *testing.T) {
 	}
 
 	// A template saved: reload, the generation one up.
-	write(t, h.tmpl, "page.html", "v2")
+	saveAtomic(t, h.tmpl, "page.html", "v2")
 	if e := a.next(t); e.Type != "reload" || e.Gen != 1 || e.Error != nil || h.Gen() != 1 {
 		t.Errorf("template saved: %+v (Gen %d); want reload, gen 1", e, h.Gen())
 	}
@@ -137,7 +163,7 @@ func TestStreamEvents(t *testing.T) {
 	// Broken: the problem, the generation as it was.
 	p := &Problem{File: "page.html", Line: 3, Column: 4, Message: "boom", Source: "{% if %}"}
 	h.problem.Store(p)
-	write(t, h.tmpl, "page.html", "{% if %}")
+	saveAtomic(t, h.tmpl, "page.html", "{% if %}")
 	if e := a.next(t); e.Type != "error" || e.Gen != 1 || e.Error == nil || *e.Error != *p {
 		t.Errorf("template broken: %+v; want error, gen 1, %+v", e, p)
 	}
@@ -147,7 +173,7 @@ func TestStreamEvents(t *testing.T) {
 		t.Errorf("hello while broken: %+v", e)
 	}
 	// A stylesheet saved meanwhile: swapped, the problem still there.
-	write(t, h.static, "style.css", "body{color:red}")
+	saveAtomic(t, h.static, "style.css", "body{color:red}")
 	for _, s := range []*testStream{a, b} {
 		if e := s.next(t); e.Type != "css" || e.Path != "/style.css" || e.Error == nil {
 			t.Errorf("stylesheet saved: %+v; want css /style.css with the problem", e)
@@ -155,18 +181,18 @@ func TestStreamEvents(t *testing.T) {
 	}
 	// Fixed: reload, no problem.
 	h.problem.Store(nil)
-	write(t, h.tmpl, "page.html", "v3")
+	saveAtomic(t, h.tmpl, "page.html", "v3")
 	for _, s := range []*testStream{a, b} {
 		if e := s.next(t); e.Type != "reload" || e.Gen != 2 || e.Error != nil {
 			t.Errorf("template fixed: %+v; want reload, gen 2", e)
 		}
 	}
 	// An image; a script (reloads).
-	write(t, h.static, "logo.png", "png")
+	saveAtomic(t, h.static, "logo.png", "png")
 	if e := a.next(t); e.Type != "image" || e.Path != "/logo.png" || e.Gen != 2 {
 		t.Errorf("image saved: %+v", e)
 	}
-	write(t, h.static, "app.js", "js")
+	saveAtomic(t, h.static, "app.js", "js")
 	if e := a.next(t); e.Type != "reload" || e.Gen != 3 {
 		t.Errorf("script saved: %+v", e)
 	}
@@ -174,11 +200,7 @@ func TestStreamEvents(t *testing.T) {
 	// CloseStreams ends them, and refuses new ones.
 	h.CloseStreams()
 	for _, s := range []*testStream{a, b} {
-		select {
-		case <-s.ended:
-		case <-time.After(time.Second):
-			t.Fatal("a stream outlived CloseStreams by 1 s")
-		}
+		s.waitEnded(t, "CloseStreams")
 	}
 	rec, err := gatewaytest.Record(h, gatewaytest.NewEnviron("GET", eventsPath, nil))
 	if err != nil || rec.Code != 503 {
@@ -187,45 +209,64 @@ func TestStreamEvents(t *testing.T) {
 }
 
 // TestStreamFollowUp: a stylesheet's event comes again after FollowUp,
-// once for a burst of saves.
+// once for a burst of saves, FollowUp after the last.
 func TestStreamFollowUp(t *testing.T) {
-	const followUp = 200 * time.Millisecond
+	t.Parallel()
+	// The second save must come within the first's follow-up: a second
+	// is a hang's margin for a save and its event.
+	const followUp = time.Second
 	h := newTestHub(t, Options{FollowUp: followUp})
 	s := open(t, h.Hub)
 	s.next(t)
-	start := time.Now()
-	write(t, h.static, "style.css", "a{}")
+	saveAtomic(t, h.static, "style.css", "a{}")
 	if e := s.next(t); e.Type != "css" {
 		t.Fatalf("stylesheet saved: %+v", e)
 	}
-	time.Sleep(followUp / 2)
-	write(t, h.static, "style.css", "b{}") // within the follow-up of the first
+	second := time.Now() // before the save, so before its follow-up's timer
+	saveAtomic(t, h.static, "style.css", "b{}") // within the follow-up of the first
 	if e := s.next(t); e.Type != "css" {
 		t.Fatalf("stylesheet saved again: %+v", e)
 	}
-	if e := s.next(t); e.Type != "css" || e.Path != "/style.css" || time.Since(start) < followUp {
-		t.Errorf("follow-up: %+v after %v", e, time.Since(start))
+	e := s.next(t)
+	took := time.Since(second)
+	t.Logf("the follow-up %v after the second save", took)
+	if e.Type != "css" || e.Path != "/style.css" || took < followUp {
+		t.Errorf("follow-up: %+v, %v after the second save; want css /style.css, %v after it", e, took, followUp)
+	}
+	// The follow-up timer removes itself before it sends: none is left
+	// to send a second follow-up, and none was sent.
+	h.mu.Lock()
+	pending := len(h.again)
+	h.mu.Unlock()
+	if pending != 0 {
+		t.Errorf("%d follow-ups pending after the follow-up; want none", pending)
 	}
 	select {
 	case e := <-s.events:
 		t.Errorf("a second follow-up: %+v", e)
-	case <-time.After(2 * followUp):
+	default:
 	}
 }
 
 // TestStreamReplay: a browser that reconnects gets the stylesheets and
 // images it missed, with the current state, after the hello.
 func TestStreamReplay(t *testing.T) {
+	t.Parallel()
 	h := newTestHub(t, Options{FollowUp: -1})
 	a := open(t, h.Hub)
 	hello := a.next(t)
 	a.cancel() // gone, as between a stream's end and the next
 	<-a.ended
-	write(t, h.static, "style.css", "a{}")
-	write(t, h.static, "missed.png", "png") // a second batch, maybe
-	time.Sleep(3 * testQuiet)
-	write(t, h.tmpl, "page.html", "v2") // a reload: covered by the state
-	time.Sleep(3 * testQuiet)
+	saveAtomic(t, h.static, "style.css", "a{}")
+	saveAtomic(t, h.static, "missed.png", "png") // a second batch, maybe
+	// Both sent before the template's change, which would cover them.
+	waitFor(t, "the stylesheet's and the image's events", func() bool {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return h.seq == hello.Seq+2
+	})
+	saveAtomic(t, h.tmpl, "page.html", "v2") // a reload: covered by the state
+	waitFor(t, "the template's reload", func() bool { return h.Gen() == 1 })
 
 	b := openAt(t, h.Hub, eventsPath+"?boot="+hello.Boot+"&seq="+strconv.FormatUint(hello.Seq, 10))
 	if e := b.next(t); e.Type != "hello" || e.Gen != 1 {
@@ -243,12 +284,15 @@ func TestStreamReplay(t *testing.T) {
 		t.Errorf("replayed %q; want %q", got, want)
 	}
 	// Another server's stream (the boot id differs): nothing to replay.
+	// What a stream sends first is what subscribe returns.
+	sub, first := h.subscribe("other", 0, true)
+	h.unsubscribe(sub)
+	if n := strings.Count(string(first), "data: "); n != 1 || !strings.Contains(string(first), `"type":"hello"`) {
+		t.Errorf("another boot's stream starts with %d events, %s; want the hello alone", n, first)
+	}
 	c := openAt(t, h.Hub, eventsPath+"?boot=other&seq=0")
-	c.next(t)
-	select {
-	case e := <-c.events:
-		t.Errorf("replayed to another boot: %+v", e)
-	case <-time.After(2 * testQuiet):
+	if e := c.next(t); e.Type != "hello" {
+		t.Errorf("another boot's stream: %+v first; want the hello", e)
 	}
 }
 
@@ -256,6 +300,7 @@ func TestStreamReplay(t *testing.T) {
 // template is broken, not where or what it says, as with the framework's
 // dev error page.
 func TestStreamHidesProblem(t *testing.T) {
+	t.Parallel()
 	h := newTestHub(t, Options{Problem: &Problem{File: "secret.html", Line: 2, Message: "bad", Source: "{{ token }}"}})
 	env := gatewaytest.NewEnviron("GET", eventsPath, nil)
 	env.RemoteAddr = "192.0.2.7:5000"
@@ -273,6 +318,7 @@ func TestStreamHidesProblem(t *testing.T) {
 // TestStreamStartsWithProblem: a Hub made while a template is broken says
 // so in the first hello, so that a page rendered then shows the overlay.
 func TestStreamStartsWithProblem(t *testing.T) {
+	t.Parallel()
 	h := newTestHub(t, Options{Problem: &Problem{File: "base.html", Line: 2, Message: "bad"}})
 	if e := open(t, h.Hub).next(t); e.Error == nil || e.Error.File != "base.html" {
 		t.Errorf("hello: %+v; want the problem at start", e)
@@ -280,14 +326,11 @@ func TestStreamStartsWithProblem(t *testing.T) {
 }
 
 func TestStreamLimit(t *testing.T) {
+	t.Parallel()
 	h := newTestHub(t, Options{StreamLimit: 100 * time.Millisecond})
 	s := open(t, h.Hub)
 	s.next(t)
-	select {
-	case <-s.ended:
-	case <-time.After(time.Second):
-		t.Fatal("a stream outlived its 100 ms limit by 1 s")
-	}
+	s.waitEnded(t, "its 100 ms limit")
 	h.mu.Lock()
 	n := len(h.subs)
 	h.mu.Unlock()
@@ -299,6 +342,7 @@ func TestStreamLimit(t *testing.T) {
 // TestStreamSlowSubscriber: a stream that does not read is dropped, not
 // waited for.
 func TestStreamSlowSubscriber(t *testing.T) {
+	t.Parallel()
 	h := newTestHub(t, Options{})
 	sub, _ := h.subscribe("", 0, true)
 	for range subscriberBuffer + 1 {
@@ -314,6 +358,7 @@ func TestStreamSlowSubscriber(t *testing.T) {
 }
 
 func TestServeClient(t *testing.T) {
+	t.Parallel()
 	h := newTestHub(t, Options{})
 	tests := []struct {
 		method, target string
@@ -348,6 +393,7 @@ func TestServeClient(t *testing.T) {
 // the new ones, over a template's problem, hidden off the loopback
 // address; clearing it brings the template's back, with no reload.
 func TestStreamBuildProblem(t *testing.T) {
+	t.Parallel()
 	h := newTestHub(t, Options{Problem: &Problem{File: "base.html", Line: 2, Message: "bad"}})
 	a := open(t, h.Hub)
 	a.next(t) // hello

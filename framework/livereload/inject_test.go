@@ -12,6 +12,7 @@ import (
 const testTag = "<script data-test></script>"
 
 func TestInject(t *testing.T) {
+	t.Parallel()
 	html := gateway.Field{Name: "Content-Type", Value: "text/html; charset=utf-8"}
 	tests := []struct {
 		name   string
@@ -90,6 +91,7 @@ func TestInject(t *testing.T) {
 
 // TestInjectTag checks the element a Hub injects.
 func TestInjectTag(t *testing.T) {
+	t.Parallel()
 	h := &Hub{boot: "b00t"}
 	h.gen.Store(7)
 	_, body := h.Inject(3, 200, gateway.Fields{{Name: "Content-Type", Value: "text/html"}}, []byte("</body>"))
@@ -112,6 +114,7 @@ func TestInjectTag(t *testing.T) {
 }
 
 func TestAllowClient(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, policy, want string
 	}{

@@ -3,6 +3,7 @@ package livereload
 import "testing"
 
 func TestIgnored(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		want bool
@@ -33,6 +34,7 @@ func TestIgnored(t *testing.T) {
 }
 
 func TestClassify(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		rel    string // relative to the root folder
 		static bool   // of the static folder

@@ -1,11 +1,14 @@
 package livereload
 
 import (
+	"fmt"
 	"log/slog"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -13,17 +16,21 @@ import (
 // testQuiet is the debounce time of the watcher tests.
 const testQuiet = 50 * time.Millisecond
 
-// watchedFolders starts a watcher on fresh templates and static folders,
-// with page.html and style.css, and returns them with the batches it
-// flushes.
-func watchedFolders(t *testing.T) (tmpl, static string, batches <-chan batch) {
+// hang is how long a test waits for an event before it fails: only a hang
+// reaches it, however loaded the machine.
+const hang = 60 * time.Second
+
+// watchedFolders starts a watcher with debounce time quiet on fresh
+// templates and static folders, with page.html and style.css, and returns
+// them with the batches it flushes.
+func watchedFolders(t *testing.T, quiet time.Duration) (tmpl, static string, batches <-chan batch) {
 	t.Helper()
 	base := t.TempDir()
 	tmpl, static = filepath.Join(base, "templates"), filepath.Join(base, "static")
 	write(t, tmpl, "page.html", "v1")
 	write(t, static, "style.css", "body{}")
-	ch := make(chan batch, 16)
-	w, err := newWatcher(tmpl, static, testQuiet, slog.New(slog.DiscardHandler), func(b batch) { ch <- b })
+	ch := make(chan batch, 1024)
+	w, err := newWatcher(tmpl, static, quiet, slog.New(slog.DiscardHandler), func(b batch) { ch <- b })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,84 +51,153 @@ func write(t *testing.T, dir, name, content string) {
 }
 
 // saveAtomic saves name the way many editors do: a temporary file beside
-// it, renamed over it.
+// it, renamed over it. The watcher sees one change, the rename (the
+// temporary file is ignored), so one save is one batch and one event
+// however slow the machine.
 func saveAtomic(t *testing.T, dir, name, content string) {
 	t.Helper()
 	write(t, dir, name+".tmp", content)
-	if err := os.Rename(filepath.Join(dir, name+".tmp"), filepath.Join(dir, name)); err != nil {
+	if err := os.Rename(filepath.Join(dir, filepath.FromSlash(name+".tmp")), filepath.Join(dir, filepath.FromSlash(name))); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// next returns the next batch, failing after a second.
-func next(t *testing.T, batches <-chan batch) batch {
-	t.Helper()
-	select {
-	case b := <-batches:
-		return b
-	case <-time.After(time.Second):
-		t.Fatal("no batch within 1 s")
-		return batch{}
+// markerPrefix starts the names of the marker files syncMarker writes.
+const markerPrefix = "/zz-marker-"
+
+// changes is what a run of batches amounts to, each settled when it came
+// (as the Hub settles it), the marker files left out.
+type changes struct {
+	batches   int
+	templates bool            // a template changed
+	reload    bool            // a batch asks for a reload
+	static    map[string]kind // each changed static file, by URL path
+	markers   map[string]bool // the marker files seen
+}
+
+// add notes b, settled in the static folder staticDir.
+func (c *changes) add(b batch, staticDir string) {
+	c.batches++
+	_, _, reload := b.settle(staticDir)
+	c.templates = c.templates || b.templates
+	c.reload = c.reload || reload
+	for p, k := range b.static {
+		if strings.HasPrefix(p, markerPrefix) {
+			c.markers[p] = true
+			continue
+		}
+		c.static[p] = k
 	}
 }
 
-// none checks that no batch comes within d.
-func none(t *testing.T, batches <-chan batch, d time.Duration) {
+// of returns the changed static files of kind k, in order.
+func (c *changes) of(k kind) []string {
+	var out []string
+	for p, pk := range c.static {
+		if pk == k {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (c *changes) String() string {
+	return fmt.Sprintf("%d batch(es): templates %v, reload %v, static %v", c.batches, c.templates, c.reload, c.static)
+}
+
+// await gathers batches until done says the changes it waited for are
+// there, and returns them; it fails the test after hang. A change may come
+// in more than one batch on a busy machine (a write is several events,
+// and the folders may look quiet between them): await looks at what the
+// batches amount to, not at how many there were.
+func await(t *testing.T, batches <-chan batch, staticDir, what string, done func(*changes) bool) *changes {
 	t.Helper()
-	select {
-	case b := <-batches:
-		t.Fatalf("unexpected batch %+v", b)
-	case <-time.After(d):
+	c := &changes{static: map[string]kind{}, markers: map[string]bool{}}
+	timeout := time.After(hang)
+	for !done(c) {
+		select {
+		case b := <-batches:
+			c.add(b, staticDir)
+		case <-timeout:
+			t.Fatalf("%s: not seen within %v; so far %v", what, hang, c)
+		}
+	}
+	return c
+}
+
+var markerSeq atomic.Int64
+
+// syncMarker saves a marker file of its own in the static folder and gathers the
+// batches until it is seen. The watcher reads the events of one inotify
+// queue in order, so every change made before syncMarker is in the changes it
+// returns, and none made after: the test's check that nothing else changed
+// is exact, with no wait for a batch that does not come.
+func syncMarker(t *testing.T, batches <-chan batch, staticDir string) *changes {
+	t.Helper()
+	name := markerPrefix + strconv.FormatInt(markerSeq.Add(1), 10) + ".png"
+	saveAtomic(t, staticDir, name[1:], "marker")
+	return await(t, batches, staticDir, "marker "+name, func(c *changes) bool { return c.markers[name] })
+}
+
+// nothingElse checks, with syncMarker, that no change is pending: what the
+// batches bring before the marker must be nothing.
+func nothingElse(t *testing.T, batches <-chan batch, staticDir, after string) {
+	t.Helper()
+	if c := syncMarker(t, batches, staticDir); c.templates || c.reload || len(c.static) != 0 {
+		t.Errorf("after %s: %v; want nothing more", after, c)
 	}
 }
 
 func TestWatchAtomicSave(t *testing.T) {
-	tmpl, static, batches := watchedFolders(t)
+	t.Parallel()
+	tmpl, static, batches := watchedFolders(t, testQuiet)
 
 	saveAtomic(t, tmpl, "page.html", "v2")
-	if b := next(t, batches); !b.templates || len(b.static) != 0 {
-		t.Errorf("template saved by rename: %+v; want a template change", b)
+	c := await(t, batches, static, "template saved by rename", func(c *changes) bool { return c.templates })
+	if c.batches != 1 || len(c.static) != 0 || c.reload {
+		t.Errorf("template saved by rename: %v; want one batch, a template change alone", c)
 	}
-	none(t, batches, 3*testQuiet)
+	// The temporary file brings no batch of its own.
+	nothingElse(t, batches, static, "the template's atomic save")
 
 	saveAtomic(t, static, "style.css", "body{color:red}")
-	b := next(t, batches)
-	styles, images, reload := b.settle(static)
-	if b.templates || !slices.Equal(styles, []string{"/style.css"}) || images != nil || reload {
-		t.Errorf("stylesheet saved by rename: %+v: styles %q, images %q, reload %v; want /style.css alone", b, styles, images, reload)
+	c = await(t, batches, static, "stylesheet saved by rename", func(c *changes) bool { return len(c.static) != 0 })
+	if styles := c.of(kindStyle); c.templates || !slices.Equal(styles, []string{"/style.css"}) || len(c.static) != 1 || c.reload {
+		t.Errorf("stylesheet saved by rename: %v; want /style.css alone", c)
 	}
+	nothingElse(t, batches, static, "the stylesheet's atomic save")
 
 	// A temporary name the ignore list does not know ("style.css.new")
-	// is gone by the end of the batch: no reload for it.
+	// is gone by the end of the batch: no reload for it, in whatever
+	// batches its events came.
 	write(t, static, "style.css.new", "body{color:blue}")
 	if err := os.Rename(filepath.Join(static, "style.css.new"), filepath.Join(static, "style.css")); err != nil {
 		t.Fatal(err)
 	}
-	b = next(t, batches)
-	if styles, _, reload := b.settle(static); !slices.Equal(styles, []string{"/style.css"}) || reload {
-		t.Errorf("saved through style.css.new: styles %q, reload %v; want /style.css, no reload", styles, reload)
+	c = await(t, batches, static, "saved through style.css.new", func(c *changes) bool { return c.static["/style.css"] == kindStyle })
+	if styles := c.of(kindStyle); !slices.Equal(styles, []string{"/style.css"}) || c.reload {
+		t.Errorf("saved through style.css.new: %v; want /style.css, no reload", c)
 	}
 
 	// A new folder with an image: the folder is a change that reloads
 	// (what was written in it before the watch began is not seen). Then
 	// the image saved, and a script (which reloads).
 	write(t, static, "img/logo.png", "png")
-	if _, _, reload := next(t, batches).settle(static); !reload {
-		t.Error("new folder img: no reload")
-	}
+	await(t, batches, static, "new folder img: a reload", func(c *changes) bool { return c.reload })
+	syncMarker(t, batches, static) // the image's own events, if the watch came in time
 	write(t, static, "img/logo.png", "png2")
-	b = next(t, batches)
-	if _, images, reload := b.settle(static); !slices.Equal(images, []string{"/img/logo.png"}) || reload {
-		t.Errorf("img/logo.png saved: images %q, reload %v; want /img/logo.png alone", images, reload)
+	c = await(t, batches, static, "img/logo.png saved", func(c *changes) bool { return len(c.of(kindImage)) != 0 })
+	if images := c.of(kindImage); !slices.Equal(images, []string{"/img/logo.png"}) || c.reload {
+		t.Errorf("img/logo.png saved: %v; want /img/logo.png alone", c)
 	}
 	write(t, static, "app.js", "1")
-	if _, _, reload := next(t, batches).settle(static); !reload {
-		t.Error("app.js saved: no reload")
-	}
+	await(t, batches, static, "app.js saved: a reload", func(c *changes) bool { return c.reload })
 }
 
 func TestWatchIgnoresTempFiles(t *testing.T) {
-	tmpl, static, batches := watchedFolders(t)
+	t.Parallel()
+	tmpl, static, batches := watchedFolders(t, testQuiet)
 	for _, name := range []string{".page.html.swp", "page.html~", "4913", ".#page.html", "#page.html#", "page.html.tmp", "x___jb_tmp___"} {
 		write(t, tmpl, name, "x")
 		write(t, static, name, "x")
@@ -133,80 +209,99 @@ func TestWatchIgnoresTempFiles(t *testing.T) {
 	if err := os.Chmod(filepath.Join(tmpl, "page.html"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	none(t, batches, 4*testQuiet)
+	nothingElse(t, batches, static, "temporary files, hidden files and a chmod")
 }
 
-func TestWatchDebounce(t *testing.T) {
-	tmpl, static, batches := watchedFolders(t)
+// burstQuiet is the debounce time of TestWatchDebounce's burst: the burst
+// takes milliseconds, and comes out in two batches only if the watcher
+// stalls this long in the middle of it.
+const burstQuiet = 500 * time.Millisecond
 
-	// A burst: 20 writes 2 ms apart, to three files, is one batch.
+func TestWatchDebounce(t *testing.T) {
+	t.Parallel()
+	tmpl, static, batches := watchedFolders(t, burstQuiet)
+
+	// A burst: 20 writes of each of three files is one batch, and nothing
+	// after it.
 	for i := range 20 {
 		write(t, tmpl, "page.html", "v"+string(rune('a'+i)))
 		write(t, static, "style.css", "x")
 		write(t, static, "b.css", "y")
-		time.Sleep(2 * time.Millisecond)
 	}
-	b := next(t, batches)
-	if styles, _, _ := b.settle(static); !b.templates || !slices.Equal(styles, []string{"/b.css", "/style.css"}) {
-		t.Errorf("burst: %+v; want the template and both stylesheets in one batch", b)
+	c := await(t, batches, static, "the burst", func(c *changes) bool {
+		return c.templates && len(c.of(kindStyle)) == 2
+	})
+	if styles := c.of(kindStyle); c.batches != 1 || !c.templates || !slices.Equal(styles, []string{"/b.css", "/style.css"}) || c.reload {
+		t.Errorf("burst: %v; want the template and both stylesheets in one batch", c)
 	}
-	none(t, batches, 3*testQuiet)
+	nothingElse(t, batches, static, "the burst")
+}
 
-	// A tool that never stops writing gets a batch at least every
-	// maxWaitFactor quiet times.
-	start := time.Now()
-	stop := time.After(12 * testQuiet)
-	got := 0
-writing:
+// TestWatchNeverQuiet: a tool that never stops writing still gets a batch,
+// after at most maxWaitFactor quiet times, and never before one quiet
+// time.
+func TestWatchNeverQuiet(t *testing.T) {
+	t.Parallel()
+	_, static, batches := watchedFolders(t, testQuiet)
+	start := time.Now() // before the first write, so before the watcher's clock
+	timeout := time.After(hang)
+	writes := 0
 	for {
 		select {
-		case <-stop:
-			break writing
-		case <-batches:
-			got++
+		case b := <-batches:
+			took := time.Since(start)
+			t.Logf("a batch after %v of writes every %v (%d writes): %+v", took, testQuiet/5, writes, b)
+			if took < testQuiet {
+				t.Errorf("a batch %v after the first write; want none before the quiet time, %v", took, testQuiet)
+			}
+			if b.static["/style.css"] != kindStyle {
+				t.Errorf("batch %+v; want /style.css in it", b)
+			}
+			return
+		case <-timeout:
+			// Writes every testQuiet/5 keep the folders from being
+			// quiet: only the bound brings a batch.
+			t.Fatalf("%d writes in %v: no batch; want one at least every %v", writes, hang, maxWaitFactor*testQuiet)
 		default:
-			write(t, static, "style.css", time.Now().String())
-			time.Sleep(testQuiet / 5)
+			write(t, static, "style.css", strconv.Itoa(writes))
+			writes++
+			time.Sleep(testQuiet / 5) // the writer's pace, not a wait for an event
 		}
-	}
-	if got == 0 {
-		t.Errorf("continuous writes for %v: no batch; want one at least every %v", time.Since(start), maxWaitFactor*testQuiet)
 	}
 }
 
 func TestWatchFolderReplaced(t *testing.T) {
-	tmpl, static, batches := watchedFolders(t)
+	t.Parallel()
+	tmpl, static, batches := watchedFolders(t, testQuiet)
+	templates := func(c *changes) bool { return c.templates }
 	write(t, tmpl, "shop/cart.html", "v1")
-	next(t, batches)
+	await(t, batches, static, "shop/cart.html written", templates)
 
 	// A subfolder removed and made again (rm -rf shop; mkdir shop) is
 	// watched again.
 	if err := os.RemoveAll(filepath.Join(tmpl, "shop")); err != nil {
 		t.Fatal(err)
 	}
-	next(t, batches)
+	await(t, batches, static, "shop removed", templates)
 	write(t, tmpl, "shop/cart.html", "v2")
-	next(t, batches)
+	await(t, batches, static, "shop made again", templates)
+	syncMarker(t, batches, static)
 	write(t, tmpl, "shop/cart.html", "v3")
-	if b := next(t, batches); !b.templates {
-		t.Errorf("edit in a made-again subfolder: %+v", b)
-	}
+	await(t, batches, static, "an edit in the made-again subfolder", templates)
 
 	// The static root itself removed, then made again: looked for until
 	// it is back, which reloads, then watched as before.
 	if err := os.RemoveAll(static); err != nil {
 		t.Fatal(err)
 	}
-	next(t, batches) // style.css removed
+	await(t, batches, static, "style.css removed with its folder", func(c *changes) bool { return c.static["/style.css"] == kindStyle })
 	write(t, static, "style.css", "body{}")
-	b := next(t, batches)
-	if _, _, reload := b.settle(static); !reload {
-		t.Errorf("static folder back: %+v; want a reload", b)
-	}
+	await(t, batches, static, "the static folder back: a reload", func(c *changes) bool { return c.reload })
+	syncMarker(t, batches, static)
 	write(t, static, "style.css", "body{color:red}")
-	b = next(t, batches)
-	if styles, _, _ := b.settle(static); !slices.Equal(styles, []string{"/style.css"}) {
-		t.Errorf("edit in the made-again static folder: %+v (%q)", b, slices.Collect(maps.Keys(b.static)))
+	c := await(t, batches, static, "an edit in the made-again static folder", func(c *changes) bool { return len(c.static) != 0 })
+	if styles := c.of(kindStyle); !slices.Equal(styles, []string{"/style.css"}) || len(c.static) != 1 {
+		t.Errorf("edit in the made-again static folder: %v", c)
 	}
 
 	// The templates root renamed away and replaced by another folder (a
@@ -218,14 +313,12 @@ func TestWatchFolderReplaced(t *testing.T) {
 	if err := os.Rename(tmpl+".new", tmpl); err != nil {
 		t.Fatal(err)
 	}
-	if b := next(t, batches); !b.templates {
-		t.Errorf("templates folder replaced: %+v", b)
-	}
+	await(t, batches, static, "the templates folder replaced", templates)
+	syncMarker(t, batches, static)
 	write(t, tmpl, "page.html", "newer")
-	if b := next(t, batches); !b.templates {
-		t.Errorf("edit in the new templates folder: %+v", b)
-	}
+	await(t, batches, static, "an edit in the new templates folder", templates)
 	// The old folder, elsewhere now, is not watched.
+	syncMarker(t, batches, static)
 	write(t, tmpl+".old", "page.html", "old")
-	none(t, batches, 3*testQuiet)
+	nothingElse(t, batches, static, "an edit in the old templates folder")
 }
