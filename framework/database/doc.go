@@ -18,14 +18,28 @@
 //
 //	db, err := database.Open(ctx, "sqlite:data/app.db", configDir, database.Options{})
 //	...
-//	if _, err := db.Migrate(ctx, migrationsFS); err != nil { ... }
+//	if _, err := db.MigrateSite(ctx, "blog", migrationsFS); err != nil { ... }
 //	row := db.QueryRowContext(ctx, db.Rebind("SELECT name FROM users WHERE id = ?"), id)
 //
 // Migrations are SQL files named NNNN_name.sql, applied in version order,
-// each in its own transaction, and recorded in the table schema_migrations.
-// Where the two databases need different SQL, NNNN_name.sqlite.sql and
-// NNNN_name.postgres.sql take the plain file's place. A database whose
-// schema is newer than the binary's migrations is refused ([ErrSchemaNewer]).
+// each in its own transaction, and recorded in the table schema_migrations
+// under the site's name: each site has its own history, so several sites
+// share one database, each with its own versions. Where the two databases
+// need different SQL, NNNN_name.sqlite.sql and NNNN_name.postgres.sql take
+// the plain file's place. A database whose history of the site is ahead of
+// the site's migrations ([ErrSchemaNewer]), or differs from them
+// ([ErrHistoryDiffers]), is refused with a message that names the site,
+// the versions and what to do:
+//
+//	database sqlite:/srv/miniweb.db: site "demo" is at schema version 5, but this build
+//	of the site knows up to 4 (0004_create_watchlist): the database was migrated by a
+//	newer release of the site, which applied 5 (add_notes); run that release, or
+//	restore a backup made before it
+//
+// A database of releases before per-site histories (schema_migrations
+// without a site column) is upgraded on the first MigrateSite; its rows go
+// to the first site whose migrations contain them all, and other sites are
+// not confused by them.
 //
 // A lost database shows as errors for which [Unavailable] is true; a site
 // answers those with 503, and database/sql reconnects once the database is
