@@ -120,6 +120,21 @@ type entry struct {
 	// migrations are the site's schema, nil for a site without a
 	// database.
 	migrations fs.FS
+	// schema is the site whose migrations these are, under whose name
+	// schema_migrations records them (one history per site, several
+	// sites in one database); "" means the entry's own name. A site on
+	// another's schema names it, so that switching between the two on
+	// one database finds the schema where the other left it.
+	schema string
+}
+
+// history returns the name e's migrations are recorded under, e being
+// the site called name.
+func (e entry) history(name string) string {
+	if e.schema != "" {
+		return e.schema
+	}
+	return name
 }
 
 var registry = map[string]entry{
@@ -134,12 +149,14 @@ var registry = map[string]entry{
 		},
 		migrations: demo.Migrations,
 	},
-	// mount is a net/http ServeMux under /api/ next to the demo site.
+	// mount is a net/http ServeMux under /api/ next to the demo site, on
+	// the demo's schema.
 	"mount": {
 		new: func(o Options, db *database.DB) (gateway.App, error) {
 			return mount.New(o.framework(), db)
 		},
 		migrations: demo.Migrations,
+		schema:     "demo",
 	},
 }
 
@@ -169,9 +186,9 @@ func (s *Site) Close() error {
 
 // Build builds the site called name with o. For a site with a database it
 // first opens the database at o.Database.URL and applies the site's
-// migrations it lacks; an unreachable database, or one whose schema is
-// newer than the binary, is an error naming the URL (its password
-// redacted) and what failed. With o.Check (server -check) it migrates
+// migrations it lacks; an unreachable database, or one whose history of
+// the site is newer than the site's migrations or differs from them, is an
+// error naming the URL (its password redacted) and what failed. With o.Check (server -check) it migrates
 // nothing: it opens the database when there is one, for Version to read,
 // and leaves DB nil when an SQLite file does not exist yet.
 func Build(ctx context.Context, name string, o Options) (*Site, error) {
@@ -196,7 +213,7 @@ func Build(ctx context.Context, name string, o Options) (*Site, error) {
 		}
 		s.DB = db
 	default:
-		db, migrated, err := migrate(ctx, e, o)
+		db, migrated, err := migrate(ctx, name, e, o)
 		if err != nil {
 			return nil, err
 		}
@@ -225,7 +242,7 @@ func Migrate(ctx context.Context, name string, o Options) (applied []database.Mi
 	if e.migrations == nil {
 		return nil, "", fmt.Errorf("site %q has no database to migrate", name)
 	}
-	db, applied, err := migrate(ctx, e, o)
+	db, applied, err := migrate(ctx, name, e, o)
 	if err != nil {
 		return nil, "", err
 	}
@@ -235,8 +252,9 @@ func Migrate(ctx context.Context, name string, o Options) (applied []database.Mi
 // Version returns the schema version of the site's database and the
 // latest its migrations know, for server -check: current is 0 when the
 // database is new (or, with Check, not created yet). ok is false for a
-// site without a database. A schema newer than the migrations is an
-// error (database.ErrSchemaNewer).
+// site without a database. A history of the site newer than its
+// migrations, or different, is an error (database.ErrSchemaNewer,
+// database.ErrHistoryDiffers) naming the site whose schema it is.
 func (s *Site) Version(ctx context.Context, name string) (current, latest int64, ok bool, err error) {
 	e := registry[name]
 	if e.migrations == nil {
@@ -249,20 +267,18 @@ func (s *Site) Version(ctx context.Context, name string) (current, latest int64,
 		}
 		return 0, ms[len(ms)-1].Version, true, nil
 	}
-	current, latest, err = s.DB.Version(ctx, e.migrations)
-	if err == nil && current > latest {
-		err = fmt.Errorf("database %s: %w: it is at version %d, this binary knows up to %d", s.DB.URL, database.ErrSchemaNewer, current, latest)
-	}
+	current, latest, err = s.DB.SiteVersion(ctx, e.history(name), e.migrations)
 	return current, latest, true, err
 }
 
-// migrate opens e's database and applies its migrations.
-func migrate(ctx context.Context, e entry, o Options) (*database.DB, []database.Migration, error) {
+// migrate opens the database of e, the site called name, and applies its
+// migrations.
+func migrate(ctx context.Context, name string, e entry, o Options) (*database.DB, []database.Migration, error) {
 	db, err := database.Open(ctx, o.Database.URL, o.Database.Dir, database.Options{MaxOpen: o.Database.MaxConns})
 	if err != nil {
 		return nil, nil, err
 	}
-	applied, err := db.Migrate(ctx, e.migrations)
+	applied, err := db.MigrateSite(ctx, e.history(name), e.migrations)
 	if err != nil {
 		db.Close()
 		return nil, nil, err
