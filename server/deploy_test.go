@@ -62,13 +62,18 @@ func nginxConfig(t *testing.T, dir, listen string, upstreams []string) string {
 	for _, u := range upstreams {
 		fmt.Fprintf(&servers, "        server %s max_fails=3 fail_timeout=10s;\n", u)
 	}
+	// The paths are quoted, as dir may hold spaces (a TMPDIR of a user's);
+	// a $ in a replacement is a literal one.
+	quoted := func(name string) string {
+		return `"` + strings.ReplaceAll(dir, "$", "$$") + "/" + name + `"`
+	}
 	temp := ""
 	for _, k := range []string{"client_body", "proxy", "fastcgi", "uwsgi", "scgi"} {
-		temp += fmt.Sprintf("    %s_temp_path %s;\n", k, filepath.Join(dir, k))
+		temp += fmt.Sprintf("    %s_temp_path %s;\n", k, quoted(k))
 	}
 	conf := rewrite(t, "deploy/nginx.conf", string(b),
-		`(?m)^pid .*;$`, "pid "+filepath.Join(dir, "nginx.pid")+";",
-		`/var/log/nginx/`, dir+"/",
+		`(?m)^pid .*;$`, "pid "+quoted("nginx.pid")+";",
+		`/var/log/nginx/([^;\s]+)`, quoted("${1}"),
 		`(?m)^worker_processes .*;$`, "worker_processes 2;",
 		`(?m)^http \{\n`, "http {\n"+temp,
 		`(?m)(^        server 127\.0\.0\.1:808\d .*\n)+`, servers.String(),
@@ -83,6 +88,7 @@ func nginxConfig(t *testing.T, dir, listen string, upstreams []string) string {
 }
 
 func TestDeployNginx(t *testing.T) {
+	t.Parallel()
 	nginx := findTool(t, "nginx")
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "nginx.conf")
@@ -97,6 +103,7 @@ func TestDeployNginx(t *testing.T) {
 }
 
 func TestDeployHAProxy(t *testing.T) {
+	t.Parallel()
 	haproxy := findTool(t, "haproxy")
 	out, err := exec.Command(haproxy, "-c", "-f", filepath.Join(deployDir, "haproxy.cfg")).CombinedOutput()
 	if err != nil || strings.Contains(string(out), "[WARNING]") {
@@ -109,6 +116,7 @@ func TestDeployHAProxy(t *testing.T) {
 // environment file. It only warns (status 0) on a key it cannot parse, so
 // any line naming a unit fails the test.
 func TestDeploySystemd(t *testing.T) {
+	t.Parallel()
 	analyze, err := exec.LookPath("systemd-analyze")
 	if err != nil {
 		t.Skip("no systemd-analyze here: the units are not checked")
@@ -126,7 +134,7 @@ func TestDeploySystemd(t *testing.T) {
 		s := string(b)
 		if unit == "miniweb.service" {
 			s = rewrite(t, unit, s,
-				`/opt/miniweb/miniweb `, miniwebBinary(t)+" ",
+				`/opt/miniweb/miniweb `, strings.ReplaceAll(`"`+miniwebBinary(t)+`" `, "$", "$$"), // quoted: its path may hold spaces
 				`(?m)^EnvironmentFile=.*$`, "EnvironmentFile="+env)
 		}
 		if err := os.WriteFile(filepath.Join(dir, unit), []byte(s), 0o644); err != nil {

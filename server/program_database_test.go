@@ -11,15 +11,15 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"miniweb/framework/database"
 	"miniweb/framework/database/databasetest"
 )
 
 // demoConfig is a valid config for the demo site on the repository's
-// templates, in production mode, with its database at "sqlite:data/db.sqlite"
-// beside the config file unless the environment says otherwise.
+// templates, in production mode, with a shutdown grace of shutdownGrace and
+// its database at "sqlite:data/db.sqlite" beside the config file unless the
+// environment says otherwise.
 func demoConfig(t *testing.T) string {
 	t.Helper()
 	tmpl, err := filepath.Abs("../templates")
@@ -32,7 +32,7 @@ site = "demo"
 dev = false
 
 [timeouts]
-shutdown = "3s"
+shutdown = "1m"
 
 [database]
 url = "sqlite:data/db.sqlite"
@@ -44,6 +44,7 @@ url = "sqlite:data/db.sqlite"
 // nothing; -check then reports the version; a schema newer than the
 // binary stops the start with status 2.
 func TestProgramMigrate(t *testing.T) {
+	t.Parallel()
 	dir, cfg := siteDir(t, demoConfig(t))
 	file := filepath.Join(dir, "data", "db.sqlite")
 
@@ -99,10 +100,11 @@ func TestProgramMigrate(t *testing.T) {
 // status 2 and one line naming the URL, its password hidden, and what
 // failed.
 func TestProgramDatabaseUnreachable(t *testing.T) {
+	t.Parallel()
 	dir, cfg := siteDir(t, demoConfig(t))
 	// Port 1 of loopback: nothing listens there.
-	t.Setenv("MINIWEB_DATABASE_URL", "postgres://app:s3cret-pw@127.0.0.1:1/app?sslmode=disable&connect_timeout=2")
-	status, stdout, stderr := runMiniweb(t, dir, "-config", cfg)
+	env := programEnv("MINIWEB_DATABASE_URL=postgres://app:s3cret-pw@127.0.0.1:1/app?sslmode=disable&connect_timeout=2")
+	status, stdout, stderr := runMiniwebEnv(t, dir, env, "-config", cfg)
 	want := `miniweb: site "demo": database postgres://app:xxxxx@127.0.0.1:1/app?sslmode=disable&connect_timeout=2: cannot connect: `
 	if status != 2 || !strings.HasPrefix(stderr, want) || !strings.Contains(stderr, "refused") {
 		t.Errorf("start with an unreachable database: status %d, stderr %q; want 2 and %q ... refused", status, stderr, want)
@@ -119,20 +121,20 @@ func TestProgramDatabaseUnreachable(t *testing.T) {
 // a 503 page; the program keeps serving the rest, and the pages work again
 // once the database is back, without a restart.
 func TestProgramDatabaseLost(t *testing.T) {
+	t.Parallel()
 	c := databasetest.Private(t)
 	url, err := c.CreateDatabase(context.Background(), "site")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("MINIWEB_DATABASE_URL", url)
 	dir, cfg := siteDir(t, demoConfig(t))
-	_, _, stderr, exited := startProgram(t, dir, "-config", cfg, "-addr", "127.0.0.1:0")
+	_, _, stderr, exited := startProgramEnv(t, dir, programEnv("MINIWEB_DATABASE_URL="+url), "-config", cfg, "-addr", "127.0.0.1:0")
 	base := "http://" + servingAddr(t, stderr, exited)
 	if !strings.Contains(stderr.String(), `database="`+database.Redact(url)+`"`) {
 		t.Errorf("the serving line does not name the database %s:\n%s", database.Redact(url), stderr)
 	}
 
-	client := &http.Client{Timeout: 15 * time.Second}
+	client := &http.Client{Timeout: patience}
 	get := func(path string) (int, string) {
 		t.Helper()
 		resp, err := client.Get(base + path)

@@ -65,6 +65,7 @@ func pageStylesheet(t *testing.T, addr string) string {
 // no templates and no static folder: it serves the whole demo site from
 // the files built into it, with fingerprinted stylesheet URLs.
 func TestLoneBinary(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	_, _, stderr, exited := startProgram(t, dir, "-addr", "127.0.0.1:0")
 	addr := servingAddr(t, stderr, exited)
@@ -117,6 +118,7 @@ func TestLoneBinary(t *testing.T) {
 // files, the rest still comes from the binary, and in dev mode (the
 // default) a saved stylesheet gets a new fingerprint on the next page.
 func TestDiskOverridesEmbedded(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeFile := func(name, text string) {
 		t.Helper()
@@ -176,6 +178,7 @@ func TestDiskOverridesEmbedded(t *testing.T) {
 // TestCheckEmbedded checks that -check in an empty folder says the
 // folders are the embedded ones.
 func TestCheckEmbedded(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	status, out, errOut := runMiniweb(t, dir, "-check")
 	for _, want := range []string{

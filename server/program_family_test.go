@@ -70,7 +70,7 @@ func startFamily(t *testing.T, dir string, env []string, extra []*os.File, argv0
 		}
 		select {
 		case <-f.exited:
-		case <-time.After(5 * time.Second):
+		case <-time.After(patience):
 			t.Error("the first process did not exit")
 		}
 		if t.Failed() {
@@ -116,11 +116,18 @@ func (f *family) pids() []int {
 // address (host:port) and pid.
 func (f *family) serving() (addr string, pid int) {
 	f.t.Helper()
-	f.waitLog(servingLine, 1, 10*time.Second)
+	f.waitLog(servingLine, 1, patience)
 	log := f.log()
 	pid, _ = strconv.Atoi(servingPid.FindStringSubmatch(log)[1])
 	addr = strings.TrimSuffix(strings.TrimPrefix(servingLine.FindStringSubmatch(log)[1], "http://"), "/")
 	return addr, pid
+}
+
+// waitCount waits until the log holds s n times; it fails the test after
+// timeout.
+func (f *family) waitCount(s string, n int, timeout time.Duration) {
+	f.t.Helper()
+	f.waitLog(regexp.MustCompile(regexp.QuoteMeta(s)), n, timeout)
 }
 
 // waitLog waits until re matches the log n times, and returns the
@@ -149,7 +156,7 @@ func (f *family) restart(pid int, wait time.Duration) (next int, took, seen time
 	if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {
 		f.t.Fatalf("SIGHUP to pid %d: %v", pid, err)
 	}
-	m := f.waitLog(readyLine, before+1, 30*time.Second)[before]
+	m := f.waitLog(readyLine, before+1, patience)[before]
 	seen = time.Since(sent)
 	next, _ = strconv.Atoi(m[1])
 	took, err := time.ParseDuration(m[2])

@@ -19,10 +19,8 @@ import (
 // instead of reading again to find nothing), counted by strace attached to
 // it: every read-family system call over n requests.
 func TestProgramOneReadPerRequest(t *testing.T) {
-	straceBin, err := exec.LookPath("strace")
-	if err != nil {
-		t.Skip("no strace here to count system calls (bash .ci/setup-tools installs it)")
-	}
+	t.Parallel()
+	straceBin := lookTool(t, "strace", "MINIWEB_TOOLS")
 	dir, cfg := siteDir(t, goodConfig)
 	cmd, _, stderr, exited := startProgram(t, dir, "-config", cfg, "-addr", "127.0.0.1:0", "-access-log=false")
 	hostport := servingAddr(t, stderr, exited)
@@ -31,7 +29,7 @@ func TestProgramOneReadPerRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(30 * time.Second))
+	c.SetDeadline(time.Now().Add(10 * patience)) // for the whole test: strace slows every call
 	br := bufio.NewReader(c)
 	roundTrip := func() {
 		io.WriteString(c, "GET /hello.py HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -53,10 +51,11 @@ func TestProgramOneReadPerRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Process.Kill()
-	if !waitFor(5*time.Second, func() bool { return strings.Contains(stErr.String(), "attached") }) {
+	// strace says "Process N attached with M threads" once it has
+	// attached them all (-f follows the threads started after).
+	if !waitFor(patience, func() bool { return strings.Contains(stErr.String(), "attached") }) {
 		t.Skipf("strace cannot attach here: %s", stErr.String())
 	}
-	time.Sleep(200 * time.Millisecond) // every thread attached
 	const n = 300
 	for range n {
 		roundTrip()

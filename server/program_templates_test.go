@@ -11,6 +11,7 @@ import (
 // site, and a broken one fails it, at file:line:col, in dev mode too
 // (where a start only warns, so that it can be fixed live).
 func TestProgramCheckTemplates(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name   string
 		dev    bool
@@ -21,6 +22,7 @@ func TestProgramCheckTemplates(t *testing.T) {
 		{"dev", true, 2, "oops.html:2:"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			cfg := strings.Replace(strings.Replace(goodConfig, `site = "raw"`, `site = "demo"`, 1), "dev = false", "dev = "+map[bool]string{true: "true", false: "false"}[tt.dev], 1)
 			dir, file := siteDir(t, cfg)
 			if err := os.CopyFS(filepath.Join(dir, "templates"), os.DirFS("../templates")); err != nil {

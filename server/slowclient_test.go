@@ -116,9 +116,6 @@ type attackTarget struct {
 // waits until it serves.
 func startAttackTarget(t *testing.T) attackTarget {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("builds and runs the program")
-	}
 	dir, cfg := siteDir(t, slowConfig())
 	cmd, _, stderr, exited := startProgram(t, dir, "-config", cfg, "-addr", "127.0.0.1:0")
 	addr := servingAddr(t, stderr, exited)
@@ -137,7 +134,7 @@ var (
 // with.
 func slowclientsBinary(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Dir(miniwebBinary(t))
+	dir := testBinDir(t)
 	slowclientsOnce.Do(func() {
 		goTool, err := exec.LookPath("go")
 		if err != nil {
@@ -211,7 +208,8 @@ type slowAttack struct {
 	out   []slowOutcome
 }
 
-// run runs the attack against target and fills in the figures. The
+// run runs the attack against a program of its own and fills in the
+// figures. The
 // windows, from the first connection's first byte at F (every connection
 // is open from the last first byte, at about F+100ms, until F+slowTimeout):
 //
@@ -220,9 +218,13 @@ type slowAttack struct {
 //	during    from there until F+slowTimeout-50ms, 600ms at most, and at
 //	          least one request
 //	closing   from there until slowclients exits
-func (a *slowAttack) run(t *testing.T, target attackTarget) {
+func (a *slowAttack) run(t *testing.T) {
 	t.Helper()
-	bin := slowclientsBinary(t)
+	if testing.Short() {
+		t.Skip("builds and runs the program")
+	}
+	bin := slowclientsBinary(t) // first: another test may be building the program meanwhile
+	target := startAttackTarget(t)
 	lc := dialLatency(t, target.addr, "/hello.py")
 	defer lc.Close()
 	lc.Measure(200, time.Time{}, nil) // warm up
@@ -461,7 +463,7 @@ func TestSlowHeaders(t *testing.T) {
 	slowParallel(t)
 	raiseNoFile(t, 1000+512)
 	a := &slowAttack{mode: "head", path: "/hello.py", n: 1000}
-	a.run(t, startAttackTarget(t))
+	a.run(t)
 	a.check(t, "1000 slow heads", 408)
 }
 
@@ -474,7 +476,7 @@ func TestSlowBody(t *testing.T) {
 	slowParallel(t)
 	raiseNoFile(t, 1000+512)
 	a := &slowAttack{mode: "body", path: "/echo.py", n: 1000}
-	a.run(t, startAttackTarget(t))
+	a.run(t)
 	a.check(t, "1000 slow bodies", 400)
 }
 
@@ -485,7 +487,7 @@ func TestSlowUnreadBody(t *testing.T) {
 	slowParallel(t)
 	raiseNoFile(t, 1000+512)
 	a := &slowAttack{mode: "body", path: "/hello.py", n: 1000}
-	a.run(t, startAttackTarget(t))
+	a.run(t)
 	a.check(t, "1000 slow unread bodies", 405)
 }
 
@@ -497,6 +499,6 @@ func TestSilentConnections(t *testing.T) {
 	slowParallel(t)
 	raiseNoFile(t, 1000+512)
 	a := &slowAttack{mode: "silent", n: 1000}
-	a.run(t, startAttackTarget(t))
+	a.run(t)
 	a.check(t, "1000 silent connections", 0)
 }

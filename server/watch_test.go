@@ -19,6 +19,7 @@ import (
 // whose binary cannot start is dropped with its error, and this process
 // serves on.
 func TestRestartWithBuild(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +49,7 @@ func TestRestartWithBuild(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), missing) {
 			t.Errorf("dropped with %v; want the start error naming %s", err, missing)
 		}
-	case <-time.After(10 * time.Second):
+	case <-time.After(patience):
 		t.Fatal("a build that cannot start was not dropped")
 	}
 	cancel()
@@ -58,6 +59,7 @@ func TestRestartWithBuild(t *testing.T) {
 }
 
 func TestBuildMessage(t *testing.T) {
+	t.Parallel()
 	errs := []gowatch.Error{{File: "a.go", Line: 1, Col: 2, Msg: "undefined: x"}, {File: "b.go", Line: 3, Col: 4, Msg: "y"}, {Msg: "go: z"}}
 	if got, want := buildMessage(errs[:1]), "undefined: x"; got != want {
 		t.Errorf("one error: %q, want %q", got, want)
@@ -68,6 +70,7 @@ func TestBuildMessage(t *testing.T) {
 }
 
 func TestCommandPackage(t *testing.T) {
+	t.Parallel()
 	if pkg, err := commandPackage(); err != nil || pkg != "miniweb/server" {
 		t.Errorf("commandPackage() = %q, %v; want miniweb/server", pkg, err)
 	}
