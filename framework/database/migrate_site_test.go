@@ -127,6 +127,7 @@ func migrated(t *testing.T, db *DB, site string, fsys fs.FS, want int, latest in
 // history, and neither is refused for the other's versions (issue 23: the
 // second failed with "schema is newer than this binary").
 func TestSitesShareDatabase(t *testing.T) {
+	t.Parallel()
 	orders := []struct {
 		name          string
 		first, second string // sites, in the order they migrate
@@ -223,6 +224,7 @@ func onLegacy(t *testing.T, f func(t *testing.T, url string, appliedAt map[int64
 // their dates, and applies nothing; the other site is not confused by
 // them. Before, SiteVersion reads the same without changing anything.
 func TestMigrateLegacyHistory(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	orders := []struct {
 		name  string
@@ -304,6 +306,7 @@ func names(t *testing.T, db *DB, query string) []string {
 // to: the first whose migrations contain them all, same version and same
 // name, and that has no history of its own; the others leave them alone.
 func TestClaimLegacyRows(t *testing.T) {
+	t.Parallel()
 	legacy := []string{"1 create_users", "2 create_stocks"}
 	tests := []struct {
 		name  string
@@ -367,6 +370,7 @@ func TestClaimLegacyRows(t *testing.T) {
 // database, the site, the versions and what to do, and changes nothing;
 // another site on the same database migrates regardless.
 func TestMigrateSiteRefused(t *testing.T) {
+	t.Parallel()
 	const (
 		differ = "the database and this build come from different histories of the site; run the release that migrated the database, or restore a backup made before it"
 	)
@@ -443,6 +447,7 @@ func withoutFile(fsys fstest.MapFS, name string) fstest.MapFS {
 // TestMigrateSiteNeedsName checks that the name kept for legacy rows is
 // not a site's.
 func TestMigrateSiteNeedsName(t *testing.T) {
+	t.Parallel()
 	db := openURL(t, "sqlite:"+filepath.Join(t.TempDir(), "t.db"))
 	if _, err := db.MigrateSite(context.Background(), "", blogSite); err == nil {
 		t.Fatal(`MigrateSite("") = nil error; want one asking for the site's name`)
@@ -454,6 +459,7 @@ func TestMigrateSiteNeedsName(t *testing.T) {
 // takes its turn, the legacy table is upgraded once, the demo claims its
 // rows, each migration of the other site runs once, and none fails.
 func TestMigrateSitesConcurrent(t *testing.T) {
+	t.Parallel()
 	onLegacy(t, func(t *testing.T, url string, _ map[int64]string) {
 		ctx := context.Background()
 		const each = 3
