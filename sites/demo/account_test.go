@@ -2,18 +2,25 @@ package demo
 
 import (
 	"context"
+	"errors"
+	"maps"
 	"net/url"
+	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"miniweb/framework/database"
+	"miniweb/server/gateway/gatewaytest"
 )
 
 func TestRegister(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, db *database.DB) {
 		app, _, _ := testSite(t, db, templates, false)
 
@@ -77,6 +84,7 @@ func escape(s string) string { return strings.NewReplacer("'", "&#39;", `"`, "&q
 // TestPasswordStored reads the users table: the password is there only as
 // its bcrypt hash, at the site's cost.
 func TestPasswordStored(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, db *database.DB) {
 		app, _, _ := testSite(t, db, templates, false)
 		const password = "correct horse battery staple"
@@ -102,6 +110,7 @@ func TestPasswordStored(t *testing.T) {
 }
 
 func TestLogin(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, db *database.DB) {
 		app, _, _ := testSite(t, db, templates, false)
 		(&visitor{t: t, app: app}).register("ada", "correct horse")
@@ -157,37 +166,86 @@ func TestLogin(t *testing.T) {
 	})
 }
 
-// TestLoginSameAnswer: a wrong password and an unknown name get the same
-// answer, byte for byte but the name typed, in about the same time.
-func TestLoginSameAnswer(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, db *database.DB) {
-		// At bcrypt's default cost, so that a skipped hash would show.
-		app, _, _ := testSiteWith(t, db, templates, false, config{cost: bcrypt.DefaultCost})
-		(&visitor{t: t, app: app}).register("ada", "correct horse")
-		// answer returns the answer to a login as name with a wrong
-		// password, and the least time of three tries: the least is the
-		// cost itself, without the noise of a loaded machine.
-		answer := func(name string) (string, time.Duration) {
-			var out string
-			least := time.Hour
-			for range 3 {
-				start := time.Now()
-				rec := request(t, app, "POST", "/login.py", url.Values{"name": {name}, "password": {"wrong password"}}, "")
-				least = min(least, time.Since(start))
-				out = rec.Status + "\n" + rec.Header.Get("Content-Type") + rec.Header.Get("Set-Cookie") + "\n" +
-					strings.ReplaceAll(string(rec.Body), `value="`+name+`"`, `value="NAME"`)
-			}
-			return out, least
+// comparisons counts the bcrypt comparisons of a site's logins, with the
+// cost of each hash compared, and the most that ran at once.
+type comparisons struct {
+	mu      sync.Mutex
+	costs   []int // of each comparison since the last take, in order
+	running int
+	most    int // the most comparisons running at once
+}
+
+// countComparisons has s's logins compare their passwords through c.
+// Call it before the requests, from the test's goroutine.
+func countComparisons(s *site) *comparisons {
+	c := &comparisons{}
+	s.pw.compare = func(hash, password []byte) error {
+		cost, err := bcrypt.Cost(hash)
+		if err != nil {
+			cost = -1
 		}
-		known, tKnown := answer("ada")
-		for _, name := range []string{"nobody", "ad", strings.Repeat("x", 65), ""} {
-			unknown, tUnknown := answer(name)
+		c.mu.Lock()
+		c.costs = append(c.costs, cost)
+		c.running++
+		c.most = max(c.most, c.running)
+		c.mu.Unlock()
+		defer func() {
+			c.mu.Lock()
+			c.running--
+			c.mu.Unlock()
+		}()
+		return bcrypt.CompareHashAndPassword(hash, password)
+	}
+	return c
+}
+
+// take returns the costs of the comparisons since the last take.
+func (c *comparisons) take() []int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := c.costs
+	c.costs = nil
+	return out
+}
+
+// TestLoginSameAnswer: a wrong password and an unknown name get the same
+// answer, byte for byte but the name typed, for the same work: one bcrypt
+// comparison, with a hash of the site's cost (so the same time: the time
+// says nothing of which names exist). TestLoginSameTime measures the
+// times, with MINIWEB_FIGURES=1.
+func TestLoginSameAnswer(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, db *database.DB) {
+		app, s, _ := testSite(t, db, templates, false)
+		(&visitor{t: t, app: app}).register("ada", "correct horse")
+		compared := countComparisons(s)
+		// answer returns the answer to a login as name with password,
+		// and the costs of the bcrypt comparisons it made.
+		answer := func(name, password string) (string, []int) {
+			rec := request(t, app, "POST", "/login.py", url.Values{"name": {name}, "password": {password}}, "")
+			out := rec.Status + "\n" + rec.Header.Get("Content-Type") + rec.Header.Get("Set-Cookie") + "\n" +
+				strings.ReplaceAll(string(rec.Body), `value="`+name+`"`, `value="NAME"`)
+			return out, compared.take()
+		}
+		known, costs := answer("ada", "wrong password")
+		if want := []int{s.pw.cost}; !slices.Equal(costs, want) {
+			t.Errorf("a wrong password: bcrypt comparisons at costs %v; want %v", costs, want)
+		}
+		for _, tt := range []struct{ name, password string }{
+			{"nobody", "wrong password"},
+			{"ad", "wrong password"},
+			{strings.Repeat("x", 65), "wrong password"}, // no user can have it: not looked up
+			{"", "wrong password"},
+			{"nobody", strings.Repeat("p", 100)}, // over bcrypt's 72 bytes
+		} {
+			unknown, uc := answer(tt.name, tt.password)
 			if unknown != known {
-				t.Errorf("unknown name %q: the answer differs from a wrong password's:\n%s\n---\n%s", name, unknown, known)
+				t.Errorf("unknown name %q: the answer differs from a wrong password's:\n%s\n---\n%s", tt.name, unknown, known)
 			}
-			// Both hash once; a skipped hash would take a hundredth of it.
-			if tUnknown < tKnown/4 {
-				t.Errorf("unknown name %q took %v, a wrong password %v: the time tells them apart", name, tUnknown, tKnown)
+			// A skipped comparison, or one with a cheaper hash, would
+			// take less time than a known name's.
+			if !slices.Equal(uc, costs) {
+				t.Errorf("unknown name %q, password of %d bytes: bcrypt comparisons at costs %v, a wrong password's %v: the time tells them apart", tt.name, len(tt.password), uc, costs)
 			}
 		}
 		if !strings.HasPrefix(known, "403 Forbidden\n") || !strings.Contains(known, msgWrongLogin) {
@@ -196,7 +254,41 @@ func TestLoginSameAnswer(t *testing.T) {
 	})
 }
 
+// TestLoginSameTime measures, with MINIWEB_FIGURES=1 on a quiet machine,
+// that a login of an unknown name takes as long as a wrong password's at
+// bcrypt's default cost (TestLoginSameAnswer checks the cause, the same
+// comparison, on any machine).
+func TestLoginSameTime(t *testing.T) {
+	t.Parallel()
+	if os.Getenv("MINIWEB_FIGURES") != "1" {
+		t.Skip("timing figures: set MINIWEB_FIGURES=1, on a quiet machine")
+	}
+	app, _, _ := testSiteWith(t, sqliteDB(t), templates, false, config{cost: bcrypt.DefaultCost})
+	(&visitor{t: t, app: app}).register("ada", "correct horse")
+	// least returns the least time of three logins as name with a wrong
+	// password: the cost itself, without the noise of the machine.
+	least := func(name string) time.Duration {
+		least := time.Hour
+		for range 3 {
+			start := time.Now()
+			request(t, app, "POST", "/login.py", url.Values{"name": {name}, "password": {"wrong password"}}, "")
+			least = min(least, time.Since(start))
+		}
+		return least
+	}
+	tKnown := least("ada")
+	for _, name := range []string{"nobody", "ad", strings.Repeat("x", 65), ""} {
+		tUnknown := least(name)
+		t.Logf("unknown name %q: %v; a wrong password: %v", name, tUnknown, tKnown)
+		// Both hash once; a skipped hash would take a hundredth of it.
+		if tUnknown < tKnown/4 {
+			t.Errorf("unknown name %q took %v, a wrong password %v: the time tells them apart", name, tUnknown, tKnown)
+		}
+	}
+}
+
 func TestLocalPath(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		next, want string
 	}{
@@ -231,6 +323,7 @@ func TestLocalPath(t *testing.T) {
 // TestLoginNext: a login sent from /login.py?next=... goes back there,
 // when it is a local path, and to /index.py otherwise.
 func TestLoginNext(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, db *database.DB) {
 		app, _, _ := testSite(t, db, templates, false)
 		(&visitor{t: t, app: app}).register("ada", "correct horse")
@@ -259,10 +352,14 @@ func TestLoginNext(t *testing.T) {
 	})
 }
 
-// TestHashingBusy: with every hashing slot taken, a login waits its turn,
-// and after hashWait gets a 503; it goes through once a slot is free.
+// TestHashingBusy: with every hashing slot taken, a login or a
+// registration gets a 503 after hashWait (not before); it goes through
+// once a slot is free. TestPasswordsWait checks the wait itself, on a
+// fake clock.
 func TestHashingBusy(t *testing.T) {
-	app, s, _ := testSiteWith(t, sqliteDB(t), templates, false, config{hashSlots: 2, hashWait: 200 * time.Millisecond})
+	t.Parallel()
+	const hashWait = 50 * time.Millisecond
+	app, s, _ := testSiteWith(t, sqliteDB(t), templates, false, config{hashSlots: 2, hashWait: hashWait})
 	(&visitor{t: t, app: app}).register("ada", "correct horse")
 	if cap(s.pw.slots) != 2 {
 		t.Fatalf("%d slots; want 2", cap(s.pw.slots))
@@ -275,22 +372,17 @@ func TestHashingBusy(t *testing.T) {
 		if target == "/register.py" {
 			form = url.Values{"name": {"bob"}, "password": {"correct horse"}}
 		}
-		start := time.Now()
+		start := time.Now() // before the request, so before its timer
 		rec := request(t, app, "POST", target, form, "")
 		if rec.Code != 503 || rec.Header.Get("Retry-After") == "" || !strings.Contains(string(rec.Body), "The server is busy") {
 			t.Errorf("%s with no slot: %d %v\n%s", target, rec.Code, rec.Header, rec.Body)
 		}
-		if took := time.Since(start); took < 200*time.Millisecond {
-			t.Errorf("%s: gave up after %v; want it to wait 200ms", target, took)
+		if took := time.Since(start); took < hashWait {
+			t.Errorf("%s: gave up after %v; want it to wait %v", target, took, hashWait)
 		}
-		// A slot freed while it waits: through.
-		var wg sync.WaitGroup
-		wg.Go(func() {
-			time.Sleep(10 * time.Millisecond)
-			<-s.pw.slots
-		})
+		// A slot free: through.
+		<-s.pw.slots
 		rec = request(t, app, "POST", target, form, "")
-		wg.Wait()
 		if rec.Code != 303 {
 			t.Errorf("%s once a slot is free: %d\n%s", target, rec.Code, rec.Body)
 		}
@@ -306,5 +398,101 @@ func TestHashingBusy(t *testing.T) {
 	}
 	if _, err := p.hash(context.Background(), strings.Repeat("x", 73)); err == nil {
 		t.Error("hashing 73 bytes: no error")
+	}
+}
+
+// TestPasswordsWait: with every slot taken, acquire waits exactly its wait,
+// then gives up with errBusy; a slot freed or the request's end while it
+// waits ends the wait. On synctest's clock, which moves only when every
+// goroutine waits: exact, and at once.
+func TestPasswordsWait(t *testing.T) {
+	t.Parallel()
+	const wait = 5 * time.Second
+	for _, tt := range []struct {
+		name string
+		// end ends the wait, while acquire waits, or does nothing.
+		end  func(p *passwords, cancel context.CancelFunc)
+		want error
+	}{
+		{"no slot in time", func(*passwords, context.CancelFunc) {}, errBusy},
+		{"a slot freed", func(p *passwords, _ context.CancelFunc) { p.release() }, nil},
+		{"the request ended", func(_ *passwords, cancel context.CancelFunc) { cancel() }, context.Canceled},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p, err := newPasswords(bcrypt.MinCost, 1, wait)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := p.acquire(t.Context()); err != nil { // the one slot
+					t.Fatal(err)
+				}
+				ctx, cancel := context.WithCancel(t.Context())
+				defer cancel()
+				start := time.Now()
+				done := make(chan error, 1)
+				go func() { done <- p.acquire(ctx) }()
+				time.Sleep(wait - time.Nanosecond)
+				synctest.Wait()
+				select {
+				case err := <-done:
+					t.Fatalf("acquire with no slot: %v after %v; want it to wait %v", err, time.Since(start), wait)
+				default:
+				}
+				tt.end(p, cancel)
+				err = <-done
+				took := time.Since(start)
+				if !errors.Is(err, tt.want) || (tt.want == errBusy) != (took == wait) {
+					t.Errorf("acquire: %v after %v; want %v, after %v only for errBusy", err, took, tt.want, wait)
+				}
+			})
+		})
+	}
+}
+
+// TestHashingBound: a flood of logins runs at most a slot's worth of
+// bcrypt comparisons at once, and every login is answered.
+func TestHashingBound(t *testing.T) {
+	t.Parallel()
+	const slots, logins = 2, 16
+	// A wait only a hang reaches: every login must get its turn.
+	app, s, _ := testSiteWith(t, sqliteDB(t), templates, false, config{hashSlots: slots, hashWait: hang})
+	(&visitor{t: t, app: app}).register("ada", "correct horse")
+	compared := countComparisons(s)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	statuses := make(chan int, logins)
+	for i := range logins {
+		password := "correct horse"
+		if i%2 == 1 {
+			password = "wrong password"
+		}
+		wg.Go(func() {
+			<-start
+			rec, err := gatewaytest.Record(app, newRequest("POST", "/login.py", url.Values{"name": {"ada"}, "password": {password}}, ""))
+			if err != nil {
+				t.Errorf("login: %v", err)
+				statuses <- 0
+				return
+			}
+			statuses <- rec.Code
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(statuses)
+	got := map[int]int{}
+	for c := range statuses {
+		got[c]++
+	}
+	if want := map[int]int{303: logins / 2, 403: logins / 2}; !maps.Equal(got, want) {
+		t.Errorf("answers by status %v; want %v", got, want)
+	}
+	if n := len(compared.take()); n != logins {
+		t.Errorf("%d bcrypt comparisons; want one per login, %d", n, logins)
+	}
+	t.Logf("at most %d comparisons at once", compared.most)
+	if compared.most > slots || compared.most < 1 {
+		t.Errorf("at most %d bcrypt comparisons at once; want 1 to %d, the slots", compared.most, slots)
 	}
 }

@@ -35,6 +35,7 @@ func wantInOrder(t *testing.T, what, body string, want []string) {
 }
 
 func TestPages(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, db *database.DB) {
 		for _, dev := range []bool{false, true} {
 			app, _, logs := testSite(t, db, templates, dev)
@@ -96,6 +97,7 @@ func TestPages(t *testing.T) {
 // TestPagesSignedIn: the market pages have Follow and Unfollow buttons
 // for a signed-in user.
 func TestPagesSignedIn(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, db *database.DB) {
 		app, _, logs := testSite(t, db, templates, true)
 		v := &visitor{t: t, app: app}
@@ -128,6 +130,7 @@ func TestPagesSignedIn(t *testing.T) {
 }
 
 func TestMethods(t *testing.T) {
+	t.Parallel()
 	app, _, _ := testSite(t, sqliteDB(t), templates, false)
 	for _, tt := range []struct {
 		method, target, allow string
@@ -155,6 +158,7 @@ func TestMethods(t *testing.T) {
 // TestLiveEdit edits a copy of the shipped templates under a running dev
 // site: the base every page extends, then a page.
 func TestLiveEdit(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if err := os.CopyFS(dir, os.DirFS(templates)); err != nil {
 		t.Fatal(err)
@@ -175,12 +179,11 @@ func TestLiveEdit(t *testing.T) {
 	waitBody(t, app, "/center.py", "· edited</title>")
 }
 
-// waitBody requests target until its body contains want, for at most 5 s:
-// the watcher sees a change within a millisecond, the margin is for loaded
-// machines.
+// waitBody requests target until its body contains want, failing after
+// hang: the watcher sees a change within a millisecond on a quiet machine.
 func waitBody(t *testing.T, app gateway.App, target, want string) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(hang)
 	for {
 		rec := request(t, app, "GET", target, nil, "")
 		if strings.Contains(string(rec.Body), want) {
@@ -194,6 +197,7 @@ func waitBody(t *testing.T, app gateway.App, target, want string) {
 }
 
 func TestNew(t *testing.T) {
+	t.Parallel()
 	db := sqliteDB(t)
 	if app, err := New(framework.Options{Templates: "no/such/folder", Session: &framework.SessionOptions{Secret: testSecret}}, db); err == nil || app != nil {
 		t.Errorf("New on a missing folder: %v, %v", app, err)
@@ -233,6 +237,7 @@ func TestNew(t *testing.T) {
 // TestCrossOrigin: the demo refuses a POST from another origin unless the
 // origin is trusted (the config's [csrf] trusted_origins, through New).
 func TestCrossOrigin(t *testing.T) {
+	t.Parallel()
 	app, err := New(framework.Options{Templates: templates, Log: slog.New(slog.DiscardHandler),
 		Session: &framework.SessionOptions{Secret: testSecret},
 		CSRF:    framework.CSRF{TrustedOrigins: []string{"https://partner.example"}}}, sqliteDB(t))

@@ -26,6 +26,10 @@ import (
 // TestMain stops the shared PostgreSQL cluster after the tests.
 func TestMain(m *testing.M) { databasetest.Main(m) }
 
+// hang is how long a test waits for an event before it fails: only a hang
+// reaches it, however loaded the machine.
+const hang = 60 * time.Second
+
 // templates is the shipped templates folder.
 const templates = "../../templates"
 
@@ -46,12 +50,15 @@ var backends = []struct {
 	{"postgres", databasetest.NewDatabase},
 }
 
-// forEachBackend runs f as a subtest on a fresh, migrated database of each
-// backend.
+// forEachBackend runs f as a parallel subtest on a fresh, migrated
+// database of each backend.
 func forEachBackend(t *testing.T, f func(t *testing.T, db *database.DB)) {
 	t.Helper()
 	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) { f(t, openDB(t, b.url(t), database.Options{})) })
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			f(t, openDB(t, b.url(t), database.Options{}))
+		})
 	}
 }
 
@@ -129,6 +136,16 @@ func testSiteWith(t testing.TB, db *database.DB, dir string, dev bool, c config)
 // and cookie ("" for none).
 func request(t testing.TB, app gateway.App, method, target string, form url.Values, cookie string) *gatewaytest.Recording {
 	t.Helper()
+	rec, err := gatewaytest.Record(app, newRequest(method, target, form, cookie))
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, target, err)
+	}
+	return rec
+}
+
+// newRequest returns the request of request, for a goroutine of a test's
+// own, which must not call t.Fatal.
+func newRequest(method, target string, form url.Values, cookie string) *gateway.Environ {
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
@@ -140,11 +157,7 @@ func request(t testing.TB, app gateway.App, method, target string, form url.Valu
 	if cookie != "" {
 		env.Header = append(env.Header, gateway.Field{Name: "Cookie", Value: cookie})
 	}
-	rec, err := gatewaytest.Record(app, env)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, target, err)
-	}
-	return rec
+	return env
 }
 
 var sessionRE = regexp.MustCompile(`^miniweb_session=([A-Za-z0-9_-]+); Path=/; Max-Age=1209600; HttpOnly; SameSite=Lax$`)

@@ -33,6 +33,7 @@ var injections = []string{
 // another user's rows are untouched, and each string was stored, when it
 // was, as the text it is.
 func TestSQLInjection(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, db *database.DB) {
 		app, _, _ := testSite(t, db, templates, false)
 		before := schema(t, db)

@@ -41,6 +41,7 @@ WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i') ORDER BY relname`
 // seven stocks, ids numbered by the database, the constraints; and a
 // second run applies nothing.
 func TestMigrations(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		got := schema(t, db)
@@ -107,6 +108,7 @@ func TestMigrations(t *testing.T) {
 // TestMigrationFiles: each dialect gets its own users table and the shared
 // rest.
 func TestMigrationFiles(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		dialect database.Dialect
 		files   []string

@@ -13,6 +13,7 @@ import (
 // the login page, which comes back: to the page itself for a GET, to the
 // watch list after a POST. Nothing is written.
 func TestWatchlistAnonymous(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, db *database.DB) {
 		app, _, _ := testSite(t, db, templates, false)
 		for _, tt := range []struct {
@@ -57,6 +58,7 @@ func count(t testing.TB, db *database.DB, query string, args ...any) int {
 }
 
 func TestWatchlist(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, db *database.DB) {
 		app, _, _ := testSite(t, db, templates, false)
 		// Another user, whose list must not change.
@@ -141,6 +143,7 @@ func TestWatchlist(t *testing.T) {
 // TestNoteTooLong: the 422 page is the watch list with the message, and
 // the note as typed in its row's form; the stored note is unchanged.
 func TestNoteTooLong(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, db *database.DB) {
 		app, _, _ := testSite(t, db, templates, false)
 		v := &visitor{t: t, app: app}
@@ -174,6 +177,7 @@ func TestNoteTooLong(t *testing.T) {
 // TestStaleSession: a session whose user is gone (the database was reset)
 // is signed out by the watch list, even when a new user got the same id.
 func TestStaleSession(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, db *database.DB) {
 		app, _, _ := testSite(t, db, templates, false)
 		ada := &visitor{t: t, app: app}

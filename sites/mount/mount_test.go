@@ -46,6 +46,7 @@ func testApp(t *testing.T) *App {
 }
 
 func TestMount(t *testing.T) {
+	t.Parallel()
 	app := testApp(t)
 	tests := []struct {
 		method, target, body string
@@ -91,6 +92,7 @@ func TestMount(t *testing.T) {
 }
 
 func TestMountClose(t *testing.T) {
+	t.Parallel()
 	app, err := New(framework.Options{Templates: "../../templates", Dev: true, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, testDB(t))
 	if err != nil {
 		t.Fatal(err)

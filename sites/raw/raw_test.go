@@ -13,6 +13,7 @@ import (
 )
 
 func TestRaw(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		method, target, body string
 		code                 int
@@ -63,6 +64,7 @@ func TestRaw(t *testing.T) {
 // TestEchoCap checks /echo.py's 64 KiB cap on the form, with the length
 // declared (Content-Length) and not (chunked, ContentLength -1).
 func TestEchoCap(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		size     int  // bytes of form sent
@@ -113,6 +115,8 @@ func (f *failReader) Read([]byte) (int, error) {
 	return 0, errors.New("connection reset")
 }
 
+// TestHelloAllocs is not parallel: testing.AllocsPerRun counts the
+// allocations of the whole process.
 func TestHelloAllocs(t *testing.T) {
 	env := gatewaytest.NewEnviron("GET", "/hello.py", nil)
 	start := func(string, []gateway.Field) error { return nil }
