@@ -24,7 +24,7 @@ type LatencyClient struct {
 // DialLatency connects a LatencyClient to addr.
 func DialLatency(t *testing.T, addr, path string) *LatencyClient {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	c, err := net.DialTimeout("tcp", addr, Patience)
 	if err != nil {
 		t.Fatalf("latency client: %v", err)
 	}
@@ -54,7 +54,7 @@ func (lc *LatencyClient) Measure(n int, end time.Time, stop <-chan struct{}) []t
 		if !end.IsZero() && time.Now().After(end) || IsClosed(stop) {
 			break
 		}
-		lc.c.SetDeadline(time.Now().Add(10 * time.Second))
+		lc.c.SetDeadline(time.Now().Add(Patience))
 		start := time.Now()
 		if _, err := io.WriteString(lc.c, lc.req); err != nil {
 			t.Fatalf("latency request %d: %v", i, err)
@@ -91,24 +91,39 @@ func StarvationBound(idle time.Duration) time.Duration {
 	return max(2*idle, idle+50*time.Millisecond)
 }
 
-// CheckLatency fails the test when the normal client's p99 during an
-// attack passes twice the idle p99 (with StrictLatency) or StarvationBound
-// (always).
+// CheckLatency logs the normal client's latency figures during an attack
+// beside the idle ones. With StrictLatency (MINIWEB_LATENCY=1, on a quiet
+// machine) it fails the test when the p99 during the attack passes twice
+// the idle p99 or StarvationBound, or when either set has no sample; in
+// the default run it asserts nothing: a busy machine makes any figure
+// (see issue 29), and the tests assert the outcomes instead (the normal
+// client answered while the attackers hold their connections).
 func CheckLatency(t *testing.T, what string, idle, during []time.Duration) {
 	t.Helper()
 	if len(idle) == 0 || len(during) == 0 {
-		t.Fatalf("%s: %d samples idle, %d during: nothing to compare", what, len(idle), len(during))
+		if StrictLatency() {
+			t.Fatalf("%s: %d samples idle, %d during: nothing to compare", what, len(idle), len(during))
+		}
+		t.Logf("%s: %d samples idle, %d during: no figure (a busy machine)", what, len(idle), len(during))
+		return
 	}
 	ratio := float64(Pct(during, 99)) / float64(Pct(idle, 99))
 	t.Logf("%s: normal client p50/p99/max idle %v/%v/%v (%d samples), during %v/%v/%v (%d samples): p99 %.2fx idle", what,
 		Pct(idle, 50), Pct(idle, 99), idle[len(idle)-1], len(idle),
 		Pct(during, 50), Pct(during, 99), during[len(during)-1], len(during), ratio)
 	switch {
-	case StrictLatency() && ratio > 2:
+	case !StrictLatency():
+		if ratio > 2 {
+			t.Logf("%s: p99 %.2fx idle, over the 2x target: a busy machine, or a regression (MINIWEB_LATENCY=1 on a quiet machine tells)", what, ratio)
+		}
+	case ratio > 2:
 		t.Errorf("%s: p99 %v during the attack, %.2fx the idle p99 %v; want at most 2x", what, Pct(during, 99), ratio, Pct(idle, 99))
 	case Pct(during, 99) > StarvationBound(Pct(idle, 99)):
 		t.Errorf("%s: p99 %v during the attack, idle p99 %v: the normal client is starved (bound %v)", what, Pct(during, 99), Pct(idle, 99), StarvationBound(Pct(idle, 99)))
-	case ratio > 2:
-		t.Logf("%s: p99 %.2fx idle, over the 2x target: a busy machine, or a regression (MINIWEB_LATENCY=1 on a quiet machine tells)", what, ratio)
 	}
 }
+
+// Figures reports whether the figure checks run (MINIWEB_FIGURES=1, on a
+// quiet machine): a test that measures a duration, a rate or a sample
+// count logs it, and holds it to a bound only then.
+func Figures() bool { return os.Getenv("MINIWEB_FIGURES") == "1" }

@@ -52,7 +52,7 @@ func RunStopLoad(addr string, clients int, mix []StopLoadRequest, stop time.Time
 	for k := range clients {
 		wg.Go(func() {
 			for i := k; time.Now().Before(stop); {
-				c, err := net.DialTimeout("tcp", addr, time.Second)
+				c, err := net.DialTimeout("tcp", addr, Patience)
 				if err != nil {
 					n.Refused.Add(1)
 					return // the listener is closed: the stop has begun
@@ -71,7 +71,7 @@ func StopLoadConn(c net.Conn, mix []StopLoadRequest, i int, stop time.Time, n *S
 	br := bufio.NewReader(c)
 	for ; time.Now().Before(stop); i++ {
 		m := mix[i%len(mix)]
-		c.SetDeadline(time.Now().Add(10 * time.Second))
+		c.SetDeadline(time.Now().Add(Patience))
 		if _, err := io.WriteString(c, m.Req); err != nil {
 			return i // closed by the server before this request: never sent
 		}
