@@ -10,11 +10,10 @@ import (
 
 	"miniweb/server/gateway"
 	"miniweb/server/gatewayhttp"
-	"miniweb/sites/raw"
 )
 
 // helloHandler is the trivial net/http handler of the adapter benchmark:
-// the raw site's /hello.py, written for net/http.
+// helloApp's /hello.py, written for net/http.
 var helloHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	io.WriteString(w, "Hello, World!")
@@ -29,7 +28,7 @@ func BenchmarkAdapterHello(b *testing.B) {
 		name string
 		app  gateway.App
 	}{
-		{"miniweb_gateway_app", raw.App()},
+		{"miniweb_gateway_app", helloApp()},
 		{"miniweb_fromhandler", gatewayhttp.FromHandler(helloHandler)},
 	} {
 		b.Run(bb.name, func(b *testing.B) {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strconv"
 	"sync/atomic"
+	"testing"
 	"time"
 
 	"miniweb/server/gateway"
@@ -13,11 +14,24 @@ import (
 // testApp is the application of the end-to-end tests; each path shows one
 // behaviour of the contract.
 type testApp struct {
-	calls     atomic.Int64 // requests that reached the application
-	cancelled chan string  // /wait.py reports its context's end here
+	calls     atomic.Int64  // requests that reached the application
+	waiting   chan struct{} // /wait.py says here that it waits (if there is room)
+	cancelled chan string   // /wait.py reports its context's end here
 }
 
-func newTestApp() *testApp { return &testApp{cancelled: make(chan string, 16)} }
+func newTestApp() *testApp {
+	return &testApp{waiting: make(chan struct{}, 16), cancelled: make(chan string, 16)}
+}
+
+// waitWaiting waits until /wait.py has begun to wait on its context.
+func (a *testApp) waitWaiting(t *testing.T) {
+	t.Helper()
+	select {
+	case <-a.waiting:
+	case <-time.After(patience):
+		t.Fatal("/wait.py did not begin")
+	}
+}
 
 var plain = []gateway.Field{{Name: "Content-Type", Value: "text/plain; charset=utf-8"}}
 
@@ -84,16 +98,20 @@ func (a *testApp) ServeGateway(env *gateway.Environ, start gateway.StartResponse
 	case "/mismatch.py":
 		start("200 OK", []gateway.Field{{Name: "Content-Length", Value: "3"}})
 		return gateway.Bytes([]byte("12345"))
-	case "/slow.py":
+	case "/slow.py": // takes at least 300ms: the access log's duration
 		time.Sleep(300 * time.Millisecond)
 		start("200 OK", plain)
 		return gateway.Bytes([]byte("slow done"))
 	case "/wait.py": // blocks until its context ends
 		ctx := env.Context()
 		select {
+		case a.waiting <- struct{}{}:
+		default:
+		}
+		select {
 		case <-ctx.Done():
 			a.cancelled <- ctx.Err().Error()
-		case <-time.After(5 * time.Second):
+		case <-time.After(patience):
 			a.cancelled <- "not cancelled"
 		}
 		start("200 OK", plain)

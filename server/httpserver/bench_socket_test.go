@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"miniweb/sites/raw"
 )
 
 // BenchmarkSocketKeepAlive measures keep-alive requests over real loopback
@@ -25,7 +23,7 @@ func BenchmarkSocketKeepAlive(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			s := &Server{App: raw.App(), Suffix: ".py", MaxConns: maxConns}
+			s := &Server{App: helloApp(), Suffix: ".py", MaxConns: maxConns}
 			done := make(chan struct{})
 			go func() { s.Serve(ln); close(done) }()
 			defer func() { s.Shutdown(b.Context()); <-done }()

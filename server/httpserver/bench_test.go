@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"miniweb/server/static"
-	"miniweb/sites"
-	"miniweb/sites/raw"
 )
 
 // replayConn is an in-memory net.Conn whose client sends the same request
@@ -42,7 +40,7 @@ func (c *replayConn) SetDeadline(time.Time) error      { return nil }
 func (c *replayConn) SetReadDeadline(time.Time) error  { return nil }
 func (c *replayConn) SetWriteDeadline(time.Time) error { return nil }
 
-// benchConn returns a connection of a server with the raw site and a static
+// benchConn returns a connection of a server with helloApp and a static
 // folder holding a 1 KiB file, fed the request req over and over.
 func benchConn(tb testing.TB, req string) (*conn, *replayConn) {
 	tb.Helper()
@@ -54,7 +52,7 @@ func benchConn(tb testing.TB, req string) (*conn, *replayConn) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s := &Server{App: raw.App(), Static: st, Suffix: ".py", ServerHeader: "miniweb"}
+	s := &Server{App: helloApp(), Static: st, Suffix: ".py", ServerHeader: "miniweb"}
 	s.init()
 	rc := &replayConn{req: []byte(req)}
 	return s.newConn(rc), rc
@@ -117,18 +115,4 @@ func BenchmarkKeepAlive(b *testing.B) {
 			b.SetBytes(rc.written / int64(b.N+1))
 		})
 	}
-}
-
-// BenchmarkKeepAlivePage measures a demo page (/about.py, rendered by the
-// framework from the repository's templates) through the whole server path.
-func BenchmarkKeepAlivePage(b *testing.B) {
-	app := buildSite(b, "demo", sites.Options{Templates: "../../templates", Session: sites.SessionOptions{Secret: testSessionSecret}})
-	c, rc := benchConn(b, "GET /about.py HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: wrk\r\nAccept: */*\r\n\r\n")
-	c.srv.App = app
-	c.serveOne()
-	b.ReportAllocs()
-	for b.Loop() {
-		c.serveOne()
-	}
-	b.SetBytes(rc.written / int64(b.N+1))
 }

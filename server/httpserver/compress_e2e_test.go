@@ -139,6 +139,7 @@ func decodeAs(t testing.TB, enc string, body []byte) []byte {
 // Each rule of package compress, through the server on a socket: the
 // decoded body is the identity body byte for byte.
 func TestCompressDynamic(t *testing.T) {
+	t.Parallel()
 	ts, _ := startCompress(t, nil)
 	tests := []struct {
 		name   string
@@ -241,6 +242,7 @@ func readChunk(t *testing.T, br *bufio.Reader) []byte {
 // its next chunk only after the client has read and decoded the one
 // before, so each must have left before the stream ended.
 func TestCompressStreamChunks(t *testing.T) {
+	t.Parallel()
 	for _, enc := range []string{"gzip", "zstd"} {
 		t.Run(enc, func(t *testing.T) {
 			ts, app := startCompress(t, nil)
@@ -250,7 +252,7 @@ func TestCompressStreamChunks(t *testing.T) {
 			for i := 0; i < 4; i++ {
 				select {
 				case app.step <- struct{}{}: // the application yields chunk i
-				case <-time.After(5 * time.Second):
+				case <-time.After(patience):
 					t.Fatalf("the application did not ask for chunk %d", i)
 				}
 				if i == 0 { // the head waits for the first chunk: it says whether it is coded
@@ -332,6 +334,7 @@ func gzipOf(b []byte) string {
 // over the in-memory limit), stale ones are ignored, other files are
 // coded on the fly once.
 func TestCompressStatic(t *testing.T) {
+	t.Parallel()
 	css := strings.Repeat("body { color: #333; margin: 0 auto; }\n", 300) // 11 KB
 	jsText := make([]byte, 100<<10)                                       // text whose .gz is over the 16 KiB in memory
 	for i, c := range bigFile[:len(jsText)] {
@@ -408,6 +411,7 @@ func TestCompressStatic(t *testing.T) {
 
 // Without Compress nothing is coded and nothing varies.
 func TestCompressOff(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, &compressApp{}, map[string]string{"page.html": string(marketPage)})
 	for _, target := range []string{"/page.py", "/page.html"} {
 		resp := ts.get(t, "GET", target, "Accept-Encoding: gzip, zstd\r\n")
@@ -418,6 +422,7 @@ func TestCompressOff(t *testing.T) {
 }
 
 func TestCompressBadOptions(t *testing.T) {
+	t.Parallel()
 	s := &Server{App: &compressApp{}, Compress: &compress.Options{GzipLevel: 42}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

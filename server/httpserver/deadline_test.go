@@ -28,6 +28,7 @@ func (d *deadlineConn) LocalAddr() net.Addr { return &net.TCPAddr{IP: net.IPv4(1
 // An exact deadline set in between (a body's) is replaced at the next
 // stretch.
 func TestStretchedDeadlines(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		timeout time.Duration

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"miniweb/server/internal/http1"
-	"miniweb/sites/raw"
 )
 
 // testProxies trusts loopback and 10.0.0.0/8, as a server behind a local
@@ -24,6 +23,7 @@ func fields(lines ...string) []http1.Field {
 }
 
 func TestForwardedFields(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name     string
 		header   []string  // "Name: value" lines
@@ -186,7 +186,7 @@ func forwardedConn(tb testing.TB, trusted bool) (*conn, *replayConn) {
 	if trusted {
 		nets = append(nets, netip.MustParsePrefix("127.0.0.0/8"))
 	}
-	s := &Server{App: raw.App(), Suffix: ".py", ServerHeader: "miniweb", Proxies: ProxyTrust{Trusted: nets}}
+	s := &Server{App: helloApp(), Suffix: ".py", ServerHeader: "miniweb", Proxies: ProxyTrust{Trusted: nets}}
 	s.init()
 	rc := &replayConn{req: []byte(req)}
 	c := s.newConn(rc)

@@ -47,13 +47,13 @@ func (a *hardApp) ServeGateway(env *gateway.Environ, start gateway.StartResponse
 		a.smuggled.Add(1)
 		start("200 OK", plain)
 		return gateway.Bytes([]byte("SMUGGLED"))
-	case "/hold.py": // runs until the test sends on gate (bounded by 10s)
+	case "/hold.py": // runs until the test sends on gate (bounded by patience)
 		n := a.inflight.Add(1)
 		for m := a.maxInflight.Load(); n > m && !a.maxInflight.CompareAndSwap(m, n); m = a.maxInflight.Load() {
 		}
 		select {
 		case <-a.gate:
-		case <-time.After(10 * time.Second):
+		case <-time.After(patience):
 		}
 		a.inflight.Add(-1)
 		start("200 OK", plain)
@@ -62,19 +62,19 @@ func (a *hardApp) ServeGateway(env *gateway.Environ, start gateway.StartResponse
 		a.inflight.Add(1)
 		select {
 		case <-a.gate:
-		case <-time.After(10 * time.Second):
+		case <-time.After(patience):
 		}
 		a.inflight.Add(-1)
 		return gateway.Stream(func(yield func([]byte, error) bool) {
 			start("200 OK", plain)
 			yield([]byte("streamed"), nil)
 		})
-	case "/block.py": // returns only when its context ends (bounded by 10s)
+	case "/block.py": // returns only when its context ends (bounded by patience)
 		ctx := env.Context()
 		select {
 		case <-ctx.Done():
 			a.blocked <- ctx.Err().Error()
-		case <-time.After(10 * time.Second):
+		case <-time.After(patience):
 			a.blocked <- "not cancelled"
 		}
 		start("200 OK", plain)

@@ -15,8 +15,21 @@ import (
 	"time"
 
 	"miniweb/server/gateway"
+	"miniweb/server/internal/testnet"
 	"miniweb/server/static"
 )
+
+// TestMain runs the tests, then checks that no goroutine of this package
+// outlives them: most tests run in parallel, so a goroutine count taken
+// at one test's start means nothing; each test checks instead that its
+// server's connections are gone after Shutdown (startServer).
+func TestMain(m *testing.M) {
+	os.Exit(testnet.RunLeakChecked(m, "miniweb/server/httpserver."))
+}
+
+// patience bounds a wait for an event that must come: only a hang reaches
+// it (testnet.Patience).
+const patience = testnet.Patience
 
 // testServer is a Server running on 127.0.0.1:0 for one test.
 type testServer struct {
@@ -28,11 +41,11 @@ type testServer struct {
 }
 
 // startServer starts a Server with app and a static folder holding files
-// (name -> content), applies opts, and stops it when the test ends,
-// checking that no goroutine of it outlives the test.
+// (name -> content), applies opts, and shuts it down when the test ends:
+// Shutdown must return nil, Serve ErrServerClosed, and the server must
+// track no connection and run no handler after.
 func startServer(t *testing.T, app gateway.App, files map[string]string, opts ...func(*Server)) *testServer {
 	t.Helper()
-	baseline := runtime.NumGoroutine()
 	root := t.TempDir()
 	for name, content := range files {
 		p := filepath.Join(root, filepath.FromSlash(name))
@@ -68,7 +81,7 @@ func startServer(t *testing.T, app gateway.App, files map[string]string, opts ..
 	served := make(chan error, 1)
 	go func() { served <- ts.Serve(ln) }()
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), patience)
 		defer cancel()
 		if err := ts.Shutdown(ctx); err != nil {
 			t.Errorf("Shutdown: %v", err)
@@ -76,8 +89,10 @@ func startServer(t *testing.T, app gateway.App, files map[string]string, opts ..
 		if err := <-served; err != ErrServerClosed {
 			t.Errorf("Serve returned %v; want ErrServerClosed", err)
 		}
-		http.DefaultClient.CloseIdleConnections()
-		checkGoroutines(t, baseline)
+		if n := ts.openConns(); n != 0 {
+			t.Errorf("%d connections still tracked after Shutdown", n)
+		}
+		st.Close()
 		if t.Failed() {
 			t.Logf("server log:\n%s", ts.log)
 		}
@@ -86,10 +101,10 @@ func startServer(t *testing.T, app gateway.App, files map[string]string, opts ..
 }
 
 // checkGoroutines fails when the goroutine count does not return to
-// baseline within a short settle time.
+// baseline: for a test that runs alone (not parallel), and counts its own.
 func checkGoroutines(t *testing.T, baseline int) {
 	t.Helper()
-	deadline := time.Now().Add(3 * time.Second)
+	deadline := time.Now().Add(patience)
 	for {
 		n := runtime.NumGoroutine()
 		if n <= baseline {
@@ -108,12 +123,12 @@ func checkGoroutines(t *testing.T, baseline int) {
 // dial opens a raw connection to the server.
 func (ts *testServer) dial(t *testing.T) *rawConn {
 	t.Helper()
-	c, err := net.Dial("tcp", ts.addr)
+	c, err := net.DialTimeout("tcp", ts.addr, patience)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c.SetDeadline(time.Now().Add(patience))
 	return &rawConn{t: t, Conn: c, br: bufio.NewReader(c)}
 }
 
@@ -127,7 +142,7 @@ type rawConn struct {
 func (c *rawConn) send(s string) {
 	c.t.Helper()
 	if _, err := io.WriteString(c.Conn, s); err != nil {
-		c.t.Fatalf("write: %v", err)
+		c.t.Fatalf("write %.40q: %v", s, err)
 	}
 }
 
@@ -158,11 +173,12 @@ func (c *rawConn) rest() string {
 	return string(b)
 }
 
-// closed reports whether the server has closed the connection, waiting a
-// little for it.
+// closed reports whether the server has closed the connection, waiting
+// for it up to patience: the tests call it where the server must close,
+// and it returns as soon as it does.
 func (c *rawConn) closed() bool {
-	c.SetReadDeadline(time.Now().Add(2 * time.Second))
-	defer c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	c.SetReadDeadline(time.Now().Add(patience))
+	defer c.SetReadDeadline(time.Now().Add(patience))
 	_, err := c.br.ReadByte()
 	return err == io.EOF || isReset(err)
 }

@@ -13,13 +13,16 @@ import (
 	"time"
 
 	"miniweb/server/gateway"
-	"miniweb/sites/raw"
 )
 
 // inlineApp answers /hello.py, echoes the body of /echo.py, and asks for
 // the request's context on /ctx.py (which ends the connection's inline runs)
-// and on /wait.py (which waits until the context ends and reports it).
-type inlineApp struct{ cancelled chan error }
+// and on /wait.py (which says it waits on waiting, if not nil, then waits
+// until the context ends and reports it on cancelled).
+type inlineApp struct {
+	waiting   chan struct{}
+	cancelled chan error
+}
 
 func (a *inlineApp) ServeGateway(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 	plain := []gateway.Field{{Name: "Content-Type", Value: "text/plain"}}
@@ -40,10 +43,13 @@ func (a *inlineApp) ServeGateway(env *gateway.Environ, start gateway.StartRespon
 		return gateway.Bytes([]byte("ctx"))
 	case "/wait.py":
 		ctx := env.Context()
+		if a.waiting != nil {
+			a.waiting <- struct{}{}
+		}
 		select {
 		case <-ctx.Done():
 			a.cancelled <- ctx.Err()
-		case <-time.After(5 * time.Second):
+		case <-time.After(patience):
 			a.cancelled <- nil
 		}
 		start("200 OK", plain)
@@ -66,6 +72,7 @@ func post(path, body string) string {
 // paths an inline run takes (a request answered inside it, a head not yet
 // whole, a body, a context asked for) and the ordinary path after each.
 func TestInlineRuns(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		pieces []string // sent one after another, 30 ms apart
@@ -83,12 +90,13 @@ func TestInlineRuns(t *testing.T) {
 	ts := startServer(t, &inlineApp{}, nil)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := net.Dial("tcp", ts.addr)
+			t.Parallel()
+			c, err := net.DialTimeout("tcp", ts.addr, patience)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer c.Close()
-			c.SetDeadline(time.Now().Add(5 * time.Second))
+			c.SetDeadline(time.Now().Add(patience))
 			go func() {
 				for i, p := range tt.pieces {
 					if i > 0 {
@@ -118,10 +126,10 @@ func TestInlineRuns(t *testing.T) {
 // inline run sees it cancelled when the client leaves (the watch reads a
 // duplicate of the descriptor), and the duplicate is closed after.
 func TestInlineWatch(t *testing.T) {
-	app := &inlineApp{cancelled: make(chan error, 1)}
+	app := &inlineApp{waiting: make(chan struct{}, 1), cancelled: make(chan error, 1)}
 	ts := startServer(t, app, nil)
 	fds := openFDs(t)
-	c, err := net.Dial("tcp", ts.addr)
+	c, err := net.DialTimeout("tcp", ts.addr, patience)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,17 +139,21 @@ func TestInlineWatch(t *testing.T) {
 		t.Fatalf("GET /hello.py: %v", err)
 	}
 	io.WriteString(c, get("/wait.py"))
-	time.Sleep(50 * time.Millisecond)
+	select {
+	case <-app.waiting:
+	case <-time.After(patience):
+		t.Fatal("/wait.py did not begin")
+	}
 	c.Close()
 	select {
 	case err := <-app.cancelled:
 		if err == nil {
 			t.Fatal("the context was not cancelled when the client left")
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(patience):
 		t.Fatal("the application did not return")
 	}
-	for deadline := time.Now().Add(2 * time.Second); ; {
+	for deadline := time.Now().Add(patience); ; {
 		if n := openFDs(t); n <= fds {
 			break
 		} else if time.Now().After(deadline) {
@@ -153,13 +165,13 @@ func TestInlineWatch(t *testing.T) {
 
 // TestInlineAllocs is the allocation guard of the path a keep-alive
 // request takes over a real socket: answered inside an inline run, a request
-// for a small static file or the raw site's hello allocates nothing,
+// for a small static file or helloApp's hello allocates nothing,
 // client included, once the connection is warm.
 func TestInlineAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts are meaningless under the race detector")
 	}
-	ts := startServer(t, raw.App(), map[string]string{"1k.txt": strings.Repeat("x", 1024)})
+	ts := startServer(t, helloApp(), map[string]string{"1k.txt": strings.Repeat("x", 1024)})
 	for _, path := range []string{"/hello.py", "/1k.txt"} {
 		t.Run(path, func(t *testing.T) {
 			c, err := net.Dial("tcp", ts.addr)

@@ -12,6 +12,7 @@ import (
 // an HTTP/1.1 status line; any other major version is answered 505 and
 // the connection closes.
 func TestProtocolVersion(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		req    string // one request, sent with a plain request pipelined behind it

@@ -1,14 +1,12 @@
 package httpserver
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"strings"
 	"testing"
 
-	"miniweb/framework"
 	"miniweb/server/gateway"
 )
 
@@ -49,6 +47,7 @@ func trusting(nets ...string) func(*Server) {
 // 127.0.0.1, trusted or not, and checks what the application sees and what
 // the access log writes.
 func TestProxyForwarding(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name   string
 		opts   []func(*Server)
@@ -91,6 +90,7 @@ func TestProxyForwarding(t *testing.T) {
 			"", "http", "backend:8080", "backend:8080", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			ts := startServer(t, whoApp{}, nil, tt.opts...)
 			c := ts.dial(t)
 			c.send("GET /who.py HTTP/1.1\r\nHost: backend:8080\r\n" + tt.fields + "\r\n")
@@ -133,6 +133,7 @@ func TestProxyForwarding(t *testing.T) {
 // proxy's address, as a balancer's keep-alive connection carries requests
 // of many clients.
 func TestProxyKeepAlive(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, whoApp{}, nil, trusting("127.0.0.0/8"))
 	c := ts.dial(t)
 	for _, tt := range []struct{ fields, remote string }{
@@ -161,63 +162,10 @@ func TestProxyKeepAlive(t *testing.T) {
 	}
 }
 
-// TestProxyFramework checks that the framework's request sees what trusted
-// proxies said: a session cookie is Secure behind an https proxy, a POST
-// whose Origin is the forwarded host passes the CSRF check, and the dev
-// error page, shown only to loopback clients, is not shown to a remote
-// client coming through a local proxy.
-func TestProxyFramework(t *testing.T) {
-	app, err := framework.New(framework.Options{
-		Templates: t.TempDir(),
-		Dev:       true,
-		Suffix:    ".py",
-		Session:   &framework.SessionOptions{Secret: testSessionSecret},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { app.Close() })
-	app.Handle("GET POST", "/login.py", func(r *framework.Request) (*framework.Response, error) {
-		r.Session().Set("user", "ann")
-		return &framework.Response{Body: []byte("signed in")}, nil
-	})
-	app.Handle("GET", "/fail.py", func(r *framework.Request) (*framework.Response, error) {
-		return nil, errors.New("a secret detail")
-	})
-	ts := startServer(t, app, nil, trusting("127.0.0.1/32"), func(s *Server) { s.Proxies.ForwardedHost = true })
-
-	get := func(req string) (int, string, string) {
-		c := ts.dial(t)
-		c.send(req)
-		r := c.response("GET")
-		return r.StatusCode, r.Header.Get("Set-Cookie"), bodyOf(t, r)
-	}
-	const proxied = "X-Forwarded-For: 203.0.113.9\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: example.com\r\n"
-
-	if _, cookie, _ := get("GET /login.py HTTP/1.1\r\nHost: backend\r\n" + proxied + "\r\n"); !strings.Contains(cookie, "; Secure") {
-		t.Errorf("session cookie behind an https proxy: %q; want Secure", cookie)
-	}
-	if _, cookie, _ := get("GET /login.py HTTP/1.1\r\nHost: backend\r\n\r\n"); cookie == "" || strings.Contains(cookie, "Secure") {
-		t.Errorf("session cookie over plain http: %q; want one, not Secure", cookie)
-	}
-	post := "POST /login.py HTTP/1.1\r\nHost: backend\r\nOrigin: https://example.com\r\nContent-Length: 0\r\n"
-	if code, _, _ := get(post + proxied + "\r\n"); code != 200 {
-		t.Errorf("POST with the forwarded host as Origin: %d; want 200", code)
-	}
-	if code, _, _ := get(post + "\r\n"); code != 403 {
-		t.Errorf("POST with another Origin than Host: %d; want 403", code)
-	}
-	if code, _, body := get("GET /fail.py HTTP/1.1\r\nHost: backend\r\n\r\n"); code != 500 || !strings.Contains(body, "a secret detail") {
-		t.Errorf("dev error page to a loopback client: %d, detail shown %v; want 500 with the detail", code, strings.Contains(body, "a secret detail"))
-	}
-	if code, _, body := get("GET /fail.py HTTP/1.1\r\nHost: backend\r\n" + proxied + "\r\n"); code != 500 || strings.Contains(body, "a secret detail") {
-		t.Errorf("error page to a remote client through a local proxy: %d, detail shown %v; want 500 without", code, strings.Contains(body, "a secret detail"))
-	}
-}
-
 // TestProxyOptions checks that options that cannot work stop Serve with an
 // error that says which.
 func TestProxyOptions(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name string
 		opt  func(*Server)

@@ -3,6 +3,7 @@ package httpserver
 import (
 	"encoding/binary"
 	"io"
+	"net"
 	"net/netip"
 	"strings"
 	"testing"
@@ -46,6 +47,7 @@ func withProxyProtocol(s *Server) {
 // request in the same write, and checks the addresses the application sees,
 // on that request and the next on the connection.
 func TestProxyProtocol(t *testing.T) {
+	t.Parallel()
 	const req = "GET /who.py HTTP/1.1\r\nHost: backend\r\n"
 	src, dst := netip.MustParseAddrPort("203.0.113.9:56324"), netip.MustParseAddrPort("198.51.100.1:443")
 	for _, tt := range []struct {
@@ -70,6 +72,7 @@ func TestProxyProtocol(t *testing.T) {
 		{"v1_untrusted_source", "PROXY TCP4 203.0.113.9 198.51.100.1 56324 443\r\n", "X-Forwarded-For: 6.6.6.6\r\n", "203.0.113.9:56324", "198.51.100.1:443"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			ts := startServer(t, whoApp{}, nil, withProxyProtocol)
 			c := ts.dial(t)
 			peer := c.LocalAddr().String()
@@ -105,9 +108,13 @@ func TestProxyProtocol(t *testing.T) {
 // ways a network may cut them: the header in pieces, and a first request
 // longer than what is read with the header.
 func TestProxyProtocolReads(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, whoApp{}, nil, withProxyProtocol)
 	t.Run("header_in_pieces", func(t *testing.T) {
 		c := ts.dial(t)
+		// Apart (20 ms, with Nagle's algorithm off), so that the server
+		// most likely reads them apart; together they must work too.
+		c.Conn.(*net.TCPConn).SetNoDelay(true)
 		for _, piece := range []string{"PROX", "Y TCP4 203.0.113.9 198.51.100.1", " 56324 443\r", "\nGET /who.py HTTP/1.1\r\nHost: x\r\n\r\n"} {
 			c.send(piece)
 			time.Sleep(20 * time.Millisecond)
@@ -137,6 +144,7 @@ func TestProxyProtocolReads(t *testing.T) {
 // TestProxyProtocolRefused checks the connections closed without a byte:
 // from a peer not trusted, and with a header that is not one.
 func TestProxyProtocolRefused(t *testing.T) {
+	t.Parallel()
 	const good = "PROXY TCP4 203.0.113.9 198.51.100.1 56324 443\r\nGET /who.py HTTP/1.1\r\nHost: x\r\n\r\n"
 	for _, tt := range []struct {
 		name string
@@ -151,11 +159,12 @@ func TestProxyProtocolRefused(t *testing.T) {
 		{"v2_too_long", withProxyProtocol, "\r\n\r\n\x00\r\nQUIT\n\x21\x11\xff\xff" + strings.Repeat("\x01", 5000)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			app := newTestApp()
 			ts := startServer(t, app, nil, tt.opt)
 			c := ts.dial(t)
 			c.send(tt.send)
-			c.SetReadDeadline(time.Now().Add(2 * time.Second))
+			c.SetReadDeadline(time.Now().Add(patience))
 			b, err := io.ReadAll(c.br)
 			if len(b) != 0 || (err != nil && !isReset(err)) {
 				t.Errorf("got %q, %v; want the connection closed without a byte", b, err)
@@ -168,38 +177,37 @@ func TestProxyProtocolRefused(t *testing.T) {
 }
 
 // TestProxyProtocolTimeout checks that a peer that sends no PROXY header,
-// or part of one, is closed after the header timeout.
+// or part of one, is closed at the header timeout, not before: the
+// client's clock starts before it connects, so before the server's can.
 func TestProxyProtocolTimeout(t *testing.T) {
+	t.Parallel()
 	const timeout = 200 * time.Millisecond
 	ts := startServer(t, whoApp{}, nil, withProxyProtocol, func(s *Server) { s.ReadHeaderTimeout = timeout })
 	for _, send := range []string{"", "PROXY TCP4 203.0.113.9", "\r\n\r\n\x00\r\nQUIT\n\x21\x11\x00\x0c\x01"} {
-		c := ts.dial(t)
 		start := time.Now()
+		c := ts.dial(t)
 		if send != "" {
 			c.send(send)
 		}
 		if !c.closed() {
 			t.Fatalf("after %q: the connection is still open", send)
 		}
-		if d := time.Since(start); d < timeout-20*time.Millisecond || d > timeout+time.Second {
-			t.Errorf("after %q: closed after %v; want about %v", send, d, timeout)
+		if d := time.Since(start); d < timeout {
+			t.Errorf("after %q: closed after %v, before the header timeout %v", send, d, timeout)
 		}
 	}
 }
 
 // TestProxyProtocolShutdown checks that a connection waiting for its PROXY
-// header is idle: Shutdown closes it at once.
+// header is idle: Shutdown closes it at once, not at the header timeout
+// (an hour).
 func TestProxyProtocolShutdown(t *testing.T) {
-	ts := startServer(t, whoApp{}, nil, withProxyProtocol)
+	t.Parallel()
+	ts := startServer(t, whoApp{}, nil, withProxyProtocol, func(s *Server) { s.ReadHeaderTimeout = time.Hour })
 	c := ts.dial(t)
 	c.send("PROXY TCP4 203.0")
-	time.Sleep(100 * time.Millisecond) // past the new connection's grace
-	start := time.Now()
 	go ts.Shutdown(t.Context())
 	if !c.closed() {
 		t.Fatal("the connection waiting for its header is still open")
-	}
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("closed %v after Shutdown; want at once", d)
 	}
 }

@@ -170,6 +170,7 @@ func padTo(head, tail string, n int) string {
 }
 
 func TestSmuggling(t *testing.T) {
+	t.Parallel()
 	app := newHardApp()
 	ts := startServer(t, app, map[string]string{"a.txt": "AAA"})
 	for _, tt := range smuggleCases {
@@ -219,6 +220,7 @@ func TestSmuggling(t *testing.T) {
 // answers 400 and closes, so it stops reading: the client cannot push
 // more than the bound plus what the kernel buffers.
 func TestChunkExtAmplification(t *testing.T) {
+	t.Parallel()
 	app := newHardApp()
 	ts := startServer(t, app, nil)
 	for _, path := range []string{"/echo.py", "/ignore.py"} {
@@ -253,7 +255,7 @@ func TestChunkExtAmplification(t *testing.T) {
 			var n int64
 			select {
 			case n = <-sent:
-			case <-time.After(5 * time.Second):
+			case <-time.After(patience):
 				t.Fatal("the server kept reading extensions")
 			}
 			if n >= limit {
@@ -271,6 +273,7 @@ func TestChunkExtAmplification(t *testing.T) {
 // set by the application never reaches the wire: the response is a 500,
 // the fault is logged, and the connection goes on.
 func TestResponseHeaderInjection(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, newHardApp(), nil)
 	for _, path := range []string{"/badheader.py", "/crlf-name.py", "/crlf-status.py", "/lf-value.py", "/cr-value.py", "/crlf-stream.py"} {
 		t.Run(path, func(t *testing.T) {
@@ -296,7 +299,8 @@ func TestResponseHeaderInjection(t *testing.T) {
 // request completes well within the header timeout instead of rescanning
 // the line on every byte.
 func TestPathologicalHeaderLine(t *testing.T) {
-	ts := startServer(t, newHardApp(), nil, func(s *Server) { s.ReadHeaderTimeout = 20 * time.Second })
+	t.Parallel()
+	ts := startServer(t, newHardApp(), nil, func(s *Server) { s.ReadHeaderTimeout = patience })
 	const n = 30 << 10
 	cases := []struct{ name, line string }{
 		{"spaces", "X-A: a" + strings.Repeat(" ", n) + "b"},
@@ -307,7 +311,7 @@ func TestPathologicalHeaderLine(t *testing.T) {
 	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
 			c := ts.dial(t)
-			c.SetDeadline(time.Now().Add(30 * time.Second))
+			c.SetDeadline(time.Now().Add(patience))
 			if tc, ok := c.Conn.(*net.TCPConn); ok {
 				tc.SetNoDelay(true)
 			}
@@ -331,6 +335,7 @@ func TestPathologicalHeaderLine(t *testing.T) {
 // after the response; the request hidden at its end never runs
 // (CVE-2022-29361 at the bound).
 func TestUnreadBodyPastDrainBound(t *testing.T) {
+	t.Parallel()
 	app := newHardApp()
 	ts := startServer(t, app, nil)
 	c := ts.dial(t)

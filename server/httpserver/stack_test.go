@@ -41,6 +41,7 @@ func descend(n int) string {
 // debug log says so, and requests go on being answered there, to the last,
 // which closes the connection.
 func TestDeepStackKept(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, deepApp, nil)
 	c := ts.dial(t)
 	for i := range 12 {

@@ -76,6 +76,7 @@ func (ts *testServer) get(t *testing.T, method, target string, header ...string)
 // No request reads outside the root or a hidden file, however it spells
 // the path (caddyserver/caddy's table of hostile paths, extended).
 func TestStaticHostilePaths(t *testing.T) {
+	t.Parallel()
 	ts := startStatic(t)
 	tests := []struct {
 		target string
@@ -125,6 +126,7 @@ func TestStaticHostilePaths(t *testing.T) {
 }
 
 func TestStaticFolders(t *testing.T) {
+	t.Parallel()
 	ts := startStatic(t)
 	tests := []struct {
 		target   string
@@ -156,6 +158,7 @@ func TestStaticFolders(t *testing.T) {
 }
 
 func TestStaticMethodNotAllowed(t *testing.T) {
+	t.Parallel()
 	ts := startStatic(t)
 	for _, method := range []string{"POST", "PUT", "DELETE", "OPTIONS"} {
 		t.Run(method, func(t *testing.T) {
@@ -175,6 +178,7 @@ func TestStaticMethodNotAllowed(t *testing.T) {
 }
 
 func TestStaticConditional(t *testing.T) {
+	t.Parallel()
 	ts := startStatic(t)
 	r := ts.get(t, "GET", "/a.txt")
 	etag, lastMod := r.Header.Get("ETag"), r.Header.Get("Last-Modified")
@@ -207,6 +211,7 @@ func TestStaticConditional(t *testing.T) {
 }
 
 func TestStaticRanges(t *testing.T) {
+	t.Parallel()
 	ts := startStatic(t)
 	size := strconv.Itoa(len(aTxt))
 
@@ -258,6 +263,7 @@ func TestStaticRanges(t *testing.T) {
 }
 
 func TestStaticLargeFile(t *testing.T) {
+	t.Parallel()
 	ts := startStatic(t)
 	resp, err := http.Get("http://" + ts.addr + "/big.bin")
 	if err != nil {
@@ -290,6 +296,7 @@ func TestStaticLargeFile(t *testing.T) {
 }
 
 func TestStaticHead(t *testing.T) {
+	t.Parallel()
 	ts := startStatic(t)
 	for _, tt := range []struct{ path, body string }{{"/a.txt", aTxt}, {"/big.bin", string(bigFile)}, {"/nope", custom404}} {
 		t.Run(tt.path, func(t *testing.T) {
@@ -309,6 +316,7 @@ func TestStaticHead(t *testing.T) {
 }
 
 func TestStaticCustom404(t *testing.T) {
+	t.Parallel()
 	ts := startStatic(t)
 	r := ts.get(t, "GET", "/missing.html")
 	if r.StatusCode != 404 || bodyOf(t, r) != custom404 || r.Header.Get("Content-Type") != "text/html; charset=utf-8" {

@@ -21,6 +21,3 @@ var (
 	checkLatency = testnet.CheckLatency
 	raiseNoFile  = testnet.RaiseNoFile
 )
-
-// testSessionSecret keys the demo site's session cookies in these tests.
-const testSessionSecret = "a test secret of at least thirty-two bytes"

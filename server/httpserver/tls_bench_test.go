@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"miniweb/server/gatewayhttp"
-	"miniweb/sites/raw"
 )
 
 // BenchmarkHTTPSHello measures hello over keep-alive loopback connections,
@@ -37,7 +36,7 @@ func BenchmarkHTTPSHello(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		s := &Server{App: raw.App(), Suffix: ".py"}
+		s := &Server{App: helloApp(), Suffix: ".py"}
 		if tlsOn {
 			s.TLS = &TLSConfig{CertFile: certFile, KeyFile: keyFile}
 		}
@@ -51,7 +50,7 @@ func BenchmarkHTTPSHello(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		srv := &http.Server{Handler: gatewayhttp.Handler(raw.App())}
+		srv := &http.Server{Handler: gatewayhttp.Handler(helloApp())}
 		done := make(chan struct{})
 		go func() { srv.ServeTLS(ln, certFile, keyFile); close(done) }()
 		b.Cleanup(func() { srv.Shutdown(b.Context()); <-done })

@@ -14,6 +14,7 @@ import (
 // must not leave a read deadline in the past behind it. Before the fix one
 // request in eight on such a connection was closed unanswered.
 func TestKeepAliveAfterContextWithBody(t *testing.T) {
+	t.Parallel()
 	app := gateway.AppFunc(func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 		ctx := env.Context()
 		body, err := io.ReadAll(env.Body)

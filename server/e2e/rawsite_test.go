@@ -1,4 +1,4 @@
-package httpserver
+package e2e
 
 import (
 	"strconv"
@@ -13,6 +13,7 @@ import (
 // 64 KiB cap is answered 413, whether its length is declared or not, and
 // what it echoes into its UTF-8 page is valid UTF-8 without NUL.
 func TestRawSiteEcho(t *testing.T) {
+	t.Parallel()
 	const form = "application/x-www-form-urlencoded"
 	big := "first=" + strings.Repeat("x", 64<<10)
 	dirty := "first=A%00da%FF&l%FFast=\xff"

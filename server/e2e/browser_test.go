@@ -1,4 +1,4 @@
-package httpserver
+package e2e
 
 import (
 	"bytes"
@@ -38,12 +38,15 @@ const (
 	// screenshotsEnv names the folder for the screenshots; unset means a
 	// temporary folder of the test.
 	screenshotsEnv = "MINIWEB_SCREENSHOTS"
-	// webdriverTimeout bounds one WebDriver command; starting a session
-	// (launching Chromium) gets twice as long.
-	webdriverTimeout = 10 * time.Second
+	// webdriverTimeout bounds one WebDriver command, and a wait for what
+	// the page must come to show; starting a session (launching Chromium)
+	// gets twice as long. Only a hang reaches it: on a busy machine a
+	// command may take ten times as long as on a quiet one, and every
+	// wait ends as soon as what it waits for is there.
+	webdriverTimeout = patience
 	// reloadTimeout bounds how long an edited template may take to show:
 	// the framework learns of an edit from fsnotify, asynchronously.
-	reloadTimeout = 5 * time.Second
+	reloadTimeout = patience
 )
 
 // demoPages are the demo's pages linked from the static index.html, each
@@ -72,6 +75,7 @@ var demoPages = []struct {
 // write-and-rename) show on reload. The site runs on an SQLite database
 // of the test's own. Each step leaves a screenshot.
 func TestBrowser(t *testing.T) {
+	t.Parallel()
 	driverPath := findBrowser(t)
 	shots := screenshotDir(t)
 	t.Logf("screenshots in %s", shots)
@@ -79,15 +83,15 @@ func TestBrowser(t *testing.T) {
 	// The demo on copies of the repo's templates and static files, so the
 	// test can edit them.
 	tmpl := t.TempDir()
-	if err := os.CopyFS(tmpl, os.DirFS("../../templates")); err != nil {
+	if err := os.CopyFS(tmpl, os.DirFS(repoDir("templates"))); err != nil {
 		t.Fatal(err)
 	}
 	files := map[string]string{}
-	err := fs.WalkDir(os.DirFS("../../static"), ".", func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(os.DirFS(repoDir("static")), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		b, err := os.ReadFile(filepath.Join("../../static", p))
+		b, err := os.ReadFile(filepath.Join(repoDir("static"), p))
 		files[p] = string(b)
 		return err
 	})
@@ -99,8 +103,8 @@ func TestBrowser(t *testing.T) {
 	// temporary folder, migrated, closed when the test ends.
 	app := buildSite(t, "demo", sites.Options{Templates: tmpl, Dev: true, Log: slog.New(slog.NewTextHandler(siteLog, nil))})
 	ts := startServer(t, app, files)
-	// Cleanups run last first: the browser goes, then the server, whose
-	// cleanup checks that no goroutine is left, then the site.
+	// Cleanups run last first: the browser goes, then the server, then the
+	// site.
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("site log:\n%s", siteLog)
@@ -252,7 +256,8 @@ func TestBrowser(t *testing.T) {
 	follow("300750", "Now following CATL (300750).")
 	wd.navigate(base + "/center.py")
 	if n := len(wd.findAll(`table.stocks a.tag[href="/watchlist.py"]`)); n != 2 {
-		t.Errorf("the market marks %d stocks as followed; want 2", n)
+		src := wd.source()
+		t.Errorf("the market marks %d stocks as followed; want 2. The page (title %q):\n%.3000s", n, wd.title(), src)
 	}
 	checkLook(t, wd, "/center.py (following two)")
 	shot("12-market-following")
@@ -455,7 +460,7 @@ func startBrowser(t *testing.T, driverPath string) *webDriver {
 	// They are removed by hand after the browser is gone, not with
 	// t.TempDir, whose cleanup fails the test if a helper process of the
 	// browser still writes while it exits.
-	home, err := os.MkdirTemp("", "miniweb-browser-")
+	home, err := os.MkdirTemp(browserTemp(), "miniweb-browser-")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -465,7 +470,8 @@ func startBrowser(t *testing.T, driverPath string) *webDriver {
 	}
 	logPath := filepath.Join(home, "chromedriver.log")
 	cmd := exec.Command(driverPath, "--port="+strconv.Itoa(port), "--log-path="+logPath)
-	cmd.Env = append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, "config"), "XDG_CACHE_HOME="+filepath.Join(home, "cache"))
+	cmd.Env = append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, "config"), "XDG_CACHE_HOME="+filepath.Join(home, "cache"),
+		"TMPDIR="+home) // Chromium's singleton socket goes in a folder of TMPDIR
 	if err := cmd.Start(); err != nil {
 		os.RemoveAll(home)
 		t.Fatalf("starting chromedriver: %v", err)
@@ -520,7 +526,7 @@ func startBrowser(t *testing.T, driverPath string) *webDriver {
 	caps := map[string]any{"capabilities": map[string]any{"alwaysMatch": map[string]any{
 		"browserName":      "chrome",
 		"pageLoadStrategy": "normal",
-		"timeouts":         map[string]int{"pageLoad": 10000, "script": 5000, "implicit": 0},
+		"timeouts":         map[string]int{"pageLoad": int(patience / time.Millisecond), "script": int(patience / time.Millisecond), "implicit": 0},
 		"goog:chromeOptions": map[string]any{
 			"binary": chromiumPath,
 			"args": []string{
@@ -541,6 +547,18 @@ func startBrowser(t *testing.T, driverPath string) *webDriver {
 	wd.session = session.SessionID
 	wd.base += "/session/" + session.SessionID
 	return wd
+}
+
+// browserTemp returns the folder for the browser's home: the temporary
+// folder, unless its path is too long for Chromium's singleton socket
+// (a Unix socket, whose path has at most 107 bytes, made in a folder of
+// its own below TMPDIR), then /tmp.
+func browserTemp() string {
+	const room = 107 - len("/miniweb-browser-1234567890/.org.chromium.Chromium.XXXXXX/SingletonSocket")
+	if dir := os.TempDir(); len(dir) <= room {
+		return dir
+	}
+	return "/tmp"
 }
 
 // freePort returns a loopback TCP port that was free a moment ago.

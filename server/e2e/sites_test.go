@@ -1,4 +1,4 @@
-package httpserver
+package e2e
 
 import (
 	"context"
