@@ -6,6 +6,7 @@ import (
 )
 
 func TestParseErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		out  string  // go build's output
@@ -47,6 +48,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestErrorString(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		e    Error
 		want string

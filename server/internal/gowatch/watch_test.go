@@ -26,6 +26,7 @@ func writeFile(t *testing.T, name, text string) {
 // that runs, a broken one the compiler's error at its file and line, a
 // test file or a file under testdata no build at all.
 func TestWatch(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command")
 	}
@@ -97,6 +98,7 @@ func TestWatch(t *testing.T) {
 // TestWatchSince checks that a file saved after Options.Since, the start
 // of the build this process runs, is built at once.
 func TestWatchSince(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command")
 	}
@@ -121,6 +123,7 @@ func TestWatchSince(t *testing.T) {
 }
 
 func TestFindRoot(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	writeFile(t, filepath.Join(root, "go.mod"), "module m\n")
 	deep := filepath.Join(root, "a", "b")

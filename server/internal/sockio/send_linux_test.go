@@ -13,6 +13,7 @@ import (
 // no error, when it is full; the rest goes once the peer reads; what
 // arrives is what was sent, in order.
 func TestSend(t *testing.T) {
+	t.Parallel()
 	for _, more := range []bool{false, true} {
 		srv, cli := tcpPair(t)
 		rc, err := srv.SyscallConn()
@@ -55,19 +56,21 @@ func TestSend(t *testing.T) {
 // TestSendPeerGone: sending to a peer that has gone fails with the
 // system's error, never a signal.
 func TestSendPeerGone(t *testing.T) {
+	t.Parallel()
 	srv, cli := tcpPair(t)
 	cli.SetLinger(0) // close with a reset
 	cli.Close()
-	time.Sleep(50 * time.Millisecond)
 	rc, err := srv.SyscallConn()
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc.Control(func(fd uintptr) {
-		for i := 0; i < 100 && err == nil; i++ { // the first send may land before the reset is seen
+	// The first sends may go before the reset is seen: send until one
+	// fails, for a minute at most.
+	for deadline := time.Now().Add(time.Minute); err == nil && time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		rc.Control(func(fd uintptr) {
 			_, err = Send(fd, []byte("HTTP/1.1 200 OK\r\n\r\n"), false)
-		}
-	})
+		})
+	}
 	if !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, syscall.EPIPE) {
 		t.Fatalf("Send to a reset peer: %v; want ECONNRESET or EPIPE", err)
 	}

@@ -22,6 +22,7 @@ const bufSize = 4 << 10
 // sizes straddle the buffer's last byte, which sysRead reads apart on
 // Linux.
 func TestReadSeesTheFIN(t *testing.T) {
+	t.Parallel()
 	if !Supported {
 		t.Skip("Read is not supported here")
 	}
@@ -41,6 +42,7 @@ func TestReadSeesTheFIN(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			srv, cli := tcpPair(t)
 			rc, err := srv.SyscallConn()
 			if err != nil {
@@ -53,13 +55,13 @@ func TestReadSeesTheFIN(t *testing.T) {
 			if tt.fin {
 				cli.CloseWrite()
 			}
-			time.Sleep(20 * time.Millisecond) // all of it in the server's socket
+			waitQueued(t, srv, tt.size, tt.fin) // all of it in the server's socket
 			buf := make([]byte, bufSize)
 			var got []byte
 			var drained, eof bool
 			var reads int
 			var rerr error
-			srv.SetReadDeadline(time.Now().Add(time.Second))
+			srv.SetReadDeadline(time.Now().Add(time.Minute))
 			rc.Read(func(fd uintptr) bool {
 				for {
 					res, err := Read(fd, buf)
@@ -117,6 +119,8 @@ func TestReadSeesTheFIN(t *testing.T) {
 // TestReadEmpty: a Read on an empty socket comes back at once, Drained
 // with no byte, and allocates nothing: it is the first read of every
 // keep-alive wait.
+//
+// Not parallel: AllocsPerRun counts the whole process's allocations.
 func TestReadEmpty(t *testing.T) {
 	if !Supported {
 		t.Skip("Read is not supported here")
@@ -142,6 +146,7 @@ func TestReadEmpty(t *testing.T) {
 // TestReadError: a Read on a descriptor that is not open fails with the
 // system's error.
 func TestReadError(t *testing.T) {
+	t.Parallel()
 	if !Supported {
 		t.Skip("Read is not supported here")
 	}
