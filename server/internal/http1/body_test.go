@@ -48,6 +48,7 @@ func readBody(t *testing.T, in string, maxBody int64, oneByte bool) (string, *Re
 }
 
 func TestBodyGood(t *testing.T) {
+	t.Parallel()
 	big := strings.Repeat("0123456789abcdef", 1<<12) // 64 KiB, larger than a buffer
 	tests := []struct {
 		name    string
@@ -106,6 +107,7 @@ func fieldsEqual(a, b []Field) bool {
 }
 
 func TestBodyBad(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		in      string
@@ -182,6 +184,7 @@ func TestBodyBad(t *testing.T) {
 // TestBodyTooLargeReadsNothing checks that a Content-Length over maxBody
 // fails before any byte is read.
 func TestBodyTooLargeReadsNothing(t *testing.T) {
+	t.Parallel()
 	req, rd, err := readHead(lengthHead(11)+"hello world", Limits{}, false)
 	if err != nil {
 		t.Fatal(err)
@@ -198,6 +201,7 @@ func TestBodyTooLargeReadsNothing(t *testing.T) {
 
 // TestBodyMaxExact checks that a body of exactly maxBody bytes is read.
 func TestBodyMaxExact(t *testing.T) {
+	t.Parallel()
 	for _, in := range []string{lengthHead(10) + "0123456789", chunkedHead + "5\r\n01234\r\n5\r\n56789\r\n0\r\n\r\n"} {
 		got, _, _, err := readBody(t, in, 10, false)
 		if err != nil || got != "0123456789" {
@@ -207,6 +211,7 @@ func TestBodyMaxExact(t *testing.T) {
 }
 
 func TestDiscard(t *testing.T) {
+	t.Parallel()
 	next := "GET /next HTTP/1.1\r\nHost: h\r\n\r\n"
 	tests := []struct {
 		name     string
@@ -266,6 +271,7 @@ func TestDiscard(t *testing.T) {
 // TestBodyNoOverRead checks that reading a body leaves the bytes after it
 // in the buffer, whatever the size of the reads.
 func TestBodyNoOverRead(t *testing.T) {
+	t.Parallel()
 	rest := "GET /next HTTP/1.1\r\n"
 	for _, in := range []string{lengthHead(5) + "hello", chunkedHead + "5\r\nhello\r\n0\r\n\r\n"} {
 		req, rd, err := readHead(in+rest, Limits{}, false)
@@ -285,6 +291,7 @@ func TestBodyNoOverRead(t *testing.T) {
 // TestBodyCalledTwice checks that Body returns the same reader, in its
 // current state, for the same request.
 func TestBodyCalledTwice(t *testing.T) {
+	t.Parallel()
 	req, rd, err := readHead(lengthHead(5)+"hello", Limits{}, false)
 	if err != nil {
 		t.Fatal(err)
@@ -305,6 +312,7 @@ func TestBodyCalledTwice(t *testing.T) {
 // TestBodyEmptyRead checks that Read with an empty buffer neither blocks
 // nor fails.
 func TestBodyEmptyRead(t *testing.T) {
+	t.Parallel()
 	req, rd, err := readHead(lengthHead(5), Limits{}, false)
 	if err != nil {
 		t.Fatal(err)
@@ -317,6 +325,7 @@ func TestBodyEmptyRead(t *testing.T) {
 // TestChunkExtAmplification sends many chunks with extensions that stay
 // under the line limit: their total must be bounded (CVE-2023-39326).
 func TestChunkExtAmplification(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	b.WriteString(chunkedHead)
 	for range 100 {
@@ -332,6 +341,7 @@ func TestChunkExtAmplification(t *testing.T) {
 // TestChunkedOneByteReader exercises the chunked reader over a connection
 // that returns one byte per Read with reads into large buffers.
 func TestChunkedOneByteReader(t *testing.T) {
+	t.Parallel()
 	in := chunkedHead + "3\r\nabc\r\n2;x=\"y\"\r\nde\r\n0\r\nT: v\r\n\r\n"
 	rd := NewReader(iotest.OneByteReader(strings.NewReader(in)), Limits{})
 	var req Request

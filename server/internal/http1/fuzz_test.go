@@ -365,6 +365,7 @@ func httputilStricter(err error) bool {
 // does compare: net/http accepts every good request of the table, except
 // the ones listed with the reason, and agrees with us on each.
 func TestNetHTTPOracle(t *testing.T) {
+	t.Parallel()
 	onlyUs := map[string]string{
 		"leading_empty_lines": "http.ReadRequest does not skip empty lines before the request line",
 	}

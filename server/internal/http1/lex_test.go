@@ -9,6 +9,7 @@ import (
 // against the byte table, for every byte at every offset of a word and in
 // the tail.
 func TestValidFieldValue(t *testing.T) {
+	t.Parallel()
 	for c := range 256 {
 		for n := 1; n <= 19; n++ {
 			for i := range n {
@@ -27,6 +28,7 @@ func TestValidFieldValue(t *testing.T) {
 }
 
 func TestValidHost(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		host string
 		want bool

@@ -78,6 +78,7 @@ func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 // TestWriterSent: Sent counts the bytes the connection accepted: not what
 // is still buffered, and of a failed write only the part that went out.
 func TestWriterSent(t *testing.T) {
+	t.Parallel()
 	big := make([]byte, 3*writeBufSize)
 	tests := []struct {
 		name     string

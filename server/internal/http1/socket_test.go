@@ -6,6 +6,7 @@ import (
 	"io"
 	"miniweb/server/internal/testnet"
 	"os"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -20,11 +21,12 @@ var tcpPair = testnet.TCPPair
 // also when the socket buffer fills and the Writer must wait for the
 // reader; Sent counts every byte.
 func TestWriterOverTCP(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		writes int // writes of size bytes, each followed by a Flush
 		size   int
-		slow   bool // the reader pauses first, so the sender meets a full socket buffer
+		slow   bool // the reader waits until the sender has met a full socket buffer
 	}{
 		{"one small response", 1, 100, false},
 		{"many small responses", 500, 61, false},
@@ -41,7 +43,7 @@ func TestWriterOverTCP(t *testing.T) {
 			got := make(chan []byte, 1)
 			go func() {
 				if tt.slow {
-					time.Sleep(100 * time.Millisecond)
+					waitUnwritable(t, srv)
 				}
 				b, _ := io.ReadAll(cli)
 				got <- b
@@ -80,6 +82,7 @@ func firstDiff(a, b []byte) int {
 // write deadline, with Sent counting only what the socket took; a peer that
 // has gone makes it fail with the system's error, never a signal.
 func TestWriterOverTCPFaults(t *testing.T) {
+	t.Parallel()
 	t.Run("write deadline", func(t *testing.T) {
 		srv, _ := tcpPair(t)
 		srv.SetWriteDeadline(time.Now().Add(200 * time.Millisecond))
@@ -101,10 +104,11 @@ func TestWriterOverTCPFaults(t *testing.T) {
 		srv, cli := tcpPair(t)
 		cli.SetLinger(0) // close with a reset
 		cli.Close()
-		time.Sleep(50 * time.Millisecond)
 		w := NewWriter(srv)
 		var err error
-		for i := 0; i < 100 && err == nil; i++ { // the first send may land before the reset is seen
+		// The first sends may go before the reset is seen: send until one
+		// fails, for a minute at most.
+		for deadline := time.Now().Add(time.Minute); err == nil && time.Now().Before(deadline); time.Sleep(time.Millisecond) {
 			w.Write([]byte("HTTP/1.1 200 OK\r\n\r\n"))
 			err = w.Flush()
 		}
@@ -117,6 +121,7 @@ func TestWriterOverTCPFaults(t *testing.T) {
 // TestReadFromOverTCP: a head buffered before a file leaves with it (on
 // Linux flagged MSG_MORE, then sendfile): the peer gets head and file whole.
 func TestReadFromOverTCP(t *testing.T) {
+	t.Parallel()
 	srv, cli := tcpPair(t)
 	body := bytes.Repeat([]byte("0123456789abcdef"), 70_000) // 1.1 MB
 	path := t.TempDir() + "/f"
@@ -155,6 +160,7 @@ func TestReadFromOverTCP(t *testing.T) {
 // meets the read deadline and a closed one is io.EOF; no buffer is held
 // while it waits.
 func TestReadFDOverTCP(t *testing.T) {
+	t.Parallel()
 	if !ReadsFD {
 		t.Skip("ReadFD is not supported here")
 	}
@@ -167,7 +173,7 @@ func TestReadFDOverTCP(t *testing.T) {
 	const req = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
 	later := func() { // the next request, once the callback has returned to wait
 		go func() {
-			time.Sleep(20 * time.Millisecond)
+			waitParked(t, "TestReadFDOverTCP")
 			cli.Write([]byte(req))
 		}()
 	}
@@ -240,12 +246,33 @@ func TestReadFDOverTCP(t *testing.T) {
 	}
 }
 
+// waitParked waits until the goroutine running the test function test is
+// parked in the network poller, waiting for its socket to be readable. It
+// reports an error if that does not happen within a minute; it runs on a
+// goroutine of its own.
+func waitParked(t *testing.T, test string) {
+	buf := make([]byte, 1<<20)
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Millisecond) {
+		n := runtime.Stack(buf, true)
+		for _, g := range strings.Split(string(buf[:n]), "\n\n") {
+			if strings.Contains(g, "."+test+"(") && strings.Contains(g, "(*pollDesc).waitRead") {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("%s did not wait for its socket within a minute", test)
+			return
+		}
+	}
+}
+
 // TestReadFDPeerClosed: a FIN behind a request is seen by the read that
 // takes the request (sockio.Read, tested with more sizes in sockio's
 // TestReadSeesTheFIN): ReadFD returns the bytes, drained, PeerClosed
 // reports the FIN, and the next ReadFD returns io.EOF without waiting. An
 // open peer leaves PeerClosed false.
 func TestReadFDPeerClosed(t *testing.T) {
+	t.Parallel()
 	if !ReadsFD {
 		t.Skip("ReadFD is not supported here")
 	}
@@ -260,9 +287,9 @@ func TestReadFDPeerClosed(t *testing.T) {
 		if fin {
 			cli.CloseWrite()
 		}
-		time.Sleep(20 * time.Millisecond) // all of it in the server's socket
+		waitQueued(t, srv, len(req), fin) // all of it in the server's socket
 		r := NewReader(srv, Limits{})
-		srv.SetReadDeadline(time.Now().Add(time.Second))
+		srv.SetReadDeadline(time.Now().Add(time.Minute))
 		rc.Read(func(fd uintptr) bool {
 			got, drained, err := r.ReadFD(fd)
 			if !got || !drained || err != nil {
@@ -292,6 +319,7 @@ func TestReadFDPeerClosed(t *testing.T) {
 // TestHeadBuffered: true exactly when ReadRequest can finish, or fail,
 // on the buffered bytes alone.
 func TestHeadBuffered(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		in   string
