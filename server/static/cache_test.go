@@ -14,6 +14,7 @@ import (
 // TestFreshness edits, replaces, removes and chmods files under a handler
 // with the real one-second window and wants the change served after it.
 func TestFreshness(t *testing.T) {
+	t.Parallel()
 	root := makeSite(t)
 	h := newHandler(t, root)
 	p := func(name string) string { return filepath.Join(root, name) }
@@ -73,6 +74,7 @@ func TestFreshness(t *testing.T) {
 // zero, where every request stats: also a file that changes between the
 // stat and the open, which fileFor catches.
 func TestFreshnessWindowZero(t *testing.T) {
+	t.Parallel()
 	root := makeSite(t)
 	h := newHandler(t, root)
 	h.Revalidate()
@@ -106,6 +108,7 @@ func TestFreshnessWindowZero(t *testing.T) {
 // trusted: Serve must report ErrShortFile, for the server closes the
 // connection on it.
 func TestShortFile(t *testing.T) {
+	t.Parallel()
 	root := makeSite(t)
 	h := newHandler(t, root)
 	h.window = time.Hour
@@ -123,6 +126,7 @@ func TestShortFile(t *testing.T) {
 }
 
 func TestCacheBounds(t *testing.T) {
+	t.Parallel()
 	root := makeSite(t)
 	const files = 40
 	for i := 0; i < files; i++ {
@@ -172,8 +176,10 @@ func TestCacheBounds(t *testing.T) {
 }
 
 // TestConcurrent serves from many goroutines while files change under
-// them; run with -race. Every body must be one whole version of its file.
+// them, until every reader is done; run with -race. Every body must be one
+// whole version of its file.
 func TestConcurrent(t *testing.T) {
+	t.Parallel()
 	root := makeSite(t)
 	h := newHandler(t, root)
 	h.window = time.Millisecond
@@ -194,10 +200,9 @@ func TestConcurrent(t *testing.T) {
 	paths := []string{"/v.txt", "/v.bin", "/notes.txt", "/big.bin", "/", "/sub/", "/missing", "/sub", "/small.bin", "/js/app.js"}
 
 	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
+	edited := make(chan struct{})
 	go func() { // the editor
-		defer wg.Done()
+		defer close(edited)
 		for i := 1; ; i++ {
 			select {
 			case <-stop:
@@ -212,6 +217,7 @@ func TestConcurrent(t *testing.T) {
 		}
 	}()
 	var failed sync.Once
+	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {
 		wg.Add(1)
 		go func(g int) {
@@ -233,9 +239,9 @@ func TestConcurrent(t *testing.T) {
 			}
 		}(g)
 	}
-	time.Sleep(50 * time.Millisecond)
-	close(stop)
 	wg.Wait()
+	close(stop)
+	<-edited
 }
 
 func rangeFor(i int) string {

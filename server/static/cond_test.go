@@ -14,6 +14,7 @@ import (
 var notesETag = makeETag(fixedTime.UnixNano(), 100)
 
 func TestValidators(t *testing.T) {
+	t.Parallel()
 	h := newHandler(t, makeSite(t))
 	rec := get(t, h, "/notes.txt")
 	want := map[string]string{
@@ -41,6 +42,7 @@ func TestValidators(t *testing.T) {
 }
 
 func TestContentType(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, want string }{
 		{"index.html", "text/html; charset=utf-8"},
 		{"A.HTM", "text/html; charset=utf-8"},
@@ -145,6 +147,7 @@ var condTests = []struct {
 }
 
 func TestConditionals(t *testing.T) {
+	t.Parallel()
 	h := newHandler(t, makeSite(t))
 	for _, tt := range condTests {
 		for _, m := range []string{"GET", "HEAD"} {
@@ -171,6 +174,7 @@ func TestConditionals(t *testing.T) {
 // TestConditionalsMatchNetHTTP runs condTests through http.ServeContent,
 // given the same ETag and modification time, and wants the same statuses.
 func TestConditionalsMatchNetHTTP(t *testing.T) {
+	t.Parallel()
 	root := makeSite(t)
 	h := newHandler(t, root)
 	for _, tt := range condTests {
@@ -209,6 +213,7 @@ func serveContent(t testing.TB, p string, kv ...string) *httptest.ResponseRecord
 }
 
 func TestParseHTTPDate(t *testing.T) {
+	t.Parallel()
 	want := time.Date(1994, 11, 6, 8, 49, 37, 0, time.UTC).Unix()
 	tests := []struct {
 		in string
@@ -247,6 +252,7 @@ func TestParseHTTPDate(t *testing.T) {
 }
 
 func TestScanETag(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, tag, rest string }{
 		{`"abc"`, `"abc"`, ""},
 		{`  W/"abc", "d"`, `W/"abc"`, `, "d"`},

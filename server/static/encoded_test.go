@@ -138,6 +138,7 @@ func codedHandler(t testing.TB) (*Handler, map[string][]byte) {
 }
 
 func TestCodedVariants(t *testing.T) {
+	t.Parallel()
 	h, files := codedHandler(t)
 	tests := []struct {
 		name   string
@@ -216,6 +217,7 @@ func TestCodedVariants(t *testing.T) {
 
 // The conditional fields are weighed against the representation chosen.
 func TestCodedConditionals(t *testing.T) {
+	t.Parallel()
 	h, _ := codedHandler(t)
 	for _, path := range []string{"/style.css", "/page.html"} { // a sibling, on the fly
 		coded := get(t, h, path, "Accept-Encoding", "gzip")
@@ -237,6 +239,7 @@ func TestCodedConditionals(t *testing.T) {
 
 // A file coded on the fly is coded once per version.
 func TestCodedCache(t *testing.T) {
+	t.Parallel()
 	h, files := codedHandler(t)
 	h.window = 0 // stat on every request, so an edit is seen at once
 	c := h.comp.Load().coded
@@ -263,6 +266,7 @@ func TestCodedCache(t *testing.T) {
 
 // The cache of coded bodies keeps to its bound.
 func TestCodedCacheBound(t *testing.T) {
+	t.Parallel()
 	root, _ := codedSite(t)
 	h := newHandler(t, root)
 	if err := h.SetCompression(&compress.Options{StaticCacheBytes: 3 << 10}); err != nil {
@@ -282,6 +286,7 @@ func TestCodedCacheBound(t *testing.T) {
 // A sibling made, or made stale, while the server runs is seen once the
 // cache window has passed.
 func TestSiblingChanges(t *testing.T) {
+	t.Parallel()
 	h, files := codedHandler(t)
 	h.window = 0
 	if rec := get(t, h, "/page.html", "Accept-Encoding", "gzip"); rec.get("Content-Encoding") != "gzip" {
@@ -309,6 +314,7 @@ func TestSiblingChanges(t *testing.T) {
 }
 
 func TestCompressionOff(t *testing.T) {
+	t.Parallel()
 	h, _ := codedHandler(t)
 	if err := h.SetCompression(&compress.Options{GzipLevel: 12}); err == nil {
 		t.Errorf("SetCompression with GzipLevel 12: no error")

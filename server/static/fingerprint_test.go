@@ -15,6 +15,7 @@ import (
 // named like a fingerprint is served plainly, and the plain path keeps its
 // validators without Cache-Control.
 func TestFingerprinted(t *testing.T) {
+	t.Parallel()
 	root := makeSite(t)
 	h := newHandler(t, root)
 	small := fingerprint.Sum(mustRead(t, root, "notes.txt"))
@@ -83,6 +84,7 @@ func TestFingerprinted(t *testing.T) {
 // it lacks comes from memory, a file added to the folder overrides the
 // embedded one on the next check, and removing it brings the embedded back.
 func TestEmbedded(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	embedded := fstest.MapFS{
 		"style.css":      {Data: []byte("body{color:blue}\n")},

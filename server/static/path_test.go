@@ -83,6 +83,7 @@ var hostilePaths = []struct {
 }
 
 func TestHostilePaths(t *testing.T) {
+	t.Parallel()
 	h := newHandler(t, makeSite(t))
 	for _, tt := range hostilePaths {
 		t.Run(tt.name, func(t *testing.T) {
@@ -103,6 +104,7 @@ func TestHostilePaths(t *testing.T) {
 }
 
 func TestCleanPath(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		raw    string
 		name   string // the root-relative name
@@ -150,6 +152,7 @@ func TestCleanPath(t *testing.T) {
 }
 
 func TestRelUnder(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		dir, p string
 		rel    string

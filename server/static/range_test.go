@@ -14,6 +14,7 @@ import (
 )
 
 func TestParseRange(t *testing.T) {
+	t.Parallel()
 	const size = 1000
 	tests := []struct {
 		h       string
@@ -95,6 +96,7 @@ func TestParseRange(t *testing.T) {
 }
 
 func TestRange(t *testing.T) {
+	t.Parallel()
 	root := makeSite(t)
 	h := newHandler(t, root)
 	notes := mustRead(t, root, "notes.txt")
@@ -183,6 +185,7 @@ func readParts(t *testing.T, ctype string, body []byte) (ranges, types []string,
 }
 
 func TestMultipartRange(t *testing.T) {
+	t.Parallel()
 	root := makeSite(t)
 	h := newHandler(t, root)
 	for _, file := range []string{"notes.txt", "big.bin"} {
@@ -231,6 +234,7 @@ var rangeDiffTests = []string{
 // TestRangeMatchNetHTTP compares ranged GETs with http.ServeContent:
 // status, Content-Range, and each part's range and data.
 func TestRangeMatchNetHTTP(t *testing.T) {
+	t.Parallel()
 	root := makeSite(t)
 	h := newHandler(t, root)
 	for _, hdr := range rangeDiffTests {

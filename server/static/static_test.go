@@ -345,6 +345,7 @@ func TestNew(t *testing.T) {
 }
 
 func TestMethods(t *testing.T) {
+	t.Parallel()
 	h := newHandler(t, makeSite(t))
 	for _, m := range []string{"POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT", "get", "head", "BREW", ""} {
 		rec, err := serve(t, h, req(m, "/notes.txt"))
@@ -361,6 +362,7 @@ func TestMethods(t *testing.T) {
 }
 
 func TestIndexAndRedirect(t *testing.T) {
+	t.Parallel()
 	root := makeSite(t)
 	h := newHandler(t, root)
 	tests := []struct {
@@ -414,6 +416,7 @@ func TestIndexAndRedirect(t *testing.T) {
 }
 
 func TestHead(t *testing.T) {
+	t.Parallel()
 	root := makeSite(t)
 	h := newHandler(t, root)
 	for _, path := range []string{"/notes.txt", "/big.bin", "/", "/missing", "/sub", "/%zz"} {
@@ -439,6 +442,7 @@ func TestHead(t *testing.T) {
 }
 
 func TestBodies(t *testing.T) {
+	t.Parallel()
 	root := makeSite(t)
 	h := newHandler(t, root)
 	for i := 0; i < 3; i++ { // miss, then hits with a parked descriptor
@@ -467,6 +471,7 @@ func TestBodies(t *testing.T) {
 }
 
 func TestWriteErrors(t *testing.T) {
+	t.Parallel()
 	h := newHandler(t, makeSite(t))
 	for _, path := range []string{"/notes.txt", "/big.bin", "/missing", "/%zz"} {
 		rec := newRecorder(t, "GET")
@@ -483,6 +488,7 @@ func TestWriteErrors(t *testing.T) {
 }
 
 func TestNotFound(t *testing.T) {
+	t.Parallel()
 	root := makeSite(t)
 	h := newHandler(t, root)
 	h.window = 0 // see 404.html come and go at once
@@ -547,6 +553,7 @@ func faultyOpen(h *Handler, name string, errno syscall.Errno) {
 }
 
 func TestFaults(t *testing.T) {
+	t.Parallel()
 	h := newHandler(t, makeSite(t))
 	faultyOpen(h, "notes.txt", syscall.EACCES)
 	faultyOpen(h, "data.json", syscall.EIO)
@@ -585,6 +592,7 @@ func TestFaults(t *testing.T) {
 // TestPermissionDenied uses a real chmod; root reads everything, so it
 // skips there (TestFaults covers the mapping).
 func TestPermissionDenied(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() == 0 {
 		t.Skip("running as root: chmod 000 does not stop reads")
 	}
@@ -602,6 +610,7 @@ func TestPermissionDenied(t *testing.T) {
 }
 
 func TestSpecialFiles(t *testing.T) {
+	t.Parallel()
 	root := makeSite(t)
 	if _, err := os.Lstat(filepath.Join(root, "fifo.txt")); err != nil {
 		t.Skip("no FIFO")
@@ -617,7 +626,7 @@ func TestSpecialFiles(t *testing.T) {
 		if st != 404 {
 			t.Errorf("FIFO: status %d, want 404", st)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(time.Minute):
 		t.Fatal("serving a FIFO blocked")
 	}
 }

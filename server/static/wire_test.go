@@ -61,6 +61,7 @@ func (w *wireResponse) ReadFrom(r io.Reader) (int64, error) {
 // longer or shorter than its Content-Length, a body on HEAD or 304) would
 // garble the responses after it.
 func TestOverTCP(t *testing.T) {
+	t.Parallel()
 	root := makeSite(t)
 	h := newHandler(t, root)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
