@@ -105,6 +105,7 @@ func decode(t testing.TB, enc string, body []byte) []byte {
 var big = bytes.Repeat([]byte("<p>a compressible paragraph of the page</p>\n"), 100)
 
 func TestAppRules(t *testing.T) {
+	t.Parallel()
 	html := []string{"Content-Type", "text/html; charset=utf-8"}
 	with := func(kv ...string) []string { return append(append([]string(nil), html...), kv...) }
 	tests := []struct {
@@ -206,6 +207,7 @@ func split(b []byte, n int) [][]byte {
 // so far. The first chunks are held until MinBytes have come; a stream of
 // server-sent events is coded from its first chunk.
 func TestAppStreamFlushes(t *testing.T) {
+	t.Parallel()
 	events := [][]byte{[]byte("data: one\n\n"), []byte("data: two\n\n"), []byte("data: three\n\n")}
 	tests := []struct {
 		name    string
@@ -286,6 +288,7 @@ func decodePrefix(t *testing.T, enc string, body []byte, n int) []byte {
 // field is refused by the server's start_response; a second call reaches
 // it too, after the held head.
 func TestAppForwardsContractErrors(t *testing.T) {
+	t.Parallel()
 	type call struct {
 		status string
 		header gateway.Fields
@@ -345,6 +348,7 @@ func errString(err error) string {
 // A conditional request naming a coded variant's tag reaches the
 // application with its own tag, and the 304 carries the variant's back.
 func TestAppConditionalVariant(t *testing.T) {
+	t.Parallel()
 	var seenINM, seenIfMatch string
 	app := gateway.AppFunc(func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 		seenINM, seenIfMatch = env.Header.Get("If-None-Match"), env.Header.Get("If-Match")
@@ -372,6 +376,7 @@ func TestAppConditionalVariant(t *testing.T) {
 
 // When every stream encoder is taken, a stream goes out uncoded.
 func TestAppStreamSlots(t *testing.T) {
+	t.Parallel()
 	app := App(streamApp("200 OK", split(page, 2000), "Content-Type", "text/html"), Options{}).(*app)
 	for range maxStreamEncoders {
 		app.streams <- struct{}{}
@@ -397,6 +402,7 @@ func TestAppStreamSlots(t *testing.T) {
 // A stream that fails after its head left ends with the error; a stream
 // whose length differs from its declared Content-Length too.
 func TestAppStreamErrors(t *testing.T) {
+	t.Parallel()
 	boom := errors.New("boom")
 	failing := gateway.AppFunc(func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 		return gateway.Stream(func(yield func([]byte, error) bool) {

@@ -77,6 +77,7 @@ var negotiateTests = []struct {
 }
 
 func TestNegotiate(t *testing.T) {
+	t.Parallel()
 	for _, tt := range negotiateTests {
 		if got := Negotiate(tt.header); got != tt.want {
 			t.Errorf("Negotiate(%q) = %v; want %v", tt.header, got, tt.want)
@@ -85,6 +86,7 @@ func TestNegotiate(t *testing.T) {
 }
 
 func TestIdentityRefused(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		header string
 		want   bool
@@ -105,6 +107,7 @@ func TestIdentityRefused(t *testing.T) {
 }
 
 func TestPickOffer(t *testing.T) {
+	t.Parallel()
 	a := ParseAccept("zstd, gzip;q=0.5")
 	tests := []struct {
 		offer Offer

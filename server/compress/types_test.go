@@ -6,6 +6,7 @@ import (
 )
 
 func TestCompressible(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		ct   string // the Content-Type
 		want bool
@@ -49,6 +50,7 @@ func TestCompressible(t *testing.T) {
 }
 
 func TestVariantETag(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		etag string
 		enc  Encoding
@@ -69,6 +71,7 @@ func TestVariantETag(t *testing.T) {
 }
 
 func TestOptionsCheck(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		o    Options
 		want string // substring of the error, "" for none

@@ -6,6 +6,7 @@ import (
 )
 
 func TestCheckStatus(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		status string
 		code   int   // wanted code when err is nil
@@ -38,6 +39,7 @@ func TestCheckStatus(t *testing.T) {
 }
 
 func TestCheckHeader(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, value string
 		err         error

@@ -9,6 +9,7 @@ import (
 )
 
 func TestEnvironGet(t *testing.T) {
+	t.Parallel()
 	env := gatewaytest.NewEnviron("GET", "/a%20b.py?x=1&y=2", nil)
 	env.RemoteAddr = "192.0.2.7:4321"
 	env.Header = append(env.Header,
@@ -48,6 +49,7 @@ func TestEnvironGet(t *testing.T) {
 }
 
 func TestEnvironContext(t *testing.T) {
+	t.Parallel()
 	env := gatewaytest.NewEnviron("GET", "/", nil)
 	if env.Context() != context.Background() {
 		t.Fatal("Context without a server context is not Background")

@@ -6,6 +6,7 @@ import (
 )
 
 func TestIsToken(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		s    string
 		want bool
@@ -36,6 +37,7 @@ func TestIsToken(t *testing.T) {
 // TestIsTokenChar checks every byte against the grammar as RFC 9110 §5.6.2
 // writes it.
 func TestIsTokenChar(t *testing.T) {
+	t.Parallel()
 	const tchar = "!#$%&'*+-.^_`|~0123456789" +
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	for c := 0; c < 256; c++ {
@@ -47,6 +49,7 @@ func TestIsTokenChar(t *testing.T) {
 }
 
 func TestEqualFold(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		a, b string
 		want bool

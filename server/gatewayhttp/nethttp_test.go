@@ -9,6 +9,7 @@ import (
 	"miniweb/server/gateway"
 	"miniweb/server/gateway/gatewaytest"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -49,6 +50,7 @@ func serve(t *testing.T, h http.HandlerFunc, env *gateway.Environ) (*gatewaytest
 }
 
 func TestFromHandlerRequest(t *testing.T) {
+	t.Parallel()
 	var got *http.Request
 	var body []byte
 	var bodyErr error
@@ -163,6 +165,7 @@ func checkInt(t *testing.T, what string, got, want int) {
 }
 
 func TestFromHandlerResponse(t *testing.T) {
+	t.Parallel()
 	big := strings.Repeat("x", 40<<10)
 	tests := []struct {
 		name    string
@@ -437,6 +440,7 @@ func errString(err error) string {
 // The caller named in a superfluous WriteHeader line is the handler's
 // code, not the adapter's or net/http's.
 func TestFromHandlerCaller(t *testing.T) {
+	t.Parallel()
 	_, log, err := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(200)
 		http.Error(w, "late", 500) // net/http's helper calls WriteHeader
@@ -450,6 +454,7 @@ func TestFromHandlerCaller(t *testing.T) {
 }
 
 func TestFromHandlerRefusals(t *testing.T) {
+	t.Parallel()
 	_, _, err := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		rc := http.NewResponseController(w)
 		if _, _, err := rc.Hijack(); !errors.Is(err, http.ErrNotSupported) || !strings.Contains(err.Error(), "owns the connection") {
@@ -476,6 +481,7 @@ func TestFromHandlerRefusals(t *testing.T) {
 // A goroutine the handler leaves behind finds the ResponseWriter, the body
 // and the context closed, and the first misuse is logged once.
 func TestFromHandlerAfterReturn(t *testing.T) {
+	t.Parallel()
 	env := gatewaytest.NewEnviron("POST", "/", strings.NewReader("body"))
 	ctxMade := 0
 	env.SetContextFunc(func() context.Context { ctxMade++; return context.Background() })
@@ -521,6 +527,7 @@ func TestFromHandlerAfterReturn(t *testing.T) {
 // The Environ's context is made only when the handler uses it, and is the
 // one the handler sees.
 func TestFromHandlerContext(t *testing.T) {
+	t.Parallel()
 	type key struct{}
 	for _, use := range []bool{false, true} {
 		env := gatewaytest.NewEnviron("GET", "/", nil)
@@ -553,6 +560,7 @@ func TestFromHandlerContext(t *testing.T) {
 // When the server reports the client gone, Write and Flush fail and the
 // handler can stop; the stream never yields again.
 func TestFromHandlerClientGone(t *testing.T) {
+	t.Parallel()
 	var errs []error
 	app := FromHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		for range 5 {
@@ -584,6 +592,7 @@ func TestFromHandlerClientGone(t *testing.T) {
 // Once made, the context never waits for a body read blocked on another
 // goroutine (a slow upload).
 func TestFromHandlerContextDuringRead(t *testing.T) {
+	t.Parallel()
 	pr, pw := io.Pipe()
 	env := gatewaytest.NewEnviron("POST", "/", pr)
 	env.ContentLength = 10
@@ -597,7 +606,7 @@ func TestFromHandlerContextDuringRead(t *testing.T) {
 			read <- err
 		}()
 		<-reading
-		time.Sleep(20 * time.Millisecond) // let the read block
+		waitBlocked(t, "TestFromHandlerContextDuringRead", "io.(*pipe).read(") // the read blocks
 		got := make(chan error, 1)
 		go func() { got <- r.Context().Err() }()
 		select {
@@ -605,7 +614,7 @@ func TestFromHandlerContextDuringRead(t *testing.T) {
 			if err != nil {
 				t.Errorf("context: %v", err)
 			}
-		case <-time.After(2 * time.Second):
+		case <-time.After(time.Minute): // the read waits for the body, which never comes until then
 			t.Error("r.Context().Err() waited for the body read")
 		}
 		pw.Write([]byte("0123456789"))
@@ -616,5 +625,24 @@ func TestFromHandlerContextDuringRead(t *testing.T) {
 	}, env)
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// waitBlocked waits until a goroutine started by the test function test
+// is in the function call (a frame such as "io.(*pipe).read("), and
+// reports an error after a minute. It may run on any goroutine.
+func waitBlocked(t *testing.T, test, call string) {
+	buf := make([]byte, 1<<20)
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Millisecond) {
+		n := runtime.Stack(buf, true)
+		for _, g := range strings.Split(string(buf[:n]), "\n\n") {
+			if strings.Contains(g, "."+test+".") && strings.Contains(g, call) {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("no goroutine of %s in %s after a minute", test, call)
+			return
+		}
 	}
 }

@@ -22,6 +22,7 @@ var formatTests = []struct {
 }
 
 func TestFormatParse(t *testing.T) {
+	t.Parallel()
 	for _, tt := range formatTests {
 		got := Format(tt.name, sum)
 		if got != tt.want {
@@ -35,6 +36,7 @@ func TestFormatParse(t *testing.T) {
 }
 
 func TestParseRefuses(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{
 		"style.css",
 		"style.3F9A1C2E0B4D.css",  // upper case: not ours
@@ -54,6 +56,7 @@ func TestParseRefuses(t *testing.T) {
 }
 
 func TestSum(t *testing.T) {
+	t.Parallel()
 	// sha256("body{}") = 4ea5...: the first Len digits.
 	got := Sum([]byte("body{}"))
 	r, err := SumReader(strings.NewReader("body{}"))

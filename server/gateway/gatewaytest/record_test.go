@@ -8,6 +8,7 @@ import (
 )
 
 func TestRecordContract(t *testing.T) {
+	t.Parallel()
 	hello := []byte("hi")
 	tests := []struct {
 		name    string

@@ -3,6 +3,7 @@ package config
 import "testing"
 
 func TestAutoMaxConns(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		cpus   int
 		nofile uint64 // open-file limit; 0 for unknown
@@ -27,6 +28,7 @@ func TestAutoMaxConns(t *testing.T) {
 }
 
 func TestEffectiveMaxConns(t *testing.T) {
+	t.Parallel()
 	if got := (Limits{MaxConns: 7}).EffectiveMaxConns(); got != 7 {
 		t.Errorf("EffectiveMaxConns with MaxConns 7 = %d", got)
 	}

@@ -10,6 +10,7 @@ import (
 func mkdir(dir string) error { return os.Mkdir(dir, 0o755) }
 
 func TestErrorText(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		e    Error
 		want string

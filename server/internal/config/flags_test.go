@@ -14,6 +14,7 @@ import (
 // TestParseOverrides checks that flags given on the command line win over
 // the file and flags not given leave the file's values alone.
 func TestParseOverrides(t *testing.T) {
+	t.Parallel()
 	td := testdataDir(t)
 	good, err := Load("testdata/good.toml")
 	if err != nil {
@@ -70,6 +71,7 @@ func TestParseOverrides(t *testing.T) {
 // TestParseFlagFixesFile checks that a flag can replace a bad file value:
 // the file is validated only after the overrides.
 func TestParseFlagFixesFile(t *testing.T) {
+	t.Parallel()
 	c, _, err := Parse([]string{"-config", "testdata/static_missing.toml", "-static", "testdata/public"}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -80,6 +82,7 @@ func TestParseFlagFixesFile(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
+	t.Parallel()
 	static := filepath.Join(testdataDir(t), "static")
 	tests := []struct {
 		name  string
@@ -152,6 +155,7 @@ func TestParseErrors(t *testing.T) {
 // located like any other bad value and that the message says where sites
 // are registered and which are.
 func TestParseUnknownSite(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		args []string // after -config testdata/good.toml, whose site is demo_2
@@ -223,6 +227,7 @@ func TestParseDefaultFile(t *testing.T) {
 // TestParseHelp checks that -h and -help print a usage that lists every
 // flag and return flag.ErrHelp, without reading any file.
 func TestParseHelp(t *testing.T) {
+	t.Parallel()
 	flags := []string{"-config", "-check", "-watch"}
 	for _, f := range fields {
 		if f.flag != "" {

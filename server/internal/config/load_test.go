@@ -34,6 +34,7 @@ func defaultsIn(dir, file string) Config {
 }
 
 func TestLoad(t *testing.T) {
+	t.Parallel()
 	td := testdataDir(t)
 	tests := []struct {
 		file string          // fixture in testdata/
@@ -254,6 +255,7 @@ func TestLoadPaths(t *testing.T) {
 // TestLine checks the line found for each key against the file's text,
 // through multi-line values, dotted keys and inline tables.
 func TestLine(t *testing.T) {
+	t.Parallel()
 	const doc = `# comment
 server_header = """
 x"""

@@ -16,6 +16,7 @@ const shipped = "../../../miniweb.toml"
 // the values of Default and passes validation. Its static folder is the
 // lead's to fill, so validation uses a temporary one instead.
 func TestShippedFile(t *testing.T) {
+	t.Parallel()
 	c, src, err := load(shipped)
 	if err != nil {
 		t.Fatal(err)
@@ -61,6 +62,7 @@ var commentedOut = map[string]bool{"session.secret": true}
 // TestShippedFileComments checks that every key in the shipped file has a
 // comment on its line or a comment line right above it.
 func TestShippedFileComments(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile(shipped)
 	if err != nil {
 		t.Fatal(err)
@@ -119,6 +121,7 @@ func hasComment(value string) bool {
 // TestFieldsCoverConfig checks that the schema has one field for every
 // value in Config (all but File), so no Config value lacks a key.
 func TestFieldsCoverConfig(t *testing.T) {
+	t.Parallel()
 	var c Config
 	seen := make(map[string]bool)
 	for _, f := range fields {

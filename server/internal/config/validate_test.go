@@ -8,6 +8,7 @@ import (
 )
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	static := t.TempDir()
 	tests := []struct {
 		name string

@@ -65,6 +65,7 @@ func TestInheritNothing(t *testing.T) {
 // parent can know the pid before) serves on that socket, and unsets the
 // variables.
 func TestInheritSystemd(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

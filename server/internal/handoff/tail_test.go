@@ -6,6 +6,7 @@ import (
 )
 
 func TestTail(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		writes []string

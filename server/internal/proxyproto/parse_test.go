@@ -21,6 +21,7 @@ func v2(verCmd, fam byte, length int, block ...byte) string {
 var inetBlock = []byte{192, 0, 2, 7, 198, 51, 100, 1, 0xdc, 0x04, 0x01, 0xbb} // 192.0.2.7:56324 -> 198.51.100.1:443
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	const req = "GET / HTTP/1.1\r\nHost: x\r\n\r\n"
 	for _, tt := range []struct {
 		name string

@@ -8,19 +8,26 @@ import (
 	"time"
 )
 
+// received is what a connection of fakeServer had received when it
+// answered, and when it stopped reading.
+type received struct {
+	data string
+	end  time.Time
+}
+
 // fakeServer accepts connections on 127.0.0.1:0 and, wait after the first
 // byte of each (or after accepting it, if none comes meanwhile), sends
 // answer (if any), half-closes, reads what the client still sends until it
 // closes, and closes. It returns the address and what each connection had
 // received when it answered.
-func fakeServer(t *testing.T, wait time.Duration, answer string) (addr string, got chan string) {
+func fakeServer(t *testing.T, wait time.Duration, answer string) (addr string, got chan received) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	got = make(chan string, 100)
+	got = make(chan received, 100)
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -34,13 +41,13 @@ func fakeServer(t *testing.T, wait time.Duration, answer string) (addr string, g
 				if n, _ := c.Read(b); n == 1 {
 					c.SetReadDeadline(time.Now().Add(wait))
 					rest, _ := io.ReadAll(c)
-					got <- string(b) + string(rest)
+					got <- received{string(b) + string(rest), time.Now()}
 				} else {
-					got <- ""
+					got <- received{"", time.Now()}
 				}
 				io.WriteString(c, answer)
 				c.(*net.TCPConn).CloseWrite()
-				c.SetReadDeadline(time.Now().Add(5 * time.Second))
+				c.SetReadDeadline(time.Now().Add(time.Minute))
 				io.Copy(io.Discard, c)
 			}()
 		}
@@ -49,6 +56,7 @@ func fakeServer(t *testing.T, wait time.Duration, answer string) (addr string, g
 }
 
 func TestRun(t *testing.T) {
+	t.Parallel()
 	const n, wait = 20, 200 * time.Millisecond
 	const interval = 20 * time.Millisecond
 	tests := []struct {
@@ -62,39 +70,49 @@ func TestRun(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.mode, func(t *testing.T) {
+			t.Parallel()
 			addr, got := fakeServer(t, wait, tt.answer)
 			p, ok := planFor(tt.mode, tt.path)
 			if !ok {
 				t.Fatalf("planFor(%q) unknown", tt.mode)
 			}
-			a := &attack{addr: addr, plan: p, interval: interval, limit: 5 * time.Second}
+			// The limit is only a hang's: a connection the server has
+			// not closed by then is an outcome with an error.
+			a := &attack{addr: addr, plan: p, interval: interval, limit: time.Minute}
 			var st started
 			var pc paced
+			begin := time.Now() // before the first write: no write k comes before begin+k*interval
 			out := a.run(n, func(s started) { st = s }, func(p paced) { pc = p })
-			// The phases spread over one interval; the slack is for a busy
-			// machine (CI runs packages side by side, under -race).
-			if st.Started != n || st.Failed != 0 || st.Last.Sub(st.First) >= interval+500*time.Millisecond {
-				t.Errorf("started %+v; want %d within about %v", st, n, interval)
+			// The phases spread over one interval, later on a busy machine
+			// (CI runs packages side by side, under -race): logged.
+			if st.Started != n || st.Failed != 0 {
+				t.Errorf("started %+v; want %d", st, n)
 			}
+			t.Logf("%d connections started within %v (interval %v); paced writes late by p50/p99/max %v/%v/%v",
+				st.Started, st.Last.Sub(st.First), interval, pc.LateP50, pc.LateP99, pc.LateMax)
 			if pc.Writes < n {
 				t.Errorf("%d paced writes; want at least %d", pc.Writes, n)
 			}
+			// Each is answered and closed by the server, not before it
+			// waited wait after the first byte.
 			for i, o := range out {
-				if o.Conn != i || o.Err != "" || o.Status != tt.status || o.Lasted < wait || o.Lasted > wait+3*time.Second {
-					t.Errorf("outcome %+v; want conn %d status %d after %v", o, i, tt.status, wait)
+				if o.Conn != i || o.Err != "" || o.Status != tt.status || o.Lasted < wait {
+					t.Errorf("outcome %+v; want conn %d status %d after %v or more", o, i, tt.status, wait)
 				}
 			}
 			// By the answer, the server has the first write (the head, or
-			// the trickle's first byte) and at most about wait/interval
-			// more bytes of the trickle: how many more depends on how busy
-			// the machine is, which the pacing figures report.
+			// the trickle's first byte) and no more of the trickle than its
+			// schedule allows by the time the server stopped reading: a
+			// write k goes at begin+k*interval or later, however busy the
+			// machine.
 			full := p.head + p.trickle
-			lo, hi := max(len(p.head), 1), len(p.head)+2*int(wait/interval)
-			if full == "" {
-				lo, hi = 0, 0
-			}
 			for range n {
-				if s := <-got; !strings.HasPrefix(full, s) || len(s) < lo || len(s) > hi {
+				r := <-got
+				lo, hi := max(len(p.head), 1), len(p.head)+1+int(r.end.Sub(begin)/interval)
+				if full == "" {
+					lo, hi = 0, 0
+				}
+				if s := r.data; !strings.HasPrefix(full, s) || len(s) < lo || len(s) > hi {
 					t.Errorf("the server received %q; want %d to %d bytes of %.60q...", s, lo, hi, full)
 				}
 			}
@@ -103,6 +121,7 @@ func TestRun(t *testing.T) {
 }
 
 func TestPlanChunks(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		mode  string
 		first string // the first write
