@@ -541,7 +541,7 @@ func TestFromHandlerContext(t *testing.T) {
 				if v := r.Context().Value(key{}); v != "server's" {
 					t.Errorf("context value = %v", v)
 				}
-				ctx, cancel := context.WithTimeout(r.Context(), time.Second)
+				ctx, cancel := context.WithTimeout(r.Context(), time.Hour)
 				defer cancel()
 				if ctx.Err() != nil {
 					t.Errorf("derived context: %v", ctx.Err())

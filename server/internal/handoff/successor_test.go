@@ -208,23 +208,25 @@ func TestStartKeepsListener(t *testing.T) {
 	}
 }
 
-// waitAccepting waits until a goroutine of this process is in
-// net.(*TCPListener).Accept, and gives it a moment to block there.
+// waitAccepting waits until a goroutine of this process is blocked in
+// net.(*TCPListener).Accept: parked in the network poller ("IO wait"), or,
+// were the socket blocking, in the accept system call ("syscall").
 func waitAccepting(t *testing.T) {
 	t.Helper()
 	buf := make([]byte, 1<<20)
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(5 * time.Millisecond) {
-		if n := runtime.Stack(buf, true); strings.Contains(string(buf[:n]), "net.(*TCPListener).Accept(") {
-			break
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Millisecond) {
+		n := runtime.Stack(buf, true)
+		for _, g := range strings.Split(string(buf[:n]), "\n\n") {
+			header, _, _ := strings.Cut(g, "\n")
+			if strings.Contains(g, "net.(*TCPListener).Accept(") &&
+				(strings.Contains(header, "[IO wait") || strings.Contains(header, "[syscall")) {
+				return
+			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("no goroutine in Accept after a minute")
+			t.Fatal("no goroutine blocked in Accept after a minute")
 		}
 	}
-	// In Accept is not yet blocked in it: a closed listener found before
-	// the block passes the test whatever the socket's mode, which is the
-	// rarer case this wait leaves.
-	time.Sleep(20 * time.Millisecond)
 }
 
 // TestStartProgram checks that StartProgram runs the binary it is given,
