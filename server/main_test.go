@@ -101,12 +101,6 @@ const indexHTML = "<!doctype html><title>e2e</title><h1>static index</h1>\n"
 // look for.
 const shutdownGrace = time.Minute
 
-// patience is how long a test waits for an event that must come (a line of
-// the log, a process's end, an answer): so long that only a hang reaches
-// it, on a machine ten times slower than a quiet one. The test waits on
-// the event, so on a quiet machine it goes on at once.
-const patience = time.Minute
-
 // goodConfig is a valid config: the raw site, the static folder beside it,
 // a shutdown grace of shutdownGrace and the access log in Combined Log
 // Format.

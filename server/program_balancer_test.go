@@ -184,7 +184,7 @@ path = "/healthz"
 	// Requests per second through nginx, with three instances, then with
 	// one (a second nginx in front of the first instance alone): figures,
 	// for a quiet machine.
-	if os.Getenv("MINIWEB_FIGURES") == "1" {
+	if figures() {
 		const conns, dur = 64, 5 * time.Second
 		measure := func(url string) wrkResult {
 			w := startWrk(t, wrk, conns, url)

@@ -10,7 +10,13 @@ type (
 	stopLoadRequest = testnet.StopLoadRequest
 )
 
+// patience is how long a test waits for an event that must come (a line of
+// the log, a process's end, an answer): so long that only a hang reaches
+// it. The test waits on the event, so on a quiet machine it goes on at once.
+const patience = testnet.Patience
+
 var (
+	figures         = testnet.Figures
 	waitFor         = testnet.WaitFor
 	isReset         = testnet.IsReset
 	dialLatency     = testnet.DialLatency
