@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"miniweb/server/gateway"
@@ -208,44 +209,57 @@ func TestStreamEvents(t *testing.T) {
 	}
 }
 
-// TestStreamFollowUp: a stylesheet's event comes again after FollowUp,
-// once for a burst of saves, FollowUp after the last.
+// TestStreamFollowUp: a stylesheet's event comes again FollowUp after its
+// last save, once for a burst of saves. The Hub's apply runs on the
+// batches the test makes, on synctest's clock (which moves only when every
+// goroutine waits): exact, and at once, however busy the machine.
 func TestStreamFollowUp(t *testing.T) {
 	t.Parallel()
-	// The second save must come within the first's follow-up: a second
-	// is a hang's margin for a save and its event.
-	const followUp = time.Second
-	h := newTestHub(t, Options{FollowUp: followUp})
-	s := open(t, h.Hub)
-	s.next(t)
-	saveAtomic(t, h.static, "style.css", "a{}")
-	if e := s.next(t); e.Type != "css" {
-		t.Fatalf("stylesheet saved: %+v", e)
-	}
-	second := time.Now() // before the save, so before its follow-up's timer
-	saveAtomic(t, h.static, "style.css", "b{}") // within the follow-up of the first
-	if e := s.next(t); e.Type != "css" {
-		t.Fatalf("stylesheet saved again: %+v", e)
-	}
-	e := s.next(t)
-	took := time.Since(second)
-	t.Logf("the follow-up %v after the second save", took)
-	if e.Type != "css" || e.Path != "/style.css" || took < followUp {
-		t.Errorf("follow-up: %+v, %v after the second save; want css /style.css, %v after it", e, took, followUp)
-	}
-	// The follow-up timer removes itself before it sends: none is left
-	// to send a second follow-up, and none was sent.
-	h.mu.Lock()
-	pending := len(h.again)
-	h.mu.Unlock()
-	if pending != 0 {
-		t.Errorf("%d follow-ups pending after the follow-up; want none", pending)
-	}
-	select {
-	case e := <-s.events:
-		t.Errorf("a second follow-up: %+v", e)
-	default:
-	}
+	synctest.Test(t, func(t *testing.T) {
+		const followUp = 200 * time.Millisecond
+		h := &Hub{log: slog.New(slog.DiscardHandler), boot: "test", followUp: followUp,
+			subs: map[*subscriber]struct{}{}, again: map[string]*time.Timer{}}
+		sub, _ := h.subscribe("", 0, true)
+		defer h.CloseStreams()
+		// next returns the next event sent, and when.
+		next := func() (event, time.Time) {
+			t.Helper()
+			var e event
+			if err := json.Unmarshal(bytes.TrimSpace(bytes.TrimPrefix(<-sub.ch, []byte("data: "))), &e); err != nil {
+				t.Fatal(err)
+			}
+			return e, time.Now()
+		}
+		saved := batch{static: map[string]kind{"/style.css": kindStyle}}
+
+		h.apply(saved)
+		if e, _ := next(); e.Type != "css" || e.Path != "/style.css" {
+			t.Fatalf("stylesheet saved: %+v", e)
+		}
+		time.Sleep(followUp / 2)
+		h.apply(saved) // within the follow-up of the first
+		second := time.Now()
+		if e, _ := next(); e.Type != "css" || e.Path != "/style.css" {
+			t.Fatalf("stylesheet saved again: %+v", e)
+		}
+		e, at := next()
+		if e.Type != "css" || e.Path != "/style.css" || at.Sub(second) != followUp {
+			t.Errorf("follow-up: %+v, %v after the second save; want css /style.css, %v after it", e, at.Sub(second), followUp)
+		}
+		time.Sleep(10 * followUp)
+		synctest.Wait()
+		select {
+		case m := <-sub.ch:
+			t.Errorf("a second follow-up: %s", m)
+		default:
+		}
+		h.mu.Lock()
+		pending := len(h.again)
+		h.mu.Unlock()
+		if pending != 0 {
+			t.Errorf("%d follow-ups pending; want none", pending)
+		}
+	})
 }
 
 // TestStreamReplay: a browser that reconnects gets the stylesheets and

@@ -115,7 +115,7 @@ func newWatcher(templates, static string, quiet time.Duration, log *slog.Logger,
 		}
 		w.roots = append(w.roots, r)
 	}
-	go w.loop()
+	go w.loop(fsw.Events, fsw.Errors)
 	return w, nil
 }
 
@@ -126,9 +126,10 @@ func (w *watcher) close() error {
 	return err
 }
 
-// loop gathers events into batches and flushes each when the folders are
-// quiet, until the watcher is closed.
-func (w *watcher) loop() {
+// loop gathers events (the watcher's, or a test's) into batches and
+// flushes each when the folders are quiet, until the watcher is closed
+// (events or errs is closed).
+func (w *watcher) loop(events <-chan fsnotify.Event, errs <-chan error) {
 	defer close(w.done)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
@@ -152,7 +153,7 @@ func (w *watcher) loop() {
 	}()
 	for {
 		select {
-		case ev, ok := <-w.fsw.Events:
+		case ev, ok := <-events:
 			if !ok {
 				return
 			}
@@ -163,7 +164,7 @@ func (w *watcher) loop() {
 				poll = time.NewTicker(rootPoll)
 				tick = poll.C
 			}
-		case err, ok := <-w.fsw.Errors:
+		case err, ok := <-errs:
 			if !ok {
 				return
 			}
