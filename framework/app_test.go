@@ -65,6 +65,7 @@ func (panicky) String() string { panic("panicky value printed") }
 func header(rec *gatewaytest.Recording, name string) string { return rec.Header.Get(name) }
 
 func TestRoutes(t *testing.T) {
+	t.Parallel()
 	app, _ := testApp(t, Options{})
 	tests := []struct {
 		method, target string
@@ -104,6 +105,7 @@ func TestRoutes(t *testing.T) {
 }
 
 func TestBadRegistrations(t *testing.T) {
+	t.Parallel()
 	app, _ := newApp(t, "testdata/templates", Options{})
 	app.Page("GET", "/a.py", "page.html", nil)
 	app.Page("POST", "/a.py", "page.html", nil) // another method: fine
@@ -139,6 +141,7 @@ func TestBadRegistrations(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name   string
 		dev    bool
@@ -192,6 +195,7 @@ func TestErrors(t *testing.T) {
 // TestClientGone checks that a handler stopped by its context (the client
 // left) costs no log line.
 func TestClientGone(t *testing.T) {
+	t.Parallel()
 	app, logs := testApp(t, Options{})
 	env := gatewaytest.NewEnviron("GET", "/gone.py", nil)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -206,6 +210,7 @@ func TestClientGone(t *testing.T) {
 }
 
 func TestDevPageDetail(t *testing.T) {
+	t.Parallel()
 	app, _ := testApp(t, Options{Dev: true})
 	rec := get(t, app, "/broken.py")
 	body := string(rec.Body)
@@ -229,6 +234,7 @@ func TestDevPageDetail(t *testing.T) {
 
 // TestTemplateSandbox checks that no template reaches outside the folder.
 func TestTemplateSandbox(t *testing.T) {
+	t.Parallel()
 	app, logs := testApp(t, Options{Dev: true})
 	for _, target := range []string{"/escape.py", "/absolute.py", "/nofile.py"} {
 		rec := get(t, app, target)
@@ -292,6 +298,7 @@ func TestTemplateSandbox(t *testing.T) {
 }
 
 func TestMissingPlaceholder(t *testing.T) {
+	t.Parallel()
 	for _, dev := range []bool{true, false} {
 		app, logs := newApp(t, "testdata/templates", Options{Dev: dev})
 		app.Page("GET", "/page.py", "page.html", func(*Request) (Data, error) {
@@ -326,6 +333,7 @@ func TestMissingPlaceholder(t *testing.T) {
 // TestPlaceholderShadowed checks that a placeholder naming a loop variable
 // is not reported missing, nor one in a block the child overrides.
 func TestPlaceholderShadowed(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeFile(t, dir, "base.html", `{% block a %}<%unused%>{% endblock %}`)
 	writeFile(t, dir, "child.html", `{% extends "base.html" %}{% block a %}{% for s in rows %}<%s%>{% endfor %}{% if flag %}<%flag%>{% endif %}{% endblock %}`)
@@ -344,6 +352,7 @@ func TestPlaceholderShadowed(t *testing.T) {
 }
 
 func TestResponses(t *testing.T) {
+	t.Parallel()
 	app, _ := newApp(t, "testdata/templates", Options{})
 	app.Handle("POST", "/go.py", func(*Request) (*Response, error) {
 		resp := Redirect("/page.py")
@@ -406,6 +415,7 @@ func TestResponses(t *testing.T) {
 }
 
 func TestErrorTemplate(t *testing.T) {
+	t.Parallel()
 	app, _ := testApp(t, Options{ErrorTemplate: "error.html", Globals: Data{"site": "Site"}})
 	rec := get(t, app, "/nosuch.py")
 	body := string(rec.Body)
@@ -428,6 +438,7 @@ func TestErrorTemplate(t *testing.T) {
 }
 
 func TestNewErrors(t *testing.T) {
+	t.Parallel()
 	if _, err := New(Options{Templates: "testdata/nosuch"}); err == nil {
 		t.Error("New on a missing folder succeeded")
 	}

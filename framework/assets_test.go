@@ -20,6 +20,7 @@ func assetURL(name, content string) string {
 // bad names fail the render, and in dev mode an edit gives the next
 // render the new fingerprint.
 func TestStaticFunction(t *testing.T) {
+	t.Parallel()
 	tmpl, static := t.TempDir(), t.TempDir()
 	writeFile(t, static, "style.css", "body{}")
 	writeFile(t, static, "css/site.css", "a{}")
@@ -74,6 +75,7 @@ func TestStaticFunction(t *testing.T) {
 // of the folder overrides the embedded one, also as the base another
 // embedded page extends.
 func TestEmbeddedTemplates(t *testing.T) {
+	t.Parallel()
 	embedded := fstest.MapFS{
 		"base.html":      {Data: []byte(`<title>{% block title %}{% endblock %}</title>embedded base`)},
 		"page.html":      {Data: []byte(`{% extends "base.html" %}{% block title %}Page{% endblock %}`)},
@@ -113,6 +115,7 @@ func TestEmbeddedTemplates(t *testing.T) {
 
 // TestOverlayReadDir lists a folder of both layers, upper's entry winning.
 func TestOverlayReadDir(t *testing.T) {
+	t.Parallel()
 	o := overlay{
 		upper: fstest.MapFS{"a.html": {Data: []byte("up")}, "c.html": {Data: []byte("up")}},
 		lower: fstest.MapFS{"a.html": {Data: []byte("low")}, "b.html": {Data: []byte("low")}, "d/e.html": {}},

@@ -134,6 +134,9 @@ func BenchmarkChangeDetection(b *testing.B) {
 
 // TestRenderAllocs guards the hot path: a page through the App allocates
 // at most one object (the Request) more than pongo2 rendering it alone.
+//
+// It is not parallel: testing.AllocsPerRun counts the allocations of the
+// whole process.
 func TestRenderAllocs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocation counts")

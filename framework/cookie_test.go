@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"miniweb/server/gateway"
 	"miniweb/server/gateway/gatewaytest"
@@ -29,7 +28,7 @@ func realServer(t *testing.T, app gateway.App) string {
 	done := make(chan struct{})
 	go func() { srv.Serve(ln); close(done) }()
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), hang)
 		defer cancel()
 		srv.Shutdown(ctx)
 		<-done
@@ -64,6 +63,7 @@ var cookieValues = []struct {
 // lets net/http's cookie jar keep it, and reads it back with
 // Request.Cookie on the next request.
 func TestCookieRoundTrip(t *testing.T) {
+	t.Parallel()
 	app, _ := newApp(t, "testdata/templates", Options{})
 	app.Handle("GET", "/set.py", func(r *Request) (*Response, error) {
 		i, err := strconv.Atoi(r.Query("i"))
@@ -111,6 +111,7 @@ func TestCookieRoundTrip(t *testing.T) {
 // TestCookieForeign reads values set by other software: without '%' they
 // are as sent; with '%' they are percent-decoded unless an escape is bad.
 func TestCookieForeign(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		header string // the Cookie field
 		want   string
@@ -138,6 +139,7 @@ func TestCookieForeign(t *testing.T) {
 // TestSetCookieErrors: a cookie that cannot be sent is an error from
 // SetCookie, naming what is wrong, and adds no field.
 func TestSetCookieErrors(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		c    Cookie
 		want error
@@ -175,6 +177,7 @@ func TestSetCookieErrors(t *testing.T) {
 // TestSetCookieHandlerError: a handler that returns SetCookie's error gets
 // a 500 with the reason in the log, and sends no cookie.
 func TestSetCookieHandlerError(t *testing.T) {
+	t.Parallel()
 	app, logs := newApp(t, "testdata/templates", Options{})
 	app.Handle("GET", "/bad.py", func(*Request) (*Response, error) {
 		resp := Render("page.html", nil)

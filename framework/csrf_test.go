@@ -68,6 +68,7 @@ func csrfSend(t *testing.T, method, url string, header ...string) (int, string, 
 // Host; safe methods, same-origin requests and non-browser clients pass,
 // and so do trusted origins and exempt paths.
 func TestCSRF(t *testing.T) {
+	t.Parallel()
 	var ran atomic.Int64
 	base := csrfApp(t, framework.CSRF{
 		TrustedOrigins: []string{"https://partner.example", "https://Admin.Example:443"},
@@ -158,6 +159,7 @@ func TestCSRF(t *testing.T) {
 // TestCSRFProblemJSON: a client that asks for JSON gets the refusal as
 // problem details.
 func TestCSRFProblemJSON(t *testing.T) {
+	t.Parallel()
 	var ran atomic.Int64
 	base := csrfApp(t, framework.CSRF{}, &ran)
 	status, ctype, body := csrfSend(t, "POST", base+"/form.py", "Sec-Fetch-Site", "cross-site", "Accept", "application/json")
@@ -171,6 +173,7 @@ func TestCSRFProblemJSON(t *testing.T) {
 // Origin "null" is refused; net/http's check would let it through, as ""
 // equals "".
 func TestCSRFNoHost(t *testing.T) {
+	t.Parallel()
 	var ran atomic.Int64
 	base := csrfApp(t, framework.CSRF{}, &ran)
 	for _, tt := range []struct {
@@ -185,7 +188,7 @@ func TestCSRFNoHost(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		conn.SetDeadline(time.Now().Add(5 * time.Second))
+		conn.SetDeadline(time.Now().Add(hang))
 		req := "POST /form.py HTTP/1.0\r\nContent-Length: 0\r\n"
 		if tt.origin != "" {
 			req += "Origin: " + tt.origin + "\r\n"
@@ -206,6 +209,7 @@ func TestCSRFNoHost(t *testing.T) {
 // with Use, so none of them runs for a refused request; the refusal is a
 // 403 *StatusError whose cause is ErrCrossOrigin.
 func TestCSRFErrorCause(t *testing.T) {
+	t.Parallel()
 	app, err := framework.New(framework.Options{Templates: "testdata/csrf", Log: quiet})
 	if err != nil {
 		t.Fatal(err)
@@ -242,6 +246,7 @@ func TestCSRFErrorCause(t *testing.T) {
 // TestCSRFConfig: a malformed trusted origin or exempt path is an error
 // from Middleware that names it; a valid one is not.
 func TestCSRFConfig(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		csrf    framework.CSRF

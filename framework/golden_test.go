@@ -58,6 +58,7 @@ var goldenTests = []struct {
 }
 
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []string{"prod", "dev"} {
 		t.Run(mode, func(t *testing.T) {
 			// The same pages in both modes: live reload's script aside.

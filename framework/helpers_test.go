@@ -9,10 +9,15 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"miniweb/server/gateway"
 	"miniweb/server/gateway/gatewaytest"
 )
+
+// hang is how long a test waits for an event before it fails: only a hang
+// reaches it, however loaded the machine.
+const hang = 60 * time.Second
 
 // syncBuffer is a log destination safe for concurrent writers.
 type syncBuffer struct {

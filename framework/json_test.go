@@ -14,6 +14,7 @@ import (
 )
 
 func TestJSON(t *testing.T) {
+	t.Parallel()
 	type stock struct {
 		Code  string  `json:"code"`
 		Price float64 `json:"price"`
@@ -61,6 +62,7 @@ func TestJSON(t *testing.T) {
 }
 
 func TestProblem(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		code   int
 		detail string
@@ -80,6 +82,7 @@ func TestProblem(t *testing.T) {
 }
 
 func TestPrefersJSON(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		accept []string // the Accept fields; none for nil
 		want   bool
@@ -120,6 +123,7 @@ type order struct {
 }
 
 func TestDecodeJSON(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name string
 		ct   string // Content-Type
@@ -187,6 +191,7 @@ func TestDecodeJSON(t *testing.T) {
 
 // TestDecodeJSONBody: DecodeJSON and Body share the one read of the body.
 func TestDecodeJSONBody(t *testing.T) {
+	t.Parallel()
 	app, _ := newApp(t, "testdata/templates", Options{Limits: Limits{Body: 10, JSONBytes: 100}})
 	app.Handle("POST", "/after.py", func(r *Request) (*Response, error) {
 		var v map[string]string
@@ -221,6 +226,7 @@ func TestDecodeJSONBody(t *testing.T) {
 
 // TestJSONRealServer posts JSON to miniweb's server with net/http's client.
 func TestJSONRealServer(t *testing.T) {
+	t.Parallel()
 	// A small JSON limit, so that the body over it is one the server drains
 	// whole (up to 256 KiB): a client still sending a larger one when the
 	// 413 goes out may meet a reset before it reads the answer.

@@ -16,6 +16,10 @@ import (
 	"miniweb/server/httpserver"
 )
 
+// hang is how long a test waits for an event before it fails: only a hang
+// reaches it, however loaded the machine.
+const hang = 60 * time.Second
+
 // serve runs app on a real server on 127.0.0.1 for the test, and returns
 // its base URL.
 func serve(t *testing.T, app *framework.App) string {
@@ -28,7 +32,7 @@ func serve(t *testing.T, app *framework.App) string {
 	done := make(chan struct{})
 	go func() { srv.Serve(ln); close(done) }()
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), hang)
 		defer cancel()
 		srv.Shutdown(ctx)
 		<-done
@@ -58,6 +62,7 @@ type userKey struct{}
 // the handler and the context processors through the request, and a panic
 // in it costs one request.
 func TestMiddleware(t *testing.T) {
+	t.Parallel()
 	app, err := framework.New(framework.Options{Templates: "testdata/middleware", ErrorTemplate: "error.html", Log: quiet})
 	if err != nil {
 		t.Fatal(err)
@@ -145,6 +150,7 @@ func TestMiddleware(t *testing.T) {
 // TestMiddlewareSeesErrors: the error of a route, a 404 included, comes
 // back through the middleware, which may answer it otherwise.
 func TestMiddlewareSeesErrors(t *testing.T) {
+	t.Parallel()
 	app, err := framework.New(framework.Options{Templates: "testdata/middleware", Log: quiet})
 	if err != nil {
 		t.Fatal(err)
@@ -176,6 +182,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 // TestErrorPageJSON: a client that prefers JSON gets its error pages as
 // RFC 9457 problem details; a browser gets HTML.
 func TestErrorPageJSON(t *testing.T) {
+	t.Parallel()
 	app, err := framework.New(framework.Options{Templates: "testdata/middleware", Log: quiet})
 	if err != nil {
 		t.Fatal(err)

@@ -65,6 +65,7 @@ var rewriteTests = []struct {
 }
 
 func TestRewritePlaceholders(t *testing.T) {
+	t.Parallel()
 	for _, tt := range rewriteTests {
 		b := []byte(tt.in)
 		res := rewritePlaceholders(b)
@@ -89,6 +90,7 @@ func TestRewritePlaceholders(t *testing.T) {
 }
 
 func TestDynamicInclude(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]bool{
 		`{% include "a.html" %}`: false,
 		`{% include 'a.html' %}`: false,
@@ -111,6 +113,7 @@ func TestDynamicInclude(t *testing.T) {
 // and that a malformed placeholder is an error at its own position,
 // in a page or in a file it includes.
 func TestErrorColumns(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	// The Apps first: in production New refuses a folder that does not
 	// compile.

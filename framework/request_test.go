@@ -58,6 +58,7 @@ func multipartBody(fields ...string) (string, string) {
 }
 
 func TestForms(t *testing.T) {
+	t.Parallel()
 	app := formApp(t)
 	mpOK, mpType := multipartBody("first", "Ada", "last", "<b>", "upload", "hello")
 	mpMany, mpManyType := multipartBody("a", "1", "b", "2", "c", "3", "d", "4", "e", "5")
@@ -118,6 +119,7 @@ func (f *failReader) Read([]byte) (int, error) {
 }
 
 func TestBodyEdgeCases(t *testing.T) {
+	t.Parallel()
 	app := formApp(t)
 	post := func(body io.Reader, length int64) (*gatewaytest.Recording, error) {
 		env := gatewaytest.NewEnviron("POST", "/form.py", nil)
@@ -145,6 +147,7 @@ func TestBodyEdgeCases(t *testing.T) {
 }
 
 func TestRequestAccessors(t *testing.T) {
+	t.Parallel()
 	app, _ := newApp(t, "testdata/templates", Options{})
 	var seen *Request
 	app.Handle("GET", "/{cat}/item-{id}.py", func(r *Request) (*Response, error) {
@@ -171,6 +174,8 @@ func TestRequestAccessors(t *testing.T) {
 	}
 }
 
+// TestCleanText is not parallel: testing.AllocsPerRun counts the
+// allocations of the whole process.
 func TestCleanText(t *testing.T) {
 	tests := []struct {
 		name, in, want string
@@ -222,6 +227,7 @@ func rawMultipart(parts ...string) (body, contentType string) {
 // a run of invalid UTF-8 becomes U+FFFD and NUL is dropped, in keys and
 // values of the query string, urlencoded bodies and multipart forms.
 func TestTextRule(t *testing.T) {
+	t.Parallel()
 	app, _ := newApp(t, "testdata/templates", Options{})
 	var seen *Request
 	app.Handle("GET POST", "/dump.py", func(r *Request) (*Response, error) {
@@ -305,6 +311,7 @@ func TestTextRule(t *testing.T) {
 // TestParseQueryInOrder checks the slow path against url.ParseQuery on
 // clean queries, where the two must agree.
 func TestParseQueryInOrder(t *testing.T) {
+	t.Parallel()
 	for _, q := range []string{"", "a=1", "a=1&a=2&b", "=x&&y=", "a=%zz&b=2", "a;b=1&c=2", "x=a+b%20c", "%E4%BA%BA=%E4%BA%BA"} {
 		want, _ := url.ParseQuery(q)
 		if got := parseQueryInOrder(q); !reflect.DeepEqual(got, want) {

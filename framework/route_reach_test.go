@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"miniweb/framework"
 	"miniweb/server/httpserver"
@@ -16,6 +15,7 @@ import (
 // TestUnreachableRoute: with the server's suffix known, a route no request
 // could reach is refused at registration, saying why and what to do.
 func TestUnreachableRoute(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		pattern string
 		panics  string // "" when the route is fine
@@ -60,6 +60,7 @@ func TestUnreachableRoute(t *testing.T) {
 // routes by suffix: the App claims "/" (OwnsPath, as miniweb's command
 // wires it into Server.AppPath) and other paths stay static files.
 func TestRootFromHandler(t *testing.T) {
+	t.Parallel()
 	app, err := framework.New(framework.Options{Templates: "testdata/middleware", Log: quiet, Suffix: ".py"})
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +80,7 @@ func TestRootFromHandler(t *testing.T) {
 	done := make(chan struct{})
 	go func() { srv.Serve(ln); close(done) }()
 	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), hang)
 		defer cancel()
 		srv.Shutdown(ctx)
 		<-done
@@ -107,6 +108,7 @@ func TestRootFromHandler(t *testing.T) {
 // TestStrictTemplates: in dev mode a broken template is a warning at
 // start, unless Strict (server -check) makes it New's error.
 func TestStrictTemplates(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "bad.html"), []byte("<p>\n{% if %}\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"miniweb/framework"
 	"miniweb/server/gateway/gatewaytest"
@@ -55,6 +54,7 @@ var reachTests = []struct {
 // TestRouteReach: with the server's suffix known, Page and Handle refuse
 // a route no request could reach, saying why and what to name it.
 func TestRouteReach(t *testing.T) {
+	t.Parallel()
 	register := map[string]func(app *framework.App, pattern string){
 		"Page": func(app *framework.App, pattern string) { app.Page("GET", pattern, "page.html", nil) },
 		"Handle": func(app *framework.App, pattern string) {
@@ -90,6 +90,7 @@ func TestRouteReach(t *testing.T) {
 // TestOwnsPath: the paths an App claims from a server that routes by
 // suffix: those ending in it, and "/" only once a route for it exists.
 func TestOwnsPath(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		suffix string // Options.Suffix
 		root   bool   // a route for "/" is registered
@@ -124,6 +125,9 @@ func TestOwnsPath(t *testing.T) {
 
 // TestOwnsPathAllocs: OwnsPath runs for every request the server reads
 // (as Server.AppPath): it allocates nothing.
+//
+// It is not parallel: testing.AllocsPerRun counts the allocations of the
+// whole process.
 func TestOwnsPathAllocs(t *testing.T) {
 	app, err := framework.New(framework.Options{Templates: "testdata/middleware", Log: quiet, Suffix: ".py"})
 	if err != nil {
@@ -144,6 +148,7 @@ func TestOwnsPathAllocs(t *testing.T) {
 // path without the suffix stays a static file (its 404 the server's, not
 // the App's error page).
 func TestRootOverStatic(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for name, body := range map[string]string{"index.html": "<p>static home</p>", "style.css": "p{}"} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
@@ -204,7 +209,7 @@ func serveStatic(t *testing.T, app *framework.App, dir string) string {
 	done := make(chan struct{})
 	go func() { srv.Serve(ln); close(done) }()
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), hang)
 		defer cancel()
 		srv.Shutdown(ctx)
 		<-done

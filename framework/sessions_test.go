@@ -102,6 +102,7 @@ func (c *client) setCookie(v string) {
 // see it, a flash shows once, signing out removes it; a tampered,
 // expired, foreign or unknown-secret cookie makes an anonymous visitor.
 func TestSessions(t *testing.T) {
+	t.Parallel()
 	base := serve(t, sessionApp(t, framework.Options{}))
 	c := newClient(t, base)
 	if _, body := c.get("/index.py"); !strings.Contains(body, "<p>anonymous</p>") {
@@ -188,6 +189,7 @@ func cookieOf(t *testing.T, c *client) string {
 // TestSessionTooLarge: a session over the cookie's size is a 500 whose
 // log says the sizes, and the previous session stays.
 func TestSessionTooLarge(t *testing.T) {
+	t.Parallel()
 	logs := &lockedLog{}
 	base := serve(t, sessionApp(t, framework.Options{Log: slog.New(slog.NewTextHandler(logs, nil))}))
 	c := newClient(t, base)
@@ -223,6 +225,7 @@ func (l *lockedLog) String() string {
 // TestSessionSecrets: without a secret, a production App refuses to start,
 // naming the config key and the variable; a dev App makes one and warns.
 func TestSessionSecrets(t *testing.T) {
+	t.Parallel()
 	_, err := framework.New(framework.Options{Templates: "testdata/sessions", Log: quiet, Session: &framework.SessionOptions{}})
 	if !errors.Is(err, framework.ErrNoSessionSecret) || !strings.Contains(err.Error(), "[session] secret") || !strings.Contains(err.Error(), "MINIWEB_SESSION_SECRET") {
 		t.Errorf("production without a secret: %v", err)
@@ -244,6 +247,7 @@ func TestSessionSecrets(t *testing.T) {
 
 // TestSessionSecureOnHTTPS: over https the cookie is Secure.
 func TestSessionSecureOnHTTPS(t *testing.T) {
+	t.Parallel()
 	app := sessionApp(t, framework.Options{})
 	env := gatewaytest.NewEnviron("GET", "/login.py?as=ada", nil)
 	env.Scheme = "https"

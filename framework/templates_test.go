@@ -12,6 +12,7 @@ import (
 // all the pages that extend it; files that are not templates, and hidden
 // ones, are not read.
 func TestParseAll(t *testing.T) {
+	t.Parallel()
 	// The App first: in production New refuses a folder that does not
 	// compile.
 	dir := t.TempDir()
@@ -80,6 +81,7 @@ func TestParseAll(t *testing.T) {
 
 // TestParseAllDemo checks that the demo's templates all compile.
 func TestParseAllDemo(t *testing.T) {
+	t.Parallel()
 	app, _ := newApp(t, "../templates", Options{})
 	if err := app.store.parseAll(); err != nil {
 		t.Error(err)
@@ -101,6 +103,7 @@ func (a author) Initials() string { return a.Name[:1] }
 // field, a map, through a pointer, from time.Now (whose String holds the
 // monotonic clock); and with pongo2's date filter on each.
 func TestPlaceholderTime(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeFile(t, dir, "t.html", strings.Join([]string{
 		"plain: <%when%>",
@@ -166,6 +169,7 @@ func TestPlaceholderTime(t *testing.T) {
 // an index past the end, or a placeholder pongo2 does not print; none in
 // production; and again after an edit.
 func TestUnknownField(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	page := strings.Join([]string{
 		"<%a.Titel%>",      // 1: a struct field misspelled
