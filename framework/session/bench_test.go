@@ -70,6 +70,9 @@ func BenchmarkDecodeInvalid(b *testing.B) {
 // TestAllocs guards the allocations of the hot path, which runs on every
 // request: Encode makes its buffer and the string; Decode its buffer, one
 // string for every key and value, the session and its two slices.
+//
+// It is not parallel: testing.AllocsPerRun counts the allocations of the
+// whole process.
 func TestAllocs(t *testing.T) {
 	c := testCodec(t, secretA)
 	s := benchSession()

@@ -25,6 +25,7 @@ func sameSession(a, b *Session) string {
 }
 
 func TestRoundTrip(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		values  []string // key, value, ...
@@ -69,6 +70,7 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func TestEncodeNil(t *testing.T) {
+	t.Parallel()
 	c := testCodec(t, secretA)
 	value, err := c.Encode("session", nil, testNow)
 	if err != nil {
@@ -86,6 +88,7 @@ func TestEncodeNil(t *testing.T) {
 // TestEncodeRandomNonce checks that the same session encodes to another
 // value each time: a repeated nonce would break GCM.
 func TestEncodeRandomNonce(t *testing.T) {
+	t.Parallel()
 	c := testCodec(t, secretA)
 	s := sessionOf("user", "42")
 	a, _ := c.Encode("session", s, testNow)
@@ -96,6 +99,7 @@ func TestEncodeRandomNonce(t *testing.T) {
 }
 
 func TestRotation(t *testing.T) {
+	t.Parallel()
 	old := testCodec(t, secretA)
 	rotated := testCodec(t, secretB, secretC, secretA) // A is now old
 	fresh := testCodec(t, secretB)                     // A dropped
@@ -143,6 +147,7 @@ func TestRotation(t *testing.T) {
 // TestKeyIDCollision makes two secrets share a key id, which happens once
 // in 2^32 pairs: a failed try with the first must not spoil the second.
 func TestKeyIDCollision(t *testing.T) {
+	t.Parallel()
 	value, err := testCodec(t, secretB).Encode("session", sessionOf("user", "42"), testNow)
 	if err != nil {
 		t.Fatal(err)
@@ -162,6 +167,7 @@ func TestKeyIDCollision(t *testing.T) {
 // TestTamper changes each character of a real cookie to every other
 // character of the alphabet: each must be refused.
 func TestTamper(t *testing.T) {
+	t.Parallel()
 	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 	c := testCodec(t, secretA)
 	s := sessionOf("user", "42")
@@ -184,6 +190,7 @@ func TestTamper(t *testing.T) {
 }
 
 func TestDecodeInvalid(t *testing.T) {
+	t.Parallel()
 	c := testCodec(t, secretA)
 	// A cookie whose raw size is not a multiple of 3, so that its padded
 	// spellings differ from it.
@@ -258,6 +265,7 @@ func TestDecodeInvalid(t *testing.T) {
 }
 
 func TestTruncated(t *testing.T) {
+	t.Parallel()
 	c := testCodec(t, secretA)
 	value, err := c.Encode("session", sessionOf("user", "42"), testNow)
 	if err != nil {
@@ -274,6 +282,7 @@ func TestTruncated(t *testing.T) {
 }
 
 func TestExpiry(t *testing.T) {
+	t.Parallel()
 	const maxAge = 2 * time.Hour
 	c, err := NewCodec(secretA, nil, maxAge)
 	if err != nil {
@@ -315,6 +324,7 @@ func TestExpiry(t *testing.T) {
 }
 
 func TestForeignName(t *testing.T) {
+	t.Parallel()
 	c := testCodec(t, secretA)
 	value, err := c.Encode("session", sessionOf("user", "42"), testNow)
 	if err != nil {
@@ -339,6 +349,7 @@ func TestForeignName(t *testing.T) {
 }
 
 func TestTooLarge(t *testing.T) {
+	t.Parallel()
 	c := testCodec(t, secretA)
 	const name = "session"
 	// Find the largest value that fits, by bisection.

@@ -6,6 +6,7 @@ import (
 )
 
 func TestParsePayload(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		payload string
@@ -46,6 +47,7 @@ func TestParsePayload(t *testing.T) {
 }
 
 func TestPayloadSize(t *testing.T) {
+	t.Parallel()
 	s := sessionOf("user", "42", "blob", strings.Repeat("x", 300))
 	s.AddFlash("success", strings.Repeat("y", 128))
 	for _, issued := range []int64{0, 1, -1, 63, 64, -65, 1_820_000_000, 1 << 62, -1 << 63} {

@@ -29,6 +29,7 @@ func testCodec(t testing.TB, secret string, old ...string) *Codec {
 }
 
 func TestNewCodecSecrets(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		secret string
@@ -76,6 +77,7 @@ func TestNewCodecSecrets(t *testing.T) {
 }
 
 func TestNewCodecMaxAge(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		maxAge, want time.Duration
 	}{
@@ -98,6 +100,7 @@ func TestNewCodecMaxAge(t *testing.T) {
 }
 
 func TestGenerateSecret(t *testing.T) {
+	t.Parallel()
 	a, err := GenerateSecret()
 	if err != nil {
 		t.Fatal(err)

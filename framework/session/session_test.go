@@ -18,6 +18,7 @@ func sessionOf(kv ...string) *Session {
 }
 
 func TestSessionValues(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		start    *Session          // before op
@@ -60,6 +61,7 @@ func TestSessionValues(t *testing.T) {
 }
 
 func TestFlashesShownOnce(t *testing.T) {
+	t.Parallel()
 	s := &Session{}
 	if f := s.Flashes(); f != nil || s.Modified() {
 		t.Fatalf("new session: Flashes() = %v, Modified() = %v; want nil, false", f, s.Modified())
@@ -106,6 +108,7 @@ func TestFlashesShownOnce(t *testing.T) {
 }
 
 func TestIssuedAt(t *testing.T) {
+	t.Parallel()
 	if got := new(Session).IssuedAt(); !got.IsZero() {
 		t.Errorf("new session: IssuedAt() = %v, want zero", got)
 	}
