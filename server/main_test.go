@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"errors"
+	"flag"
 	"io"
 	"net"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -31,7 +33,19 @@ var (
 	buildErr  error
 )
 
+// parallelTests is how many tests of this package run at once unless
+// -test.parallel says otherwise: more than the default, GOMAXPROCS, as they
+// spend their time waiting on the processes they start (the program, wrk,
+// nginx, PostgreSQL), not on this one's CPU.
+const parallelTests = 8
+
 func TestMain(m *testing.M) {
+	flag.Parse()
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if !given {
+		flag.Set("test.parallel", strconv.Itoa(parallelTests))
+	}
 	code := m.Run()
 	if binDir != "" {
 		os.RemoveAll(binDir)
