@@ -21,11 +21,11 @@ import (
 	"miniweb/server/static"
 )
 
-// TestMain runs the tests, then checks that no goroutine of the engine
-// outlives them (the tests run in parallel: a count per test means
-// nothing).
+// TestMain runs the tests, then checks that no goroutine of the engine or
+// of the framework outlives them (the tests run in parallel: a count per
+// test means nothing): a server shut down, a site closed, leaves none.
 func TestMain(m *testing.M) {
-	os.Exit(testnet.RunLeakChecked(m, "miniweb/server/httpserver."))
+	os.Exit(testnet.RunLeakChecked(m, "miniweb/server/", "miniweb/framework", "miniweb/sites/"))
 }
 
 // The helpers these tests share with the engine's (server/internal/testnet),

@@ -17,7 +17,7 @@ import (
 // TestSoak (issue 6) runs mixed keep-alive traffic for a while and checks
 // the memory stays flat. It is long, so it runs only with MINIWEB_SOAK=1:
 //
-//	MINIWEB_SOAK=1 go test -run '^TestSoak$' -v ./server/
+//	MINIWEB_SOAK=1 go test -run '^TestSoak$' -v ./server/httpserver/
 //
 // MINIWEB_SOAK_SECONDS sets the length (default 60). The traffic, from 16
 // clients in rounds (soakRound): GET /hello.py, a 64 KiB static file, a
