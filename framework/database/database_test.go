@@ -14,6 +14,7 @@ import (
 func TestMain(m *testing.M) { databasetest.Main(m) }
 
 func TestRedact(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"sqlite:data/miniweb.db", "sqlite:data/miniweb.db"},
 		{"sqlite:/var/lib/a b.db", "sqlite:/var/lib/a b.db"},
@@ -33,6 +34,7 @@ func TestRedact(t *testing.T) {
 // cannot reach, is an error naming the URL without its password, and
 // saying what failed.
 func TestOpenErrors(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "file")
@@ -56,6 +58,7 @@ func TestOpenErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			db, err := Open(ctx, tt.url, dir, Options{})
 			if err == nil {
 				db.Close()
@@ -76,6 +79,7 @@ func TestOpenErrors(t *testing.T) {
 // TestOpenSQLite checks that a relative path lands in dir, its folder is
 // made, and the connection has the settings concurrent writers need.
 func TestOpenSQLite(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	db, err := Open(ctx, "sqlite:data/sub/app.db", dir, Options{})
@@ -100,10 +104,12 @@ func TestOpenSQLite(t *testing.T) {
 	}
 }
 
-// backends opens an empty database of each kind: SQLite always,
-// PostgreSQL when the machine has it (see databasetest.NewDatabase).
+// backends opens an empty database of each kind, in parallel subtests:
+// SQLite always, PostgreSQL when the machine has it (see
+// databasetest.NewDatabase).
 func backends(t *testing.T, f func(t *testing.T, db *DB, url string)) {
 	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
 		url := "sqlite:" + filepath.Join(t.TempDir(), "t.db")
 		db, err := Open(context.Background(), url, "", Options{})
 		if err != nil {
@@ -113,6 +119,7 @@ func backends(t *testing.T, f func(t *testing.T, db *DB, url string)) {
 		f(t, db, url)
 	})
 	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
 		url := databasetest.NewDatabase(t)
 		db, err := Open(context.Background(), url, "", Options{})
 		if err != nil {
@@ -126,6 +133,7 @@ func backends(t *testing.T, f func(t *testing.T, db *DB, url string)) {
 // TestUnavailable checks which errors mean "the database is not there"
 // (503) and which mean "the query was wrong" (500), from real failures.
 func TestUnavailable(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	backends(t, func(t *testing.T, db *DB, _ string) {
 		_, err := db.ExecContext(ctx, "SELEC 1")
@@ -152,6 +160,7 @@ func TestUnavailable(t *testing.T) {
 // queries fail as Unavailable, and succeed again once it is back, on the
 // same *DB.
 func TestPostgresLost(t *testing.T) {
+	t.Parallel()
 	c := databasetest.Private(t)
 	ctx := context.Background()
 	url, err := c.CreateDatabase(ctx, "lost")

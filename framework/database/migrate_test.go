@@ -12,6 +12,7 @@ import (
 func file(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
 
 func TestMigrations(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		files fstest.MapFS
@@ -85,6 +86,7 @@ func withFile(fsys fstest.MapFS, name, body string) fstest.MapFS {
 }
 
 func TestMigrate(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	backends(t, func(t *testing.T, db *DB, _ string) {
 		if cur, latest, err := db.Version(ctx, schema); err != nil || cur != 0 || latest != 2 {
@@ -140,6 +142,7 @@ func TestMigrate(t *testing.T) {
 // as instances starting together do: each migration runs exactly once, and
 // none of them fails.
 func TestMigrateConcurrent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	backends(t, func(t *testing.T, first *DB, url string) {
 		counter := withFile(schema, "0003_count.sql", "CREATE TABLE runs (n INTEGER);\nINSERT INTO runs (n) VALUES (1);")
