@@ -16,6 +16,10 @@ import (
 
 func TestMain(m *testing.M) { Main(m) }
 
+// hang is how long a test waits for an event before it fails: only a hang
+// reaches it, however loaded the machine.
+const hang = 60 * time.Second
+
 // open opens url and checks that it answers.
 func open(t *testing.T, url string) *sql.DB {
 	t.Helper()
@@ -31,7 +35,7 @@ func open(t *testing.T, url string) *sql.DB {
 }
 
 func ping(db *sql.DB) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), hang)
 	defer cancel()
 	return db.PingContext(ctx)
 }
@@ -56,6 +60,7 @@ func tableExists(t *testing.T, db *sql.DB, table string) bool {
 }
 
 func TestPrivate(t *testing.T) {
+	t.Parallel()
 	start := time.Now()
 	c := Private(t)
 	t.Logf("cluster started in %v, port %d, folder %s", time.Since(start), c.Port(), c.Dir())
@@ -135,6 +140,7 @@ func TestPrivate(t *testing.T) {
 // TestPrivateAsRoot checks that, as root, the server runs as user postgres
 // and the folder is its.
 func TestPrivateAsRoot(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("not root: the cluster runs as ourselves")
 	}
@@ -159,6 +165,7 @@ func TestPrivateAsRoot(t *testing.T) {
 // TestStartClusterUnreachable checks that, as root, a folder user postgres
 // cannot enter is an error that says so, before initdb runs.
 func TestStartClusterUnreachable(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("not root: the cluster runs as ourselves")
 	}
@@ -212,6 +219,7 @@ func TestNewDatabaseParallel(t *testing.T) {
 
 // TestNewDatabaseDropped checks that a test's database is gone after it.
 func TestNewDatabaseDropped(t *testing.T) {
+	t.Parallel()
 	var name string
 	t.Run("inner", func(t *testing.T) {
 		url := NewDatabase(t)
@@ -229,6 +237,7 @@ func TestNewDatabaseDropped(t *testing.T) {
 }
 
 func TestDatabaseName(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		test string
 		seq  int64
@@ -248,6 +257,7 @@ func TestDatabaseName(t *testing.T) {
 }
 
 func TestQuoteIdent(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"db":      `"db"`,
 		"My DB":   `"My DB"`,
@@ -283,6 +293,7 @@ func (v *verdictTB) record(err error) {
 	unavailable(v, err)
 }
 
+// TestUnavailable is not parallel: it sets the environment.
 func TestUnavailable(t *testing.T) {
 	tests := []struct {
 		env  string // value of MINIWEB_POSTGRES

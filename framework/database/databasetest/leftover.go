@@ -30,10 +30,10 @@ const (
 // between its creation and the file's) before it counts as abandoned.
 const setupGrace = 10 * time.Minute
 
-// newFolder creates a cluster folder under os.TempDir() with our owner
-// file.
-func newFolder() (string, error) {
-	dir, err := os.MkdirTemp("", folderPrefix+"*")
+// newFolder creates a cluster folder under parent ("" for os.TempDir(),
+// where reapLeftovers looks) with our owner file.
+func newFolder(parent string) (string, error) {
+	dir, err := os.MkdirTemp(parent, folderPrefix+"*")
 	if err != nil {
 		return "", fmt.Errorf("databasetest: cannot create a cluster folder: %w", err)
 	}

@@ -23,15 +23,35 @@ func deadPID(t *testing.T) int {
 	return cmd.Process.Pid
 }
 
+// isolated returns a new folder, removed at the test's end, for the
+// cluster folders of a test that makes them look abandoned: outside
+// os.TempDir()'s top level, where the reapLeftovers of the other tests (of
+// this binary, run in parallel, and of the other packages' binaries, run
+// at the same time) would reap them before the test looks. As root, user
+// postgres may enter it.
+func isolated(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "databasetest-isolated-*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // TestReap leaves a running cluster whose owner is dead, as a test binary
 // killed hard does, and checks that it is stopped and removed, and that
 // the folders of live owners and of other PID namespaces stay.
 func TestReap(t *testing.T) {
+	t.Parallel()
 	tl, err := findTools()
 	if err != nil {
 		unavailable(t, err)
 	}
-	dir, err := newFolder()
+	dir, err := newFolder(isolated(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,10 +105,11 @@ func TestReap(t *testing.T) {
 const helperEnv = "DATABASETEST_HELPER"
 
 func TestHelperCluster(t *testing.T) {
+	t.Parallel()
 	if os.Getenv(helperEnv) != "1" {
 		t.Skip("run by TestKilledOwner")
 	}
-	dir, err := newFolder()
+	dir, err := newFolder("") // under the TMPDIR TestKilledOwner gives
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,12 +124,14 @@ func TestHelperCluster(t *testing.T) {
 // and checks that its server exits too, and that its folder is then
 // reaped.
 func TestKilledOwner(t *testing.T) {
+	t.Parallel()
 	tl, err := findTools()
 	if err != nil {
 		unavailable(t, err)
 	}
+	parent := isolated(t)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperCluster$", "-test.v")
-	cmd.Env = append(os.Environ(), helperEnv+"=1")
+	cmd.Env = append(os.Environ(), helperEnv+"=1", "TMPDIR="+parent)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -120,7 +143,7 @@ func TestKilledOwner(t *testing.T) {
 	var dir string
 	lines := bufio.NewScanner(out)
 	for lines.Scan() {
-		if line := lines.Text(); strings.HasPrefix(line, filepath.Join(os.TempDir(), folderPrefix)) {
+		if line := lines.Text(); strings.HasPrefix(line, filepath.Join(parent, folderPrefix)) {
 			dir = line
 			break
 		}
@@ -142,10 +165,10 @@ func TestKilledOwner(t *testing.T) {
 
 	cmd.Process.Kill()
 	cmd.Wait()
-	for deadline := time.Now().Add(10 * time.Second); alive(server); {
+	for deadline := time.Now().Add(hang); alive(server); {
 		if time.Now().After(deadline) {
 			syscall.Kill(server, syscall.SIGQUIT)
-			t.Fatalf("server PID %d still runs 10 s after its test binary was killed", server)
+			t.Fatalf("server PID %d still runs %v after its test binary was killed", server, hang)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

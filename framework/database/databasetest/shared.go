@@ -151,7 +151,7 @@ func startOwned() (string, *Cluster, error) {
 		return "", nil, err
 	}
 	reapLeftovers(t)
-	dir, err := newFolder()
+	dir, err := newFolder("")
 	if err != nil {
 		return "", nil, err
 	}
