@@ -64,6 +64,9 @@ func TestPrivate(t *testing.T) {
 	start := time.Now()
 	c := Private(t)
 	t.Logf("cluster started in %v, port %d, folder %s", time.Since(start), c.Port(), c.Dir())
+	if os.Geteuid() == 0 {
+		checkRunsAsPostgres(t, c)
+	}
 
 	postgres := open(t, c.URL("postgres"))
 	var one int
@@ -137,14 +140,11 @@ func TestPrivate(t *testing.T) {
 	}
 }
 
-// TestPrivateAsRoot checks that, as root, the server runs as user postgres
-// and the folder is its.
-func TestPrivateAsRoot(t *testing.T) {
-	t.Parallel()
-	if os.Geteuid() != 0 {
-		t.Skip("not root: the cluster runs as ourselves")
-	}
-	c := Private(t)
+// checkRunsAsPostgres checks that, as root, c's server runs as user
+// postgres and the folder is its. (Part of TestPrivate: a cluster of its
+// own would cost an initdb, a second of CPU.)
+func checkRunsAsPostgres(t *testing.T, c *Cluster) {
+	t.Helper()
 	if c.tools.cred == nil {
 		t.Fatal("as root, no user to run the cluster as")
 	}
@@ -159,6 +159,13 @@ func TestPrivateAsRoot(t *testing.T) {
 	}
 	if uid := fi.Sys().(*syscall.Stat_t).Uid; uid != c.tools.cred.Uid {
 		t.Errorf("server runs as uid %d, want %d (postgres)", uid, c.tools.cred.Uid)
+	}
+	dir, err := os.Stat(c.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if uid := dir.Sys().(*syscall.Stat_t).Uid; uid != c.tools.cred.Uid {
+		t.Errorf("folder %s owned by uid %d, want %d (postgres)", c.Dir(), uid, c.tools.cred.Uid)
 	}
 }
 
