@@ -54,10 +54,16 @@ var backends = []struct {
 // database of each backend.
 func forEachBackend(t *testing.T, f func(t *testing.T, db *database.DB)) {
 	t.Helper()
+	forEachBackendWith(t, database.Options{}, f)
+}
+
+// forEachBackendWith is forEachBackend with the databases opened with o.
+func forEachBackendWith(t *testing.T, o database.Options, f func(t *testing.T, db *database.DB)) {
+	t.Helper()
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
-			f(t, openDB(t, b.url(t), database.Options{}))
+			f(t, openDB(t, b.url(t), o))
 		})
 	}
 }
