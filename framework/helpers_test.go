@@ -97,6 +97,21 @@ func writeFile(t testing.TB, dir, name, text string) {
 	}
 }
 
+// moveIn saves text as name in dir by renaming a file written in a
+// folder of its own over it: the watcher of dir sees one event, so one
+// cache drop, whatever the machine's load (a plain write is one or two
+// events, a save through a temporary file beside it four).
+func moveIn(t *testing.T, dir, name, text string) {
+	t.Helper()
+	tmp := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(tmp, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // replaceFile saves text as name the way many editors do: write a new file
 // beside it, then rename it over the old one.
 func replaceFile(t testing.TB, dir, name, text string) {

@@ -221,8 +221,9 @@ func TestUnknownField(t *testing.T) {
 	}
 	check(t, logs.String(), 1)
 
-	// An edit: the same positions warn once more.
-	edit(t, app, func() { writeFile(t, dir, "page.html", page) })
+	// An edit: the same positions warn once more. One event, so one cache
+	// drop, before the requests.
+	edit(t, app, func() { moveIn(t, dir, "page.html", page) })
 	expect(t, app, "/page.py", 200, "T x Ada A")
 	expect(t, app, "/page.py", 200, "T x Ada A")
 	check(t, logs.String(), 2)
