@@ -267,7 +267,7 @@ func (s *Site) Version(ctx context.Context, name string) (current, latest int64,
 		}
 		return 0, ms[len(ms)-1].Version, true, nil
 	}
-	current, latest, err = s.DB.SiteVersion(ctx, e.history(name), e.migrations)
+	current, latest, err = s.DB.Version(ctx, e.history(name), e.migrations)
 	return current, latest, true, err
 }
 
@@ -278,7 +278,7 @@ func migrate(ctx context.Context, name string, e entry, o Options) (*database.DB
 	if err != nil {
 		return nil, nil, err
 	}
-	applied, err := db.MigrateSite(ctx, e.history(name), e.migrations)
+	applied, err := db.Migrate(ctx, e.history(name), e.migrations)
 	if err != nil {
 		db.Close()
 		return nil, nil, err

@@ -18,7 +18,7 @@
 //
 //	db, err := database.Open(ctx, "sqlite:data/app.db", configDir, database.Options{})
 //	...
-//	if _, err := db.MigrateSite(ctx, "blog", migrationsFS); err != nil { ... }
+//	if _, err := db.Migrate(ctx, "blog", migrationsFS); err != nil { ... }
 //	row := db.QueryRowContext(ctx, db.Rebind("SELECT name FROM users WHERE id = ?"), id)
 //
 // Migrations are SQL files named NNNN_name.sql, applied in version order,
@@ -37,7 +37,7 @@
 //	restore a backup made before it
 //
 // A database of releases before per-site histories (schema_migrations
-// without a site column) is upgraded on the first MigrateSite; its rows go
+// without a site column) is upgraded on the first Migrate; its rows go
 // to the first site whose migrations contain them all, and other sites are
 // not confused by them.
 //

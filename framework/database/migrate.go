@@ -15,7 +15,7 @@ import (
 )
 
 // The errors of a database whose history of a site does not fit the site's
-// migrations; MigrateSite and SiteVersion return them wrapped in a message
+// migrations; Migrate and Version return them wrapped in a message
 // that names the database, the site, the versions and what to do.
 var (
 	// ErrSchemaNewer: the database has migrations of the site above the
@@ -110,7 +110,7 @@ func Migrations(fsys fs.FS, d Dialect) ([]Migration, error) {
 // its own versions (as Django records migrations per app).
 //
 // Releases before per-site histories kept one history per database, with
-// no site column: the first MigrateSite on such a database rebuilds the
+// no site column: the first Migrate on such a database rebuilds the
 // table, its rows under the site "" (unclaimed), and a site claims them,
 // renaming them to its own, when it has none of its own yet and each
 // unclaimed row is one of its migrations, same version and same name.
@@ -166,7 +166,7 @@ var historyShapeQueries = map[Dialect][2]string{
 // give or take).
 const migrateLock = 0x6d696e69776562
 
-// MigrateSite applies the migrations of fsys's root folder (see
+// Migrate applies the migrations of fsys's root folder (see
 // Migrations) that the database lacks for the site called site, in
 // version order, each in its own transaction with its row in
 // schema_migrations under site; it returns the ones it applied. Other
@@ -177,23 +177,14 @@ const migrateLock = 0x6d696e69776562
 // from fsys's ([ErrHistoryDiffers]), is refused before anything of the
 // site is changed. The table of releases before per-site histories is
 // upgraded first; see historyTable for whose its rows become.
-func (db *DB) MigrateSite(ctx context.Context, site string, fsys fs.FS) ([]Migration, error) {
+func (db *DB) Migrate(ctx context.Context, site string, fsys fs.FS) ([]Migration, error) {
 	if site == "" {
-		return nil, fmt.Errorf(`database %s: MigrateSite needs the site's name: "" is kept for the history of releases before per-site histories`, db.URL)
+		return nil, fmt.Errorf(`database %s: Migrate needs the site's name: "" is kept for the history of releases before per-site histories`, db.URL)
 	}
 	return db.migrate(ctx, site, fsys)
 }
 
-// Migrate is MigrateSite for the unnamed site "": the one history per
-// database of releases before per-site histories, whose rows the first
-// site whose migrations contain them all claims.
-//
-// Deprecated: sites share databases; use MigrateSite with the site's name.
-func (db *DB) Migrate(ctx context.Context, fsys fs.FS) ([]Migration, error) {
-	return db.migrate(ctx, "", fsys)
-}
-
-// migrate is MigrateSite, the unnamed site "" allowed.
+// migrate is Migrate once the name is checked.
 func (db *DB) migrate(ctx context.Context, site string, fsys fs.FS) ([]Migration, error) {
 	ms, err := Migrations(fsys, db.Dialect)
 	if err != nil {
@@ -263,13 +254,13 @@ func (db *DB) migrate(ctx context.Context, site string, fsys fs.FS) ([]Migration
 	return done, nil
 }
 
-// SiteVersion returns the highest migration of the site called site
+// Version returns the highest migration of the site called site
 // applied to the database (0 for none, or no schema_migrations table yet)
 // and the highest in fsys. It changes nothing: on a database of before
 // per-site histories it reads the rows the site would claim. A history
-// that does not fit fsys is an error, as for MigrateSite
+// that does not fit fsys is an error, as for Migrate
 // ([ErrSchemaNewer], [ErrHistoryDiffers]), with current and latest set.
-func (db *DB) SiteVersion(ctx context.Context, site string, fsys fs.FS) (current, latest int64, err error) {
+func (db *DB) Version(ctx context.Context, site string, fsys fs.FS) (current, latest int64, err error) {
 	ms, err := Migrations(fsys, db.Dialect)
 	if err != nil {
 		return 0, 0, err
@@ -295,13 +286,6 @@ func (db *DB) SiteVersion(ctx context.Context, site string, fsys fs.FS) (current
 		return current, latest, fmt.Errorf("database %s: %w", db.URL, err)
 	}
 	return current, latest, nil
-}
-
-// Version is SiteVersion for the unnamed site "" (see Migrate).
-//
-// Deprecated: use SiteVersion with the site's name.
-func (db *DB) Version(ctx context.Context, fsys fs.FS) (current, latest int64, err error) {
-	return db.SiteVersion(ctx, "", fsys)
 }
 
 // querier is a *sql.DB or a *sql.Tx.

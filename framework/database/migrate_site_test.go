@@ -108,17 +108,17 @@ func wantHistory(t *testing.T, d Dialect, sites map[string]fs.FS) []string {
 	return out
 }
 
-// migrated checks that site's MigrateSite applied want migrations and
-// that SiteVersion then says the site is up to date at latest.
+// migrated checks that site's Migrate applied want migrations and
+// that Version then says the site is up to date at latest.
 func migrated(t *testing.T, db *DB, site string, fsys fs.FS, want int, latest int64) {
 	t.Helper()
 	ctx := context.Background()
-	done, err := db.MigrateSite(ctx, site, fsys)
+	done, err := db.Migrate(ctx, site, fsys)
 	if err != nil || len(done) != want {
-		t.Fatalf("MigrateSite(%q) applied %d, %v; want %d, nil", site, len(done), err, want)
+		t.Fatalf("Migrate(%q) applied %d, %v; want %d, nil", site, len(done), err, want)
 	}
-	if cur, l, err := db.SiteVersion(ctx, site, fsys); err != nil || cur != latest || l != latest {
-		t.Fatalf("SiteVersion(%q) = %d, %d, %v; want %d, %d, nil", site, cur, l, err, latest, latest)
+	if cur, l, err := db.Version(ctx, site, fsys); err != nil || cur != latest || l != latest {
+		t.Fatalf("Version(%q) = %d, %d, %v; want %d, %d, nil", site, cur, l, err, latest, latest)
 	}
 }
 
@@ -222,7 +222,7 @@ func onLegacy(t *testing.T, f func(t *testing.T, url string, appliedAt map[int64
 // per-site histories, then migrates the demo (whose rows those are) and
 // another site, in both orders: the demo claims the old rows, keeping
 // their dates, and applies nothing; the other site is not confused by
-// them. Before, SiteVersion reads the same without changing anything.
+// them. Before, Version reads the same without changing anything.
 func TestMigrateLegacyHistory(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -242,12 +242,12 @@ func TestMigrateLegacyHistory(t *testing.T) {
 					site            string
 					current, latest int64
 				}{{"demo", 4, 4}, {"blog", 0, 3}} {
-					if cur, latest, err := db.SiteVersion(ctx, tt.site, sites[tt.site]); err != nil || cur != tt.current || latest != tt.latest {
-						t.Errorf("SiteVersion(%q) of the legacy database = %d, %d, %v; want %d, %d, nil", tt.site, cur, latest, err, tt.current, tt.latest)
+					if cur, latest, err := db.Version(ctx, tt.site, sites[tt.site]); err != nil || cur != tt.current || latest != tt.latest {
+						t.Errorf("Version(%q) of the legacy database = %d, %d, %v; want %d, %d, nil", tt.site, cur, latest, err, tt.current, tt.latest)
 					}
 				}
 				if exists, perSite, err := db.historyShape(ctx, db.DB); err != nil || !exists || perSite {
-					t.Fatalf("after SiteVersion: schema_migrations exists %v, per site %v, %v; want the legacy table, untouched", exists, perSite, err)
+					t.Fatalf("after Version: schema_migrations exists %v, per site %v, %v; want the legacy table, untouched", exists, perSite, err)
 				}
 
 				for _, site := range o.sites {
@@ -346,7 +346,7 @@ func TestClaimLegacyRows(t *testing.T) {
 			for _, row := range tt.own {
 				insert("site", row)
 			}
-			if _, err := db.MigrateSite(ctx, "site", fsys); err != nil {
+			if _, err := db.Migrate(ctx, "site", fsys); err != nil {
 				t.Fatal(err)
 			}
 			var unclaimed int
@@ -357,19 +357,19 @@ func TestClaimLegacyRows(t *testing.T) {
 				t.Errorf("legacy rows claimed: %v, want %v; schema_migrations %q", claimed, tt.claim, historyRows(t, db))
 			}
 			// Whoever has them, the site's history is complete.
-			if cur, latest, err := db.SiteVersion(ctx, "site", fsys); err != nil || cur != latest {
-				t.Errorf("SiteVersion = %d, %d, %v; want up to date", cur, latest, err)
+			if cur, latest, err := db.Version(ctx, "site", fsys); err != nil || cur != latest {
+				t.Errorf("Version = %d, %d, %v; want up to date", cur, latest, err)
 			}
 		})
 	}
 }
 
-// TestMigrateSiteRefused migrates "blog" fully, then tries builds of it
+// TestMigrateRefused migrates "blog" fully, then tries builds of it
 // that do not fit that history: a database ahead of the build, and
 // histories that differ. Each is refused with a message that names the
 // database, the site, the versions and what to do, and changes nothing;
 // another site on the same database migrates regardless.
-func TestMigrateSiteRefused(t *testing.T) {
+func TestMigrateRefused(t *testing.T) {
 	t.Parallel()
 	const (
 		differ = "the database and this build come from different histories of the site; run the release that migrated the database, or restore a backup made before it"
@@ -413,12 +413,12 @@ func TestMigrateSiteRefused(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				want := "database " + db.URL + ": " + tt.want
-				done, err := db.MigrateSite(ctx, "blog", tt.build)
+				done, err := db.Migrate(ctx, "blog", tt.build)
 				if err == nil || err.Error() != want || !errors.Is(err, tt.kind) || len(done) != 0 {
-					t.Errorf("MigrateSite = %v, %v\nwant nothing and %s\n(wrapping %v)", done, err, want, tt.kind)
+					t.Errorf("Migrate = %v, %v\nwant nothing and %s\n(wrapping %v)", done, err, want, tt.kind)
 				}
-				if _, _, err := db.SiteVersion(ctx, "blog", tt.build); err == nil || err.Error() != want || !errors.Is(err, tt.kind) {
-					t.Errorf("SiteVersion: %v\nwant %s", err, want)
+				if _, _, err := db.Version(ctx, "blog", tt.build); err == nil || err.Error() != want || !errors.Is(err, tt.kind) {
+					t.Errorf("Version: %v\nwant %s", err, want)
 				}
 				if got := historyRows(t, db); !slices.Equal(got, before) {
 					t.Errorf("schema_migrations %q after a refused build; want %q", got, before)
@@ -444,21 +444,21 @@ func withoutFile(fsys fstest.MapFS, name string) fstest.MapFS {
 	return out
 }
 
-// TestMigrateSiteNeedsName checks that the name kept for legacy rows is
+// TestMigrateNeedsName checks that the name kept for legacy rows is
 // not a site's.
-func TestMigrateSiteNeedsName(t *testing.T) {
+func TestMigrateNeedsName(t *testing.T) {
 	t.Parallel()
 	db := openURL(t, "sqlite:"+filepath.Join(t.TempDir(), "t.db"))
-	if _, err := db.MigrateSite(context.Background(), "", blogSite); err == nil {
-		t.Fatal(`MigrateSite("") = nil error; want one asking for the site's name`)
+	if _, err := db.Migrate(context.Background(), "", blogSite); err == nil {
+		t.Fatal(`Migrate("") = nil error; want one asking for the site's name`)
 	}
 }
 
-// TestMigrateSitesConcurrent starts instances of two sites together on a
+// TestMigratesConcurrent starts instances of two sites together on a
 // legacy database, as a deployment of both does after an upgrade: each
 // takes its turn, the legacy table is upgraded once, the demo claims its
 // rows, each migration of the other site runs once, and none fails.
-func TestMigrateSitesConcurrent(t *testing.T) {
+func TestMigratesConcurrent(t *testing.T) {
 	t.Parallel()
 	onLegacy(t, func(t *testing.T, url string, _ map[int64]string) {
 		ctx := context.Background()
@@ -477,7 +477,7 @@ func TestMigrateSitesConcurrent(t *testing.T) {
 						return
 					}
 					defer db.Close()
-					done, err := db.MigrateSite(ctx, site, fsys)
+					done, err := db.Migrate(ctx, site, fsys)
 					if err != nil {
 						t.Errorf("%s: %v", site, err)
 					}

@@ -89,10 +89,10 @@ func TestMigrate(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	backends(t, func(t *testing.T, db *DB, _ string) {
-		if cur, latest, err := db.Version(ctx, schema); err != nil || cur != 0 || latest != 2 {
+		if cur, latest, err := db.Version(ctx, "test", schema); err != nil || cur != 0 || latest != 2 {
 			t.Errorf("Version of a new database = %d, %d, %v; want 0, 2, nil", cur, latest, err)
 		}
-		done, err := db.Migrate(ctx, schema)
+		done, err := db.Migrate(ctx, "test", schema)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,35 +104,35 @@ func TestMigrate(t *testing.T) {
 			t.Fatalf("the migrated table: %v", err)
 		}
 		// Again: nothing to do.
-		if done, err := db.Migrate(ctx, schema); err != nil || len(done) != 0 {
+		if done, err := db.Migrate(ctx, "test", schema); err != nil || len(done) != 0 {
 			t.Errorf("second Migrate = %v, %v; want nothing applied", done, err)
 		}
-		if cur, latest, err := db.Version(ctx, schema); err != nil || cur != 2 || latest != 2 {
+		if cur, latest, err := db.Version(ctx, "test", schema); err != nil || cur != 2 || latest != 2 {
 			t.Errorf("Version = %d, %d, %v; want 2, 2, nil", cur, latest, err)
 		}
 
 		// A failing migration changes nothing: its table is not made, and
 		// it is not recorded.
 		bad := withFile(schema, "0003_broken.sql", "CREATE TABLE pets (name TEXT);\nINSERT INTO nowhere VALUES (1);")
-		if _, err := db.Migrate(ctx, bad); err == nil || !strings.Contains(err.Error(), "migration 0003_broken.sql") {
+		if _, err := db.Migrate(ctx, "test", bad); err == nil || !strings.Contains(err.Error(), "migration 0003_broken.sql") {
 			t.Errorf("Migrate with a broken migration: %v; want an error naming it", err)
 		}
 		if _, err := db.ExecContext(ctx, "SELECT * FROM pets"); err == nil {
 			t.Error("the broken migration's table exists: it was not rolled back")
 		}
-		if cur, _, _ := db.Version(ctx, bad); cur != 2 {
+		if cur, _, _ := db.Version(ctx, "test", bad); cur != 2 {
 			t.Errorf("version after the broken migration = %d, want 2", cur)
 		}
 
 		// A binary that knows less than the database refuses it.
 		older := fstest.MapFS{"0001_people.sql": schema["0001_people.sql"]}
-		_, err = db.Migrate(ctx, older)
+		_, err = db.Migrate(ctx, "test", older)
 		if !errors.Is(err, ErrSchemaNewer) || !strings.Contains(err.Error(), "2 (age)") || !strings.Contains(err.Error(), "knows up to 1") {
 			t.Errorf("Migrate with an older binary: %v; want ErrSchemaNewer naming 2 (age) and 1", err)
 		}
 		// One whose history differs too.
 		other := fstest.MapFS{"0001_people.sql": schema["0001_people.sql"], "0002_height.sql": file("SELECT 1")}
-		if _, err := db.Migrate(ctx, other); err == nil || !strings.Contains(err.Error(), `applied as "age"`) {
+		if _, err := db.Migrate(ctx, "test", other); err == nil || !strings.Contains(err.Error(), `applied as "age"`) {
 			t.Errorf("Migrate with another history: %v; want a mismatch naming age", err)
 		}
 	})
@@ -159,7 +159,7 @@ func TestMigrateConcurrent(t *testing.T) {
 					return
 				}
 				defer db.Close()
-				done, err := db.Migrate(ctx, counter)
+				done, err := db.Migrate(ctx, "test", counter)
 				applied[i], errs[i] = len(done), err
 			})
 		}

@@ -36,10 +36,7 @@ func SQLite(t testing.TB, site string, migrations fs.FS) *database.DB {
 	return db
 }
 
-// migrate applies the site's migrations to db. The one call of
-// database.DB.Migrate here, for its signature is changing to take the
-// site's name.
+// migrate applies the site's migrations to db, recorded under its name.
 func migrate(ctx context.Context, db *database.DB, site string, fsys fs.FS) ([]database.Migration, error) {
-	_ = site // taken by Migrate once it is db.Migrate(ctx, site, fsys)
-	return db.Migrate(ctx, fsys)
+	return db.Migrate(ctx, site, fsys)
 }

@@ -77,7 +77,7 @@ func openDB(t testing.TB, url string, o database.Options) *database.DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(context.Background(), Migrations); err != nil {
+	if _, err := db.Migrate(context.Background(), "demo", Migrations); err != nil {
 		t.Fatal(err)
 	}
 	return db

@@ -53,10 +53,10 @@ func TestMigrations(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("schema %q; want %q", got, want)
 		}
-		if again, err := db.Migrate(ctx, Migrations); err != nil || len(again) != 0 {
+		if again, err := db.Migrate(ctx, "demo", Migrations); err != nil || len(again) != 0 {
 			t.Errorf("second Migrate: applied %v, %v", again, err)
 		}
-		if cur, latest, err := db.Version(ctx, Migrations); err != nil || cur != 4 || latest != 4 {
+		if cur, latest, err := db.Version(ctx, "demo", Migrations); err != nil || cur != 4 || latest != 4 {
 			t.Errorf("Version: %d, %d, %v; want 4, 4", cur, latest, err)
 		}
 

@@ -25,7 +25,7 @@ func testDB(t *testing.T) *database.DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(context.Background(), demo.Migrations); err != nil {
+	if _, err := db.Migrate(context.Background(), "demo", demo.Migrations); err != nil {
 		t.Fatal(err)
 	}
 	return db
