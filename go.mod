@@ -1,4 +1,4 @@
-module miniweb
+module github.com/miniweb/miniweb
 
 go 1.26.0
 

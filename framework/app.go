@@ -9,8 +9,8 @@ import (
 	"strings"
 	"sync"
 
-	"miniweb/framework/livereload"
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/framework/livereload"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // Options configures an App.

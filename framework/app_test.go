@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"miniweb/server/gateway"
-	"miniweb/server/gateway/gatewaytest"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway/gatewaytest"
 )
 
 // testApp is an App on testdata/templates with a few routes of each kind.

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"miniweb/server/gateway/fingerprint"
+	"github.com/miniweb/miniweb/server/gateway/fingerprint"
 )
 
 // Fingerprinted static URLs

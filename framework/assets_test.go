@@ -7,7 +7,7 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"miniweb/server/gateway/fingerprint"
+	"github.com/miniweb/miniweb/server/gateway/fingerprint"
 )
 
 // assetURL is the fingerprinted URL of content saved as name.

@@ -7,8 +7,8 @@ import (
 
 	"github.com/flosch/pongo2/v6"
 
-	"miniweb/server/gateway"
-	"miniweb/server/gateway/gatewaytest"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway/gatewaytest"
 )
 
 // benchData is the data of testdata/bench/center.html: a page the size of

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // Cookie is a cookie to set, the fields of a Set-Cookie header (RFC 6265

@@ -11,9 +11,9 @@ import (
 	"strings"
 	"testing"
 
-	"miniweb/server/gateway"
-	"miniweb/server/gateway/gatewaytest"
-	"miniweb/server/httpserver"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway/gatewaytest"
+	"github.com/miniweb/miniweb/server/httpserver"
 )
 
 // realServer runs app on miniweb's server on 127.0.0.1 for the test, and

@@ -6,7 +6,7 @@ import (
 	"net/url"
 	"strings"
 
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // CSRF configures the protection against cross-site request forgery: a

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"miniweb/framework"
-	"miniweb/server/gateway"
-	"miniweb/server/gateway/gatewaytest"
+	"github.com/miniweb/miniweb/framework"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway/gatewaytest"
 )
 
 // csrfApp serves an App protected by c on a real server: /form.py answers

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // StatusError is an error with the status the visitor should get: a handler

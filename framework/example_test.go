@@ -7,9 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"miniweb/framework"
-	"miniweb/server/gateway"
-	"miniweb/server/gateway/gatewaytest"
+	"github.com/miniweb/miniweb/framework"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway/gatewaytest"
 )
 
 // A site: a page with a named segment, a form handler with a redirect and a

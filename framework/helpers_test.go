@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"miniweb/server/gateway"
-	"miniweb/server/gateway/gatewaytest"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway/gatewaytest"
 )
 
 // hang is how long a test waits for an event before it fails: only a hang

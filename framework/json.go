@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // Errors of reading a JSON request body, each carried by a *StatusError

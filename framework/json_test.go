@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 func TestJSON(t *testing.T) {

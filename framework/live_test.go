@@ -2,7 +2,7 @@ package framework
 
 import (
 	"fmt"
-	"miniweb/server/gateway/gatewaytest"
+	"github.com/miniweb/miniweb/server/gateway/gatewaytest"
 	"os"
 	"path/filepath"
 	"strings"

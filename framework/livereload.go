@@ -5,8 +5,8 @@ import (
 	"os"
 	"strings"
 
-	"miniweb/framework/livereload"
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/framework/livereload"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // Live reload in dev mode (package livereload): the App routes the paths

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"miniweb/framework/livereload"
-	"miniweb/server/gateway"
-	"miniweb/server/gateway/gatewaytest"
+	"github.com/miniweb/miniweb/framework/livereload"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway/gatewaytest"
 )
 
 // reloadApp is an App on fresh templates and static folders, served by

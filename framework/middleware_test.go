@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"miniweb/framework"
-	"miniweb/server/httpserver"
+	"github.com/miniweb/miniweb/framework"
+	"github.com/miniweb/miniweb/server/httpserver"
 )
 
 // hang is how long a test waits for an event before it fails: only a hang

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"miniweb/framework/session"
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/framework/session"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // Limits bounds what the framework reads of a request body into memory.

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"miniweb/server/gateway"
-	"miniweb/server/gateway/gatewaytest"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway/gatewaytest"
 )
 
 // formApp echoes what a handler sees of a request, under small limits.

@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // Data is what a page handler gives its template: each key is a placeholder

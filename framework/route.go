@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // A route is a pattern, the methods it answers, and what answers them.

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"miniweb/framework"
-	"miniweb/server/httpserver"
+	"github.com/miniweb/miniweb/framework"
+	"github.com/miniweb/miniweb/server/httpserver"
 )
 
 // TestUnreachableRoute: with the server's suffix known, a route no request

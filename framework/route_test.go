@@ -11,10 +11,10 @@ import (
 	"strings"
 	"testing"
 
-	"miniweb/framework"
-	"miniweb/server/gateway/gatewaytest"
-	"miniweb/server/httpserver"
-	"miniweb/server/static"
+	"github.com/miniweb/miniweb/framework"
+	"github.com/miniweb/miniweb/server/gateway/gatewaytest"
+	"github.com/miniweb/miniweb/server/httpserver"
+	"github.com/miniweb/miniweb/server/static"
 )
 
 // reachTests are patterns registered on an App that knows the server's

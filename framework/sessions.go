@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"miniweb/framework/session"
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/framework/session"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // SessionOptions turns on sessions: a session per visitor, kept in a signed

@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"miniweb/framework"
-	"miniweb/framework/session"
-	"miniweb/server/gateway"
-	"miniweb/server/gateway/gatewaytest"
+	"github.com/miniweb/miniweb/framework"
+	"github.com/miniweb/miniweb/framework/session"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway/gatewaytest"
 )
 
 const (

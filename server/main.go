@@ -27,14 +27,14 @@ import (
 	"strings"
 	"syscall"
 
-	"miniweb"
-	"miniweb/framework/database"
-	"miniweb/server/compress"
-	"miniweb/server/httpserver"
-	"miniweb/server/internal/config"
-	"miniweb/server/internal/handoff"
-	"miniweb/server/static"
-	"miniweb/sites"
+	"github.com/miniweb/miniweb"
+	"github.com/miniweb/miniweb/framework/database"
+	"github.com/miniweb/miniweb/server/compress"
+	"github.com/miniweb/miniweb/server/httpserver"
+	"github.com/miniweb/miniweb/server/internal/config"
+	"github.com/miniweb/miniweb/server/internal/handoff"
+	"github.com/miniweb/miniweb/server/static"
+	"github.com/miniweb/miniweb/sites"
 )
 
 func main() {

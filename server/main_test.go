@@ -76,7 +76,7 @@ func miniwebBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(dir, "miniweb")
-		out, err := exec.Command(goTool, "build", "-o", binPath, "miniweb/server").CombinedOutput()
+		out, err := exec.Command(goTool, "build", "-o", binPath, "github.com/miniweb/miniweb/server").CombinedOutput()
 		if err != nil {
 			buildErr = errors.New("go build: " + err.Error() + "\n" + string(out))
 		}

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"miniweb/framework/database/databasetest"
+	"github.com/miniweb/miniweb/framework/database/databasetest"
 )
 
 // Several instances behind nginx (issue 17): three programs on one

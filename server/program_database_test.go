@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"miniweb/framework/database"
-	"miniweb/framework/database/databasetest"
+	"github.com/miniweb/miniweb/framework/database"
+	"github.com/miniweb/miniweb/framework/database/databasetest"
 )
 
 // demoConfig is a valid config for the demo site on the repository's

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"miniweb"
-	"miniweb/server/gateway/fingerprint"
+	"github.com/miniweb/miniweb"
+	"github.com/miniweb/miniweb/server/gateway/fingerprint"
 )
 
 // embeddedFile returns the content of the static file name built into the

@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"time"
 
-	"miniweb/server/internal/handoff"
+	"github.com/miniweb/miniweb/server/internal/handoff"
 )
 
 // listen returns the socket to serve on: the one inherited from systemd

@@ -142,7 +142,7 @@ func slowclientsBinary(t *testing.T) string {
 			return
 		}
 		slowclientsPath = filepath.Join(dir, "slowclients")
-		out, err := exec.Command(goTool, "build", "-o", slowclientsPath, "miniweb/server/internal/slowclients").CombinedOutput()
+		out, err := exec.Command(goTool, "build", "-o", slowclientsPath, "github.com/miniweb/miniweb/server/internal/slowclients").CombinedOutput()
 		if err != nil {
 			slowclientsErr = errors.New("go build slowclients: " + err.Error() + "\n" + string(out))
 		}

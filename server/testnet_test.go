@@ -1,6 +1,6 @@
 package main
 
-import "miniweb/server/internal/testnet"
+import "github.com/miniweb/miniweb/server/internal/testnet"
 
 // The helpers these tests share with the engine's (server/internal/testnet),
 // under the names the tests use.

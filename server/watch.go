@@ -11,9 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"miniweb/server/gateway"
-	"miniweb/server/internal/gowatch"
-	"miniweb/server/internal/handoff"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/internal/gowatch"
+	"github.com/miniweb/miniweb/server/internal/handoff"
 )
 
 // The -watch mode (dev): on each save of a .go file of the module,
@@ -134,7 +134,7 @@ func buildMessage(errs []gowatch.Error) string {
 }
 
 // commandPackage returns the import path of this command, as go build
-// takes it ("miniweb/server").
+// takes it ("github.com/miniweb/miniweb/server").
 func commandPackage() (string, error) {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok || bi.Path == "" || bi.Path == "command-line-arguments" {

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"miniweb/server/internal/gowatch"
-	"miniweb/server/internal/handoff"
+	"github.com/miniweb/miniweb/server/internal/gowatch"
+	"github.com/miniweb/miniweb/server/internal/handoff"
 )
 
 // TestRestartWithBuild checks the -watch path of the restarter: a build
@@ -71,7 +71,7 @@ func TestBuildMessage(t *testing.T) {
 
 func TestCommandPackage(t *testing.T) {
 	t.Parallel()
-	if pkg, err := commandPackage(); err != nil || pkg != "miniweb/server" {
+	if pkg, err := commandPackage(); err != nil || pkg != "github.com/miniweb/miniweb/server" {
 		t.Errorf("commandPackage() = %q, %v; want miniweb/server", pkg, err)
 	}
 }

@@ -17,12 +17,12 @@ import (
 	"strings"
 	"time"
 
-	"miniweb/framework"
-	"miniweb/framework/database"
-	"miniweb/server/gateway"
-	"miniweb/sites/demo"
-	"miniweb/sites/mount"
-	"miniweb/sites/raw"
+	"github.com/miniweb/miniweb/framework"
+	"github.com/miniweb/miniweb/framework/database"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/sites/demo"
+	"github.com/miniweb/miniweb/sites/mount"
+	"github.com/miniweb/miniweb/sites/raw"
 )
 
 // Options is what a site may take from the config.

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"miniweb/framework/database/databasetest"
+	"github.com/miniweb/miniweb/framework/database/databasetest"
 )
 
 func TestMain(m *testing.M) { databasetest.Main(m) }

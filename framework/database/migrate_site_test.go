@@ -13,7 +13,7 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"miniweb/framework/database/databasetest"
+	"github.com/miniweb/miniweb/framework/database/databasetest"
 )
 
 // Two sites with their own migrations, numbered from 0001 each, and

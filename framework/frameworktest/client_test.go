@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"miniweb/framework/session"
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/framework/session"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // environ is the comparable part of a gateway.Environ.

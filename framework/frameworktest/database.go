@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"miniweb/framework/database"
+	"github.com/miniweb/miniweb/framework/database"
 )
 
 // SQLite returns a throwaway SQLite database for the site called site

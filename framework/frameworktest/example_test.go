@@ -6,8 +6,8 @@ import (
 	"net/url"
 	"testing/fstest"
 
-	"miniweb/framework"
-	"miniweb/framework/frameworktest"
+	"github.com/miniweb/miniweb/framework"
+	"github.com/miniweb/miniweb/framework/frameworktest"
 )
 
 // A form posted, redirected, and its flash shown on the page after; the

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"miniweb/framework/session"
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/framework/session"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // Response is the answer a [Client] received: after redirects were

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"miniweb/framework"
-	"miniweb/framework/database"
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/framework"
+	"github.com/miniweb/miniweb/framework/database"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // This file is a small site for the package's tests: accounts with

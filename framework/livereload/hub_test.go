@@ -14,8 +14,8 @@ import (
 	"testing/synctest"
 	"time"
 
-	"miniweb/server/gateway"
-	"miniweb/server/gateway/gatewaytest"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway/gatewaytest"
 )
 
 // testHub is a Hub on fresh folders whose check returns what problem

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // Inject returns header and body with the client added, when they are a

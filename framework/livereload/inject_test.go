@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 const testTag = "<script data-test></script>"

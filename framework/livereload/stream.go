@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // heartbeat is how often an idle stream sends a comment line, so that a

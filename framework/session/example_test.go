@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"miniweb/framework/session"
+	"github.com/miniweb/miniweb/framework/session"
 )
 
 func Example() {

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"sync"
 
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // The life of a compressed response

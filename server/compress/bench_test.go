@@ -7,8 +7,8 @@ import (
 	"os"
 	"testing"
 
-	"miniweb/server/gateway"
-	"miniweb/server/gateway/gatewaytest"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway/gatewaytest"
 )
 
 // benchPages are the bodies of the benchmarks: the demo's real pages and

@@ -3,7 +3,7 @@ package compress
 import (
 	"strings"
 
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // Entity-tags of coded variants

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"miniweb/server/compress"
-	"miniweb/server/gateway"
-	"miniweb/server/gateway/gatewaytest"
+	"github.com/miniweb/miniweb/server/compress"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway/gatewaytest"
 )
 
 func ExampleNegotiate() {

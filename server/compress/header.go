@@ -3,7 +3,7 @@ package compress
 import (
 	"strings"
 
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // The head of a response that went through the wrapper. The application's

@@ -3,7 +3,7 @@ package compress
 import (
 	"strings"
 
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // Accept-Encoding, RFC 9110 §12.5.3:

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"miniweb/server/httpserver"
-	"miniweb/sites"
+	"github.com/miniweb/miniweb/server/httpserver"
+	"github.com/miniweb/miniweb/sites"
 )
 
 // BenchmarkKeepAlivePage measures a demo page (/about.py, rendered by the

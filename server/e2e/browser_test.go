@@ -21,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"miniweb/sites"
+	"github.com/miniweb/miniweb/sites"
 )
 
 // The browser test drives a real headless Chromium through chromedriver,

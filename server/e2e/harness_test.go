@@ -15,17 +15,17 @@ import (
 	"testing"
 	"time"
 
-	"miniweb/server/gateway"
-	"miniweb/server/httpserver"
-	"miniweb/server/internal/testnet"
-	"miniweb/server/static"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/httpserver"
+	"github.com/miniweb/miniweb/server/internal/testnet"
+	"github.com/miniweb/miniweb/server/static"
 )
 
 // TestMain runs the tests, then checks that no goroutine of the engine or
 // of the framework outlives them (the tests run in parallel: a count per
 // test means nothing): a server shut down, a site closed, leaves none.
 func TestMain(m *testing.M) {
-	os.Exit(testnet.RunLeakChecked(m, "miniweb/server/", "miniweb/framework", "miniweb/sites/"))
+	os.Exit(testnet.RunLeakChecked(m, "github.com/miniweb/miniweb/server/", "github.com/miniweb/miniweb/framework", "github.com/miniweb/miniweb/sites/"))
 }
 
 // The helpers these tests share with the engine's (server/internal/testnet),

@@ -16,10 +16,10 @@ import (
 	"testing"
 	"time"
 
-	"miniweb/framework"
-	"miniweb/server/gateway"
-	"miniweb/server/httpserver"
-	"miniweb/server/static"
+	"github.com/miniweb/miniweb/framework"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/httpserver"
+	"github.com/miniweb/miniweb/server/static"
 )
 
 // The live-reload tests drive Chromium (see browser_test.go for the

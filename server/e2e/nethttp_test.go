@@ -8,8 +8,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"miniweb/server/gatewayhttp"
-	"miniweb/sites"
+	"github.com/miniweb/miniweb/server/gatewayhttp"
+	"github.com/miniweb/miniweb/sites"
 )
 
 // The sites under net/http's server (through gatewayhttp.Handler) and a

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"miniweb/framework"
-	"miniweb/server/httpserver"
+	"github.com/miniweb/miniweb/framework"
+	"github.com/miniweb/miniweb/server/httpserver"
 )
 
 // TestProxyFramework checks that the framework's request sees what trusted

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"miniweb/sites/raw"
+	"github.com/miniweb/miniweb/sites/raw"
 )
 
 // The raw site's /echo.py over real sockets (issue 12): a form over its

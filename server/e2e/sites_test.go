@@ -5,8 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"miniweb/server/gateway"
-	"miniweb/sites"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/sites"
 )
 
 // buildSite builds the registered site name with o for a test, on an SQLite

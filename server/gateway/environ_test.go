@@ -4,8 +4,8 @@ import (
 	"context"
 	"testing"
 
-	"miniweb/server/gateway"
-	"miniweb/server/gateway/gatewaytest"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway/gatewaytest"
 )
 
 func TestEnvironGet(t *testing.T) {

@@ -5,8 +5,8 @@ import (
 	"io"
 	"strings"
 
-	"miniweb/server/gateway"
-	"miniweb/server/gateway/gatewaytest"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway/gatewaytest"
 )
 
 // The lesson's application(environ, start_response), in Go: a switch on the

@@ -6,9 +6,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 
-	"miniweb/server/gateway"
-	"miniweb/server/gateway/gatewaytest"
-	"miniweb/server/gatewayhttp"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway/gatewaytest"
+	"github.com/miniweb/miniweb/server/gatewayhttp"
 )
 
 // A net/http ServeMux, unchanged, as a gateway application: the Go form of

@@ -3,8 +3,8 @@ package gatewayhttp
 import (
 	"context"
 	"fmt"
+	"github.com/miniweb/miniweb/server/gateway"
 	"log/slog"
-	"miniweb/server/gateway"
 	"net"
 	"net/http"
 	"runtime/debug"

@@ -5,9 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/miniweb/miniweb/server/gateway"
 	"io"
 	"log/slog"
-	"miniweb/server/gateway"
 	"net"
 	"net/http"
 	"net/url"
@@ -658,7 +658,7 @@ func relevantCaller() string {
 	}
 }
 
-// ownPrefix is this package's prefix in function names: "miniweb/server/gatewayhttp.".
+// ownPrefix is this package's prefix in function names: "github.com/miniweb/miniweb/server/gatewayhttp.".
 var ownPrefix = func() string {
 	pc, _, _, _ := runtime.Caller(0)
 	name := runtime.FuncForPC(pc).Name()

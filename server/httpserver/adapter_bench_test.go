@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"miniweb/server/gateway"
-	"miniweb/server/gatewayhttp"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gatewayhttp"
 )
 
 // helloHandler is the trivial net/http handler of the adapter benchmark:

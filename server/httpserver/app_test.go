@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // testApp is the application of the end-to-end tests; each path shows one

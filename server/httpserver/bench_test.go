@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"miniweb/server/static"
+	"github.com/miniweb/miniweb/server/static"
 )
 
 // replayConn is an in-memory net.Conn whose client sends the same request

@@ -3,7 +3,7 @@ package httpserver
 import (
 	"fmt"
 
-	"miniweb/server/compress"
+	"github.com/miniweb/miniweb/server/compress"
 )
 
 // initCompress applies Server.Compress: App is wrapped with compress.App,

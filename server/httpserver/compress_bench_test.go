@@ -6,7 +6,7 @@ import (
 	"net"
 	"testing"
 
-	"miniweb/server/compress"
+	"github.com/miniweb/miniweb/server/compress"
 )
 
 // BenchmarkSocketCompress serves the 27 KB market page over loopback

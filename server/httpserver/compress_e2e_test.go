@@ -16,8 +16,8 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
-	"miniweb/server/compress"
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/compress"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // marketPage is the 27 KB page of package compress's benchmarks.

@@ -13,9 +13,9 @@ import (
 	"time"
 	"unsafe"
 
-	"miniweb/server/gateway"
-	"miniweb/server/internal/http1"
-	"miniweb/server/static"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/internal/http1"
+	"github.com/miniweb/miniweb/server/static"
 )
 
 // The life of a connection

@@ -7,8 +7,8 @@ import (
 	"net"
 	"net/http"
 
-	"miniweb/server/gateway"
-	"miniweb/server/httpserver"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/httpserver"
 )
 
 // A gateway application served on a loopback listener, and a page fetched

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"miniweb/server/internal/testnet"
+	"github.com/miniweb/miniweb/server/internal/testnet"
 )
 
 // Connection floods (issue 6): past MaxConns new connections wait in the
@@ -202,7 +202,7 @@ func spinningGoroutines(n int, interval time.Duration) []string {
 			time.Sleep(interval)
 		}
 		last = map[string]string{}
-		for _, g := range testnet.Goroutines("miniweb/server/httpserver.") {
+		for _, g := range testnet.Goroutines("github.com/miniweb/miniweb/server/httpserver.") {
 			head, _, _ := strings.Cut(g, "\n")
 			id, state, _ := strings.Cut(head, " [")
 			if strings.HasPrefix(state, "running") || strings.HasPrefix(state, "runnable") || strings.HasPrefix(state, "syscall") {

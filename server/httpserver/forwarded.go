@@ -3,8 +3,8 @@ package httpserver
 import (
 	"net/netip"
 
-	"miniweb/server/gateway"
-	"miniweb/server/internal/http1"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/internal/http1"
 )
 
 // Forwarding fields

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"miniweb/server/internal/http1"
+	"github.com/miniweb/miniweb/server/internal/http1"
 )
 
 // splitForward splits a list field value left to right, the plain way: at

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"miniweb/server/internal/http1"
+	"github.com/miniweb/miniweb/server/internal/http1"
 )
 
 // testProxies trusts loopback and 10.0.0.0/8, as a server behind a local

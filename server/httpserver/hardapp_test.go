@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // hardApp is the application of the hardening tests (issue 6): testApp's

@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"miniweb/server/gateway"
-	"miniweb/server/internal/testnet"
-	"miniweb/server/static"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/internal/testnet"
+	"github.com/miniweb/miniweb/server/static"
 )
 
 // TestMain runs the tests, then checks that no goroutine of this package
@@ -24,7 +24,7 @@ import (
 // at one test's start means nothing; each test checks instead that its
 // server's connections are gone after Shutdown (startServer).
 func TestMain(m *testing.M) {
-	os.Exit(testnet.RunLeakChecked(m, "miniweb/server/httpserver."))
+	os.Exit(testnet.RunLeakChecked(m, "github.com/miniweb/miniweb/server/httpserver."))
 }
 
 // patience bounds a wait for an event that must come: only a hang reaches

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // HealthCheck is the endpoint a load balancer polls to know whether to send

@@ -1,6 +1,6 @@
 package httpserver
 
-import "miniweb/server/gateway"
+import "github.com/miniweb/miniweb/server/gateway"
 
 // helloApp is the application of the engine's benchmarks and allocation
 // guards, the hello workload of a benchmark run: /hello.py answers

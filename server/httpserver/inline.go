@@ -3,7 +3,7 @@ package httpserver
 import (
 	"unsafe"
 
-	"miniweb/server/internal/http1"
+	"github.com/miniweb/miniweb/server/internal/http1"
 )
 
 // Inline runs: one read per request

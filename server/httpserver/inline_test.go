@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // inlineApp answers /hello.py, echoes the body of /echo.py, and asks for

@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"miniweb/server/gatewayhttp"
+	"github.com/miniweb/miniweb/server/gatewayhttp"
 )
 
 // The tests in this file serve net/http handlers that no one here wrote,

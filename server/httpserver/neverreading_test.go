@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"miniweb/server/internal/testnet"
+	"github.com/miniweb/miniweb/server/internal/testnet"
 )
 
 // TestNeverReadingClients opens 100 connections that ask for a 64 MiB file

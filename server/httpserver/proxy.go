@@ -5,7 +5,7 @@ import (
 	"net"
 	"net/netip"
 
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // ProxyTrust says which peers are reverse proxies or load balancers that

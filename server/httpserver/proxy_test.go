@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // whoApp answers with what the environ says of the client, one

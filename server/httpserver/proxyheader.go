@@ -5,7 +5,7 @@ import (
 	"net"
 	"net/netip"
 
-	"miniweb/server/internal/proxyproto"
+	"github.com/miniweb/miniweb/server/internal/proxyproto"
 )
 
 // The PROXY protocol header

@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"time"
 
-	"miniweb/server/gateway"
-	"miniweb/server/internal/http1"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/internal/http1"
 )
 
 // response is the state of the response to the current request.

@@ -13,10 +13,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"miniweb/server/compress"
-	"miniweb/server/gateway"
-	"miniweb/server/internal/http1"
-	"miniweb/server/static"
+	"github.com/miniweb/miniweb/server/compress"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/internal/http1"
+	"github.com/miniweb/miniweb/server/static"
 )
 
 // Server serves HTTP/1.1: paths ending in Suffix (or those AppPath picks)

@@ -2,8 +2,8 @@ package httpserver
 
 import (
 	"fmt"
+	"github.com/miniweb/miniweb/server/internal/testnet"
 	"io"
-	"miniweb/server/internal/testnet"
 	"net"
 	"os"
 	"runtime"

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // deepApp answers /deep.py from 12 KiB down its stack, as a template

@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"testing"
 
-	"miniweb/server/gatewayhttp"
+	"github.com/miniweb/miniweb/server/gatewayhttp"
 )
 
 // BenchmarkHTTPSHello measures hello over keep-alive loopback connections,

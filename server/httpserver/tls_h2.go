@@ -10,8 +10,8 @@ import (
 	"strconv"
 	"sync"
 
-	"miniweb/server/gatewayhttp"
-	"miniweb/server/static"
+	"github.com/miniweb/miniweb/server/gatewayhttp"
+	"github.com/miniweb/miniweb/server/static"
 )
 
 // h2Side is the net/http server that serves the TLS connections whose

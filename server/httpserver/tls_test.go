@@ -21,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // testCert is a self-signed ECDSA certificate made at test time, its own

@@ -5,7 +5,7 @@ import (
 	"io"
 	"testing"
 
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // An application that asks for the request's context while a body is

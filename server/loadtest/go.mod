@@ -1,4 +1,4 @@
-module miniweb/server/loadtest
+module github.com/miniweb/miniweb/server/loadtest
 
 go 1.26
 

@@ -6,7 +6,7 @@ import (
 	"path"
 	"strconv"
 
-	"miniweb/server/gateway/fingerprint"
+	"github.com/miniweb/miniweb/server/gateway/fingerprint"
 )
 
 // Embedded files

@@ -5,7 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"miniweb/server/compress"
+	"github.com/miniweb/miniweb/server/compress"
 )
 
 // Coded variants of a file

@@ -12,7 +12,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
-	"miniweb/server/compress"
+	"github.com/miniweb/miniweb/server/compress"
 )
 
 // textBytes returns n bytes of compressible text.

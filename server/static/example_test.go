@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"miniweb/server/static"
+	"github.com/miniweb/miniweb/server/static"
 )
 
 // printer is a Response that prints the head and counts the body.

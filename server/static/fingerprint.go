@@ -3,7 +3,7 @@ package static
 import (
 	"io"
 
-	"miniweb/server/gateway/fingerprint"
+	"github.com/miniweb/miniweb/server/gateway/fingerprint"
 )
 
 // Fingerprinted URLs

@@ -7,7 +7,7 @@ import (
 	"testing/fstest"
 	"time"
 
-	"miniweb/server/gateway/fingerprint"
+	"github.com/miniweb/miniweb/server/gateway/fingerprint"
 )
 
 // TestFingerprinted serves files through fingerprinted paths: the right

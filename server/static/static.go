@@ -14,8 +14,8 @@ import (
 	"syscall"
 	"time"
 
-	"miniweb/server/compress"
-	"miniweb/server/gateway/fingerprint"
+	"github.com/miniweb/miniweb/server/compress"
+	"github.com/miniweb/miniweb/server/gateway/fingerprint"
 )
 
 // Errors of the package. Serve returns any other non-nil error only when

@@ -10,7 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"miniweb/framework"
+	"github.com/miniweb/miniweb/framework"
 )
 
 // Bounds of a user name, in characters, after trimming surrounding spaces.

@@ -15,8 +15,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"miniweb/framework/database"
-	"miniweb/server/gateway/gatewaytest"
+	"github.com/miniweb/miniweb/framework/database"
+	"github.com/miniweb/miniweb/server/gateway/gatewaytest"
 )
 
 func TestRegister(t *testing.T) {

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"miniweb/server/gateway"
-	"miniweb/server/gateway/gatewaytest"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway/gatewaytest"
 )
 
 // BenchmarkLoginFlood signs in b.N times, from parallel clients, and

@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"miniweb/framework/database"
-	"miniweb/server/httpserver"
+	"github.com/miniweb/miniweb/framework/database"
+	"github.com/miniweb/miniweb/server/httpserver"
 )
 
 // The concurrency test's load: clients at once, each with its own user,

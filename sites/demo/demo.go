@@ -9,9 +9,9 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"miniweb/framework"
-	"miniweb/framework/database"
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/framework"
+	"github.com/miniweb/miniweb/framework/database"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // site is the demo's state: its database and its password hasher. Who is

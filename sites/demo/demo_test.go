@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"miniweb/framework"
-	"miniweb/framework/database"
-	"miniweb/server/gateway"
-	"miniweb/server/gateway/gatewaytest"
+	"github.com/miniweb/miniweb/framework"
+	"github.com/miniweb/miniweb/framework/database"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway/gatewaytest"
 )
 
 // allPages are the pages every page links, in the menu.

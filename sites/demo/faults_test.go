@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"miniweb/framework/database"
-	"miniweb/framework/database/databasetest"
-	"miniweb/server/gateway/gatewaytest"
+	"github.com/miniweb/miniweb/framework/database"
+	"github.com/miniweb/miniweb/framework/database/databasetest"
+	"github.com/miniweb/miniweb/server/gateway/gatewaytest"
 )
 
 // want503 fails the test unless rec is the database's 503 page.

@@ -16,11 +16,11 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"miniweb/framework"
-	"miniweb/framework/database"
-	"miniweb/framework/database/databasetest"
-	"miniweb/server/gateway"
-	"miniweb/server/gateway/gatewaytest"
+	"github.com/miniweb/miniweb/framework"
+	"github.com/miniweb/miniweb/framework/database"
+	"github.com/miniweb/miniweb/framework/database/databasetest"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway/gatewaytest"
 )
 
 // TestMain stops the shared PostgreSQL cluster after the tests.

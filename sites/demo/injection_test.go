@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"miniweb/framework/database"
+	"github.com/miniweb/miniweb/framework/database"
 )
 
 // injections are SQL-injection attempts, put into every input the site

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"strconv"
 
-	"miniweb/framework"
+	"github.com/miniweb/miniweb/framework"
 )
 
 func (s *site) index(r *framework.Request) (framework.Data, error) {

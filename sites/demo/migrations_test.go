@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"miniweb/framework/database"
+	"github.com/miniweb/miniweb/framework/database"
 )
 
 // schema returns the names of db's tables and indexes, sorted: what an

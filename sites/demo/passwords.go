@@ -10,7 +10,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"miniweb/framework"
+	"github.com/miniweb/miniweb/framework"
 )
 
 // passwords hashes and checks passwords with bcrypt, a few at a time.

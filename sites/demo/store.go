@@ -5,7 +5,7 @@ import (
 	"database/sql"
 	"errors"
 
-	"miniweb/framework/database"
+	"github.com/miniweb/miniweb/framework/database"
 )
 
 // store is the demo's data in its SQL database: the tables of Migrations.

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"miniweb/framework"
+	"github.com/miniweb/miniweb/framework"
 )
 
 // maxNote bounds a note on a followed stock, in characters (the table's

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"miniweb/framework/database"
+	"github.com/miniweb/miniweb/framework/database"
 )
 
 // TestWatchlistAnonymous: a visitor's every watch-list request is a 303 to

@@ -21,11 +21,11 @@ import (
 	"strings"
 	"time"
 
-	"miniweb/framework"
-	"miniweb/framework/database"
-	"miniweb/server/gateway"
-	"miniweb/server/gatewayhttp"
-	"miniweb/sites/demo"
+	"github.com/miniweb/miniweb/framework"
+	"github.com/miniweb/miniweb/framework/database"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gatewayhttp"
+	"github.com/miniweb/miniweb/sites/demo"
 )
 
 // apiPrefix is the path prefix of the requests the net/http handler gets.

@@ -9,11 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"miniweb/framework"
-	"miniweb/framework/database"
-	"miniweb/server/gateway/gatewaytest"
-	"miniweb/server/gatewayhttp"
-	"miniweb/sites/demo"
+	"github.com/miniweb/miniweb/framework"
+	"github.com/miniweb/miniweb/framework/database"
+	"github.com/miniweb/miniweb/server/gateway/gatewaytest"
+	"github.com/miniweb/miniweb/server/gatewayhttp"
+	"github.com/miniweb/miniweb/sites/demo"
 )
 
 // testDB returns a fresh SQLite database with the demo's schema, closed

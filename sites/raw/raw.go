@@ -20,7 +20,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // maxForm bounds the form /echo.py reads, in bytes; a larger one is

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"miniweb/server/gateway"
-	"miniweb/server/gateway/gatewaytest"
+	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway/gatewaytest"
 )
 
 func TestRaw(t *testing.T) {

@@ -10,8 +10,8 @@ package gatewaytest
 import (
 	"bytes"
 	"fmt"
+	"github.com/miniweb/miniweb/server/gateway"
 	"io"
-	"miniweb/server/gateway"
 	"net/url"
 	"runtime/debug"
 	"strconv"

@@ -2,7 +2,7 @@ package gatewaytest
 
 import (
 	"errors"
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway"
 	"strings"
 	"testing"
 )

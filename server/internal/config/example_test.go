@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"os"
 
-	"miniweb/server/internal/config"
+	"github.com/miniweb/miniweb/server/internal/config"
 )
 
 // Errors name the file, the line and the key, and say what was expected.

@@ -6,7 +6,7 @@
 // nothing of HTTP or of how the new binary is started: the command
 // (miniweb/server) hands its socket to it (package handoff).
 //
-//	w, err := gowatch.Watch(gowatch.Options{Root: root, Package: "miniweb/server",
+//	w, err := gowatch.Watch(gowatch.Options{Root: root, Package: "github.com/miniweb/miniweb/server",
 //		OnResult: func(r gowatch.Result) { ... r.Binary, or r.Errors ... }})
 //	defer w.Close()
 //

@@ -17,7 +17,7 @@ type Options struct {
 	// Root is the module root, the folder of go.mod (FindRoot); required.
 	Root string
 	// Package is what go build builds, as it takes it in Root: an import
-	// path ("miniweb/server") or "./server"; required.
+	// path ("github.com/miniweb/miniweb/server") or "./server"; required.
 	Package string
 	// Dir is where the binaries go; "" means DefaultDir().
 	Dir string

@@ -4,7 +4,7 @@ import (
 	"io"
 	"math"
 
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // Chunked body bounds (RFC 9112 §7.1.1 leaves them to the recipient).

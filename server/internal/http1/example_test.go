@@ -5,7 +5,7 @@ import (
 	"io"
 	"strings"
 
-	"miniweb/server/internal/http1"
+	"github.com/miniweb/miniweb/server/internal/http1"
 )
 
 // Example reads two pipelined requests from one connection, the first with

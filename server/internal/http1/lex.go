@@ -4,7 +4,7 @@ import (
 	"encoding/binary"
 	"strings"
 
-	"miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // Character classes of RFC 9110 §5.5 and RFC 3986 §3.2.2, as 256-entry

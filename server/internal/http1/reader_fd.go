@@ -3,7 +3,7 @@ package http1
 import (
 	"io"
 
-	"miniweb/server/internal/sockio"
+	"github.com/miniweb/miniweb/server/internal/sockio"
 )
 
 // ReadsFD reports whether ReadFD works on this system: it needs unix

@@ -3,7 +3,7 @@ package http1
 import (
 	"syscall"
 
-	"miniweb/server/internal/sockio"
+	"github.com/miniweb/miniweb/server/internal/sockio"
 )
 
 // The Writer sends its buffer with sockio.Send, raw send(2) calls the

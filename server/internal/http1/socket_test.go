@@ -3,8 +3,8 @@ package http1
 import (
 	"bytes"
 	"errors"
+	"github.com/miniweb/miniweb/server/internal/testnet"
 	"io"
-	"miniweb/server/internal/testnet"
 	"os"
 	"runtime"
 	"strings"

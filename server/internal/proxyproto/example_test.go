@@ -3,7 +3,7 @@ package proxyproto_test
 import (
 	"fmt"
 
-	"miniweb/server/internal/proxyproto"
+	"github.com/miniweb/miniweb/server/internal/proxyproto"
 )
 
 func ExampleParse() {

@@ -3,7 +3,7 @@ package sockio
 import (
 	"bytes"
 	"errors"
-	"miniweb/server/internal/testnet"
+	"github.com/miniweb/miniweb/server/internal/testnet"
 	"syscall"
 	"testing"
 	"time"

@@ -15,13 +15,13 @@ const LeakDeadline = 30 * time.Second
 
 // RunLeakChecked runs the tests of m and then, if they passed, checks
 // that no goroutine running or created by code of the packages named by
-// prefixes (such as "miniweb/server/httpserver.") is left, polling until
+// prefixes (such as "github.com/miniweb/miniweb/server/httpserver.") is left, polling until
 // LeakDeadline: the check of a package whose tests run in parallel, where
 // a goroutine count taken at one test's start means nothing. It returns
 // the exit code for os.Exit: m.Run's, or 1 with the leaked stacks on
 // stderr.
 //
-//	func TestMain(m *testing.M) { os.Exit(testnet.RunLeakChecked(m, "miniweb/server/httpserver.")) }
+//	func TestMain(m *testing.M) { os.Exit(testnet.RunLeakChecked(m, "github.com/miniweb/miniweb/server/httpserver.")) }
 func RunLeakChecked(m *testing.M, prefixes ...string) int {
 	code := m.Run()
 	if code != 0 {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
-	"miniweb/server/loadtest/internal/page"
+	"github.com/miniweb/miniweb/server/loadtest/internal/page"
 )
 
 func main() {

@@ -8,7 +8,7 @@ import (
 	"log"
 	"net/http"
 
-	"miniweb/server/loadtest/internal/page"
+	"github.com/miniweb/miniweb/server/loadtest/internal/page"
 )
 
 func main() {
