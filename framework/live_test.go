@@ -2,13 +2,14 @@ package framework
 
 import (
 	"fmt"
-	"github.com/miniweb/miniweb/server/gateway/gatewaytest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/miniweb/miniweb/server/gateway/gatewaytest"
 )
 
 // edit runs change, a change to the templates folder, and waits until the

@@ -3,7 +3,6 @@ package gatewayhttp
 import (
 	"context"
 	"fmt"
-	"github.com/miniweb/miniweb/server/gateway"
 	"log/slog"
 	"net"
 	"net/http"
@@ -11,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // HTTPHandler serves a gateway application with net/http's server: the

@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"github.com/miniweb/miniweb/server/gateway"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // handlerServe runs app under Handler for req with a ResponseRecorder; it

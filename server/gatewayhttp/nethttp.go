@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/miniweb/miniweb/server/gateway"
 	"io"
 	"log/slog"
 	"net"
@@ -19,6 +18,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // Errors of the ResponseWriter that [FromHandler] gives a handler.

@@ -2,7 +2,6 @@ package httpserver
 
 import (
 	"fmt"
-	"github.com/miniweb/miniweb/server/internal/testnet"
 	"io"
 	"net"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/miniweb/miniweb/server/internal/testnet"
 )
 
 // TestSoak (issue 6) runs mixed keep-alive traffic for a while and checks

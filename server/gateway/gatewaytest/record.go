@@ -10,12 +10,13 @@ package gatewaytest
 import (
 	"bytes"
 	"fmt"
-	"github.com/miniweb/miniweb/server/gateway"
 	"io"
 	"net/url"
 	"runtime/debug"
 	"strconv"
 	"strings"
+
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // Recording is the response an application gave under [Record].

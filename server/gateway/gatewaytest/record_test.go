@@ -2,9 +2,10 @@ package gatewaytest
 
 import (
 	"errors"
-	"github.com/miniweb/miniweb/server/gateway"
 	"strings"
 	"testing"
+
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 func TestRecordContract(t *testing.T) {

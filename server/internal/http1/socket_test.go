@@ -3,7 +3,6 @@ package http1
 import (
 	"bytes"
 	"errors"
-	"github.com/miniweb/miniweb/server/internal/testnet"
 	"io"
 	"os"
 	"runtime"
@@ -11,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/miniweb/miniweb/server/internal/testnet"
 )
 
 // tcpPair returns the two ends of a TCP connection on 127.0.0.1.
@@ -43,7 +44,7 @@ func TestWriterOverTCP(t *testing.T) {
 			got := make(chan []byte, 1)
 			go func() {
 				if tt.slow {
-					waitUnwritable(t, srv)
+					testnet.WaitUnwritable(t, srv)
 				}
 				b, _ := io.ReadAll(cli)
 				got <- b
@@ -90,7 +91,7 @@ func TestWriterOverTCPFaults(t *testing.T) {
 		// The deadline passes once the socket has taken what it can: set
 		// then, however long that took on a busy machine.
 		go func() {
-			waitUnwritable(t, srv)
+			testnet.WaitUnwritable(t, srv)
 			srv.SetWriteDeadline(time.Now())
 		}()
 		w.Write(big)
@@ -292,7 +293,7 @@ func TestReadFDPeerClosed(t *testing.T) {
 		if fin {
 			cli.CloseWrite()
 		}
-		waitQueued(t, srv, len(req), fin) // all of it in the server's socket
+		testnet.WaitQueued(t, srv, len(req), fin) // all of it in the server's socket
 		r := NewReader(srv, Limits{})
 		srv.SetReadDeadline(time.Now().Add(time.Minute))
 		rc.Read(func(fd uintptr) bool {

@@ -3,10 +3,11 @@ package sockio
 import (
 	"bytes"
 	"errors"
-	"github.com/miniweb/miniweb/server/internal/testnet"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/miniweb/miniweb/server/internal/testnet"
 )
 
 // tcpPair returns the two ends of a TCP connection on 127.0.0.1.
@@ -55,7 +56,7 @@ func TestReadSeesTheFIN(t *testing.T) {
 			if tt.fin {
 				cli.CloseWrite()
 			}
-			waitQueued(t, srv, tt.size, tt.fin) // all of it in the server's socket
+			testnet.WaitQueued(t, srv, tt.size, tt.fin) // all of it in the server's socket
 			buf := make([]byte, bufSize)
 			var got []byte
 			var drained, eof bool

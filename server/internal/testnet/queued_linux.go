@@ -1,4 +1,4 @@
-package http1
+package testnet
 
 import (
 	"net"
@@ -8,10 +8,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// waitQueued waits until the receive queue of c holds n bytes, and, when
+// WaitQueued waits until the receive queue of c holds n bytes, and, when
 // fin, the peer's FIN after them: what a test sent on loopback has all
 // arrived. It fails the test if that takes a minute.
-func waitQueued(t *testing.T, c *net.TCPConn, n int, fin bool) {
+func WaitQueued(t *testing.T, c *net.TCPConn, n int, fin bool) {
 	t.Helper()
 	rc, err := c.SyscallConn()
 	if err != nil {
@@ -41,11 +41,11 @@ func waitQueued(t *testing.T, c *net.TCPConn, n int, fin bool) {
 	}
 }
 
-// waitUnwritable waits until c's send buffer is full (a poll for POLLOUT
+// WaitUnwritable waits until c's send buffer is full (a poll for POLLOUT
 // finds it not writable): a sender whose peer does not read has met a
 // full socket buffer. It reports an error if that does not happen within
 // a minute; it may run on a goroutine of its own.
-func waitUnwritable(t *testing.T, c *net.TCPConn) {
+func WaitUnwritable(t *testing.T, c *net.TCPConn) {
 	rc, err := c.SyscallConn()
 	if err != nil {
 		t.Error(err)
