@@ -27,7 +27,6 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/miniweb/miniweb"
 	"github.com/miniweb/miniweb/framework/database"
 	"github.com/miniweb/miniweb/server/compress"
 	"github.com/miniweb/miniweb/server/httpserver"
@@ -71,9 +70,8 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		TrustedOrigins: cfg.CSRF.TrustedOrigins,
 		Check:          mode == config.Check,
 		Database:       sites.DatabaseOptions{URL: cfg.Database.URL, MaxConns: cfg.Database.MaxConns},
-		// The built-in files, under the folders: see embedded.go.
-		TemplatesFS: miniweb.Templates,
-		StaticFS:    miniweb.Static,
+		// "" folders are the site's own, beside the config: see embedded.go.
+		Dir: configDir(cfg.File),
 	}
 	if mode == config.Migrate {
 		return migrate(cfg, opts, stdout, stderr)
@@ -88,7 +86,7 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		logger.Info("database migrated", keyDatabase, site.DB.URL, keyVersion, m.Version, keyName, m.Name)
 	}
 	app := site.App
-	st, err := static.NewOverlay(diskFolder(cfg.Static), miniweb.Static)
+	st, err := static.NewOverlay(diskFolder(site.Static), site.StaticFS)
 	if err != nil {
 		fmt.Fprintf(stderr, "miniweb: %s: static: %v\n", configName(cfg.File), err)
 		return 2
@@ -165,7 +163,7 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		scheme = "https://"
 	}
 	attrs := []any{keyAddr, scheme + ln.Addr().String() + "/", keyPid, os.Getpid(), keySite, cfg.Site,
-		keyStatic, cfg.Static, keyTmpl, cfg.Templates, keyConfig, cfg.File}
+		keyStatic, site.Static, keyTmpl, site.Templates, keyConfig, cfg.File}
 	if site.DB != nil {
 		attrs = append(attrs, keyDatabase, site.DB.URL)
 	}
@@ -242,8 +240,8 @@ func check(cfg config.Config, site *sites.Site, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "%s: ok\n", configName(cfg.File))
 	fmt.Fprintf(stdout, "  site       %s\n", cfg.Site)
-	fmt.Fprintf(stdout, "  static     %s\n", origin(cfg.Static))
-	fmt.Fprintf(stdout, "  templates  %s\n", origin(cfg.Templates))
+	fmt.Fprintf(stdout, "  static     %s\n", origin(site.Static, "static", cfg.Static != "", site.StaticFS != nil))
+	fmt.Fprintf(stdout, "  templates  %s\n", origin(site.Templates, "templates", cfg.Templates != "", site.TemplatesFS != nil))
 	current, latest, ok, err := site.Version(context.Background(), cfg.Site)
 	switch {
 	case err != nil:

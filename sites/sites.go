@@ -1,9 +1,16 @@
 // Package sites is the registry of the sites miniweb can serve: the config's
 // site key names one of them. Each site is a package under sites/ that
-// builds a gateway application; adding a site means adding its package and
-// one entry to the registry below. A site with a database says so with its
-// migrations: Build then opens the database, brings its schema up to date
-// and hands it to the site.
+// owns its files, embedded in the binary (templates, static files,
+// migrations), and builds a gateway application; adding a site means
+// adding its package and one line to the registry below:
+//
+//	"guestbook": frameworkSite(guestbook.Files, guestbook.New),
+//
+// The server serves a site's files and no other's: its disk folders
+// (sites/NAME/templates and sites/NAME/static, or the config's) over its
+// embedded ones. A site with a database says so with its migrations:
+// Build then opens the database, brings the site's schema up to date and
+// hands it to the site.
 package sites
 
 import (
@@ -13,10 +20,12 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/miniweb/miniweb"
 	"github.com/miniweb/miniweb/framework"
 	"github.com/miniweb/miniweb/framework/database"
 	"github.com/miniweb/miniweb/server/gateway"
@@ -27,18 +36,22 @@ import (
 
 // Options is what a site may take from the config.
 type Options struct {
-	// Templates is the templates folder.
+	// Templates is the templates folder on disk, whose files override the
+	// site's embedded templates of the same name (in dev mode, the folder
+	// edited and watched); "" means the site's own, "templates" in its
+	// folder (see Folders). A folder that does not exist leaves the
+	// embedded templates alone.
 	Templates string
-	// Static is the static folder, which live reload watches in dev mode
-	// (a saved stylesheet is swapped in the open pages), and whose files
-	// the templates' static function fingerprints.
+	// Static is the static folder on disk, over the site's embedded static
+	// files as Templates is; "" means the site's own, "static" in its
+	// folder. Live reload watches it in dev mode (a saved stylesheet is
+	// swapped in the open pages), and the templates' static function
+	// fingerprints its files: the server must serve it over the site's
+	// embedded files (Site.Static, Site.StaticFS).
 	Static string
-	// TemplatesFS and StaticFS, when not nil, hold the files under the
-	// Templates and Static folders (the binary's embedded files, package
-	// miniweb): a file of a folder overrides the one of the same name
-	// here, and a missing folder leaves these alone. StaticFS must be what
-	// the server serves under Static.
-	TemplatesFS, StaticFS fs.FS
+	// Dir is the folder the site's own folders are relative to, the config
+	// file's; "" means the current folder.
+	Dir string
 	// Dev is development mode: detailed errors for loopback clients, live
 	// template reload.
 	Dev bool
@@ -91,14 +104,15 @@ type SessionOptions struct {
 	MaxAge time.Duration
 }
 
-// framework returns o as the framework takes it, for the sites built on
-// the framework.
-func (o Options) framework() framework.Options {
+// framework returns o as the framework takes it for the site e, its
+// folders resolved (s.Templates, s.Static) and its embedded files under
+// them.
+func (o Options) framework(e entry, s *Site) framework.Options {
 	return framework.Options{
-		Templates:   o.Templates,
-		Static:      o.Static,
-		TemplatesFS: o.TemplatesFS,
-		StaticFS:    o.StaticFS,
+		Templates:   s.Templates,
+		Static:      s.Static,
+		TemplatesFS: e.templates,
+		StaticFS:    e.static,
 		Dev:         o.Dev,
 		Log:         o.Log,
 		Suffix:      o.Suffix,
@@ -112,58 +126,144 @@ func (o Options) framework() framework.Options {
 	}
 }
 
-// entry is a registered site.
+// entry is a registered site: its files, embedded in the binary, and how
+// to build it.
 type entry struct {
-	// new builds the application; db is the site's database, nil for a
-	// site without migrations.
-	new func(o Options, db *database.DB) (gateway.App, error)
-	// migrations are the site's schema, nil for a site without a
-	// database.
-	migrations fs.FS
-	// schema is the site whose migrations these are, under whose name
+	// templates, static and migrations are the site's embedded folders;
+	// nil for none (migrations nil: the site has no database).
+	templates, static, migrations fs.FS
+	// folder is the site's folder in the source tree, relative to the
+	// config file's folder, holding the templates and static folders the
+	// disk overrides the embedded files with; "" means "sites/NAME".
+	folder string
+	// history is the site whose migrations these are, under whose name
 	// schema_migrations records them (one history per site, several
 	// sites in one database); "" means the entry's own name. A site on
 	// another's schema names it, so that switching between the two on
 	// one database finds the schema where the other left it.
-	schema string
+	history string
+	// new builds the application from o (its folders and embedded files
+	// filled in); db is the site's database, nil for a site without
+	// migrations.
+	new func(o framework.Options, db *database.DB) (gateway.App, error)
 }
 
-// history returns the name e's migrations are recorded under, e being
+// frameworkSite is the entry of a site on the framework whose package
+// embeds its folders in files (`//go:embed templates static migrations`:
+// templates/, static/, and migrations/ when it has a database) and builds
+// its application with new, as sites/guestbook does:
+//
+//	"guestbook": frameworkSite(guestbook.Files, guestbook.New),
+//
+// Its disk folder is sites/NAME. A folder that files lacks is none.
+func frameworkSite(files fs.FS, new func(framework.Options, *database.DB) (*framework.App, error)) entry {
+	return entry{
+		templates:  subFolder(files, "templates"),
+		static:     subFolder(files, "static"),
+		migrations: subFolder(files, "migrations"),
+		new: func(o framework.Options, db *database.DB) (gateway.App, error) {
+			app, err := new(o, db)
+			if err != nil {
+				return nil, err // not a nil *framework.App in a gateway.App
+			}
+			return app, nil
+		},
+	}
+}
+
+// subFolder returns the folder dir of files, or nil when files has none.
+func subFolder(files fs.FS, dir string) fs.FS {
+	if fi, err := fs.Stat(files, dir); err != nil || !fi.IsDir() {
+		return nil
+	}
+	sub, err := fs.Sub(files, dir)
+	if err != nil {
+		panic("sites: " + dir + ": " + err.Error()) // dir is a valid path: never
+	}
+	return sub
+}
+
+// historyOf returns the name e's migrations are recorded under, e being
 // the site called name.
-func (e entry) history(name string) string {
-	if e.schema != "" {
-		return e.schema
+func (e entry) historyOf(name string) string {
+	if e.history != "" {
+		return e.history
 	}
 	return name
 }
 
+// folderOf returns the folder of e, the site called name, in the source
+// tree: "sites/NAME" unless e says otherwise.
+func (e entry) folderOf(name string) string {
+	if e.folder != "" {
+		return e.folder
+	}
+	return filepath.Join("sites", name)
+}
+
 var registry = map[string]entry{
 	// raw is the lesson's application written straight on the gateway
-	// contract, without the framework.
-	"raw": {new: func(Options, *database.DB) (gateway.App, error) { return raw.App(), nil }},
+	// contract, without the framework: no templates, no static files.
+	"raw": {new: func(framework.Options, *database.DB) (gateway.App, error) { return raw.App(), nil }},
 	// demo is the lesson's pages on the framework: templates, live reload,
-	// users and their watch lists in the database.
+	// users and their watch lists in the database. Its templates and
+	// static files are the top-level folders (package miniweb), its
+	// migrations its package's.
 	"demo": {
-		new: func(o Options, db *database.DB) (gateway.App, error) {
-			return demo.New(o.framework(), db)
-		},
+		templates:  miniweb.Templates,
+		static:     miniweb.Static,
 		migrations: demo.Migrations,
+		folder:     ".",
+		new: func(o framework.Options, db *database.DB) (gateway.App, error) {
+			app, err := demo.New(o, db)
+			if err != nil {
+				return nil, err
+			}
+			return app, nil
+		},
 	},
 	// mount is a net/http ServeMux under /api/ next to the demo site, on
-	// the demo's schema.
+	// the demo's files and schema.
 	"mount": {
-		new: func(o Options, db *database.DB) (gateway.App, error) {
-			return mount.New(o.framework(), db)
-		},
+		templates:  miniweb.Templates,
+		static:     miniweb.Static,
 		migrations: demo.Migrations,
-		schema:     "demo",
+		folder:     ".",
+		history:    "demo",
+		new:        mount.New,
 	},
 }
 
-// Site is a built site: its application and what it holds open.
+// Folders returns the disk folders of the site called name, relative to
+// dir (the config file's folder; "" means the current one): its own
+// templates and static folders, which override its embedded files.
+// "sites/NAME/templates" for most, "templates" for the demo.
+func Folders(name, dir string) (templates, static string, err error) {
+	e, ok := registry[name]
+	if !ok {
+		return "", "", unknown(name)
+	}
+	folder := filepath.Join(dir, e.folderOf(name))
+	return filepath.Join(folder, "templates"), filepath.Join(folder, "static"), nil
+}
+
+// unknown is the error for a site that is not registered.
+func unknown(name string) error {
+	return fmt.Errorf("sites: no site %q (known: %v)", name, Names())
+}
+
+// Site is a built site: its application, its files and what it holds
+// open.
 type Site struct {
 	// App is the site's application.
 	App gateway.App
+	// Templates and Static are the site's disk folders, absolute:
+	// Options.Templates and Options.Static, or the site's own (see
+	// Folders). Either may not exist: the embedded files stand alone.
+	Templates, Static string
+	// TemplatesFS and StaticFS are the site's embedded templates and
+	// static files, nil for none. The server serves Static over StaticFS.
+	TemplatesFS, StaticFS fs.FS
 	// DB is the site's database, its schema up to date; nil for a site
 	// without one.
 	DB *database.DB
@@ -184,19 +284,27 @@ func (s *Site) Close() error {
 	return errors.Join(errs...)
 }
 
-// Build builds the site called name with o. For a site with a database it
+// Build builds the site called name with o, on its embedded files under
+// its disk folders (o's, or its own). For a site with a database it
 // first opens the database at o.Database.URL and applies the site's
 // migrations it lacks; an unreachable database, or one whose history of
 // the site is newer than the site's migrations or differs from them, is an
-// error naming the URL (its password redacted) and what failed. With o.Check (server -check) it migrates
-// nothing: it opens the database when there is one, for Version to read,
-// and leaves DB nil when an SQLite file does not exist yet.
+// error naming the URL (its password redacted) and what failed. With
+// o.Check (server -check) it migrates nothing: it opens the database when
+// there is one, for Version to read, and leaves DB nil when an SQLite file
+// does not exist yet. A template the site's routes name that neither its
+// disk folder nor its embedded files hold is an error (framework.App.Check),
+// at every start.
 func Build(ctx context.Context, name string, o Options) (*Site, error) {
 	e, ok := registry[name]
 	if !ok {
-		return nil, fmt.Errorf("sites: no site %q (known: %v)", name, Names())
+		return nil, unknown(name)
 	}
-	s := &Site{}
+	s := &Site{TemplatesFS: e.templates, StaticFS: e.static}
+	var err error
+	if s.Templates, s.Static, err = resolveFolders(name, o); err != nil {
+		return nil, err
+	}
 	switch {
 	case e.migrations == nil:
 	case o.Check:
@@ -219,15 +327,45 @@ func Build(ctx context.Context, name string, o Options) (*Site, error) {
 		}
 		s.DB, s.Migrated = db, migrated
 	}
-	app, err := e.new(o, s.DB)
+	app, err := e.new(o.framework(e, s), s.DB)
+	if err == nil {
+		s.App = app
+		err = check(app)
+	}
 	if err != nil {
-		if s.DB != nil {
-			s.DB.Close()
-		}
+		s.Close()
 		return nil, err
 	}
-	s.App = app
 	return s, nil
+}
+
+// check asks app, when it can say, whether every template its routes name
+// is there (framework.App.Check).
+func check(app gateway.App) error {
+	if c, ok := app.(interface{ Check() error }); ok {
+		return c.Check()
+	}
+	return nil
+}
+
+// resolveFolders returns the disk folders of the site called name with o:
+// o's, or the site's own, made absolute.
+func resolveFolders(name string, o Options) (templates, static string, err error) {
+	templates, static, err = Folders(name, o.Dir)
+	if err != nil {
+		return "", "", err
+	}
+	if o.Templates != "" {
+		templates = o.Templates
+	}
+	if o.Static != "" {
+		static = o.Static
+	}
+	if templates, err = filepath.Abs(templates); err != nil {
+		return "", "", err
+	}
+	static, err = filepath.Abs(static)
+	return templates, static, err
 }
 
 // Migrate opens the database of the site called name and applies the
@@ -237,7 +375,7 @@ func Build(ctx context.Context, name string, o Options) (*Site, error) {
 func Migrate(ctx context.Context, name string, o Options) (applied []database.Migration, url string, err error) {
 	e, ok := registry[name]
 	if !ok {
-		return nil, "", fmt.Errorf("sites: no site %q (known: %v)", name, Names())
+		return nil, "", unknown(name)
 	}
 	if e.migrations == nil {
 		return nil, "", fmt.Errorf("site %q has no database to migrate", name)
@@ -267,7 +405,7 @@ func (s *Site) Version(ctx context.Context, name string) (current, latest int64,
 		}
 		return 0, ms[len(ms)-1].Version, true, nil
 	}
-	current, latest, err = s.DB.Version(ctx, e.history(name), e.migrations)
+	current, latest, err = s.DB.Version(ctx, e.historyOf(name), e.migrations)
 	return current, latest, true, err
 }
 
@@ -278,7 +416,7 @@ func migrate(ctx context.Context, name string, e entry, o Options) (*database.DB
 	if err != nil {
 		return nil, nil, err
 	}
-	applied, err := db.Migrate(ctx, e.history(name), e.migrations)
+	applied, err := db.Migrate(ctx, e.historyOf(name), e.migrations)
 	if err != nil {
 		db.Close()
 		return nil, nil, err
