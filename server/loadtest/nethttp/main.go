@@ -16,7 +16,7 @@ func main() {
 	dir := flag.String("static", ".", "static folder")
 	tmpl := flag.String("templates", "templates", "templates folder")
 	flag.Parse()
-	about, err := page.Load(*tmpl)
+	about, err := page.Load(*tmpl, *dir)
 	if err != nil {
 		log.Fatal(err)
 	}
