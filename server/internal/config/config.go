@@ -15,13 +15,16 @@ type Config struct {
 	// Addr is the listen address, "host:port" (key addr). An empty host
 	// listens on all interfaces; port 0 picks a free port.
 	Addr string
-	// Static is the folder of static files (key static). Load and Parse
-	// make it absolute; it must exist. Default gives "static", relative to
-	// the current folder.
+	// Static is the folder of static files on disk (key static), served
+	// over the site's embedded static files: a file of the folder wins. ""
+	// (the default) means the site's own folder, sites/NAME/static beside
+	// the config file (static for the demo), which need not exist. Load
+	// and Parse make a given folder absolute; it must exist.
 	Static string
-	// Templates is the folder of templates used by the framework (key
-	// templates), absolute after Load and Parse. It need not exist; the
-	// framework checks it.
+	// Templates is the folder of templates on disk (key templates), over
+	// the site's embedded templates as Static is; "" (the default) means
+	// the site's own, sites/NAME/templates (templates for the demo).
+	// Absolute after Load and Parse; it need not exist.
 	Templates string
 	// Site is the name of the site (application) in sites/ to serve (key
 	// site), such as "raw". Validate checks only that it is an identifier;
@@ -293,8 +296,8 @@ type Session struct {
 func Default() Config {
 	return Config{
 		Addr:          "127.0.0.1:8080",
-		Static:        "static",
-		Templates:     "templates",
+		Static:        "",
+		Templates:     "",
 		Site:          "demo",
 		DynamicSuffix: ".py",
 		ServerHeader:  "miniweb",
@@ -338,9 +341,10 @@ func Default() Config {
 }
 
 // Load reads the TOML file at path, such as "miniweb.toml", over Default
-// and validates the result (see Validate). Relative Static and Templates,
-// including the defaults when the file does not set them, are resolved
-// against the file's folder and made absolute; File is path as given. The
+// and validates the result (see Validate). Relative Static and Templates
+// are resolved against the file's folder and made absolute (unset, they
+// stay "": the site's own folders, which the caller resolves against the
+// file's folder too); File is path as given. The
 // environment variable MINIWEB_SESSION_SECRET, when not empty, replaces the
 // file's session.secret, and MINIWEB_DATABASE_URL the file's database.url;
 // a relative sqlite: path is made absolute against the file's folder.
@@ -365,11 +369,9 @@ func Load(path string) (Config, error) {
 // environment variable that set it.
 //
 // path "" means no file: Default, relative to the current folder (Parse,
-// when there is no miniweb.toml). Either way the static folder may be
-// missing unless the file or a flag names it: the server then serves the
-// files built into it.
+// when there is no miniweb.toml).
 func load(path string) (Config, source, error) {
-	src := source{file: path, embeddedStatic: true}
+	src := source{file: path}
 	c := Default()
 	base := "."
 	if path != "" {
@@ -416,8 +418,8 @@ func resolveSQLite(base, u string) string {
 }
 
 // resolve joins a relative path p to the folder base. An empty p stays
-// empty, for Validate to reject: it would otherwise mean base itself, and
-// serving the config folder as static files is never what was meant.
+// empty, the default: it would otherwise mean base itself, and serving
+// the config folder as static files is never what was meant.
 func resolve(base, p string) string {
 	if p == "" || filepath.IsAbs(p) {
 		return p

@@ -50,9 +50,9 @@ func ExampleParse_help() {
 	//   -site name
 	//     	serve the site name from sites/ (overrides site)
 	//   -static dir
-	//     	serve static files from dir, relative to the current folder (overrides static)
+	//     	serve static files from dir over the site's embedded ones, relative to the current folder (overrides static; default: the site's own folder)
 	//   -templates dir
-	//     	read templates from dir, relative to the current folder (overrides templates)
+	//     	read templates from dir over the site's embedded ones, relative to the current folder (overrides templates; default: the site's own folder)
 	//   -watch
 	//     	development: on each save of a .go file, rebuild the server and hand its socket to the new build; needs dev mode
 	// true

@@ -33,6 +33,8 @@ func TestParseOverrides(t *testing.T) {
 		{"static_relative_to_cwd", []string{"-static", "testdata/static"}, func(c *Config) { c.Static = filepath.Join(td, "static") }, false},
 		{"static_absolute", []string{"-static", filepath.Join(td, "static")}, func(c *Config) { c.Static = filepath.Join(td, "static") }, false},
 		{"templates_relative_to_cwd", []string{"-templates", "tpl"}, func(c *Config) { c.Templates = filepath.Join(filepath.Dir(td), "tpl") }, false},
+		{"static_site_own", []string{"-static="}, func(c *Config) { c.Static = "" }, false},
+		{"templates_site_own", []string{"-templates", ""}, func(c *Config) { c.Templates = "" }, false},
 		{"dev_on", []string{"-dev"}, func(c *Config) { c.Dev = true }, false},
 		{"dev_off_again", []string{"-dev", "-dev=false"}, func(*Config) {}, false},
 		{"access_log", []string{"-access-log"}, func(c *Config) { c.AccessLog.Enabled = true }, false},
@@ -110,10 +112,6 @@ func TestParseErrors(t *testing.T) {
 			`flag -site: site: expected a site name (a letter or '_', then letters, digits or '_'), got "a/b"`, false},
 		{"bad_static", []string{"-check", "-config", "testdata/good.toml", "-static", "testdata/nope"},
 			`flag -static: static: folder "` + filepath.Join(filepath.Dir(static), "nope") + `" does not exist`, true},
-		{"empty_static", []string{"-config", "testdata/good.toml", "-static="},
-			`flag -static: static: expected a folder path such as "static", got ""`, false},
-		{"empty_templates", []string{"-config", "testdata/good.toml", "-templates", ""},
-			`flag -templates: templates: expected a folder path such as "templates", got ""`, false},
 		{"bad_log_format", []string{"-config", "testdata/good.toml", "-log-format", "xml"},
 			`flag -log-format: access_log.format: expected "combined" or "json", got "xml"`, false},
 		{"watch_in_production", []string{"-config", "testdata/good.toml", "-watch"},
@@ -183,7 +181,7 @@ func TestParseUnknownSite(t *testing.T) {
 // TestParseDefaultFile checks that without -config Parse reads
 // miniweb.toml in the current folder; that its absence means Default,
 // relative to the current folder, with no static folder needed (the
-// server's built-in files stand in); and that a missing -config file, or
+// site's own folders, "", over its embedded files); and that a missing -config file, or
 // a static folder a file or flag names, is still an error.
 func TestParseDefaultFile(t *testing.T) {
 	dir := t.TempDir()
@@ -193,8 +191,8 @@ func TestParseDefaultFile(t *testing.T) {
 		t.Fatalf("Parse with no miniweb.toml: %v; want the defaults", err)
 	}
 	want := Default()
-	if c.File != "" || c.Site != want.Site || c.Addr != want.Addr || c.Static != filepath.Join(dir, "static") ||
-		c.Templates != filepath.Join(dir, "templates") || c.Database.URL != "sqlite:"+filepath.Join(dir, "data", "miniweb.db") {
+	if c.File != "" || c.Site != want.Site || c.Addr != want.Addr || c.Static != "" ||
+		c.Templates != "" || c.Database.URL != "sqlite:"+filepath.Join(dir, "data", "miniweb.db") {
 		t.Errorf("Parse with no miniweb.toml = %+v; want Default relative to %s", c, dir)
 	}
 	for _, tt := range []struct {

@@ -22,12 +22,11 @@ func testdataDir(t *testing.T) string {
 	return dir
 }
 
-// defaultsIn returns Default with its folders resolved against dir, as Load
-// gives them for a file in dir that does not set them, and File set.
+// defaultsIn returns Default with its database resolved against dir, as
+// Load gives it for a file in dir that does not set it, and File set. The
+// folders stay "": the site's own.
 func defaultsIn(dir, file string) Config {
 	c := Default()
-	c.Static = filepath.Join(dir, "static")
-	c.Templates = filepath.Join(dir, "templates")
 	c.Database.URL = "sqlite:" + filepath.Join(dir, "data", "miniweb.db")
 	c.File = file
 	return c
@@ -45,6 +44,8 @@ func TestLoad(t *testing.T) {
 		is   error           // errors.Is target, or nil
 	}{
 		{file: "minimal.toml", want: func(*Config) {}},
+		{file: "static_empty.toml", want: func(*Config) {}},    // "": the site's own
+		{file: "templates_empty.toml", want: func(*Config) {}}, // likewise
 		{file: "good.toml", want: func(c *Config) {
 			*c = Config{
 				Addr:          ":9090",
@@ -154,10 +155,6 @@ func TestLoad(t *testing.T) {
 			err: `testdata/static_missing.toml:1: static: folder "` + filepath.Join(td, "no_such_folder") + `" does not exist`},
 		{file: "static_file.toml", key: "static", line: 1,
 			err: `testdata/static_file.toml:1: static: expected a folder, but "` + filepath.Join(td, "good.toml") + `" is not one`},
-		{file: "static_empty.toml", key: "static", line: 1,
-			err: `testdata/static_empty.toml:1: static: expected a folder path such as "static", got ""`},
-		{file: "templates_empty.toml", key: "templates", line: 1,
-			err: `testdata/templates_empty.toml:1: templates: expected a folder path such as "templates", got ""`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.TrimSuffix(tt.file, ".toml"), func(t *testing.T) {
@@ -216,12 +213,12 @@ func TestLoadPaths(t *testing.T) {
 	abs := filepath.Join(root, "abs")
 	tests := []struct {
 		name, toml     string
-		static, templs string // wanted, relative to root
+		static, templs string // wanted, relative to root; "" for the site's own
 	}{
-		{"defaults", "", "conf/static", "conf/templates"},
+		{"defaults", "", "", ""},
 		{"relative", "static = \"../www\"\ntemplates = \"t/views\"\n", "www", "conf/t/views"},
 		{"absolute", "static = " + tomlString(abs) + "\ntemplates = " + tomlString(abs) + "\n", "abs", "abs"},
-		{"dot", "static = \".\"\n", "conf", "conf/templates"},
+		{"dot", "static = \".\"\n", "conf", ""},
 	}
 	t.Chdir(root)
 	for _, tt := range tests {
@@ -239,10 +236,10 @@ func TestLoadPaths(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := filepath.Join(root, tt.static); c.Static != want {
+			if want := inRoot(root, tt.static); c.Static != want {
 				t.Errorf("Static = %q, want %q", c.Static, want)
 			}
-			if want := filepath.Join(root, tt.templs); c.Templates != want {
+			if want := inRoot(root, tt.templs); c.Templates != want {
 				t.Errorf("Templates = %q, want %q", c.Templates, want)
 			}
 			if c.File != path {
@@ -614,4 +611,12 @@ func TestLoadProxyHealthTLS(t *testing.T) {
 	if want := "10.0.0.0/8 192.168.1.7/32 127.0.0.1/32 ::1/128"; strings.Join(got, " ") != want {
 		t.Errorf("Prefixes = %v, want %s", got, want)
 	}
+}
+
+// inRoot joins p to root; "" stays "".
+func inRoot(root, p string) string {
+	if p == "" {
+		return ""
+	}
+	return filepath.Join(root, p)
 }

@@ -13,8 +13,9 @@ import (
 const shipped = "../../../miniweb.toml"
 
 // TestShippedFile checks that the repository's miniweb.toml holds exactly
-// the values of Default and passes validation. Its static folder is the
-// lead's to fill, so validation uses a temporary one instead.
+// the values of Default, but for the site, which a developer may switch
+// to any site that has its package in sites/, and passes validation. Its
+// folders are unset: each site's own.
 func TestShippedFile(t *testing.T) {
 	t.Parallel()
 	c, src, err := load(shipped)
@@ -25,11 +26,11 @@ func TestShippedFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := filepath.Join(root, "static"); c.Static != want {
-		t.Errorf("Static = %q, want %q", c.Static, want)
+	if c.Static != "" || c.Templates != "" {
+		t.Errorf("Static, Templates = %q, %q; want unset (the site's own folders)", c.Static, c.Templates)
 	}
-	if want := filepath.Join(root, "templates"); c.Templates != want {
-		t.Errorf("Templates = %q, want %q", c.Templates, want)
+	if fi, err := os.Stat(filepath.Join(root, "sites", c.Site)); !isIdent(c.Site) || err != nil || !fi.IsDir() {
+		t.Errorf("site = %q: no such site in %s", c.Site, filepath.Join(root, "sites"))
 	}
 	if c.File != shipped {
 		t.Errorf("File = %q, want %q", c.File, shipped)
@@ -38,11 +39,10 @@ func TestShippedFile(t *testing.T) {
 		t.Errorf("Database.URL = %q, want %q", c.Database.URL, want)
 	}
 	got, def := c, Default()
-	got.Static, got.Templates, got.File, got.Database.URL = def.Static, def.Templates, def.File, def.Database.URL
+	got.Site, got.File, got.Database.URL = def.Site, def.File, def.Database.URL
 	if !reflect.DeepEqual(got, def) {
 		t.Errorf("%s differs from Default()\n file    %+v\n Default %+v", shipped, got, def)
 	}
-	c.Static = t.TempDir()
 	if err := c.validate(src); err != nil {
 		t.Errorf("%s does not validate: %v", shipped, err)
 	}
@@ -56,8 +56,9 @@ func TestShippedFile(t *testing.T) {
 }
 
 // commentedOut lists the keys that the shipped file shows only in a comment
-// ("# secret = ..."): a secret does not belong in a file kept in git.
-var commentedOut = map[string]bool{"session.secret": true}
+// ("# secret = ..."): a secret does not belong in a file kept in git, and
+// the folders are unset so that switching the site switches every file.
+var commentedOut = map[string]bool{"session.secret": true, "static": true, "templates": true}
 
 // TestShippedFileComments checks that every key in the shipped file has a
 // comment on its line or a comment line right above it.
@@ -73,8 +74,13 @@ func TestShippedFileComments(t *testing.T) {
 	for i, line := range strings.Split(string(data), "\n") {
 		line = strings.TrimSpace(line)
 		isComment := strings.HasPrefix(line, "#")
-		if name, _, ok := strings.Cut(strings.TrimSpace(strings.TrimPrefix(line, "#")), " = "); isComment && ok && table != "" && commentedOut[table+"."+name] {
-			seen[table+"."+name] = true
+		if name, _, ok := strings.Cut(strings.TrimSpace(strings.TrimPrefix(line, "#")), " = "); isComment && ok {
+			if table != "" {
+				name = table + "." + name
+			}
+			if commentedOut[name] {
+				seen[name] = true
+			}
 		}
 		switch {
 		case line == "", isComment:

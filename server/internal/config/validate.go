@@ -22,9 +22,6 @@ type source struct {
 	flags map[string]string    // dotted key -> flag that overrode it, "-addr"
 	env   map[string]string    // dotted key -> environment variable that overrode it
 	sites []string             // the registered site names; nil skips the check
-	// embeddedStatic lets the static folder be missing when neither the
-	// file nor a flag names it: the server's built-in files stand in.
-	embeddedStatic bool
 }
 
 // named reports whether the file or a flag set key.
@@ -59,10 +56,9 @@ func (s source) errorf(key, format string, args ...any) *Error {
 //
 //   - addr is "host:port" with a port number 0-65535 (an empty host means
 //     all interfaces);
-//   - static is an existing folder (the error names the resolved path);
-//     Load and Parse let the default folder be missing, when neither the
-//     file nor a flag names it, for the server's built-in files;
-//     templates is not empty (it need not exist);
+//   - static, when given, is an existing folder (the error names the
+//     resolved path); "" is the site's own folder, which need not exist
+//     (the site's embedded files stand alone); templates need not exist;
 //   - site is an identifier: a letter or '_', then letters, digits or '_'
 //     (whether it is registered is the caller's check);
 //   - dynamic_suffix is '.' then letters, digits, '_' or '-', as ".py";
@@ -87,11 +83,8 @@ func (c Config) validate(src source) error {
 	if e := checkAddr(src, c.Addr); e != nil {
 		return e
 	}
-	if e := checkStatic(src, c.Static); e != nil && !(src.embeddedStatic && !src.named("static") && errors.Is(e, fs.ErrNotExist)) {
+	if e := checkStatic(src, c.Static); e != nil {
 		return e
-	}
-	if c.Templates == "" {
-		return src.errorf("templates", `expected a folder path such as "templates", got ""`)
 	}
 	if !isIdent(c.Site) {
 		return src.errorf("site", "expected a site name (a letter or '_', then letters, digits or '_'), got %s", quote(c.Site))
@@ -326,10 +319,10 @@ func checkAddr(src source, addr string) *Error {
 	return nil
 }
 
-// checkStatic checks that dir is an existing folder.
+// checkStatic checks that dir, when given, is an existing folder.
 func checkStatic(src source, dir string) *Error {
 	if dir == "" {
-		return src.errorf("static", `expected a folder path such as "static", got ""`)
+		return nil // the site's own folder, over its embedded files
 	}
 	if abs, err := filepath.Abs(dir); err == nil {
 		dir = abs

@@ -26,6 +26,8 @@ func TestValidate(t *testing.T) {
 		{"suffix_dash", func(c *Config) { c.DynamicSuffix = ".tar-gz_2" }, ""},
 		{"site_underscore", func(c *Config) { c.Site = "_x9" }, ""},
 		{"templates_missing", func(c *Config) { c.Templates = "/no/such/folder" }, ""},
+		{"static_site_own", func(c *Config) { c.Static = "" }, ""},
+		{"templates_site_own", func(c *Config) { c.Templates = "" }, ""},
 		{"nanosecond", func(c *Config) { c.Timeouts.Idle = 1 }, ""},
 		{"dev_no_secret", func(c *Config) { c.Session.Secret = "" }, ""},
 		{"prod_secret", func(c *Config) { c.Dev = false; c.Session.Secret = strings.Repeat("s", 32) }, ""},
@@ -113,15 +115,21 @@ func TestValidate(t *testing.T) {
 	}
 }
 
-// TestValidateDefault checks that Default is valid where a "static" folder
-// exists, and that its error names the key when none does.
+// TestValidateDefault checks that Default is valid with no folder at all
+// (its folders are the site's own, over its embedded files), and that a
+// static folder given and missing is an error naming the key.
 func TestValidateDefault(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
-	err := Default().Validate()
+	if err := Default().Validate(); err != nil {
+		t.Errorf("Default().Validate() = %v", err)
+	}
+	c := Default()
+	c.Static = "static"
+	err := c.Validate()
 	var e *Error
 	if !errors.As(err, &e) || e.Key != "static" || e.File != "" {
-		t.Fatalf("Default().Validate() with no static folder = %v, want a static error with no file", err)
+		t.Fatalf("Validate() with static = \"static\" missing = %v, want a static error with no file", err)
 	}
 	if !strings.HasPrefix(err.Error(), "static: ") {
 		t.Errorf("error text %q should start with the key when there is no file", err)
@@ -129,7 +137,7 @@ func TestValidateDefault(t *testing.T) {
 	if err := mkdir("static"); err != nil {
 		t.Fatal(err)
 	}
-	if err := Default().Validate(); err != nil {
-		t.Errorf("Default().Validate() = %v", err)
+	if err := c.Validate(); err != nil {
+		t.Errorf("Validate() with the folder = %v", err)
 	}
 }
