@@ -96,6 +96,7 @@ type App struct {
 	router        router
 	limits        Limits
 	errorTemplate string
+	named         []templateUse           // the templates Page and ErrorTemplate name: see Check
 	sessions      *sessions               // nil without Options.Session
 	live          *livereload.Hub         // dev mode's live reload; nil otherwise
 	suffix        string                  // Options.Suffix
@@ -157,6 +158,9 @@ func New(o Options) (*App, error) {
 	}
 	a := &App{log: log, dev: o.Dev, store: st, assets: as, sessions: ss, limits: o.Limits.withDefaults(),
 		errorTemplate: o.ErrorTemplate, middleware: []Middleware{csrf}, suffix: o.Suffix}
+	if o.ErrorTemplate != "" {
+		a.named = append(a.named, templateUse{name: o.ErrorTemplate, where: "ErrorTemplate"})
+	}
 	if o.Dev && !o.NoLiveReload && !o.Strict { // Strict builds an App to check it, not to serve
 		var first error
 		if len(problems) > 0 {
@@ -192,7 +196,9 @@ func (a *App) Page(methods, pattern, template string, f PageFunc) {
 		f = func(*Request) (Data, error) { return nil, nil }
 	}
 	a.reachable(pattern)
-	a.router.add(methods, pattern, &route{page: f, template: template})
+	r := &route{page: f, template: template}
+	a.router.add(methods, pattern, r)
+	a.named = append(a.named, templateUse{name: template, where: r.methodList() + " " + pattern})
 }
 
 // Handle registers a handler that returns a full response (status, header

@@ -151,3 +151,12 @@ func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(v)
 }
+
+// Check reports the templates the demo's routes name that it lacks (see
+// framework.App.Check).
+func (a *App) Check() error {
+	if c, ok := a.site.(interface{ Check() error }); ok {
+		return c.Check()
+	}
+	return nil
+}
