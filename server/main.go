@@ -6,6 +6,7 @@
 //	go run ./server -addr :9000     # flags override the file
 //	go run ./server -check          # validate the config and the site, and exit
 //	go run ./server -migrate        # apply the site's database migrations and exit
+//	go run ./server new shop        # write a new site, sites/shop, and register it
 //	go run ./server -h              # list the flags
 //	kill -HUP <pid>                 # restart: the binary on disk, the config anew, no request lost
 //	go run ./server -dev -watch     # rebuild and restart on each .go save; errors on the pages
@@ -32,6 +33,7 @@ import (
 	"github.com/miniweb/miniweb/server/httpserver"
 	"github.com/miniweb/miniweb/server/internal/config"
 	"github.com/miniweb/miniweb/server/internal/handoff"
+	"github.com/miniweb/miniweb/server/internal/scaffold"
 	"github.com/miniweb/miniweb/server/static"
 	"github.com/miniweb/miniweb/sites"
 )
@@ -47,6 +49,9 @@ func main() {
 // takes over the listening socket (restart.go); with -watch, so does each
 // good build after a .go save (watch.go).
 func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
+	if len(args) > 0 && args[0] == "new" { // go run ./server new NAME: write a site (package scaffold)
+		return scaffold.Main(args[1:], stdout, stderr)
+	}
 	cfg, mode, err := config.Parse(args, stderr, sites.Names()...)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
