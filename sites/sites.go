@@ -30,6 +30,7 @@ import (
 	"github.com/miniweb/miniweb/framework/database"
 	"github.com/miniweb/miniweb/server/gateway"
 	"github.com/miniweb/miniweb/sites/demo"
+	"github.com/miniweb/miniweb/sites/guestbook"
 	"github.com/miniweb/miniweb/sites/mount"
 	"github.com/miniweb/miniweb/sites/raw"
 )
@@ -232,6 +233,8 @@ var registry = map[string]entry{
 		history:    "demo",
 		new:        mount.New,
 	},
+	// guestbook was made by `go run ./server new guestbook`.
+	"guestbook": frameworkSite(guestbook.Files, guestbook.New),
 }
 
 // Folders returns the disk folders of the site called name, relative to
