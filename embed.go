@@ -1,10 +1,12 @@
-// Package miniweb carries the default site's templates and static files
+// Package miniweb carries the demo site's templates and static files
 // inside the binary, so that the server alone, copied into an empty
-// folder, serves the whole demo site. The server serves a folder on disk
-// over these files: a file of the folder overrides the embedded file of
-// the same name (as Gitea's custom/ folder does), so an operator can
-// change one template without rebuilding, and a checkout in dev mode
-// edits the disk, which wins.
+// folder, serves the whole demo site. They are the top-level templates/
+// and static/ folders, which the demo's registry entry (package sites)
+// names as its own; every other site embeds its own, in its package under
+// sites/. The server serves a folder on disk over these files: a file of
+// the folder overrides the embedded file of the same name (as Gitea's
+// custom/ folder does), so an operator can change one template without
+// rebuilding, and a checkout in dev mode edits the disk, which wins.
 package miniweb
 
 import (
