@@ -7,16 +7,24 @@
 #   ONLY="page idle" bash server/loadtest/run.sh   # just those workloads
 #
 # It installs wrk and nginx if they are missing (apt-get; Debian 12, as
-# root), builds miniweb and its peers (net/http and fasthttp v1.74.0, whose
-# code is in this nested module so the project's go.mod gains nothing),
+# root) and Flask with gunicorn (.ci/setup-flask), builds miniweb and its Go
+# peers (net/http and fasthttp v1.74.0, whose code is in this nested module
+# so the project's go.mod gains nothing),
 # generates the files into a temporary folder, and runs wrk against each
 # server on loopback:
 #
 #   - every server is pinned to core 0 (taskset -c 0, GOMAXPROCS=1, nginx
-#     worker_processes 1) and wrk to core 1 (taskset -c 1, -t1);
-#   - every answer is checked first (status and byte count with curl; the
-#     page byte for byte against ours) and a server that fails a check is
-#     not measured;
+#     worker_processes 1, gunicorn's one sync worker) and wrk to core 1
+#     (taskset -c 1, -t1);
+#   - what is measured is checked before and after each measure (check.sh):
+#     with curl, the status (200), the byte count and the content: hello
+#     "Hello, World!", a static file the file itself, the page ours byte
+#     for byte (ours: 1,400 to 1,900 bytes, with the about page's <h1> and
+#     its menu entry marked current); and during the measure, wrk's
+#     status.lua counts every answer that is not a 200 and the bytes per
+#     answer. A server that fails the check before is not measured; one
+#     that fails during or after has its row marked; the script then exits
+#     non-zero;
 #   - each run has a 2 s warm-up, then DURATION of measure; the server's
 #     CPU time over the measure comes from /proc/PID/stat (utime+stime);
 #   - the servers take turns, ROUNDS times over (default 3): round 1 runs
@@ -39,9 +47,13 @@
 #     nginx with sendfile on.
 #   - page: the demo site's /about.py. miniweb renders it through the
 #     framework (site demo); the Go peers render the same templates folder
-#     (about.html extending base.html) with pongo2 and the same data
-#     (internal/page), and their answers must equal ours byte for byte.
-#     nginx renders no templates: n/a.
+#     (about.html extending base.html; the demo's templates/, not a copy)
+#     with pongo2, the same data and globals, static() included
+#     (internal/page), and Flask (flask/app.py, gunicorn, one sync worker)
+#     the same with Jinja2; their answers must equal ours byte for byte.
+#     nginx renders no templates: n/a. gunicorn's sync worker closes every
+#     connection after its answer (it has no keep-alive), so Flask's figure
+#     includes a TCP connection per request: that is the sync worker.
 #
 # One wrk thread tops out near 110-130k req/s. When a server does not use
 # its whole core (CPU < 90%), or wrk's core is busy (>= 95%, from
@@ -62,6 +74,8 @@ WARMUP=${WARMUP:-2s}
 IDLE_CONNS=${IDLE_CONNS:-10000}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+# shellcheck source=check.sh
+. "$HERE/check.sh"
 
 ulimit -n "$(ulimit -Hn)" # 1000 connections for wrk, 10,000 for idlemem
 if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((IDLE_CONNS + 1000)) ]; then
@@ -90,6 +104,8 @@ if [ -z "$NGINX" ]; then
 	NGINX=$(command -v nginx || ls /usr/sbin/nginx 2>/dev/null || true)
 fi
 [ -n "$NGINX" ] || log "nginx cannot be installed: measured without it"
+FLASK=1
+bash "$ROOT/.ci/setup-flask" >&2 || { FLASK=; log "Flask cannot be installed: measured without it"; }
 
 # --- build and files ----------------------------------------------------
 TMP=$(mktemp -d /tmp/miniweb-load.XXXXXX)
@@ -105,17 +121,20 @@ log "building into $TMP"
 (cd "$HERE" && go build -o "$TMP/nethttp" ./nethttp && go build -o "$TMP/fasthttp" ./fasthttp &&
 	go build -o "$TMP/idlemem" ./idlemem)
 
-mkdir -p "$TMP/static" "$TMP/templates" "$TMP/nginx"
+mkdir -p "$TMP/static" "$TMP/nginx"
+# The demo's static files beside the generated ones: the page's static()
+# names them, fingerprinted, in every server alike.
+cp "$ROOT"/static/* "$TMP/static/"
 head -c 1024 /dev/urandom >"$TMP/static/1k.bin"
 head -c $((100 << 10)) /dev/urandom >"$TMP/static/100k.bin"
 head -c $((10 << 20)) /dev/urandom >"$TMP/static/10m.bin"
-cp "$ROOT"/templates/*.html "$TMP/templates/"
+TEMPLATES=$ROOT/templates # the demo's own, read by every server
 # dev = false needs a session secret; one per run is enough here.
 export MINIWEB_SESSION_SECRET="${MINIWEB_SESSION_SECRET:-$(head -c 32 /dev/urandom | base64)}"
 cat >"$TMP/miniweb.toml" <<EOF
 addr = "127.0.0.1:18080"
 static = "static"
-templates = "templates"
+templates = "$TEMPLATES"
 site = "raw"
 dynamic_suffix = ".py"
 dev = false
@@ -156,22 +175,27 @@ EOF
 # --- servers -------------------------------------------------------------
 SERVERS=(miniweb nethttp fasthttp)
 [ -z "$NGINX" ] || SERVERS+=(nginx)
-port() { case $1 in miniweb) echo 18080 ;; nethttp) echo 18081 ;; fasthttp) echo 18082 ;; nginx) echo 18083 ;; esac; }
+[ -z "$FLASK" ] || SERVERS+=(flask) # the page only
+port() { case $1 in miniweb) echo 18080 ;; nethttp) echo 18081 ;; fasthttp) echo 18082 ;; nginx) echo 18083 ;; flask) echo 18084 ;; esac; }
 
 # start NAME SITE: starts the server pinned to core 0 and sets SPID (the
-# process whose CPU time and memory count: nginx's worker).
+# process whose CPU time and memory count: nginx's or gunicorn's worker).
 start() {
 	local name=$1 site=$2 p
 	p=$(port "$name")
 	case $name in
 	miniweb)
 		GOMAXPROCS=1 taskset -c 0 "$TMP/miniweb" -config "$TMP/miniweb.toml" -addr "127.0.0.1:$p" \
-			-static "$TMP/static" -templates "$TMP/templates" -site "$site" -dev=false \
+			-static "$TMP/static" -templates "$TEMPLATES" -site "$site" -dev=false \
 			-access-log=false 2>>"$TMP/miniweb.log" &
 		;;
 	nethttp | fasthttp)
 		GOMAXPROCS=1 taskset -c 0 "$TMP/$name" -addr "127.0.0.1:$p" -static "$TMP/static" \
-			-templates "$TMP/templates" 2>>"$TMP/$name.log" &
+			-templates "$TEMPLATES" 2>>"$TMP/$name.log" &
+		;;
+	flask)
+		MINIWEB_TEMPLATES=$TEMPLATES MINIWEB_STATIC=$TMP/static taskset -c 0 /usr/bin/python3 -m gunicorn \
+			-w 1 -k sync -b "127.0.0.1:$p" --backlog 4096 --chdir "$HERE/flask" app:app 2>>"$TMP/flask.log" &
 		;;
 	nginx)
 		taskset -c 0 "$NGINX" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/error.log" 2>>"$TMP/nginx.log" &
@@ -185,14 +209,14 @@ start() {
 		sleep 0.05
 	done
 	SPID=$MASTER
-	if [ "$name" = nginx ]; then SPID=$(pgrep -P "$MASTER" | head -1); fi
+	if [ "$name" = nginx ] || [ "$name" = flask ]; then SPID=$(pgrep -P "$MASTER" | head -1); fi
 }
 stop() {
 	kill "$MASTER" 2>/dev/null || true
 	wait "$MASTER" 2>/dev/null || true
 	MASTER=
 	for _ in $(seq 100); do # the next server must not find the port taken
-		ss -Hltn 2>/dev/null | grep -q ':1808[0-3] ' || break
+		ss -Hltn 2>/dev/null | grep -q ':1808[0-4] ' || break
 		sleep 0.05
 	done
 }
@@ -211,27 +235,28 @@ to_ms() { awk -v v="$1" 'BEGIN {
 	if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
 	printf "%.3f", n }'; }
 
-# check NAME PATH: status 200 and the expected size (the page: our bytes).
+# check NAME PATH WHEN: the answer measured is the one meant (check.sh):
+# status 200, its size and its content; the page: ours byte for byte, ours
+# being miniweb's first, itself checked for its size and markers. WHEN
+# ("before", "after") goes in the message.
 check() {
-	local name=$1 path=$2 p got want
-	p=$(port "$name")
-	got=$(curl -s -o "$TMP/body" -w '%{http_code} %{size_download}' "http://127.0.0.1:$p$path") || got="curl-failed"
+	local name=$1 path=$2 when=$3 url
+	url="http://127.0.0.1:$(port "$name")$path"
 	case $path in
-	/hello.py) want="200 13" ;;
-	/1k.bin) want="200 1024" ;;
-	/100k.bin) want="200 102400" ;;
-	/10m.bin) want="200 10485760" ;;
+	/hello.py) check_answer "$name $when" "$url" 200 13 13 "Hello, World!" "" ;;
 	/about.py)
-		if [ "$name" = miniweb ]; then cp "$TMP/body" "$TMP/page.ours"; fi
-		want="200 $(wc -c <"$TMP/page.ours")"
-		if [ "$got" = "$want" ] && ! cmp -s "$TMP/body" "$TMP/page.ours"; then got="$got (bytes differ from ours)"; fi
+		if [ ! -f "$TMP/page.ours" ]; then
+			check_answer "$name $when" "$url" 200 1400 1900 '<h1>About</h1>|aria-current="page">About</a>|href="/style.' "" || return 1
+			cp "$TMP/check.body" "$TMP/page.ours"
+		fi
+		check_answer "$name $when" "$url" 200 "$(wc -c <"$TMP/page.ours")" "$(wc -c <"$TMP/page.ours")" "file:$TMP/page.ours" ""
 		;;
+	*) check_answer "$name $when" "$url" 200 "$(wc -c <"$TMP/static$path")" "$(wc -c <"$TMP/static$path")" "file:$TMP/static$path" "" ;;
 	esac
-	if [ "$got" != "$want" ]; then
-		log "CHECK FAILED: $name $path: got $got, want $want"
-		return 1
-	fi
 }
+
+# size PATH: the body's size of the answer to PATH, for wrk_verdict.
+size() { case $1 in /hello.py) echo 13 ;; /about.py) wc -c <"$TMP/page.ours" ;; *) wc -c <"$TMP/static$1" ;; esac; }
 
 RESULTS=$TMP/results.tsv
 : >"$RESULTS"
@@ -241,19 +266,30 @@ secs=${DURATION%s}
 measure() {
 	local name=$1 wl=$2 path=$3 c=$4 round=$5 url t0 t1 w0 w1 out rps reqs p50 p99 errs cpu wrkcpu
 	url="http://127.0.0.1:$(port "$name")$path"
-	if ! check "$name" "$path"; then
-		printf '%s\t%s\t%s\tFAILED\n' "$wl" "$name" "$round" >>"$RESULTS"
+	if ! check "$name" "$path" "before $wl round $round"; then
+		printf '%s\t%s\t%s\tFAILED\tbefore\n' "$wl" "$name" "$round" >>"$RESULTS"
 		return
 	fi
 	taskset -c 1 wrk -t1 -c"$c" -d"$WARMUP" "$url" >/dev/null 2>&1 || true
 	t0=$(cputicks "$SPID")
 	w0=$(core1)
-	out=$(taskset -c 1 wrk -t1 -c"$c" -d"$DURATION" --timeout 5s --latency "$url" 2>&1)
+	out=$(WANT_STATUS=200 taskset -c 1 wrk -t1 -c"$c" -d"$DURATION" --timeout 5s --latency -s "$HERE/status.lua" "$url" 2>&1)
 	w1=$(core1)
 	t1=$(cputicks "$SPID")
 	wrkcpu=$(awk -v a="$w0" -v b="$w1" 'BEGIN { split(a, x, " "); split(b, y, " "); d = y[2] - x[2]; printf "%.0f", (d > 0 ? 100 * (y[1] - x[1]) / d : 0) }')
 	echo "== $name $wl round $round" >>"$TMP/wrk.log"
 	echo "$out" >>"$TMP/wrk.log"
+	# Bytes per answer: the body and a head of up to 512 bytes.
+	local body
+	body=$(size "$path")
+	if ! wrk_verdict "$name $wl round $round" "$out" "$body" $((body + 512)) "$c"; then
+		printf '%s\t%s\t%s\tFAILED\tduring\n' "$wl" "$name" "$round" >>"$RESULTS"
+		return
+	fi
+	if ! check "$name" "$path" "after $wl round $round"; then
+		printf '%s\t%s\t%s\tFAILED\tafter\n' "$wl" "$name" "$round" >>"$RESULTS"
+		return
+	fi
 	rps=$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' <<<"$out")
 	reqs=$(awk '/requests in/ { print $1 }' <<<"$out")
 	p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
@@ -281,6 +317,7 @@ for w in "${WORKLOADS[@]}"; do
 	for round in $(seq "$ROUNDS"); do
 		for s in "${SERVERS[@]}"; do
 			if [ "$wl" = page ] && [ "$s" = nginx ]; then continue; fi
+			if [ "$wl" != page ] && [ "$s" = flask ]; then continue; fi
 			site=raw
 			if [ "$wl" = page ]; then site=demo; fi
 			start "$s" "$site"
@@ -317,7 +354,7 @@ awk -F'\t' -v tck="$tck" -v secs="$secs" "$MEDIAN"'
 	{
 		k = $1 SUBSEP $2
 		if (!(k in seen)) { seen[k] = 1; order[++rows] = k; wl[k] = $1; sv[k] = $2 }
-		if ($4 == "FAILED") { failed[k] = 1; next }
+		if ($4 == "FAILED") { failed[k] = failed[k] (failed[k] == "" ? "" : ", ") $5 " round " $3; next }
 		rk = k SUBSEP $3
 		cpu = $9 / tck
 		r_rps[rk] = $4; r_util[rk] = 100 * cpu / secs; r_per[rk] = ($5 > 0) ? 1e6 * cpu / $5 : 0; r_wrk[rk] = $10
@@ -328,7 +365,7 @@ awk -F'\t' -v tck="$tck" -v secs="$secs" "$MEDIAN"'
 	END {
 		for (i = 1; i <= rows; i++) {
 			k = order[i]
-			if (k in failed) { printf "| %s | %s | check failed | | | | | | | |\n", wl[k], sv[k]; continue }
+			if (k in failed) { printf "| %s | %s | check failed (%s) | | | | | | | |\n", wl[k], sv[k], failed[k]; continue }
 			o = wl[k] SUBSEP "miniweb"; ratio = "—"
 			if (sv[k] != "miniweb" && (o in runs)) {
 				n = 0; list = ""; lo = ""; hi = ""; ncpu = 0
@@ -358,8 +395,9 @@ echo "miniweb ran with the access log off (-access-log=false) and -dev=false. Se
 	"$ROUNDS round(s), the servers taking turns. req/s, p50, p99, wrk's core: medians of the rounds. \"cpu\": in most" \
 	"rounds a server of the pair was not the limit (it used < 90% of its core, or wrk's core was >= 95% busy)," \
 	"so the ratio is the peer's CPU time per request over ours; otherwise it is our req/s over the peer's." \
-	"Page: the demo's /about.py, same" \
-	"templates and data in every server (nginx: n/a)."
+	"Page: the demo's /about.py, the same" \
+	"templates, data and bytes in every server (nginx: n/a); flask: gunicorn, one sync worker (a connection per request)." \
+	"Checked before and after each measure: status 200, size, content; during it, every status (status.lua)."
 awk -F'\t' "$MEDIAN"'
 	$2 == "miniweb" && $4 != "FAILED" { p99[$1] = p99[$1] " " $7; e[$1] += $8 }
 	END {
@@ -372,12 +410,18 @@ awk -F'\t' "$MEDIAN"'
 		}
 	}' "$RESULTS"
 
+if [ "$CHECK_FAILURES" != 0 ]; then
+	echo
+	echo "**$CHECK_FAILURES check(s) failed: the rows marked \"check failed\" measured something else than they mean (see CHECK FAILED above).**"
+fi
+
 # --- idle memory ---------------------------------------------------------
-if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" idle "* ]]; then exit 0; fi
+if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" idle "* ]]; then exit $((CHECK_FAILURES != 0)); fi
 echo
 echo "| server | idle keep-alive connections | RSS before MiB | RSS after MiB | RSS growth KiB/conn |"
 echo "|---|---:|---:|---:|---:|"
 for s in "${SERVERS[@]}"; do
+	if [ "$s" = flask ]; then continue; fi # the page only
 	start "$s" raw
 	out=$("$TMP/idlemem" -addr "127.0.0.1:$(port "$s")" -pid "$SPID" -n "$IDLE_CONNS" -path /hello.py 2>&1) || true
 	stop
@@ -389,3 +433,4 @@ for s in "${SERVERS[@]}"; do
 	awk -v s="$s" -v n="$conns" -v b="$rss_before_kib" -v a="$rss_after_kib" -v p="$per_conn_kib" \
 		'BEGIN { printf "| %s | %d | %.1f | %.1f | %.2f |\n", s, n, b / 1024, a / 1024, p }'
 done
+exit $((CHECK_FAILURES != 0))
