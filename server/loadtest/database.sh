@@ -10,25 +10,55 @@
 # (Debian's postgresql package, run as user postgres when this runs as
 # root; synchronous_commit off, which is SQLite's WAL synchronous=NORMAL:
 # a crash may lose the last commits, never corrupt). Then it registers USERS
-# users (64), each following 5 stocks, and runs wrk (-t1 -c CONNS, keep-alive)
-# over two workloads, each request from the next user in turn:
+# users (64), each following 5 stocks (and visiting the watch list once,
+# which shows and clears the flash messages those left in the session), and
+# runs wrk (-t1 -c CONNS, keep-alive) over two workloads, each request from
+# the next user in turn:
 #
-#   watchlist   GET /watchlist.py: the signed-in user's list, one query
+#   watchlist   GET /watchlist.py: the signed-in user's list (two queries:
+#               the user's name, to check the session, and the list)
 #   add/del     POST /add/{code}.py then POST /del/{code}.py, each a write
-#               transaction; every answer must be 303
+#               transaction answered 303 to /watchlist.py
 #
-# wrk's latency distribution gives p99. The two processes and wrk share the
-# machine's cores (no pinning: PostgreSQL is a third process). Output: one
-# markdown table; logs in the temporary folder, removed unless KEEP=1.
+# On SQLite the watch list is also measured on Flask (flask/app.py, under
+# gunicorn with one sync worker, installed by .ci/setup-flask): Python's
+# sqlite3 on a copy of the database miniweb made, taken before any add/del,
+# with the same two statements, the same templates and the same session
+# cookies; its answers must equal miniweb's byte for byte. The row's
+# "× Flask" is Flask's CPU time per request over miniweb's.
+#
+# Pinning: the server measured (miniweb with GOMAXPROCS=1, or gunicorn's
+# worker) on core 0, wrk on core 1; PostgreSQL, a third process, where the
+# scheduler puts it. The server's CPU time per request is utime+stime from
+# /proc/PID/stat over the measure. ROUNDS (default 1) repeats the measures,
+# one row per round.
+#
+# Checks (check.sh), before and after each measure, for the first and the
+# last user: the watch list is a 200 of 3,800 to 4,100 bytes (3,942 with a
+# one-digit user name) that names the user ("Signed in as <strong>load1")
+# and holds a row for each of the five stocks followed, with no flash
+# message and no Set-Cookie; on Flask, miniweb's bytes exactly. An add or
+# del is a 303 to /watchlist.py (a visitor's would go to /login.py). During
+# the measure, status.lua counts every answer of another status (or, for
+# add/del, another Location), and the bytes per answer must fit. A failed
+# check measures nothing more of that backend, and the script exits 1.
+# BREAK=cookie tampers with every session cookie after the set-up, to see
+# the checks refuse the log-in redirect that then answers.
+#
+# wrk's latency distribution gives p99. Output: one markdown table; logs in
+# the temporary folder, removed unless KEEP=1.
 set -euo pipefail
 
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-64}
 USERS=${USERS:-64}
+ROUNDS=${ROUNDS:-1}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 TMP=$(mktemp -d /tmp/miniweb-dbload.XXXXXX)
 chmod 755 "$TMP"
+# shellcheck source=check.sh
+. "$HERE/check.sh"
 PIDS=()
 log() { echo "database.sh: $*" >&2; }
 cleanup() {
@@ -48,11 +78,16 @@ apt_install() {
 command -v wrk >/dev/null || { log "installing wrk"; apt_install wrk; }
 command -v curl >/dev/null || { log "installing curl"; apt_install curl; }
 bash "$ROOT/.ci/setup-postgres" >&2
+FLASK=1
+bash "$ROOT/.ci/setup-flask" >&2 || { FLASK=; log "Flask cannot be installed: measured without it"; }
 PGBIN=$(dirname "$(ls -d /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n1)")
 
 log "building into $TMP"
 (cd "$ROOT" && go build -o "$TMP/miniweb" ./server)
 cp -r "$ROOT/static" "$TMP/static"
+
+SECRET=load-test-secret-0123456789abcdefghij
+CODES=(600519 000001 600036 000858 601318) # the stocks every user follows
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -91,7 +126,7 @@ enabled = false
 [database]
 url = "$url"
 EOF
-	MINIWEB_SESSION_SECRET=load-test-secret-0123456789abcdefghij \
+	MINIWEB_SESSION_SECRET=$SECRET GOMAXPROCS=1 taskset -c 0 \
 		"$TMP/miniweb" -config "$TMP/miniweb.toml" -addr "127.0.0.1:$port" >>"$TMP/miniweb.log" 2>&1 &
 	MINIWEB_PID=$!
 	PIDS+=("$MINIWEB_PID")
@@ -102,25 +137,69 @@ EOF
 	ADDR="127.0.0.1:$port"
 }
 
-# users ADDR registers USERS users, each following 5 stocks, and writes a
-# Lua list of their session cookies to $TMP/cookies.lua.
+# users ADDR registers USERS users, each following the 5 stocks of CODES,
+# visits each one's watch list once (which shows and so clears the flash
+# messages the follows left in the session: the page measured has none and
+# sets no cookie), and writes a Lua list of their session cookies to
+# $TMP/cookies.lua and each one's Cookie header to $TMP/cookie.N.
 users() {
-	local addr=$1 i jar cookie codes
-	codes=(600519 000001 600036 000858 601318)
+	local addr=$1 i jar cookie
 	echo "cookies = {" >"$TMP/cookies.lua"
 	for i in $(seq "$USERS"); do
 		jar=$TMP/jar.$i
 		curl -fsS -o /dev/null -c "$jar" -d "name=load$i&password=load-password-$i" "http://$addr/register.py"
-		for c in "${codes[@]}"; do
+		for c in "${CODES[@]}"; do
 			curl -fsS -o /dev/null -b "$jar" -c "$jar" -X POST "http://$addr/add/$c.py"
 		done
-		cookie=$(awk '$6 != "" && $1 !~ /^#/ { print $6 "=" $7 }' "$jar" | tr '\n' ';')
+		curl -fsS -o /dev/null -b "$jar" -c "$jar" "http://$addr/watchlist.py"
+		# curl writes an HttpOnly cookie as "#HttpOnly_127.0.0.1 ...": a
+		# cookie, not a comment.
+		cookie=$(awk '{ sub(/^#HttpOnly_/, "") } /^#/ || NF < 7 { next } { printf "%s=%s;", $6, $7 }' "$jar")
+		[ -n "$cookie" ] || { log "user $i: no session cookie in $jar"; exit 1; }
+		if [ "${BREAK:-}" = cookie ]; then cookie=$(sed 's/=\(.\{20\}\)\(.\)/=\1\2\2/' <<<"$cookie"); fi
+		echo "$cookie" >"$TMP/cookie.$i"
 		echo "  \"$cookie\"," >>"$TMP/cookies.lua"
 	done
 	echo "}" >>"$TMP/cookies.lua"
 }
 
+# check_watchlist WHAT ADDR [SAME]: the watch list of the first and the
+# last user, as the header says; SAME=1 also wants miniweb's bytes, kept
+# from its first check in $TMP/watchlist.N.
+check_watchlist() {
+	local what=$1 addr=$2 same=${3:-0} i markers c
+	for i in 1 "$USERS"; do
+		markers="Signed in as <strong>load$i</strong>"
+		for c in "${CODES[@]}"; do markers="$markers|<tr data-code=\"$c\">"; done
+		NOCOOKIE=1 check_answer "$what, user $i" "http://$addr/watchlist.py" 200 3800 4100 "$markers" "" \
+			-H "Cookie: $(cat "$TMP/cookie.$i")" || return 1
+		if grep -qF 'class="flashes"' "$TMP/check.body"; then
+			check_fail "$what, user $i: the watch list shows flash messages"
+			return 1
+		fi
+		if [ "$same" = 1 ]; then
+			if ! cmp -s "$TMP/check.body" "$TMP/watchlist.$i"; then
+				check_fail "$what, user $i: not miniweb's bytes ($(wc -c <"$TMP/check.body") against $(wc -c <"$TMP/watchlist.$i"); $(cmp "$TMP/check.body" "$TMP/watchlist.$i" 2>&1 | head -1))"
+				return 1
+			fi
+		else
+			cp "$TMP/check.body" "$TMP/watchlist.$i"
+		fi
+	done
+}
+
+# check_adddel WHAT ADDR: an add and a del of user 1 answer 303 to the
+# watch list (which leaves the list as it was).
+check_adddel() {
+	local what=$1 addr=$2 verb
+	for verb in add del; do
+		check_answer "$what, $verb" "http://$addr/$verb/300750.py" 303 0 512 "" /watchlist.py \
+			-X POST -H "Content-Length: 0" -H "Cookie: $(cat "$TMP/cookie.1")" || return 1
+	done
+}
+
 cat >"$TMP/watchlist.lua" <<'EOF'
+dofile(os.getenv("STATUS_LUA"))
 dofile(os.getenv("COOKIES"))
 local n = 0
 request = function()
@@ -131,8 +210,9 @@ EOF
 # add/del: user k's requests go add, del, add, del on stock 300750 (which
 # the users do not follow at start). wrk's connections run in parallel, so
 # one user's add and the del after it may be in flight together; the del
-# then finds nothing to remove, which still answers 303.
+# then finds nothing to remove, which still answers 303 to /watchlist.py.
 cat >"$TMP/adddel.lua" <<'EOF'
+dofile(os.getenv("STATUS_LUA"))
 dofile(os.getenv("COOKIES"))
 local n = 0
 request = function()
@@ -141,34 +221,69 @@ request = function()
 	local verb = (math.floor(n / #cookies) % 2 == 0) and "add" or "del"
 	return wrk.format("POST", "/" .. verb .. "/300750.py", { ["Cookie"] = cookies[user], ["Content-Length"] = "0" })
 end
-local bad = 0
-response = function(status, headers, body)
-	if status ~= 303 then bad = bad + 1 end
-end
-done = function(summary, latency, requests)
-	io.stderr:write(string.format("non-303: %d\n", bad))
-end
 EOF
 
-# measure NAME SCRIPT ADDR prints one row: req/s, p50, p99, errors.
+cputicks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; } # utime+stime
+TCK=$(getconf CLK_TCK)
+declare -A CPU # CPU[backend.workload.server.round]: µs per request, for the ratio
+
+# measure BACKEND NAME SCRIPT ADDR SERVER PID ROUND WANT MIN MAX prints
+# one row: req/s, p50, p99, socket errors, the server's CPU µs per request
+# (PID's) and, for Flask, its ratio to miniweb's of the same round. WANT is
+# the status every answer must have ("303 /watchlist.py": and that
+# Location), MIN and MAX the bytes per answer, head included. It returns 1
+# when wrk saw another answer.
 measure() {
-	local backend=$1 name=$2 script=$3 addr=$4 out
-	COOKIES=$TMP/cookies.lua wrk -t1 -c"$CONNS" -d2s -s "$script" "http://$addr" >/dev/null 2>&1 # warm-up
-	out=$(COOKIES=$TMP/cookies.lua wrk -t1 -c"$CONNS" -d"$DURATION" --latency -s "$script" "http://$addr" 2>&1)
+	local backend=$1 name=$2 script=$3 addr=$4 server=$5 pid=$6 round=$7 want=$8 min=$9 max=${10} out t0 t1
+	local status=${want%% *} location=
+	[[ $want != *" "* ]] || location=${want#* }
+	export COOKIES=$TMP/cookies.lua STATUS_LUA=$HERE/status.lua WANT_STATUS=$status WANT_LOCATION=$location
+	taskset -c 1 wrk -t1 -c"$CONNS" -d2s -s "$script" "http://$addr" >/dev/null 2>&1 # warm-up
+	t0=$(cputicks "$pid")
+	out=$(taskset -c 1 wrk -t1 -c"$CONNS" -d"$DURATION" --timeout 5s --latency -s "$script" "http://$addr" 2>&1)
+	t1=$(cputicks "$pid")
+	echo "== $backend $name $server round $round" >>"$TMP/wrk.log"
 	echo "$out" >>"$TMP/wrk.log"
-	local rps p50 p99 errs non
+	local rps p50 p99 errs reqs per ours ratio=—
 	rps=$(awk '/Requests\/sec/ { print $2 }' <<<"$out")
 	p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")
 	p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
 	errs=$(awk '/Socket errors/ { print $0 }' <<<"$out" | sed 's/.*Socket errors: //')
-	non=$(awk '/Non-2xx or 3xx/ { print $NF }' <<<"$out")
-	local bad
-	bad=$(awk '/^non-303:/ { print $2 }' <<<"$out")
-	printf '| %s | %s | %s | %s | %s | %s |\n' "$backend" "$name" "$rps" "$p50" "$p99" "${errs:-none}; non-2xx/3xx ${non:-0}${bad:+; non-303 $bad}"
+	reqs=$(awk '/requests in/ { print $1 }' <<<"$out")
+	per=$(awk -v c=$((t1 - t0)) -v hz="$TCK" -v n="$reqs" 'BEGIN { printf "%.1f", (n > 0 ? c / hz / n * 1e6 : 0) }')
+	CPU[$backend.$name.$server.$round]=$per
+	ours=${CPU[$backend.$name.miniweb.$round]:-}
+	if [ "$server" = flask ] && [ -n "$ours" ]; then
+		ratio=$(awk -v a="$per" -v b="$ours" 'BEGIN { printf "%.2f× cpu", (b > 0 ? a / b : 0) }')
+	fi
+	local verdict=ok
+	wrk_verdict "$backend $name $server round $round" "$out" "$min" "$max" "$CONNS" || verdict="CHECK FAILED"
+	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$backend" "$name" "$server" "$round" "$rps" "$p50" "$p99" \
+		"${errs:-none}" "$per" "$ratio; $verdict"
+	[ "$verdict" = ok ]
 }
 
-echo "| backend | workload (c$CONNS) | req/s | p50 | p99 | errors |"
-echo "|---|---|---:|---:|---:|---|"
+# start_flask DB starts the Flask peer on the SQLite file DB, pinned to core
+# 0, and sets FLASK_ADDR, FLASK_PID (gunicorn's master) and FLASK_WORKER
+# (its one worker, whose CPU time counts).
+start_flask() {
+	local port
+	port=$(free_port)
+	MINIWEB_TEMPLATES=$ROOT/templates MINIWEB_STATIC=$ROOT/static MINIWEB_SESSION_SECRET=$SECRET MINIWEB_SQLITE=$1 \
+		taskset -c 0 /usr/bin/python3 -m gunicorn -w 1 -k sync -b "127.0.0.1:$port" --backlog 4096 \
+		--chdir "$HERE/flask" app:app >>"$TMP/flask.log" 2>&1 &
+	FLASK_PID=$!
+	PIDS+=("$FLASK_PID")
+	for _ in $(seq 100); do
+		curl -so /dev/null "http://127.0.0.1:$port/about.py" && break
+		sleep 0.1
+	done
+	FLASK_ADDR=127.0.0.1:$port
+	FLASK_WORKER=$(pgrep -P "$FLASK_PID" | head -1)
+}
+
+echo "| backend | workload (c$CONNS) | server | round | req/s | p50 | p99 | socket errors | server CPU µs/req | × Flask; checks |"
+echo "|---|---|---|---:|---:|---:|---:|---|---:|---|"
 for backend in sqlite postgres; do
 	if [[ $backend == sqlite ]]; then
 		URL="sqlite:$TMP/sqlite/site.db"
@@ -179,9 +294,43 @@ for backend in sqlite postgres; do
 	addr=$ADDR
 	log "$backend: registering $USERS users on $addr"
 	users "$addr"
-	measure "$backend" "GET /watchlist.py" "$TMP/watchlist.lua" "$addr"
-	measure "$backend" "POST /add, /del" "$TMP/adddel.lua" "$addr"
+	flask=
+	if [[ $backend == sqlite && -n $FLASK ]]; then
+		# A copy of miniweb's database as the users left it, before any add/del.
+		/usr/bin/python3 -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).backup(sqlite3.connect(sys.argv[2]))' \
+			"$TMP/sqlite/site.db" "$TMP/flask.db"
+		start_flask "$TMP/flask.db"
+		flask=$FLASK_ADDR
+	fi
+	ok=1
+	for round in $(seq "$ROUNDS"); do
+		check_watchlist "$backend miniweb before" "$addr" || { ok=; break; }
+		measure "$backend" "GET /watchlist.py" "$TMP/watchlist.lua" "$addr" miniweb "$MINIWEB_PID" "$round" 200 3800 4600 || ok=
+		check_watchlist "$backend miniweb after" "$addr" 1 || ok=
+		if [[ -n $flask ]]; then
+			check_watchlist "$backend flask before" "$flask" 1 || { ok=; break; }
+			measure "$backend" "GET /watchlist.py" "$TMP/watchlist.lua" "$flask" flask "$FLASK_WORKER" "$round" 200 3800 4600 || ok=
+			check_watchlist "$backend flask after" "$flask" 1 || ok=
+		fi
+		[[ -n $ok ]] || break
+		check_adddel "$backend miniweb before" "$addr" || { ok=; break; }
+		measure "$backend" "POST /add, /del" "$TMP/adddel.lua" "$addr" miniweb "$MINIWEB_PID" "$round" "303 /watchlist.py" 60 700 || ok=
+		check_adddel "$backend miniweb after" "$addr" || ok=
+		[[ -n $ok ]] || break
+	done
+	if [[ -z $ok ]]; then
+		log "$backend: a check failed; nothing more measured on it"
+		echo "| $backend | CHECK FAILED (see stderr): not measured further | | | | | | | | |"
+	fi
+	if [[ -n $flask ]]; then kill "$FLASK_PID"; wait "$FLASK_PID" 2>/dev/null || true; fi
 	kill "$MINIWEB_PID"
 	wait "$MINIWEB_PID" 2>/dev/null || true
 	if grep -qi "locked" "$TMP/miniweb.log"; then log "$backend: the log mentions a lock:"; grep -i locked "$TMP/miniweb.log" | head -3 >&2; fi
 done
+echo
+echo "Servers on core 0 (miniweb GOMAXPROCS=1; Flask: gunicorn, one sync worker, which closes each connection)," \
+	"wrk -t1 -c$CONNS on core 1, $DURATION per run after a 2 s warm-up; PostgreSQL unpinned." \
+	"× Flask: Flask's CPU time per request over miniweb's, same round. Checked before and after each measure" \
+	"(status, size, the user's name and stocks, no flash, no Set-Cookie; Flask: miniweb's bytes) and during it" \
+	"(every status, and Location for add/del; bytes per answer)."
+exit $((CHECK_FAILURES != 0))
