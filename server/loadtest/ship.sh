@@ -18,6 +18,13 @@
 #            self-signed ECDSA certificate for both): miniweb's raw site
 #            /hello.py against nginx's return 200.
 #
+# What is measured is checked before and after each measure (check.sh):
+# the status (200), the byte count and the content (the page: the market's
+# table, and the Content-Encoding asked for, decoded; the stylesheet: the
+# .gz file's bytes; hello: "Hello, World!"); and during it, by wrk's
+# status.lua, every answer's status and the bytes per answer. A row whose
+# check fails says so, and the script exits 1.
+#
 # Output: markdown tables; logs in the temporary folder, removed unless
 # KEEP=1. Needs wrk, nginx, curl and openssl (Debian packages; installed
 # when missing, as root).
@@ -26,6 +33,8 @@ set -euo pipefail
 DURATION=${DURATION:-10s}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+# shellcheck source=check.sh
+. "$HERE/check.sh"
 TMP=$(mktemp -d /tmp/miniweb-ship.XXXXXX)
 chmod 755 "$TMP"
 PIDS=()
@@ -138,56 +147,71 @@ EOF
 	PIDS+=("$PID")
 }
 
-# measure NAME PID URL [HEADER] prints a row: req/s, p99, CPU µs per request.
+# measure NAME PID URL HEADER MIN MAX MARKER prints a row: req/s, p99,
+# CPU µs per request. Before and after, check_answer wants a 200 of MIN to
+# MAX bytes with MARKER (see check.sh; HEAD_WANT and DECODE from the
+# caller's environment); during, status.lua wants every answer a 200.
 measure() {
-	local name=$1 pid=$2 url=$3 header=${4:-} out c0 c1 reqs hz
+	local name=$1 pid=$2 url=$3 header=$4 min=$5 max=$6 marker=$7 out c0 c1 reqs hz verdict=ok
 	hz=$(getconf CLK_TCK)
+	if ! check_answer "$name, before" "$url" 200 "$min" "$max" "$marker" "" -k ${header:+-H "$header"}; then
+		printf '| %s | CHECK FAILED before: not measured | | | |\n' "$name"
+		return
+	fi
 	taskset -c 1 wrk -t1 -c64 -d2s ${header:+-H "$header"} "$url" >/dev/null 2>&1
 	c0=$(cpu_ticks "$pid")
-	out=$(taskset -c 1 wrk -t1 -c64 -d"$DURATION" --latency ${header:+-H "$header"} "$url" 2>&1)
+	out=$(WANT_STATUS=200 taskset -c 1 wrk -t1 -c64 -d"$DURATION" --latency -s "$HERE/status.lua" ${header:+-H "$header"} "$url" 2>&1)
 	c1=$(cpu_ticks "$pid")
 	echo "$out" >>"$TMP/wrk.log"
+	wrk_verdict "$name" "$out" "$min" $((max + 512)) 64 || verdict="CHECK FAILED during"
+	check_answer "$name, after" "$url" 200 "$min" "$max" "$marker" "" -k ${header:+-H "$header"} || verdict="CHECK FAILED after"
 	reqs=$(awk '/requests in/ { print $1 }' <<<"$out")
 	local rps p99 errs
 	rps=$(awk '/Requests\/sec/ { print $2 }' <<<"$out")
 	p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
 	errs=$(grep -E "Socket errors|Non-2xx" <<<"$out" | tr '\n' ' ' || true)
 	printf '| %s | %s | %s | %.1f | %s |\n' "$name" "$rps" "$p99" \
-		"$(awk -v c=$((c1 - c0)) -v hz="$hz" -v n="$reqs" 'BEGIN { print c / hz / n * 1e6 }')" "${errs:-none}"
+		"$(awk -v c=$((c1 - c0)) -v hz="$hz" -v n="$reqs" 'BEGIN { print c / hz / n * 1e6 }')" "${errs:-none}; checks $verdict"
 }
 
 size_of() { curl -ks -o /dev/null -w '%{size_download}' ${2:+-H "$2"} "$1"; }
 
-echo "| run | req/s | p99 | server CPU µs/request | errors |"
+echo "| run | req/s | p99 | server CPU µs/request | errors; checks |"
 echo "|---|---:|---:|---:|---|"
 
 start_miniweb demo
 wait_up "http://127.0.0.1:$PORT/center.py"
 page="http://127.0.0.1:$PORT/center.py"
-measure "miniweb page, identity" "$PID" "$page" "Accept-Encoding: identity"
-measure "miniweb page, gzip" "$PID" "$page" "Accept-Encoding: gzip"
-measure "miniweb page, zstd" "$PID" "$page" "Accept-Encoding: zstd"
+# The market page: its table of the seven stocks, 2,000 to 4,000 bytes as
+# sent
+# identity (2,577 measured), 500 to 2,000 compressed (about 1,100).
+market='<table class="stocks|Kweichow Moutai|Hikvision'
+HEAD_WANT= DECODE= measure "miniweb page, identity" "$PID" "$page" "Accept-Encoding: identity" 2000 4000 "$market"
+HEAD_WANT="content-encoding: gzip" DECODE=gzip measure "miniweb page, gzip" "$PID" "$page" "Accept-Encoding: gzip" 500 2000 "$market"
+HEAD_WANT="content-encoding: zstd" DECODE=zstd measure "miniweb page, zstd" "$PID" "$page" "Accept-Encoding: zstd" 500 2000 "$market"
 sizes="page /center.py: identity $(size_of "$page" "Accept-Encoding: identity") B, gzip $(size_of "$page" "Accept-Encoding: gzip") B, zstd $(size_of "$page" "Accept-Encoding: zstd") B"
 css="http://127.0.0.1:$PORT/big.css"
-measure "miniweb 100 KiB css, precompressed gzip" "$PID" "$css" "Accept-Encoding: gzip"
+gz=$(wc -c <"$TMP/static/big.css.gz")
+HEAD_WANT="content-encoding: gzip" DECODE= measure "miniweb 100 KiB css, precompressed gzip" "$PID" "$css" "Accept-Encoding: gzip" "$gz" "$gz" "file:$TMP/static/big.css.gz"
 sizes="$sizes; big.css: identity $(size_of "$css" "Accept-Encoding: identity") B, gzip $(size_of "$css" "Accept-Encoding: gzip") B"
 kill "$PID"; wait "$PID" 2>/dev/null || true
 
 start_nginx
 wait_up "http://127.0.0.1:$PORT/big.css"
-measure "nginx 100 KiB css, gzip_static on" "$PID" "http://127.0.0.1:$PORT/big.css" "Accept-Encoding: gzip"
+HEAD_WANT="content-encoding: gzip" DECODE= measure "nginx 100 KiB css, gzip_static on" "$PID" "http://127.0.0.1:$PORT/big.css" "Accept-Encoding: gzip" "$gz" "$gz" "file:$TMP/static/big.css.gz"
 sizes="$sizes; nginx big.css gzip $(size_of "http://127.0.0.1:$PORT/big.css" "Accept-Encoding: gzip") B"
-measure "nginx HTTPS hello" "$PID" "https://127.0.0.1:$TLSPORT/"
+HEAD_WANT= DECODE= measure "nginx HTTPS hello" "$PID" "https://127.0.0.1:$TLSPORT/" "" 13 13 "Hello, World!"
 kill "$PID"; wait "$PID" 2>/dev/null || true
 
 start_miniweb raw tls
 wait_up "https://127.0.0.1:$PORT/hello.py"
-measure "miniweb HTTPS hello (HTTP/1.1)" "$PID" "https://127.0.0.1:$PORT/hello.py"
+HEAD_WANT= DECODE= measure "miniweb HTTPS hello (HTTP/1.1)" "$PID" "https://127.0.0.1:$PORT/hello.py" "" 13 13 "Hello, World!"
 kill "$PID"; wait "$PID" 2>/dev/null || true
 start_miniweb raw
 wait_up "http://127.0.0.1:$PORT/hello.py"
-measure "miniweb plain hello" "$PID" "http://127.0.0.1:$PORT/hello.py"
+HEAD_WANT= DECODE= measure "miniweb plain hello" "$PID" "http://127.0.0.1:$PORT/hello.py" "" 13 13 "Hello, World!"
 kill "$PID"; wait "$PID" 2>/dev/null || true
 
 echo
 echo "Bytes: $sizes"
+exit $((CHECK_FAILURES != 0))
