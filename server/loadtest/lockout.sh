@@ -65,6 +65,12 @@
 # the tool is also under `timeout 300`, and a server that does not stop
 # 10 s after SIGTERM is killed.
 #
+# Checked (check.sh): before and after each run of the tool, the server's
+# "/" is a 200 of the 6 bytes "hello\n" (asked with Connection: close, so
+# the check holds no slot); the tool itself takes only a 200 with its
+# Content-Length body as an answer (lockout/wire.go). A failed check says
+# CHECK FAILED, and the script exits 1.
+#
 # Output: a markdown table on stdout; progress on stderr; logs in the
 # temporary folder, removed at exit unless KEEP=1.
 set -euo pipefail
@@ -75,6 +81,8 @@ HALFCLOSE=${HALFCLOSE:-1000}
 PARALLEL=${PARALLEL:-$((CAP / 2 < 100 ? (CAP / 2 > 0 ? CAP / 2 : 1) : 100))}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+# shellcheck source=check.sh
+. "$HERE/check.sh"
 
 for v in CAP HOLD HALFCLOSE PARALLEL; do
 	if ! [[ ${!v} =~ ^[0-9]+$ ]] || [ "${!v}" -gt 100000 ]; then
@@ -231,6 +239,10 @@ stop() {
 	done
 }
 
+# served WHAT NAME: the server NAME answers "/" with the page the tool
+# measures.
+served() { check_answer "$2 $1" "http://127.0.0.1:$(port "$2")/" 200 6 6 hello "" -H 'Connection: close' || true; }
+
 # --- measure -------------------------------------------------------------
 log "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A R # R[server.key] = value, from the tool's "key: value" lines
@@ -247,8 +259,10 @@ for s in "${SERVERS[@]}"; do
 	log "$s: (a) $HOLD idle connections held, then fresh requests"
 	t0=$SECONDS
 	start "$s"
+	served "(a) before" "$s"
 	out=$(timeout 300 "${PIN_TOOL[@]}" "$TMP/lockout" -addr "$addr" -cap "$CAP" -hold "$HOLD" -halfclose 0 \
 		2>>"$TMP/lockout.$s.log") || log "$s: (a) failed: $(tail -1 "$TMP/lockout.$s.log")"
+	served "(a) after" "$s"
 	stop
 	collect "$s" <<<"$out"
 	log "$s: (a) took $((SECONDS - t0)) s: ${R[$s.holders_answered]:-?} of $HOLD holders answered, fresh ${R[$s.fresh]:-?}"
@@ -256,8 +270,10 @@ for s in "${SERVERS[@]}"; do
 	log "$s: (b) $HALFCLOSE request + shutdown(SHUT_WR) connections"
 	t0=$SECONDS
 	start "$s"
+	served "(b) before" "$s"
 	out=$(timeout 300 "${PIN_TOOL[@]}" "$TMP/lockout" -addr "$addr" -cap "$CAP" -hold 0 -halfclose "$HALFCLOSE" -parallel "$PARALLEL" \
 		2>>"$TMP/lockout.$s.log") || log "$s: (b) failed: $(tail -1 "$TMP/lockout.$s.log")"
+	served "(b) after" "$s"
 	stop
 	collect "$s" <<<"$out"
 	log "$s: (b) took $((SECONDS - t0)) s: CLOSE_WAIT ${R[$s.close_wait]:-?}"
@@ -303,4 +319,8 @@ for s in "${SERVERS[@]}"; do
 done
 if [ -n "$NGINX" ] && [ -s "$TMP/nginx/error.log" ]; then
 	echo "- nginx's error log: $(grep -c 'reusing connections' "$TMP/nginx/error.log" || true) \"worker_connections are not enough, reusing connections\" warnings."
+fi
+if [ "$CHECK_FAILURES" != 0 ]; then
+	echo "- **$CHECK_FAILURES check(s) failed** (CHECK FAILED on stderr): a server did not serve the page measured."
+	exit 1
 fi

@@ -183,8 +183,7 @@ start_miniweb demo
 wait_up "http://127.0.0.1:$PORT/center.py"
 page="http://127.0.0.1:$PORT/center.py"
 # The market page: its table of the seven stocks, 2,000 to 4,000 bytes as
-# sent
-# identity (2,577 measured), 500 to 2,000 compressed (about 1,100).
+# sent identity (2,577 measured), 500 to 2,000 compressed (about 1,100).
 market='<table class="stocks|Kweichow Moutai|Hikvision'
 HEAD_WANT= DECODE= measure "miniweb page, identity" "$PID" "$page" "Accept-Encoding: identity" 2000 4000 "$market"
 HEAD_WANT="content-encoding: gzip" DECODE=gzip measure "miniweb page, gzip" "$PID" "$page" "Accept-Encoding: gzip" 500 2000 "$market"
