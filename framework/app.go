@@ -15,8 +15,11 @@ import (
 
 // Options configures an App.
 type Options struct {
-	// Templates is the templates folder; "" means "templates". Template
-	// names are relative to it, and nothing outside it can be loaded.
+	// Templates is the templates folder; "" means "templates", or, when
+	// TemplatesFS is set, no folder: the embedded templates alone, so that
+	// a binary started where some templates/ folder happens to be does not
+	// take its files. Template names are relative to it, and nothing
+	// outside it can be loaded.
 	Templates string
 	// Static is the server's static folder, served at the site's root
 	// ("/style.css" is Static/style.css): in dev mode live reload watches
@@ -110,7 +113,7 @@ type App struct {
 // New returns an App that renders templates from o.Templates. In dev mode
 // it watches the folder; Close stops that.
 func New(o Options) (*App, error) {
-	if o.Templates == "" {
+	if o.Templates == "" && o.TemplatesFS == nil {
 		o.Templates = "templates"
 	}
 	log := o.Log

@@ -45,6 +45,8 @@ func (a *App) Check() error {
 // there are no embedded templates.
 func (s *store) places() string {
 	switch _, over := s.fsys.(overlay); {
+	case s.root == nil && s.dir == "": // embedded alone, by design
+		return "the embedded templates"
 	case s.root == nil: // embedded alone
 		return s.dir + " (no such folder) nor in the embedded templates"
 	case over:

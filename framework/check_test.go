@@ -1,6 +1,7 @@
 package framework
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,5 +68,31 @@ func TestCheck(t *testing.T) {
 				t.Errorf("Check() =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 			}
 		})
+	}
+}
+
+// TestEmbeddedAlone checks that an App given embedded templates and no
+// folder reads the embedded ones alone: a templates/ folder in the working
+// folder, where the binary happens to start, lends it nothing.
+func TestEmbeddedAlone(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "templates"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "templates", "base.html"), []byte(`<p>not mine</p>`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir) // not parallel: the working folder is the process's
+	embedded := fstest.MapFS{"index.html": {Data: []byte(`<p>embedded</p>`)}}
+	app, err := New(Options{TemplatesFS: embedded, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	app.Page("GET", "/index.py", "index.html", func(*Request) (Data, error) { return nil, nil })
+	app.Page("GET", "/other.py", "base.html", func(*Request) (Data, error) { return nil, nil })
+	err = app.Check()
+	if want := `template "base.html" (GET /other.py): not in the embedded templates`; err == nil || err.Error() != want {
+		t.Errorf("Check() = %v; want %s", err, want)
 	}
 }

@@ -98,7 +98,11 @@ type entry struct {
 // templates of embedded (nil for none): a file of the folder wins. With
 // embedded, the folder need not exist.
 func newStore(dir string, embedded fs.FS, dev bool, globals Data, log *slog.Logger) (*store, error) {
-	root, err := os.OpenRoot(dir)
+	var root *os.Root
+	err := fs.ErrNotExist // no folder: the embedded templates alone
+	if dir != "" {
+		root, err = os.OpenRoot(dir)
+	}
 	var fsys fs.FS
 	switch {
 	case err == nil && embedded != nil:
