@@ -247,3 +247,70 @@ func readAll(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// TestProgramBehindNginxOrigin: a form posted through nginx on a port that
+// is not 80, by a browser that sends Origin and no Sec-Fetch-Site (Safari
+// before 16.4, older Firefox), passes the site's CSRF check as it does
+// straight to the instance: nginx passes Host, and X-Forwarded-Host, with
+// the port. A browser behind a port mapping (80 outside, nginx on another
+// port) sends neither Host nor Origin with a port: that passes too, which
+// $host:$server_port would break. A cross-site Origin is still refused.
+func TestProgramBehindNginxOrigin(t *testing.T) {
+	t.Parallel()
+	nginx := findTool(t, "nginx")
+	for _, tt := range []struct {
+		name  string
+		proxy string // the instance's [proxy] table
+	}{
+		{"host", "trusted = [\"127.0.0.1/32\"]\n"},
+		{"forwarded_host", "trusted = [\"127.0.0.1/32\"]\nforwarded_host = true\n"}, // the host from X-Forwarded-Host
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir, cfg := siteDir(t, demoConfig(t)+"\n[proxy]\n"+tt.proxy)
+			f := startFamily(t, dir, nil, nil, "", "-config", cfg, "-addr", "127.0.0.1:0")
+			instance, _ := f.serving()
+			front := startNginx(t, nginx, []string{instance})
+			_, port, _ := net.SplitHostPort(front)
+			client := &http.Client{Timeout: patience,
+				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			defer client.CloseIdleConnections()
+			post := func(addr, host, origin string) int {
+				t.Helper()
+				req, err := http.NewRequest("POST", "http://"+addr+"/logout.py", strings.NewReader(""))
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Host = host
+				req.Header.Set("Origin", origin)
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				resp, err := client.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+			for _, c := range []struct {
+				name         string
+				addr         string // where the request goes
+				host, origin string
+				want         int
+			}{
+				{"instance", instance, instance, "http://" + instance, 303},
+				{"nginx", front, front, "http://" + front, 303},
+				{"nginx_name", front, "localhost:" + port, "http://localhost:" + port, 303},
+				{"nginx_port_mapped", front, "example.test", "http://example.test", 303},
+				{"nginx_cross_site", front, front, "http://evil.example", 403},
+				{"nginx_other_port", front, front, "http://127.0.0.1:1", 403},
+				{"instance_cross_site", instance, instance, "http://evil.example", 403},
+			} {
+				if got := post(c.addr, c.host, c.origin); got != c.want {
+					t.Errorf("%s: POST /logout.py to %s, Host %s, Origin %s, no Sec-Fetch-Site: %d; want %d",
+						c.name, c.addr, c.host, c.origin, got, c.want)
+				}
+			}
+		})
+	}
+}
