@@ -18,7 +18,7 @@ import (
 // login, and its bound (10,000) made a flood sign everyone else out.
 func BenchmarkLoginFlood(b *testing.B) {
 	app, _, _ := testSite(b, sqliteDB(b), templates, false) // bcrypt at its least cost
-	(&visitor{t: b, app: app}).register("demo", "miniweb!")
+	register(b, newClient(b, app), "demo", "miniweb!")
 	form := url.Values{"name": {"demo"}, "password": {"miniweb!"}}.Encode()
 	var before, after runtime.MemStats
 	runtime.GC()

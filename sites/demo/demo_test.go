@@ -13,8 +13,7 @@ import (
 
 	"github.com/miniweb/miniweb/framework"
 	"github.com/miniweb/miniweb/framework/database"
-	"github.com/miniweb/miniweb/server/gateway"
-	"github.com/miniweb/miniweb/server/gateway/gatewaytest"
+	"github.com/miniweb/miniweb/framework/frameworktest"
 )
 
 // allPages are the pages every page links, in the menu.
@@ -69,13 +68,14 @@ func TestPages(t *testing.T) {
 				{"/nosuch.py", 404, []string{"<title>404 Not Found · miniweb</title>", "There is no such page."}},
 				{"/index.html.py", 404, nil},
 			}
+			c := newClient(t, app)
 			for _, tt := range tests {
-				rec := request(t, app, "GET", tt.target, nil, "")
-				if rec.Code != tt.code {
-					t.Errorf("%s: status %d, want %d\n%s", tt.target, rec.Code, tt.code, rec.Body)
+				resp := c.Get(tt.target)
+				if resp.Code != tt.code {
+					t.Errorf("%s: status %d, want %d\n%s", tt.target, resp.Code, tt.code, resp.Body)
 					continue
 				}
-				body := string(rec.Body)
+				body := resp.Text()
 				wantInOrder(t, tt.target, body, tt.want)
 				// Every page links every page.
 				for _, page := range allPages {
@@ -100,9 +100,9 @@ func TestPagesSignedIn(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, db *database.DB) {
 		app, _, logs := testSite(t, db, templates, true)
-		v := &visitor{t: t, app: app}
-		v.register("ada", "correct horse")
-		v.post("/add/600519.py", nil)
+		v := newClient(t, app)
+		register(t, v, "ada", "correct horse")
+		v.PostForm("/add/600519.py", nil).WantStatus(t, 200)
 		for _, tt := range []struct {
 			target string
 			want   []string
@@ -114,12 +114,12 @@ func TestPagesSignedIn(t *testing.T) {
 			{"/stock/000001.py", []string{`<form class="actions" method="post" action="/add/000001.py"><button>Follow</button></form>`}},
 			{"/index.py", []string{"Signed in as <strong>ada</strong>", "Welcome back, ada"}},
 		} {
-			rec := v.get(tt.target)
-			if rec.Code != 200 {
-				t.Errorf("%s: %d\n%s", tt.target, rec.Code, rec.Body)
+			resp := v.Get(tt.target)
+			if resp.Code != 200 {
+				t.Errorf("%s: %d\n%s", tt.target, resp.Code, resp.Body)
 			}
-			wantInOrder(t, tt.target, string(rec.Body), tt.want)
-			if strings.Contains(string(rec.Body), "Log in</a> to follow") {
+			wantInOrder(t, tt.target, resp.Text(), tt.want)
+			if strings.Contains(resp.Text(), "Log in</a> to follow") {
 				t.Errorf("%s: a signed-in user is asked to log in", tt.target)
 			}
 		}
@@ -132,6 +132,7 @@ func TestPagesSignedIn(t *testing.T) {
 func TestMethods(t *testing.T) {
 	t.Parallel()
 	app, _, _ := testSite(t, sqliteDB(t), templates, false)
+	c := newClient(t, app).NoRedirects()
 	for _, tt := range []struct {
 		method, target, allow string
 	}{
@@ -145,13 +146,13 @@ func TestMethods(t *testing.T) {
 		{"GET", "/del/600519.py", "POST"},
 		{"GET", "/update/600519.py", "POST"},
 	} {
-		rec := request(t, app, tt.method, tt.target, nil, "")
-		if rec.Code != 405 || rec.Header.Get("Allow") != tt.allow {
-			t.Errorf("%s %s: %d Allow %q, want 405 Allow %q", tt.method, tt.target, rec.Code, rec.Header.Get("Allow"), tt.allow)
+		resp := c.Do(tt.method, tt.target, nil)
+		if resp.Code != 405 || resp.Header.Get("Allow") != tt.allow {
+			t.Errorf("%s %s: %d Allow %q, want 405 Allow %q", tt.method, tt.target, resp.Code, resp.Header.Get("Allow"), tt.allow)
 		}
 	}
-	if rec := request(t, app, "HEAD", "/center.py", nil, ""); rec.Code != 200 || len(rec.Body) != 0 {
-		t.Errorf("HEAD: %d %q", rec.Code, rec.Body)
+	if resp := c.Do("HEAD", "/center.py", nil); resp.Code != 200 || len(resp.Body) != 0 {
+		t.Errorf("HEAD: %d %q", resp.Code, resp.Body)
 	}
 }
 
@@ -164,8 +165,9 @@ func TestLiveEdit(t *testing.T) {
 		t.Fatal(err)
 	}
 	app, _, _ := testSite(t, sqliteDB(t), dir, true)
-	if rec := request(t, app, "GET", "/about.py", nil, ""); !strings.Contains(string(rec.Body), "· miniweb</title>") {
-		t.Fatalf("about: %d\n%s", rec.Code, rec.Body)
+	c := newClient(t, app)
+	if resp := c.Get("/about.py"); !strings.Contains(resp.Text(), "· miniweb</title>") {
+		t.Fatalf("about: %d\n%s", resp.Code, resp.Body)
 	}
 	base, err := os.ReadFile(filepath.Join(dir, "base.html"))
 	if err != nil {
@@ -175,22 +177,22 @@ func TestLiveEdit(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "base.html"), []byte(edited), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	waitBody(t, app, "/about.py", "· edited</title>")
-	waitBody(t, app, "/center.py", "· edited</title>")
+	waitBody(t, c, "/about.py", "· edited</title>")
+	waitBody(t, c, "/center.py", "· edited</title>")
 }
 
 // waitBody requests target until its body contains want, failing after
 // hang: the watcher sees a change within a millisecond on a quiet machine.
-func waitBody(t *testing.T, app gateway.App, target, want string) {
+func waitBody(t *testing.T, c *frameworktest.Client, target, want string) {
 	t.Helper()
 	deadline := time.Now().Add(hang)
 	for {
-		rec := request(t, app, "GET", target, nil, "")
-		if strings.Contains(string(rec.Body), want) {
+		resp := c.Get(target)
+		if strings.Contains(resp.Text(), want) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s never showed %q:\n%s", target, want, rec.Body)
+			t.Fatalf("%s never showed %q:\n%s", target, want, resp.Body)
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
@@ -213,21 +215,18 @@ func TestNew(t *testing.T) {
 		t.Fatalf("New without a database: %v", err)
 	}
 	defer bare.Close()
+	c := newClient(t, bare)
 	for _, target := range []string{"/index.py", "/center.py", "/stock/600519.py"} {
-		want503(t, target+" without a database", request(t, bare, "GET", target, nil, ""))
+		want503(t, c.Get(target))
 	}
-	want503(t, "login without a database", request(t, bare, "POST", "/login.py", url.Values{"name": {"ada"}, "password": {"correct horse"}}, ""))
-	if rec := request(t, bare, "GET", "/about.py", nil, ""); rec.Code != 200 {
-		t.Errorf("/about.py without a database: %d", rec.Code)
-	}
+	want503(t, c.PostForm("/login.py", url.Values{"name": {"ada"}, "password": {"correct horse"}}))
+	c.Get("/about.py").WantStatus(t, 200)
 
 	app, err := New(framework.Options{Templates: templates, Dev: true, Log: slog.New(slog.DiscardHandler)}, db) // dev: a secret for the run
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec := request(t, app, "GET", "/index.py", nil, ""); rec.Code != 200 {
-		t.Errorf("/index.py: %d", rec.Code)
-	}
+	frameworktest.New(t, app, frameworktest.Options{}).Get("/index.py").WantStatus(t, 200)
 	var closer io.Closer = app
 	if err := closer.Close(); err != nil {
 		t.Error(err)
@@ -235,7 +234,9 @@ func TestNew(t *testing.T) {
 }
 
 // TestCrossOrigin: the demo refuses a POST from another origin unless the
-// origin is trusted (the config's [csrf] trusted_origins, through New).
+// origin is trusted (the config's [csrf] trusted_origins, through New),
+// whether a current browser tells it (Sec-Fetch-Site) or an older one
+// (Origin alone).
 func TestCrossOrigin(t *testing.T) {
 	t.Parallel()
 	app, err := New(framework.Options{Templates: templates, Log: slog.New(slog.DiscardHandler),
@@ -245,27 +246,35 @@ func TestCrossOrigin(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer app.Close()
+	c := newClient(t, app).NoRedirects()
 	for _, tt := range []struct {
-		target, origin string
-		code           int
+		target string
+		site   string // Sec-Fetch-Site; "" for none
+		origin string // Origin; "" for none
+		code   int
 	}{
-		{"/logout.py", "", 303},
-		{"/logout.py", "http://127.0.0.1:8080", 303},
-		{"/logout.py", "https://partner.example", 303},
-		{"/logout.py", "https://evil.example", 403},
-		{"/add/600519.py", "https://evil.example", 403},
-		{"/del/600519.py", "https://evil.example", 403},
-		{"/update/600519.py", "https://evil.example", 403},
-		{"/login.py", "https://evil.example", 403},
-		{"/register.py", "https://evil.example", 403},
+		{"/logout.py", "", "", 303}, // not a browser
+		{"/logout.py", "", "http://127.0.0.1:8080", 303},
+		{"/logout.py", "", "https://partner.example", 303},
+		{"/logout.py", "", "https://evil.example", 403},
+		{"/add/600519.py", "", "https://evil.example", 403},
+		{"/del/600519.py", "", "https://evil.example", 403},
+		{"/update/600519.py", "", "https://evil.example", 403},
+		{"/login.py", "", "https://evil.example", 403},
+		{"/register.py", "", "https://evil.example", 403},
+		// A current browser.
+		{"/logout.py", "same-origin", "http://127.0.0.1:8080", 303},
+		{"/logout.py", "cross-site", "https://partner.example", 303},
+		{"/logout.py", "same-site", "http://127.0.0.1:8081", 403},
 	} {
-		env := gatewaytest.NewEnviron("POST", tt.target, nil)
-		if tt.origin != "" {
-			env.Header = append(env.Header, gateway.Field{Name: "Origin", Value: tt.origin})
-		}
-		rec, err := gatewaytest.Record(app, env)
-		if err != nil || rec.Code != tt.code {
-			t.Errorf("POST %s from %q: %v %v; want %d", tt.target, tt.origin, rec.Code, err, tt.code)
+		if resp := c.Do("POST", tt.target, nil, "Sec-Fetch-Site", tt.site, "Origin", tt.origin); resp.Code != tt.code {
+			t.Errorf("POST %s, Sec-Fetch-Site %q, Origin %q: %d; want %d", tt.target, tt.site, tt.origin, resp.Code, tt.code)
 		}
 	}
+	// The client's own requests, as a browser sends them from the site's
+	// pages and from another site's.
+	for _, target := range []string{"/logout.py", "/add/600519.py", "/del/600519.py", "/update/600519.py", "/login.py", "/register.py"} {
+		c.CrossSite().PostForm(target, nil).WantStatus(t, 403)
+	}
+	c.PostForm("/logout.py", nil).WantStatus(t, 303)
 }

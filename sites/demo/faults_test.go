@@ -10,19 +10,19 @@ import (
 
 	"github.com/miniweb/miniweb/framework/database"
 	"github.com/miniweb/miniweb/framework/database/databasetest"
-	"github.com/miniweb/miniweb/server/gateway/gatewaytest"
+	"github.com/miniweb/miniweb/framework/frameworktest"
 )
 
-// want503 fails the test unless rec is the database's 503 page.
-func want503(t *testing.T, what string, rec *gatewaytest.Recording) {
+// want503 fails the test unless resp is the database's 503 page.
+func want503(t *testing.T, resp *frameworktest.Response) {
 	t.Helper()
-	body := string(rec.Body)
-	if rec.Code != 503 || rec.Header.Get("Retry-After") == "" ||
+	body := resp.Text()
+	if resp.Code != 503 || resp.Header.Get("Retry-After") == "" ||
 		!strings.Contains(body, "The database is unavailable; please try again in a moment.") {
-		t.Errorf("%s: %d %v; want the database's 503 page\n%s", what, rec.Code, rec.Header, body)
+		t.Errorf("%s %s: %d %v; want the database's 503 page\n%s", resp.Method, resp.Target, resp.Code, resp.Header, body)
 	}
 	if strings.Contains(strings.ToLower(body), "locked") || strings.Contains(body, "sqlite") || strings.Contains(body, "pgx") {
-		t.Errorf("%s: the page tells the database's error:\n%s", what, body)
+		t.Errorf("%s %s: the page tells the database's error:\n%s", resp.Method, resp.Target, body)
 	}
 }
 
@@ -48,8 +48,8 @@ func TestDatabaseBusy(t *testing.T) {
 			locker := openDB(t, path, database.Options{})
 			db := openDB(t, path, database.Options{BusyTimeout: tt.busy})
 			app, _, logs := testSiteWith(t, db, templates, false, tt.c)
-			v := &visitor{t: t, app: app}
-			v.register("ada", "correct horse")
+			v := newClient(t, app)
+			register(t, v, "ada", "correct horse")
 
 			tx, err := locker.BeginTx(context.Background(), nil) // BEGIN IMMEDIATE: the write lock
 			if err != nil {
@@ -60,34 +60,29 @@ func TestDatabaseBusy(t *testing.T) {
 				t.Fatal(err)
 			}
 			// The answer comes, in a test that ends at the first failure
-			// (so that the lock is let go, and a hung request ends).
-			answered := make(chan *gatewaytest.Recording, 1)
-			go func() {
-				rec, err := gatewaytest.Record(app, newRequest("POST", "/add/600519.py", url.Values{}, v.cookie))
-				if err != nil {
-					t.Errorf("follow while locked: %v", err)
-				}
-				answered <- rec
-			}()
+			// (so that the lock is let go, and a hung request ends). From a
+			// goroutine, by a Client made without t (New's t must be the
+			// goroutine's that calls it), with ada's cookie.
+			session, _ := v.Cookie("miniweb_session")
+			g := frameworktest.New(nil, app, frameworktest.Options{})
+			g.SetCookie("miniweb_session", session)
+			answered := make(chan *frameworktest.Response, 1)
+			go func() { answered <- g.PostForm("/add/600519.py", nil) }()
 			select {
-			case rec := <-answered:
-				if rec != nil {
-					want503(t, "follow while locked", rec)
-				}
+			case resp := <-answered:
+				want503(t, resp)
 			case <-time.After(hang):
 				t.Fatalf("follow while locked: no answer within %v", hang)
 			}
-			want503(t, "register while locked", (&visitor{t: t, app: app}).post("/register.py", url.Values{"name": {"bob"}, "password": {"correct horse"}}))
-			if rec := v.get("/center.py"); rec.Code != 200 {
-				t.Errorf("reading while locked: %d", rec.Code)
-			}
+			want503(t, newClient(t, app).PostForm("/register.py", url.Values{"name": {"bob"}, "password": {"correct horse"}}))
+			v.Get("/center.py").WantStatus(t, 200)
 			if !strings.Contains(logs.String(), "level=ERROR") {
 				t.Errorf("the 503s are not logged:\n%s", logs)
 			}
 			if err := tx.Rollback(); err != nil {
 				t.Fatal(err)
 			}
-			wantStatus(t, "follow after", v.post("/add/600519.py", nil), 303, "/watchlist.py")
+			wantSeeOther(t, v.PostForm("/add/600519.py", nil), "/watchlist.py")
 		})
 	}
 }
@@ -105,31 +100,28 @@ func TestDatabaseLost(t *testing.T) {
 	}
 	db := openDB(t, u, database.Options{})
 	app, _, _ := testSiteWith(t, db, templates, false, config{queryTimeout: 2 * time.Second})
-	v := &visitor{t: t, app: app}
-	v.register("ada", "correct horse")
-	wantStatus(t, "follow", v.post("/add/600519.py", nil), 303, "/watchlist.py")
+	v := newClient(t, app)
+	register(t, v, "ada", "correct horse")
+	wantSeeOther(t, v.PostForm("/add/600519.py", nil), "/watchlist.py")
 
 	if err := c.Stop(); err != nil {
 		t.Fatal(err)
 	}
+	for _, target := range []string{"/index.py", "/center.py", "/stock/600519.py", "/watchlist.py"} {
+		want503(t, v.Get(target))
+	}
 	for _, tt := range []struct {
-		method, target string
-		form           url.Values
+		target string
+		form   url.Values
 	}{
-		{"GET", "/index.py", nil},
-		{"GET", "/center.py", nil},
-		{"GET", "/stock/600519.py", nil},
-		{"GET", "/watchlist.py", nil},
-		{"POST", "/add/000001.py", url.Values{}},
-		{"POST", "/login.py", url.Values{"name": {"ada"}, "password": {"correct horse"}}},
-		{"POST", "/register.py", url.Values{"name": {"bob"}, "password": {"correct horse"}}},
+		{"/add/000001.py", url.Values{}},
+		{"/login.py", url.Values{"name": {"ada"}, "password": {"correct horse"}}},
+		{"/register.py", url.Values{"name": {"bob"}, "password": {"correct horse"}}},
 	} {
-		want503(t, tt.method+" "+tt.target, v.do(tt.method, tt.target, tt.form))
+		want503(t, v.PostForm(tt.target, tt.form))
 	}
 	// Pages without the database still work.
-	if rec := v.get("/about.py"); rec.Code != 200 {
-		t.Errorf("/about.py without the database: %d", rec.Code)
-	}
+	v.Get("/about.py").WantStatus(t, 200)
 
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
@@ -138,17 +130,17 @@ func TestDatabaseLost(t *testing.T) {
 	// two may still meet one.
 	deadline := time.Now().Add(hang)
 	for {
-		rec := v.get("/watchlist.py")
-		if rec.Code == 200 {
-			if got := watchRows(rec.Body); len(got) != 1 || got[0].Code != "600519" {
+		resp := v.Get("/watchlist.py")
+		if resp.Code == 200 {
+			if got := watchRows(resp.Body); len(got) != 1 || got[0].Code != "600519" {
 				t.Errorf("the list after the restart: %q", got)
 			}
 			break
 		}
-		if rec.Code != 503 || time.Now().After(deadline) {
-			t.Fatalf("after the restart: %d\n%s", rec.Code, rec.Body)
+		if resp.Code != 503 || time.Now().After(deadline) {
+			t.Fatalf("after the restart: %d\n%s", resp.Code, resp.Body)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	wantStatus(t, "follow after the restart", v.post("/add/000001.py", nil), 303, "/watchlist.py")
+	wantSeeOther(t, v.PostForm("/add/000001.py", nil), "/watchlist.py")
 }

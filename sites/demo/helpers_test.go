@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"context"
 	"html"
-	"io"
 	"log/slog"
 	"net/url"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,8 +17,8 @@ import (
 	"github.com/miniweb/miniweb/framework"
 	"github.com/miniweb/miniweb/framework/database"
 	"github.com/miniweb/miniweb/framework/database/databasetest"
+	"github.com/miniweb/miniweb/framework/frameworktest"
 	"github.com/miniweb/miniweb/server/gateway"
-	"github.com/miniweb/miniweb/server/gateway/gatewaytest"
 )
 
 // TestMain stops the shared PostgreSQL cluster after the tests.
@@ -87,7 +85,7 @@ func openDB(t testing.TB, url string, o database.Options) *database.DB {
 // are about the site, not its database.
 func sqliteDB(t testing.TB) *database.DB {
 	t.Helper()
-	return openDB(t, backends[0].url(t), database.Options{})
+	return frameworktest.SQLite(t, "demo", Migrations)
 }
 
 type logBuffer struct {
@@ -138,101 +136,49 @@ func testSiteWith(t testing.TB, db *database.DB, dir string, dev bool, c config)
 	return app, s, logs
 }
 
-// request runs one request: method, target, a form body (nil for none),
-// and cookie ("" for none).
-func request(t testing.TB, app gateway.App, method, target string, form url.Values, cookie string) *gatewaytest.Recording {
-	t.Helper()
-	rec, err := gatewaytest.Record(app, newRequest(method, target, form, cookie))
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, target, err)
-	}
-	return rec
+// newClient returns a visitor's browser on app, a site testSite built: it
+// keeps the session cookie and reads the session, for the flashes.
+func newClient(t testing.TB, app gateway.App) *frameworktest.Client {
+	return frameworktest.New(t, app, frameworktest.Options{Session: &framework.SessionOptions{Secret: testSecret}})
 }
 
-// newRequest returns the request of request, for a goroutine of a test's
-// own, which must not call t.Fatal.
-func newRequest(method, target string, form url.Values, cookie string) *gateway.Environ {
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	env := gatewaytest.NewEnviron(method, target, body)
-	if form != nil {
-		env.Header = append(env.Header, gateway.Field{Name: "Content-Type", Value: "application/x-www-form-urlencoded"})
-	}
-	if cookie != "" {
-		env.Header = append(env.Header, gateway.Field{Name: "Cookie", Value: cookie})
-	}
-	return env
-}
-
-var sessionRE = regexp.MustCompile(`^miniweb_session=([A-Za-z0-9_-]+); Path=/; Max-Age=1209600; HttpOnly; SameSite=Lax$`)
-
-// cookieOf returns the Cookie field that sends back the session rec set.
-func cookieOf(t testing.TB, rec *gatewaytest.Recording) string {
-	t.Helper()
-	m := sessionRE.FindStringSubmatch(rec.Header.Get("Set-Cookie"))
-	if m == nil {
-		t.Fatalf("no session cookie in %v", rec.Header)
-	}
-	return "miniweb_session=" + m[1]
-}
-
-// visitor is one browser on a test site: it keeps its session cookie
-// from answer to answer.
-type visitor struct {
-	t      testing.TB
-	app    gateway.App
-	cookie string
-}
-
-// do runs a request as v and keeps the cookie the answer sets.
-func (v *visitor) do(method, target string, form url.Values) *gatewaytest.Recording {
-	v.t.Helper()
-	rec := request(v.t, v.app, method, target, form, v.cookie)
-	if sc := rec.Header.Get("Set-Cookie"); sc != "" {
-		if m := sessionRE.FindStringSubmatch(sc); m != nil {
-			v.cookie = "miniweb_session=" + m[1]
-		} else {
-			v.cookie = "" // removed
-		}
-	}
-	return rec
-}
-
-func (v *visitor) get(target string) *gatewaytest.Recording { return v.do("GET", target, nil) }
-
-func (v *visitor) post(target string, form url.Values) *gatewaytest.Recording {
-	if form == nil {
-		form = url.Values{}
-	}
-	return v.do("POST", target, form)
-}
-
-// register makes the account name and signs v in, failing the test
+// register makes the account name and signs c in, failing the test
 // otherwise.
-func (v *visitor) register(name, password string) {
-	v.t.Helper()
-	rec := v.post("/register.py", url.Values{"name": {name}, "password": {password}})
-	if rec.Code != 303 {
-		v.t.Fatalf("register %q: %d\n%s", name, rec.Code, rec.Body)
+func register(t testing.TB, c *frameworktest.Client, name, password string) {
+	t.Helper()
+	resp := c.PostForm("/register.py", url.Values{"name": {name}, "password": {password}})
+	if len(resp.Redirects) != 1 || resp.Redirects[0].Code != 303 {
+		t.Fatalf("register %q: %d, after %d redirects\n%s", name, resp.Code, len(resp.Redirects), resp.Body)
 	}
 }
 
-// flashes returns the flash messages on the page at target, fetched by v.
-func (v *visitor) flashes(target string) []string {
-	v.t.Helper()
-	return flashRE.FindAllString(string(v.get(target).Body), -1)
+// wantSeeOther fails the test unless the answer to resp's request was a
+// 303 to location: resp.Redirects[0] when the client followed it, resp
+// itself when it did not (a NoRedirects view).
+func wantSeeOther(t testing.TB, resp *frameworktest.Response, location string) {
+	t.Helper()
+	first := resp
+	if len(resp.Redirects) > 0 {
+		first = resp.Redirects[0]
+	}
+	if first.Code != 303 || first.Location() != location || len(resp.Redirects) > 1 {
+		t.Errorf("%s %s: %d Location %q, %d redirects followed; want a 303 to %q\n%s",
+			first.Method, first.Target, first.Code, first.Location(), len(resp.Redirects), location, first.Body)
+	}
 }
 
-var flashRE = regexp.MustCompile(`<p class="flash flash-\w+" role="status">[^<]*</p>`)
-
-// wantStatus fails the test unless rec has code and, for a redirect, the
-// Location location.
-func wantStatus(t testing.TB, what string, rec *gatewaytest.Recording, code int, location string) {
+// wantFlash fails the test unless resp's page took exactly one flash from
+// the session, kind and message, and showed it; a message "" wants none.
+func wantFlash(t testing.TB, resp *frameworktest.Response, kind, message string) {
 	t.Helper()
-	if rec.Code != code || rec.Header.Get("Location") != location {
-		t.Errorf("%s: %d Location %q; want %d %q\n%s", what, rec.Code, rec.Header.Get("Location"), code, location, rec.Body)
+	got := resp.Flashes()
+	switch {
+	case message == "" && len(got) != 0:
+		t.Errorf("%s %s: flashes %v; want none", resp.Method, resp.Target, got)
+	case message != "" && len(got) != 1:
+		t.Errorf("%s %s: flashes %v; want one, %s %q", resp.Method, resp.Target, got, kind, message)
+	case message != "":
+		resp.WantFlash(t, kind, message)
 	}
 }
 

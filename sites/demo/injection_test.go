@@ -38,27 +38,27 @@ func TestSQLInjection(t *testing.T) {
 		app, _, _ := testSite(t, db, templates, false)
 		before := schema(t, db)
 
-		victim := &visitor{t: t, app: app}
-		victim.register("victim", "victim's password")
-		victim.post("/add/600519.py", nil)
-		victim.post("/add/000001.py", nil)
-		victim.post("/update/600519.py", url.Values{"note": {"mine"}})
+		victim := newClient(t, app)
+		register(t, victim, "victim", "victim's password")
+		victim.PostForm("/add/600519.py", nil)
+		victim.PostForm("/add/000001.py", nil)
+		victim.PostForm("/update/600519.py", url.Values{"note": {"mine"}})
 		victimRows := []watchRow{{"000001", ""}, {"600519", "mine"}}
 
 		for i, inj := range injections {
 			// As a user name, with the string as the password too.
 			password := inj + " password"
-			v := &visitor{t: t, app: app}
-			if rec := v.post("/register.py", url.Values{"name": {inj}, "password": {password}}); rec.Code != 303 {
-				t.Errorf("register %q: %d\n%s", inj, rec.Code, rec.Body)
+			v := newClient(t, app)
+			if resp := v.NoRedirects().PostForm("/register.py", url.Values{"name": {inj}, "password": {password}}); resp.Code != 303 {
+				t.Errorf("register %q: %d\n%s", inj, resp.Code, resp.Body)
 				continue
 			}
 			// Its own account: the wrong password fails, the right one works.
-			if rec := request(t, app, "POST", "/login.py", url.Values{"name": {inj}, "password": {"wrong password"}}, ""); rec.Code != 403 {
-				t.Errorf("login as %q with a wrong password: %d", inj, rec.Code)
+			if resp := newClient(t, app).PostForm("/login.py", url.Values{"name": {inj}, "password": {"wrong password"}}); resp.Code != 403 {
+				t.Errorf("login as %q with a wrong password: %d", inj, resp.Code)
 			}
-			if rec := request(t, app, "POST", "/login.py", url.Values{"name": {inj}, "password": {password}}, ""); rec.Code != 303 {
-				t.Errorf("login as %q: %d", inj, rec.Code)
+			if resp := newClient(t, app).NoRedirects().PostForm("/login.py", url.Values{"name": {inj}, "password": {password}}); resp.Code != 303 {
+				t.Errorf("login as %q: %d", inj, resp.Code)
 			}
 			// Into the victim's account: as the password, or in the name.
 			for _, form := range []url.Values{
@@ -67,25 +67,27 @@ func TestSQLInjection(t *testing.T) {
 				{"name": {"victim" + inj}, "password": {inj}},
 				{"name": {inj}, "password": {"victim's password"}},
 			} {
-				if rec := request(t, app, "POST", "/login.py", form, ""); rec.Code != 403 {
-					t.Errorf("login %v: %d; want 403", form, rec.Code)
+				if resp := newClient(t, app).PostForm("/login.py", form); resp.Code != 403 {
+					t.Errorf("login %v: %d; want 403", form, resp.Code)
 				}
 			}
 			// As a code, in the path: no such stock.
 			code := url.PathEscape(inj)
-			for _, target := range []string{"/add/" + code + ".py", "/del/" + code + ".py", "/update/" + code + ".py", "/stock/" + code + ".py"} {
-				rec := v.do(map[bool]string{true: "GET", false: "POST"}[strings.HasPrefix(target, "/stock/")], target, url.Values{"note": {inj}})
-				if rec.Code != 404 {
-					t.Errorf("%s: %d; want 404\n%s", target, rec.Code, rec.Body)
+			for _, target := range []string{"/add/" + code + ".py", "/del/" + code + ".py", "/update/" + code + ".py"} {
+				if resp := v.PostForm(target, url.Values{"note": {inj}}); resp.Code != 404 {
+					t.Errorf("%s: %d; want 404\n%s", target, resp.Code, resp.Body)
 				}
 			}
-			if rec := v.get("/center.py?sort=" + url.QueryEscape(inj)); rec.Code != 200 {
-				t.Errorf("/center.py?sort=%s: %d", inj, rec.Code)
+			if resp := v.Get("/stock/" + code + ".py"); resp.Code != 404 {
+				t.Errorf("/stock/%s.py: %d; want 404\n%s", code, resp.Code, resp.Body)
+			}
+			if resp := v.Get("/center.py?sort=" + url.QueryEscape(inj)); resp.Code != 200 {
+				t.Errorf("/center.py?sort=%s: %d", inj, resp.Code)
 			}
 			// As a note: stored as typed.
-			v.post("/add/600519.py", nil)
-			v.post("/update/600519.py", url.Values{"note": {inj}})
-			if got, want := watchRows(v.get("/watchlist.py").Body), []watchRow{{"600519", strings.TrimSpace(inj)}}; !reflect.DeepEqual(got, want) {
+			v.PostForm("/add/600519.py", nil)
+			v.PostForm("/update/600519.py", url.Values{"note": {inj}})
+			if got, want := watchRows(v.Get("/watchlist.py").Body), []watchRow{{"600519", strings.TrimSpace(inj)}}; !reflect.DeepEqual(got, want) {
 				t.Errorf("user %d's list: %q; want %q", i, got, want)
 			}
 		}
@@ -93,7 +95,7 @@ func TestSQLInjection(t *testing.T) {
 		if after := schema(t, db); !reflect.DeepEqual(after, before) {
 			t.Errorf("schema after: %q; before: %q", after, before)
 		}
-		if got := watchRows(victim.get("/watchlist.py").Body); !reflect.DeepEqual(got, victimRows) {
+		if got := watchRows(victim.Get("/watchlist.py").Body); !reflect.DeepEqual(got, victimRows) {
 			t.Errorf("the victim's list: %q; want %q", got, victimRows)
 		}
 		if n := count(t, db, "SELECT COUNT(*) FROM users"); n != 1+len(injections) {

@@ -26,24 +26,22 @@ func TestWatchlistAnonymous(t *testing.T) {
 			{"POST", "/update/600519.py"},
 			{"POST", "/add/999999.py"}, // the login first, even for an unknown code
 		} {
-			v := &visitor{t: t, app: app}
-			rec := v.do(tt.method, tt.target, url.Values{"note": {"x"}})
-			wantStatus(t, tt.method+" "+tt.target, rec, 303, "/login.py?next=%2Fwatchlist.py")
-			if got := v.flashes("/login.py?next=%2Fwatchlist.py"); len(got) != 1 || !strings.Contains(got[0], "Please log in to use your watch list.") {
-				t.Errorf("%s %s: flashes %q", tt.method, tt.target, got)
-			}
+			t.Run(tt.method+" "+tt.target, func(t *testing.T) {
+				v := newClient(t, app).NoRedirects()
+				resp := v.Do(tt.method, tt.target, strings.NewReader("note=x"), "Content-Type", "application/x-www-form-urlencoded")
+				wantSeeOther(t, resp, "/login.py?next=%2Fwatchlist.py")
+				wantFlash(t, v.Get("/login.py?next=%2Fwatchlist.py"), "info", "Please log in to use your watch list.")
+			})
 		}
 		if n := count(t, db, "SELECT COUNT(*) FROM watchlist"); n != 0 {
 			t.Errorf("%d watch-list rows; want none", n)
 		}
 		// Logging in from there comes back to the watch list.
-		(&visitor{t: t, app: app}).register("ada", "correct horse")
-		v := &visitor{t: t, app: app}
-		rec := v.post("/login.py", url.Values{"name": {"ada"}, "password": {"correct horse"}, "next": {"/watchlist.py"}})
-		wantStatus(t, "login", rec, 303, "/watchlist.py")
-		if rec := v.get("/watchlist.py"); rec.Code != 200 || !strings.Contains(string(rec.Body), "You follow no stocks yet") {
-			t.Errorf("the empty watch list: %d\n%s", rec.Code, rec.Body)
-		}
+		register(t, newClient(t, app), "ada", "correct horse")
+		resp := newClient(t, app).PostForm("/login.py", url.Values{"name": {"ada"}, "password": {"correct horse"}, "next": {"/watchlist.py"}})
+		wantSeeOther(t, resp, "/watchlist.py")
+		resp.WantStatus(t, 200)
+		resp.WantContains(t, "You follow no stocks yet")
 	})
 }
 
@@ -62,79 +60,75 @@ func TestWatchlist(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, db *database.DB) {
 		app, _, _ := testSite(t, db, templates, false)
 		// Another user, whose list must not change.
-		bob := &visitor{t: t, app: app}
-		bob.register("bob", "bob's password")
-		bob.post("/add/600519.py", nil)
-		bob.post("/update/600519.py", url.Values{"note": {"bob's note"}})
+		bob := newClient(t, app)
+		register(t, bob, "bob", "bob's password")
+		bob.PostForm("/add/600519.py", nil)
+		bob.PostForm("/update/600519.py", url.Values{"note": {"bob's note"}})
 
-		ada := &visitor{t: t, app: app}
-		ada.register("ada", "correct horse")
-		ada.flashes("/index.py") // the welcome
+		ada := newClient(t, app)
+		register(t, ada, "ada", "correct horse")
 		steps := []struct {
 			name   string
 			target string
 			form   url.Values
 			code   int        // the status
-			flash  string     // the flash on the watch list after it; "" for none
+			kind   string     // the kind of the flash on the watch list after it
+			flash  string     // its message; "" for none
 			rows   []watchRow // ada's list after it
 		}{
-			{"follow", "/add/600519.py", nil, 303, "Now following Kweichow Moutai (600519).",
+			{"follow", "/add/600519.py", nil, 303, "info", "Now following Kweichow Moutai (600519).",
 				[]watchRow{{"600519", ""}}},
-			{"follow again", "/add/600519.py", nil, 303, "You already follow Kweichow Moutai (600519).",
+			{"follow again", "/add/600519.py", nil, 303, "info", "You already follow Kweichow Moutai (600519).",
 				[]watchRow{{"600519", ""}}},
-			{"follow another", "/add/300750.py", nil, 303, "Now following CATL (300750).",
+			{"follow another", "/add/300750.py", nil, 303, "info", "Now following CATL (300750).",
 				[]watchRow{{"300750", ""}, {"600519", ""}}},
-			{"note", "/update/600519.py", url.Values{"note": {"  buy <b>low</b> & \"hold\"  "}}, 303, "Note on Kweichow Moutai (600519) saved.",
+			{"note", "/update/600519.py", url.Values{"note": {"  buy <b>low</b> & \"hold\"  "}}, 303, "info", "Note on Kweichow Moutai (600519) saved.",
 				[]watchRow{{"300750", ""}, {"600519", `buy <b>low</b> & "hold"`}}},
-			{"follow again keeps the note", "/add/600519.py", nil, 303, "You already follow Kweichow Moutai (600519).",
+			{"follow again keeps the note", "/add/600519.py", nil, 303, "info", "You already follow Kweichow Moutai (600519).",
 				[]watchRow{{"300750", ""}, {"600519", `buy <b>low</b> & "hold"`}}},
-			{"note of 500 characters", "/update/300750.py", url.Values{"note": {strings.Repeat("é", 500)}}, 303, "Note on CATL (300750) saved.",
+			{"note of 500 characters", "/update/300750.py", url.Values{"note": {strings.Repeat("é", 500)}}, 303, "info", "Note on CATL (300750) saved.",
 				[]watchRow{{"300750", strings.Repeat("é", 500)}, {"600519", `buy <b>low</b> & "hold"`}}},
-			{"note too long", "/update/600519.py", url.Values{"note": {strings.Repeat("x", 501)}}, 422, "",
+			{"note too long", "/update/600519.py", url.Values{"note": {strings.Repeat("x", 501)}}, 422, "", "",
 				[]watchRow{{"300750", strings.Repeat("é", 500)}, {"600519", `buy <b>low</b> & "hold"`}}},
-			{"note removed", "/update/300750.py", url.Values{"note": {"   "}}, 303, "Note on CATL (300750) removed.",
+			{"note removed", "/update/300750.py", url.Values{"note": {"   "}}, 303, "info", "Note on CATL (300750) removed.",
 				[]watchRow{{"300750", ""}, {"600519", `buy <b>low</b> & "hold"`}}},
-			{"unfollow", "/del/300750.py", nil, 303, "Unfollowed CATL (300750).",
+			{"unfollow", "/del/300750.py", nil, 303, "info", "Unfollowed CATL (300750).",
 				[]watchRow{{"600519", `buy <b>low</b> & "hold"`}}},
-			{"unfollow again", "/del/300750.py", nil, 303, "CATL (300750) was not on your watch list.",
+			{"unfollow again", "/del/300750.py", nil, 303, "info", "CATL (300750) was not on your watch list.",
 				[]watchRow{{"600519", `buy <b>low</b> & "hold"`}}},
-			{"note on a stock not followed", "/update/300750.py", url.Values{"note": {"x"}}, 303, "Follow CATL (300750) first to keep a note on it.",
+			{"note on a stock not followed", "/update/300750.py", url.Values{"note": {"x"}}, 303, "error", "Follow CATL (300750) first to keep a note on it.",
 				[]watchRow{{"600519", `buy <b>low</b> & "hold"`}}},
-			{"follow unknown", "/add/999999.py", nil, 404, "", nil},
-			{"unfollow unknown", "/del/999999.py", nil, 404, "", nil},
-			{"note on unknown", "/update/999999.py", url.Values{"note": {"x"}}, 404, "", nil},
-			{"follow a code too long", "/add/" + strings.Repeat("6", 40) + ".py", nil, 404, "", nil},
-			{"follow a code with a space", "/add/600519%20.py", nil, 404, "", nil},
-			{"follow a code in another case", "/add/t00.py", nil, 404, "", nil},
+			{"follow unknown", "/add/999999.py", nil, 404, "", "", nil},
+			{"unfollow unknown", "/del/999999.py", nil, 404, "", "", nil},
+			{"note on unknown", "/update/999999.py", url.Values{"note": {"x"}}, 404, "", "", nil},
+			{"follow a code too long", "/add/" + strings.Repeat("6", 40) + ".py", nil, 404, "", "", nil},
+			{"follow a code with a space", "/add/600519%20.py", nil, 404, "", "", nil},
+			{"follow a code in another case", "/add/t00.py", nil, 404, "", "", nil},
 		}
 		for _, st := range steps {
-			rec := ada.post(st.target, st.form)
-			switch st.code {
-			case 303:
-				wantStatus(t, st.name, rec, 303, "/watchlist.py")
-			default:
-				if rec.Code != st.code {
-					t.Errorf("%s: %d; want %d\n%s", st.name, rec.Code, st.code, rec.Body)
+			t.Run(st.name, func(t *testing.T) {
+				page := ada.PostForm(st.target, st.form) // the watch list after a 303
+				switch st.code {
+				case 303:
+					wantSeeOther(t, page, "/watchlist.py")
+				default:
+					if page.Code != st.code {
+						t.Errorf("%d; want %d\n%s", page.Code, st.code, page.Body)
+					}
+					if st.code == 404 && !strings.Contains(page.Text(), "There is no stock with that code.") {
+						t.Errorf("the 404 page:\n%s", page.Body)
+					}
+					page = ada.Get("/watchlist.py")
 				}
-			}
-			if st.code == 404 && !strings.Contains(string(rec.Body), "There is no stock with that code.") {
-				t.Errorf("%s: the 404 page:\n%s", st.name, rec.Body)
-			}
-			page := ada.get("/watchlist.py")
-			flashes := flashRE.FindAllString(string(page.Body), -1)
-			switch {
-			case st.flash == "" && len(flashes) != 0:
-				t.Errorf("%s: flashes %q; want none", st.name, flashes)
-			case st.flash != "" && (len(flashes) != 1 || !strings.Contains(flashes[0], escape(st.flash))):
-				t.Errorf("%s: flashes %q; want %q", st.name, flashes, st.flash)
-			}
-			if st.rows != nil {
-				if got := watchRows(page.Body); !reflect.DeepEqual(got, st.rows) {
-					t.Errorf("%s: rows %q; want %q", st.name, got, st.rows)
+				wantFlash(t, page, st.kind, st.flash)
+				if st.rows != nil {
+					if got := watchRows(page.Body); !reflect.DeepEqual(got, st.rows) {
+						t.Errorf("rows %q; want %q", got, st.rows)
+					}
 				}
-			}
+			})
 		}
-		if got, want := watchRows(bob.get("/watchlist.py").Body), []watchRow{{"600519", "bob's note"}}; !reflect.DeepEqual(got, want) {
+		if got, want := watchRows(bob.Get("/watchlist.py").Body), []watchRow{{"600519", "bob's note"}}; !reflect.DeepEqual(got, want) {
 			t.Errorf("bob's list: %q; want %q", got, want)
 		}
 	})
@@ -146,20 +140,17 @@ func TestNoteTooLong(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, db *database.DB) {
 		app, _, _ := testSite(t, db, templates, false)
-		v := &visitor{t: t, app: app}
-		v.register("ada", "correct horse")
-		v.post("/add/600519.py", nil)
-		v.post("/add/000001.py", nil)
-		v.post("/update/600519.py", url.Values{"note": {"kept"}})
-		v.flashes("/watchlist.py")
+		v := newClient(t, app)
+		register(t, v, "ada", "correct horse")
+		v.PostForm("/add/600519.py", nil)
+		v.PostForm("/add/000001.py", nil)
+		v.PostForm("/update/600519.py", url.Values{"note": {"kept"}})
 		typed := strings.Repeat("<é>", 167) // 501 characters
-		rec := v.post("/update/600519.py", url.Values{"note": {typed}})
-		body := string(rec.Body)
-		if rec.Code != 422 || !strings.Contains(body, `<p class="error" role="alert">A note is at most 500 characters.</p>`) ||
-			!strings.Contains(body, "<title>Watch list · miniweb</title>") {
-			t.Fatalf("note too long: %d\n%s", rec.Code, body)
-		}
-		if got, want := watchRows(rec.Body), []watchRow{{"000001", ""}, {"600519", typed}}; !reflect.DeepEqual(got, want) {
+		resp := v.PostForm("/update/600519.py", url.Values{"note": {typed}})
+		resp.WantStatus(t, 422)
+		resp.WantContains(t, `<p class="error" role="alert">A note is at most 500 characters.</p>`, "<title>Watch list · miniweb</title>")
+		body := resp.Text()
+		if got, want := watchRows(resp.Body), []watchRow{{"000001", ""}, {"600519", typed}}; !reflect.DeepEqual(got, want) {
 			t.Errorf("the 422 page's rows: %q; want %q", got, want)
 		}
 		if !strings.Contains(body, `maxlength="500" aria-label="Note on Kweichow Moutai" aria-invalid="true">`) {
@@ -168,7 +159,7 @@ func TestNoteTooLong(t *testing.T) {
 		if n := strings.Count(body, `aria-invalid`); n != 1 {
 			t.Errorf("%d fields marked invalid; want 1", n)
 		}
-		if got := watchRows(v.get("/watchlist.py").Body); !reflect.DeepEqual(got, []watchRow{{"000001", ""}, {"600519", "kept"}}) {
+		if got := watchRows(v.Get("/watchlist.py").Body); !reflect.DeepEqual(got, []watchRow{{"000001", ""}, {"600519", "kept"}}) {
 			t.Errorf("stored after the 422: %q", got)
 		}
 	})
@@ -180,22 +171,21 @@ func TestStaleSession(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, db *database.DB) {
 		app, _, _ := testSite(t, db, templates, false)
-		ada := &visitor{t: t, app: app}
-		ada.register("ada", "correct horse")
+		ada := newClient(t, app)
+		register(t, ada, "ada", "correct horse")
 		if _, err := db.Exec(db.Rebind("DELETE FROM users WHERE name = ?"), "ada"); err != nil {
 			t.Fatal(err)
 		}
-		wantStatus(t, "watch list of a deleted user", ada.get("/watchlist.py"), 303, "/login.py?next=%2Fwatchlist.py")
-		if got := ada.flashes("/index.py"); len(got) != 1 || !strings.Contains(got[0], "no longer known") {
-			t.Errorf("flashes %q", got)
-		}
-		if ada.cookie != "" {
+		resp := ada.Get("/watchlist.py")
+		wantSeeOther(t, resp, "/login.py?next=%2Fwatchlist.py")
+		wantFlash(t, resp, "error", "Your account is no longer known here; please log in again.")
+		if c, ok := ada.Cookie("miniweb_session"); ok {
 			// The flash was shown: the session is empty, and its cookie gone.
-			t.Errorf("cookie %q left", ada.cookie)
+			t.Errorf("cookie %q left", c)
 		}
 		// A session whose id is now another user's.
-		eve := &visitor{t: t, app: app}
-		eve.register("eve", "correct horse")
+		eve := newClient(t, app)
+		register(t, eve, "eve", "correct horse")
 		var id int64
 		if err := db.QueryRow(db.Rebind("SELECT id FROM users WHERE name = ?"), "eve").Scan(&id); err != nil {
 			t.Fatal(err)
@@ -203,7 +193,7 @@ func TestStaleSession(t *testing.T) {
 		if _, err := db.Exec(db.Rebind("UPDATE users SET name = ? WHERE id = ?"), "mallory", id); err != nil {
 			t.Fatal(err)
 		}
-		wantStatus(t, "follow as a renamed user", eve.post("/add/600519.py", nil), 303, "/login.py?next=%2Fwatchlist.py")
+		wantSeeOther(t, eve.PostForm("/add/600519.py", nil), "/login.py?next=%2Fwatchlist.py")
 		if n := count(t, db, "SELECT COUNT(*) FROM watchlist"); n != 0 {
 			t.Errorf("%d rows written by a stale session", n)
 		}
