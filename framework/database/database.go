@@ -47,6 +47,8 @@ type DB struct {
 	URL string
 	// Path is the SQLite file's absolute path; "" for PostgreSQL.
 	Path string
+
+	stmts stmts // of Prepared, closed by Close
 }
 
 // pingTimeout bounds Open's first contact with the database.

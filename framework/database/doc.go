@@ -21,6 +21,13 @@
 //	if _, err := db.Migrate(ctx, "blog", migrationsFS); err != nil { ... }
 //	row := db.QueryRowContext(ctx, db.Rebind("SELECT name FROM users WHERE id = ?"), id)
 //
+// A query run on every request is better made once with [DB.Prepared]: a
+// [Stmt], rebound, prepared on its first use and reused after, on every
+// connection of the pool, and closed with the DB:
+//
+//	userName := db.Prepared("SELECT name FROM users WHERE id = ?") // once, at start
+//	err := userName.QueryRowContext(ctx, id).Scan(&name)             // per request
+//
 // Migrations are SQL files named NNNN_name.sql, applied in version order,
 // each in its own transaction, and recorded in the table schema_migrations
 // under the site's name: each site has its own history, so several sites
