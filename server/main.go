@@ -34,6 +34,7 @@ import (
 	"github.com/miniweb/miniweb/server/internal/config"
 	"github.com/miniweb/miniweb/server/internal/handoff"
 	"github.com/miniweb/miniweb/server/internal/scaffold"
+	"github.com/miniweb/miniweb/server/internal/supervise"
 	"github.com/miniweb/miniweb/server/static"
 	"github.com/miniweb/miniweb/sites"
 )
@@ -80,6 +81,10 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 	}
 	if mode == config.Migrate {
 		return migrate(cfg, opts, stdout, stderr)
+	}
+	sup := supervise.Child() // a child of -watch's supervisor: serves, never watches
+	if cfg.Watch && sup == nil {
+		return superviseBuilds(cfg, stdout, stderr, logger)
 	}
 	site, err := sites.Build(context.Background(), cfg.Site, opts)
 	if err != nil {
@@ -152,16 +157,10 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		logger.Error("cannot listen", keyAddr, cfg.Addr, keyErr, err)
 		return 1
 	}
-	restarts := catchRestarts(ln, stdout, stderr, cfg.Timeouts.Ready, logger) // SIGHUP, before we say we serve
-	defer restarts.close()
-	var watch *watching
-	if cfg.Watch {
-		// -watch: a good build on a .go save is a restart with it; a
-		// failed one shows on the site's pages (watch.go).
-		if watch, err = watchGo(restarts, app, logger); err != nil {
-			logger.Error("-watch: cannot watch the Go files", keyErr, err)
-			return 1
-		}
+	var restarts *restarter
+	if sup == nil { // a supervisor's child leaves restarts to it
+		restarts = catchRestarts(ln, stdout, stderr, cfg.Timeouts.Ready, logger) // SIGHUP, before we say we serve
+		defer restarts.close()
 	}
 	scheme := "http://"
 	if srv.TLS != nil {
@@ -184,9 +183,13 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 	if err := handoff.Ready(inherited); err != nil {
 		logger.Warn("cannot say we are ready", keyErr, err)
 	}
-	successor, err := restarts.serve(ctx, served)
-	if watch != nil {
-		watch.close(successor) // the successor watches now, if any
+	var successor int
+	handedOff := false
+	if sup != nil {
+		handedOff, err = sup.Serve(ctx, app, served)
+	} else {
+		successor, err = restarts.serve(ctx, served)
+		handedOff = successor != 0
 	}
 	if err != nil {
 		logger.Error("server stopped", keyErr, err)
@@ -194,11 +197,11 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 	}
 	stop() // a second signal kills the process at once
 	shutdown := srv.Shutdown
-	if successor != 0 {
+	if handedOff {
 		// The socket lives on in the successor: no drain, and each
 		// keep-alive connection gets one more answer (Server.Handoff).
 		shutdown = srv.Handoff
-		logger.Info("handing off: finishing the requests in flight", keyPid, successor, "grace", cfg.Timeouts.Shutdown)
+		logger.Info("handing off: finishing the requests in flight", keyPid, successor, "grace", cfg.Timeouts.Shutdown) // pid 0: a supervisor's new child
 	} else {
 		handoff.Notify("STOPPING=1")
 		logger.Info("shutting down", "grace", cfg.Timeouts.Shutdown)
@@ -213,6 +216,35 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		logger.Warn("grace period over; connections closed", keyErr, err)
 	}
 	<-served
+	logger.Info("stopped")
+	return 0
+}
+
+// superviseBuilds is server -watch (dev): this process stays in the
+// foreground, holding the socket and the watcher, and runs each good build
+// as a child serving on the socket (package supervise) until SIGINT or
+// SIGTERM.
+func superviseBuilds(cfg config.Config, stdout, stderr io.Writer, logger *slog.Logger) int {
+	so, ok1 := stdout.(*os.File)
+	se, ok2 := stderr.(*os.File)
+	if !ok1 || !ok2 {
+		fmt.Fprintln(stderr, "miniweb: -watch: stdout and stderr must be files the builds can share")
+		return 1
+	}
+	ln, _, err := listen(cfg.Addr, logger)
+	if err != nil {
+		logger.Error("cannot listen", keyAddr, cfg.Addr, keyErr, err)
+		return 1
+	}
+	logger.Info("miniweb watching: each good build serves here", keyAddr, "http://"+ln.Addr().String()+"/", keyPid, os.Getpid())
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err = supervise.Run(ctx, supervise.Options{Listener: ln, Stdout: so, Stderr: se, Ready: cfg.Timeouts.Ready,
+		Grace: cfg.Health.Drain + cfg.Timeouts.Shutdown, Log: logger})
+	if err != nil {
+		logger.Error("-watch stopped", keyErr, err)
+		return 1
+	}
 	logger.Info("stopped")
 	return 0
 }

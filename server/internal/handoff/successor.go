@@ -56,7 +56,13 @@ type Program struct {
 	// Env is added to the successor's environment, "NAME=value" each (a
 	// name already there takes the value given here); nil adds none.
 	Env []string
+	// Files are passed after the hand-off's own descriptors, from fd 6
+	// on (ExtraFD); nil passes none.
+	Files []*os.File
 }
+
+// ExtraFD is the descriptor of a successor's first Program.Files.
+const ExtraFD = stderrFD + 1
 
 // StartProgram is Start with the binary and extra environment of p; the
 // arguments, folder, descriptors and the rest are Start's.
@@ -94,7 +100,7 @@ func StartProgram(ln net.Listener, stdout, stderr *os.File, p Program) (*Success
 	s.cmd.Env = append(cleanEnv(os.Environ()), p.Env...) // exec keeps the last value of a name
 	s.cmd.Env = append(s.cmd.Env, envHandoff+"="+strconv.Itoa(os.Getpid()))
 	s.cmd.Stdout, s.cmd.Stderr = stdout, errW
-	s.cmd.ExtraFiles = []*os.File{sock, readyW, stderr} // fds 3, 4, 5
+	s.cmd.ExtraFiles = append([]*os.File{sock, readyW, stderr}, p.Files...) // fds 3, 4, 5, then ExtraFD on
 	if err := s.cmd.Start(); err != nil {
 		readyR.Close()
 		errR.Close()
@@ -176,6 +182,20 @@ func (s *Successor) Wait(ctx context.Context, timeout time.Duration) (time.Durat
 	}
 	return 0, f
 }
+
+// Exited waits for the successor's end, once Wait said it took over, and
+// says how it ended: nil for status 0, else "exited with status 1".
+func (s *Successor) Exited() error {
+	err := s.cmd.Wait()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return errors.New(describeExit(ee))
+	}
+	return err
+}
+
+// Kill kills the successor, the process Start started, by its pid.
+func (s *Successor) Kill() error { return s.cmd.Process.Kill() }
 
 // describeExit says how a process ended: "exited with status 2", "was
 // killed by signal: segmentation fault".
