@@ -1,0 +1,111 @@
+package demo
+
+import (
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/miniweb/miniweb/framework/database"
+)
+
+// benchCodes are the stocks the benchmarks' user follows: five, as
+// loadtest/database.sh's user does.
+var benchCodes = []string{"000001", "000858", "300750", "600036", "600519"}
+
+// benchStore returns the store on a fresh, migrated database of backend
+// b, with the user "bench" (its id) following benchCodes.
+func benchStore(b *testing.B, url string) (*store, int64) {
+	b.Helper()
+	st := newStore(openDB(b, url, database.Options{}))
+	ctx := b.Context()
+	id, ok, err := st.createUser(ctx, "bench", []byte("not a real hash"))
+	if err != nil || !ok {
+		b.Fatalf("createUser: %v %v", ok, err)
+	}
+	for _, code := range benchCodes {
+		if added, err := st.follow(ctx, id, code); err != nil || !added {
+			b.Fatalf("follow %s: %v %v", code, added, err)
+		}
+	}
+	return st, id
+}
+
+// cpuTime returns the CPU time, user and system, the process has used so
+// far: every goroutine's (the driver's, the collector's), as the load
+// tests count a request's cost; for PostgreSQL, the client's side only.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportCPU reports the CPU time per operation since start as cpu-ns/op:
+// on a busy machine, wall time counts the waits for a core too.
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64(cpuTime(b)-start)/float64(b.N), "cpu-ns/op")
+}
+
+// BenchmarkWatchlistPage runs the statements of a signed-in GET
+// /watchlist.py through the store, on each database: the check of the
+// session's user, then the user's five stocks. It checks each answer:
+// the name, and the five codes in order.
+func BenchmarkWatchlistPage(b *testing.B) {
+	for _, be := range backends {
+		b.Run(be.name, func(b *testing.B) {
+			st, id := benchStore(b, be.url(b))
+			ctx := b.Context()
+			b.ReportAllocs()
+			start := cpuTime(b)
+			for b.Loop() {
+				name, err := st.userName(ctx, id)
+				if err != nil || name != "bench" {
+					b.Fatalf("userName = %q, %v", name, err)
+				}
+				rows, err := st.watchlist(ctx, id)
+				if err != nil || len(rows) != len(benchCodes) {
+					b.Fatalf("watchlist: %d rows, %v", len(rows), err)
+				}
+				for i, w := range rows {
+					if w.Code != benchCodes[i] {
+						b.Fatalf("watchlist row %d: %q, want %q", i, w.Code, benchCodes[i])
+					}
+				}
+			}
+			reportCPU(b, start)
+		})
+	}
+}
+
+// BenchmarkFollow runs the statements of POST /add/{code}.py through the
+// store, on each database: the check of the session's user, the stock,
+// and the insert into the watch list, which must add it; then the
+// unfollow of /del/{code}.py, so that the next add adds again.
+func BenchmarkFollow(b *testing.B) {
+	for _, be := range backends {
+		b.Run(be.name, func(b *testing.B) {
+			st, id := benchStore(b, be.url(b))
+			ctx := b.Context()
+			const code = "601318" // not in benchCodes
+			b.ReportAllocs()
+			start := cpuTime(b)
+			for b.Loop() {
+				if name, err := st.userName(ctx, id); err != nil || name != "bench" {
+					b.Fatalf("userName = %q, %v", name, err)
+				}
+				s, err := st.stock(ctx, id, code)
+				if err != nil || s.Code != code || s.Followed {
+					b.Fatalf("stock = %+v, %v", s, err)
+				}
+				if added, err := st.follow(ctx, id, s.Code); err != nil || !added {
+					b.Fatalf("follow: %v %v", added, err)
+				}
+				if removed, err := st.unfollow(ctx, id, s.Code); err != nil || !removed {
+					b.Fatalf("unfollow: %v %v", removed, err)
+				}
+			}
+			reportCPU(b, start)
+		})
+	}
+}
