@@ -25,7 +25,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/miniweb/miniweb/framework/database"
@@ -47,8 +46,9 @@ func main() {
 // is not nil it receives the listening address once the server accepts
 // (tests use it); the server stops on SIGINT or SIGTERM, and on SIGHUP
 // restarts with no connection refused: a new process of the binary on disk
-// takes over the listening socket (restart.go); with -watch, so does each
-// good build after a .go save (watch.go).
+// takes over the listening socket (handoff.Restarter). With -watch the
+// process supervises instead, running each good build as a child that
+// serves (package supervise).
 func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 	if len(args) > 0 && args[0] == "new" { // go run ./server new NAME: write a site (package scaffold)
 		return scaffold.Main(args[1:], stdout, stderr)
@@ -82,9 +82,16 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 	if mode == config.Migrate {
 		return migrate(cfg, opts, stdout, stderr)
 	}
-	sup := supervise.Child() // a child of -watch's supervisor: serves, never watches
-	if cfg.Watch && sup == nil {
-		return superviseBuilds(cfg, stdout, stderr, logger)
+	sup := supervise.Child()     // a child of -watch's supervisor: serves, never watches
+	if cfg.Watch && sup == nil { // -watch: this process supervises the builds, which serve
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if err := supervise.Run(ctx, supervise.Options{Addr: cfg.Addr, Stdout: stdout, Stderr: stderr,
+			Ready: cfg.Timeouts.Ready, Grace: cfg.Health.Drain + cfg.Timeouts.Shutdown, Log: logger}); err != nil {
+			logger.Error("-watch stopped", keyErr, err)
+			return 1
+		}
+		return 0
 	}
 	site, err := sites.Build(context.Background(), cfg.Site, opts)
 	if err != nil {
@@ -104,6 +111,14 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 	defer st.Close()
 	if cfg.Dev {
 		st.Revalidate() // a saved file shows on the next request, as a saved template does
+	}
+	var tlsConfig *httpserver.TLSConfig
+	if t := cfg.TLS; t.Cert != "" {
+		tlsConfig = &httpserver.TLSConfig{CertFile: t.Cert, KeyFile: t.Key}
+		if err := tlsConfig.Check(); err != nil {
+			fmt.Fprintf(stderr, "miniweb: %s: tls: %v\n", configName(cfg.File), err)
+			return 2
+		}
 	}
 	if mode == config.Check {
 		return check(cfg, site, stdout, stderr)
@@ -125,24 +140,17 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		MaxConns:          cfg.Limits.EffectiveMaxConns(),
 		Log:               logger,
 	}
-	if o, ok := app.(pathOwner); ok {
-		// Paths beyond the suffix the site answers itself: "/" from a
-		// handler (framework.App.OwnsPath). The suffix rule stays the
-		// server's: a site adds paths to it and never takes any away.
-		// Per request: a suffix compare and a method call, no allocation.
-		suffix := cfg.DynamicSuffix
-		srv.AppPath = func(path string) bool { return strings.HasSuffix(path, suffix) || o.OwnsPath(path) }
+	if o, ok := app.(interface{ OwnsPath(path string) bool }); ok {
+		// The site says which paths it answers: those ending in the
+		// suffix, and "/" from a handler or live reload's in dev mode
+		// (framework.App.OwnsPath decides, once); else the suffix alone.
+		srv.AppPath = o.OwnsPath
 	}
 	srv.Proxies = httpserver.ProxyTrust{Trusted: cfg.Proxy.Prefixes(), Header: cfg.Proxy.Header,
 		ForwardedHost: cfg.Proxy.ForwardedHost, Protocol: cfg.Proxy.Protocol}
 	srv.Health = httpserver.HealthCheck{Path: cfg.Health.Path, DrainDelay: cfg.Health.Drain, Log: cfg.Health.Log}
-	if t := cfg.TLS; t.Cert != "" {
-		srv.TLS = &httpserver.TLSConfig{CertFile: t.Cert, KeyFile: t.Key}
-		srv.RedirectHTTP = t.RedirectHTTP
-		if err := srv.TLS.Check(); err != nil {
-			fmt.Fprintf(stderr, "miniweb: %s: tls: %v\n", cfg.File, err)
-			return 2
-		}
+	if tlsConfig != nil {
+		srv.TLS, srv.RedirectHTTP = tlsConfig, cfg.TLS.RedirectHTTP
 	}
 	if z := cfg.Compress; z.Enabled {
 		srv.Compress = &compress.Options{MinBytes: z.MinBytes, GzipLevel: z.GzipLevel, ZstdLevel: z.ZstdLevel,
@@ -152,15 +160,15 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		srv.AccessLog, srv.AccessLogFormat = stdout, cfg.AccessLog.Format
 	}
 
-	ln, inherited, err := listen(cfg.Addr, logger)
+	ln, inherited, err := handoff.Listen(cfg.Addr, logger)
 	if err != nil {
 		logger.Error("cannot listen", keyAddr, cfg.Addr, keyErr, err)
 		return 1
 	}
-	var restarts *restarter
+	var restarts *handoff.Restarter
 	if sup == nil { // a supervisor's child leaves restarts to it
-		restarts = catchRestarts(ln, stdout, stderr, cfg.Timeouts.Ready, logger) // SIGHUP, before we say we serve
-		defer restarts.close()
+		restarts = handoff.CatchRestarts(ln, stdout, stderr, cfg.Timeouts.Ready, logger) // SIGHUP, before we say we serve
+		defer restarts.Close()
 	}
 	scheme := "http://"
 	if srv.TLS != nil {
@@ -188,7 +196,7 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 	if sup != nil {
 		handedOff, err = sup.Serve(ctx, app, served)
 	} else {
-		successor, err = restarts.serve(ctx, served)
+		successor, err = restarts.Serve(ctx, served)
 		handedOff = successor != 0
 	}
 	if err != nil {
@@ -201,7 +209,7 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		// The socket lives on in the successor: no drain, and each
 		// keep-alive connection gets one more answer (Server.Handoff).
 		shutdown = srv.Handoff
-		logger.Info("handing off: finishing the requests in flight", keyPid, successor, "grace", cfg.Timeouts.Shutdown) // pid 0: a supervisor's new child
+		logger.Info("handing off: finishing the requests in flight", keyPid, successor, "grace", cfg.Timeouts.Shutdown)
 	} else {
 		handoff.Notify("STOPPING=1")
 		logger.Info("shutting down", "grace", cfg.Timeouts.Shutdown)
@@ -216,35 +224,6 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		logger.Warn("grace period over; connections closed", keyErr, err)
 	}
 	<-served
-	logger.Info("stopped")
-	return 0
-}
-
-// superviseBuilds is server -watch (dev): this process stays in the
-// foreground, holding the socket and the watcher, and runs each good build
-// as a child serving on the socket (package supervise) until SIGINT or
-// SIGTERM.
-func superviseBuilds(cfg config.Config, stdout, stderr io.Writer, logger *slog.Logger) int {
-	so, ok1 := stdout.(*os.File)
-	se, ok2 := stderr.(*os.File)
-	if !ok1 || !ok2 {
-		fmt.Fprintln(stderr, "miniweb: -watch: stdout and stderr must be files the builds can share")
-		return 1
-	}
-	ln, _, err := listen(cfg.Addr, logger)
-	if err != nil {
-		logger.Error("cannot listen", keyAddr, cfg.Addr, keyErr, err)
-		return 1
-	}
-	logger.Info("miniweb watching: each good build serves here", keyAddr, "http://"+ln.Addr().String()+"/", keyPid, os.Getpid())
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	err = supervise.Run(ctx, supervise.Options{Listener: ln, Stdout: so, Stderr: se, Ready: cfg.Timeouts.Ready,
-		Grace: cfg.Health.Drain + cfg.Timeouts.Shutdown, Log: logger})
-	if err != nil {
-		logger.Error("-watch stopped", keyErr, err)
-		return 1
-	}
 	logger.Info("stopped")
 	return 0
 }
@@ -266,15 +245,9 @@ func migrate(cfg config.Config, o sites.Options, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// check is server -check, once the config, the site and the static folder
-// have passed: it says where each part comes from.
+// check is server -check, once the config, the site, the static folder
+// and the TLS files have passed: it says where each part comes from.
 func check(cfg config.Config, site *sites.Site, stdout, stderr io.Writer) int {
-	if t := cfg.TLS; t.Cert != "" {
-		if err := (&httpserver.TLSConfig{CertFile: t.Cert, KeyFile: t.Key}).Check(); err != nil {
-			fmt.Fprintf(stderr, "miniweb: %s: tls: %v\n", configName(cfg.File), err)
-			return 2
-		}
-	}
 	fmt.Fprintf(stdout, "%s: ok\n", configName(cfg.File))
 	fmt.Fprintf(stdout, "  site       %s\n", cfg.Site)
 	fmt.Fprintf(stdout, "  static     %s\n", origin(site.Static, "static", cfg.Static != "", site.StaticFS != nil))
@@ -291,7 +264,3 @@ func check(cfg config.Config, site *sites.Site, stdout, stderr io.Writer) int {
 	}
 	return 0
 }
-
-// pathOwner is a site that says which paths it answers, when they are more
-// than those ending in the dynamic suffix.
-type pathOwner interface{ OwnsPath(path string) bool }

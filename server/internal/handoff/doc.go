@@ -1,7 +1,8 @@
 // Package handoff passes miniweb's listening socket between processes: from
 // systemd (socket activation) and from a running server to its successor
 // (a restart with no refused connection and no failed request). It knows
-// nothing of HTTP; the command (miniweb/server) wires it to the engine.
+// nothing of HTTP; the command (miniweb/server) wires it to the engine,
+// and package supervise (-watch) starts each build through it.
 //
 //	inh, err := handoff.Inherit()   // a socket from systemd or a predecessor, or nil
 //	ln := inh.Listener              // else net.Listen as usual
@@ -14,6 +15,8 @@
 //     environment, and Ready, its answer.
 //   - successor.go: Start, StartProgram and (*Successor).Wait, the
 //     running process's side of a restart.
+//   - restart.go: Listen, the socket to serve on, and Restarter, the
+//     restarts SIGHUP asks for (the command's loop while it serves).
 //   - systemd.go: the two systemd protocols: sd_listen_fds (LISTEN_FDS)
 //     and sd_notify (NOTIFY_SOCKET).
 //   - tail.go: the last lines a failed successor wrote.

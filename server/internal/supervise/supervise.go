@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -22,11 +23,12 @@ import (
 
 // Options configures Run.
 type Options struct {
-	// Listener is the socket the children serve on; Run closes it when
-	// it returns. Required.
-	Listener net.Listener
-	// Stdout and Stderr are the children's, shared with them; required.
-	Stdout, Stderr *os.File
+	// Addr is where to listen ("127.0.0.1:8080"), unless systemd passed a
+	// socket (handoff.Listen). Run closes the socket when it returns.
+	Addr string
+	// Stdout and Stderr are the children's, shared with them: files
+	// (a terminal, a log file); required.
+	Stdout, Stderr io.Writer
 	// Ready is how long a child has to serve once started, or it is
 	// killed; zero means 30 s.
 	Ready time.Duration
@@ -74,6 +76,9 @@ func (c *child) release() {
 // supervisor is Run's state, for its goroutine alone.
 type supervisor struct {
 	o        Options
+	ln       net.Listener
+	stdout   *os.File
+	stderr   *os.File
 	dir      string          // where builds go
 	cur      *child          // the serving child; nil after it died
 	bin      string          // the binary the serving child runs, or ran last
@@ -94,13 +99,23 @@ func Run(ctx context.Context, o Options) error {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	defer o.Listener.Close()
 	root, pkg, err := module()
 	if err != nil {
 		return err
 	}
 	sv := &supervisor{o: o, dir: gowatch.DefaultDir(), children: map[*child]bool{},
 		exited: make(chan *child), quit: make(chan struct{})}
+	var ok1, ok2 bool
+	sv.stdout, ok1 = o.Stdout.(*os.File)
+	sv.stderr, ok2 = o.Stderr.(*os.File)
+	if !ok1 || !ok2 {
+		return errors.New("-watch: stdout and stderr must be files the builds can share")
+	}
+	if sv.ln, _, err = handoff.Listen(o.Addr, o.Log); err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", o.Addr, err)
+	}
+	defer sv.ln.Close()
+	o.Log.Info("miniweb watching: each good build serves here", "addr", "http://"+sv.ln.Addr().String()+"/", keyPid, os.Getpid())
 	defer close(sv.quit)
 	defer sv.stop()
 
@@ -169,7 +184,7 @@ func (sv *supervisor) start(ctx context.Context, p handoff.Program) (*child, err
 	}
 	p.Env = append(p.Env, envChild+"=1")
 	p.Files = []*os.File{ctlR}
-	s, err := handoff.StartProgram(sv.o.Listener, sv.o.Stdout, sv.o.Stderr, p)
+	s, err := handoff.StartProgram(sv.ln, sv.stdout, sv.stderr, p)
 	ctlR.Close() // the child's now
 	if err != nil {
 		ctlW.Close()

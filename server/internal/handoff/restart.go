@@ -1,4 +1,4 @@
-package main
+package handoff
 
 import (
 	"context"
@@ -11,16 +11,14 @@ import (
 	"strconv"
 	"syscall"
 	"time"
-
-	"github.com/miniweb/miniweb/server/internal/handoff"
 )
 
-// listen returns the socket to serve on: the one inherited from systemd
+// Listen returns the socket to serve on: the one inherited from systemd
 // (socket activation) or from the process this one succeeds (a restart),
-// else a new one listening on addr. The inherited one is nil in the last
-// case.
-func listen(addr string, log *slog.Logger) (net.Listener, *handoff.Inherited, error) {
-	inh, err := handoff.Inherit()
+// else a new one listening on addr, and says which in log. The Inherited
+// is nil in the last case; Ready takes it either way.
+func Listen(addr string, log *slog.Logger) (net.Listener, *Inherited, error) {
+	inh, err := Inherit()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -29,18 +27,18 @@ func listen(addr string, log *slog.Logger) (net.Listener, *handoff.Inherited, er
 		return ln, nil, err
 	}
 	switch inh.From {
-	case handoff.FromSystemd:
-		log.Info("serving the socket systemd passed; addr is not used", keyAddr, addr)
-	case handoff.FromPredecessor:
-		log.Info("serving the socket of the process we succeed", keyFrom, inh.Predecessor)
+	case FromSystemd:
+		log.Info("serving the socket systemd passed; addr is not used", "addr", addr)
+	case FromPredecessor:
+		log.Info("serving the socket of the process we succeed", "from", inh.Predecessor)
 	}
 	return inh.Listener, inh, nil
 }
 
-// restarter runs the zero-downtime restarts that SIGHUP asks for: it
+// Restarter runs the zero-downtime restarts that SIGHUP asks for: it
 // starts a successor on the listening socket and waits until it serves
-// (the steps are in server/internal/handoff/doc.go).
-type restarter struct {
+// (the steps are in doc.go).
+type Restarter struct {
 	ln             net.Listener
 	stdout, stderr *os.File      // the successor's; nil when ours are not files (in-process tests): no restart
 	timeout        time.Duration // for the successor to be ready
@@ -48,17 +46,19 @@ type restarter struct {
 	hup            chan os.Signal
 }
 
-// catchRestarts starts catching SIGHUP, whose default would end the
-// process; close stops it.
-func catchRestarts(ln net.Listener, stdout, stderr io.Writer, timeout time.Duration, log *slog.Logger) *restarter {
-	r := &restarter{ln: ln, timeout: timeout, log: log, hup: make(chan os.Signal, 1)}
+// CatchRestarts starts catching SIGHUP, whose default would end the
+// process; Close stops it. The successors share stdout and stderr when
+// they are files; otherwise (in-process tests) a restart fails.
+func CatchRestarts(ln net.Listener, stdout, stderr io.Writer, timeout time.Duration, log *slog.Logger) *Restarter {
+	r := &Restarter{ln: ln, timeout: timeout, log: log, hup: make(chan os.Signal, 1)}
 	r.stdout, _ = stdout.(*os.File)
 	r.stderr, _ = stderr.(*os.File)
 	signal.Notify(r.hup, syscall.SIGHUP)
 	return r
 }
 
-func (r *restarter) close() { signal.Stop(r.hup) }
+// Close stops catching SIGHUP.
+func (r *Restarter) Close() { signal.Stop(r.hup) }
 
 // restarted is how a restart ended.
 type restarted struct {
@@ -67,12 +67,12 @@ type restarted struct {
 	err  error
 }
 
-// serve waits while the server serves, restarting on each SIGHUP, and
+// Serve waits while the server serves, restarting on each SIGHUP, and
 // returns when it is time to stop: with Serve's error if it failed, with
 // the successor's pid once one serves (this process then hands off to
 // it), or with 0 when ctx ends. A restart that fails leaves this process
 // serving, and says why in the log; a SIGHUP during a restart is ignored.
-func (r *restarter) serve(ctx context.Context, served <-chan error) (successor int, err error) {
+func (r *Restarter) Serve(ctx context.Context, served <-chan error) (successor int, err error) {
 	var pending chan restarted // not nil while a restart runs
 	rctx, cancel := context.WithCancel(ctx)
 	defer func() {
@@ -97,17 +97,17 @@ func (r *restarter) serve(ctx context.Context, served <-chan error) (successor i
 		case res := <-pending:
 			pending = nil
 			if res.err != nil {
-				attrs := []any{keyErr, res.err}
-				var f *handoff.Failure
+				attrs := []any{"err", res.err}
+				var f *Failure
 				if errors.As(res.err, &f) && f.Output != "" {
-					attrs = append(attrs, keyOutput, f.Output)
+					attrs = append(attrs, "output", f.Output)
 				}
 				r.log.Error("restart failed; serving on", attrs...)
 				continue
 			}
-			r.log.Info("successor ready", keyPid, res.pid, keyAfter, res.took.Round(time.Millisecond))
-			if err := handoff.Notify("MAINPID=" + strconv.Itoa(res.pid) + "\nREADY=1"); err != nil {
-				r.log.Warn("cannot tell systemd the new main pid", keyErr, err)
+			r.log.Info("successor ready", "pid", res.pid, "after", res.took.Round(time.Millisecond))
+			if err := Notify("MAINPID=" + strconv.Itoa(res.pid) + "\nREADY=1"); err != nil {
+				r.log.Warn("cannot tell systemd the new main pid", "err", err)
 			}
 			return res.pid, nil
 		}
@@ -116,15 +116,15 @@ func (r *restarter) serve(ctx context.Context, served <-chan error) (successor i
 
 // restart starts a successor, the binary on disk, and waits until it
 // serves.
-func (r *restarter) restart(ctx context.Context) restarted {
+func (r *Restarter) restart(ctx context.Context) restarted {
 	if r.stdout == nil || r.stderr == nil {
 		return restarted{err: errors.New("cannot restart: our stdout and stderr are not files a successor can share")}
 	}
-	s, err := handoff.Start(r.ln, r.stdout, r.stderr)
+	s, err := Start(r.ln, r.stdout, r.stderr)
 	if err != nil {
 		return restarted{err: err}
 	}
-	r.log.Info("restarting: successor started", keyPid, s.Pid())
+	r.log.Info("restarting: successor started", "pid", s.Pid())
 	took, err := s.Wait(ctx, r.timeout)
 	return restarted{pid: s.Pid(), took: took, err: err}
 }
