@@ -19,3 +19,9 @@ const (
 	keyWhere    = "where"  // file:line:col of a build error
 	keyRoot     = "root"   // the module root -watch watches
 )
+
+// Attribute keys of the session secret's log lines.
+const (
+	keyFile       = "file"        // the session key file
+	keySecretFrom = "secret_from" // where the session secret comes from, never the secret
+)

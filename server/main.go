@@ -62,6 +62,16 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		return 2
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if mode != config.Migrate { // production with no secret configured: its own, kept beside the database
+		made, err := cfg.UseKeyFile(mode == config.Serve)
+		if err != nil {
+			fmt.Fprintln(stderr, "miniweb:", err)
+			return 2
+		}
+		if made {
+			logger.Info("no session secret configured: made one and kept it for the next starts; several instances need one: give each the same "+config.EnvSessionSecret, keyFile, cfg.KeyFile())
+		}
+	}
 	opts := sites.Options{
 		Templates: cfg.Templates,
 		Static:    cfg.Static,
@@ -175,7 +185,7 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		scheme = "https://"
 	}
 	attrs := []any{keyAddr, scheme + ln.Addr().String() + "/", keyPid, os.Getpid(), keySite, cfg.Site,
-		keyStatic, site.Static, keyTmpl, site.Templates, keyConfig, cfg.File}
+		keyStatic, site.Static, keyTmpl, site.Templates, keyConfig, cfg.File, keySecretFrom, cfg.Session.Source}
 	if site.DB != nil {
 		attrs = append(attrs, keyDatabase, site.DB.URL)
 	}
@@ -252,6 +262,7 @@ func check(cfg config.Config, site *sites.Site, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "  site       %s\n", cfg.Site)
 	fmt.Fprintf(stdout, "  static     %s\n", origin(site.Static, "static", cfg.Static != "", site.StaticFS != nil))
 	fmt.Fprintf(stdout, "  templates  %s\n", origin(site.Templates, "templates", cfg.Templates != "", site.TemplatesFS != nil))
+	fmt.Fprintf(stdout, "  secret     %s\n", cfg.Session.Source) // where from, never the secret
 	current, latest, ok, err := site.Version(context.Background(), cfg.Site)
 	switch {
 	case err != nil:

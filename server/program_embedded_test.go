@@ -115,8 +115,9 @@ func TestLoneBinary(t *testing.T) {
 
 // TestDiskOverridesEmbedded runs the binary beside a static folder and a
 // templates folder holding one file each: those win over the embedded
-// files, the rest still comes from the binary, and in dev mode (the
-// default) a saved stylesheet gets a new fingerprint on the next page.
+// files, the rest still comes from the binary, and in dev mode (-dev: the
+// built-in defaults are production) a saved stylesheet gets a new
+// fingerprint on the next page.
 func TestDiskOverridesEmbedded(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -144,7 +145,7 @@ func TestDiskOverridesEmbedded(t *testing.T) {
 		}
 	}
 
-	_, _, stderr, exited := startProgram(t, dir, "-addr", "127.0.0.1:0")
+	_, _, stderr, exited := startProgram(t, dir, "-addr", "127.0.0.1:0", "-dev")
 	addr := servingAddr(t, stderr, exited)
 	first := pageStylesheet(t, addr)
 	if want := "/" + fingerprint.Format("style.css", fingerprint.Sum([]byte("body{color:red}"))); first != want {

@@ -92,10 +92,11 @@ type DatabaseOptions struct {
 // SessionOptions configures a site's signed and encrypted session cookies.
 // The config has checked it: a secret, when given, is at least 32 bytes.
 type SessionOptions struct {
-	// Secret signs and encrypts new session cookies, at least 32 bytes.
-	// "" means none was configured, which the config allows only in dev
-	// mode: the site then makes a random one per start and logs a warning
-	// (sessions end at every restart).
+	// Secret signs and encrypts new session cookies, at least 32 bytes:
+	// the config's, the environment's, or in production the one the
+	// server keeps in its key file (config.UseKeyFile). "" happens only
+	// in dev mode: the site then makes a random one per start and logs a
+	// warning (sessions end at every restart).
 	Secret string
 	// OldSecrets are former secrets whose cookies still verify (rotation:
 	// sign with Secret, accept these too); nil for none.

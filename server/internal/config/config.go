@@ -36,8 +36,10 @@ type Config struct {
 	// ServerHeader is the value of the Server response header (key
 	// server_header); "" sends no Server header.
 	ServerHeader string
-	// Dev turns on development mode (key dev): detailed error pages for
-	// loopback clients and live template reload. False is production.
+	// Dev turns on development mode (key dev, flag -dev): detailed error
+	// pages for loopback clients and live template reload. False, the
+	// default, is production: a lone binary with no config is production,
+	// and the shipped miniweb.toml asks for dev mode.
 	Dev bool
 	// Timeouts bounds the phases of a connection (table [timeouts]).
 	Timeouts Timeouts
@@ -276,9 +278,10 @@ type Database struct {
 type Session struct {
 	// Secret signs and encrypts new session cookies, at least MinSecretLen
 	// bytes (key session.secret; the environment variable
-	// MINIWEB_SESSION_SECRET wins over it). "" means none was given, which
-	// Validate accepts only in dev mode: the site then makes a random one
-	// per start and logs a warning, so sessions end at every restart.
+	// MINIWEB_SESSION_SECRET wins over it). "" means none was given: in
+	// production UseKeyFile then reads the one kept in KeyFile, made on
+	// the first start; in dev mode the site makes a random one per start
+	// and logs a warning, so sessions end at every restart.
 	Secret string
 	// OldSecrets are former secrets (key session.old_secrets): cookies
 	// signed with them still verify, so a secret can be rotated without
@@ -288,11 +291,16 @@ type Session struct {
 	// MaxAge is how long a session cookie stays valid (key
 	// session.max_age); it must be positive. Default 336h (14 days).
 	MaxAge time.Duration
+	// Source says where Secret came from, for server -check and the start
+	// log, never showing it: SourceEnv, "config FILE", "file KEYFILE" or
+	// SourcePerStart; "" when none is given and UseKeyFile has not run.
+	Source string
 }
 
-// Default returns the shipped configuration, the same values as the
-// miniweb.toml in the repository (which sets no session secret). Its paths are relative to the current
-// folder and its File is "".
+// Default returns the built-in configuration, used when there is no
+// miniweb.toml: production (Dev false). The miniweb.toml in the repository
+// holds the same values but for dev = true, and sets no session secret.
+// Its paths are relative to the current folder and its File is "".
 func Default() Config {
 	return Config{
 		Addr:          "127.0.0.1:8080",
@@ -301,7 +309,7 @@ func Default() Config {
 		Site:          "demo",
 		DynamicSuffix: ".py",
 		ServerHeader:  "miniweb",
-		Dev:           true,
+		Dev:           false,
 		Timeouts: Timeouts{
 			ReadHeader: 10 * time.Second,
 			ReadBody:   30 * time.Second,
@@ -394,9 +402,12 @@ func load(path string) (Config, source, error) {
 	c.TLS.Cert = resolve(base, c.TLS.Cert)
 	c.TLS.Key = resolve(base, c.TLS.Key)
 	c.File = path
+	if c.Session.Secret != "" {
+		c.Session.Source = SourceConfig + " " + path
+	}
 	src.env = map[string]string{}
 	if secret := os.Getenv(EnvSessionSecret); secret != "" {
-		c.Session.Secret = secret
+		c.Session.Secret, c.Session.Source = secret, SourceEnv
 		src.env["session.secret"] = EnvSessionSecret
 	}
 	if u := os.Getenv(EnvDatabaseURL); u != "" {

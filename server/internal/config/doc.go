@@ -2,7 +2,9 @@
 // Config.
 //
 // The file is TOML. Every key is optional: a missing key keeps its value
-// from Default, which is the same as the shipped miniweb.toml. Unknown keys,
+// from Default, which is the same as the shipped miniweb.toml but for dev
+// mode: the shipped file asks for it, and the built-in defaults, which a
+// lone binary with no miniweb.toml runs on, are production. Unknown keys,
 // values of the wrong type and values that make no sense (see
 // Config.Validate) are errors; durations are Go duration strings ("300ms",
 // "5s", "1m30s"). Relative folders in the file are relative to the file's
@@ -10,6 +12,8 @@
 // command line override the file. The environment variable
 // MINIWEB_SESSION_SECRET, when not empty, overrides session.secret: a
 // secret is neither a flag (ps shows flags) nor best kept in the file.
+// With neither, a production start keeps a secret of its own in a key file
+// beside the database, made on the first start (Config.UseKeyFile).
 //
 // Errors are *Error values whose text starts with where the value came from
 // and names the key and what was expected:

@@ -14,7 +14,9 @@ const shipped = "../../../miniweb.toml"
 
 // TestShippedFile checks that the repository's miniweb.toml holds exactly
 // the values of Default, but for the site, which a developer may switch
-// to any site that has its package in sites/, and passes validation. Its
+// to any site that has its package in sites/, and dev mode, which the file
+// asks for (go run ./server in the checkout) and the built-in defaults do
+// not (a lone binary is production); and that it passes validation. Its
 // folders are unset: each site's own.
 func TestShippedFile(t *testing.T) {
 	t.Parallel()
@@ -38,8 +40,11 @@ func TestShippedFile(t *testing.T) {
 	if want := "sqlite:" + filepath.Join(root, "data", "miniweb.db"); c.Database.URL != want {
 		t.Errorf("Database.URL = %q, want %q", c.Database.URL, want)
 	}
+	if !c.Dev || Default().Dev {
+		t.Errorf("dev = %v in the file, %v in Default; want true in the file (go run ./server in the checkout), false in Default (a lone binary)", c.Dev, Default().Dev)
+	}
 	got, def := c, Default()
-	got.Site, got.File, got.Database.URL = def.Site, def.File, def.Database.URL
+	got.Site, got.File, got.Database.URL, got.Dev = def.Site, def.File, def.Database.URL, def.Dev
 	if !reflect.DeepEqual(got, def) {
 		t.Errorf("%s differs from Default()\n file    %+v\n Default %+v", shipped, got, def)
 	}
@@ -153,7 +158,8 @@ func TestFieldsCoverConfig(t *testing.T) {
 		}
 	}
 	c.File = "x"
-	c.Watch = true // a command-line option (-watch), no key
+	c.Watch = true               // a command-line option (-watch), no key
+	c.Session.Source = SourceEnv // where the secret came from, no key
 	var walk func(v reflect.Value, name string)
 	walk = func(v reflect.Value, name string) {
 		if v.Kind() == reflect.Struct {

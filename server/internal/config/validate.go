@@ -67,9 +67,10 @@ func (s source) errorf(key, format string, args ...any) *Error {
 //   - every timeout is positive;
 //   - every limit is positive, except max_conns, which may be 0;
 //   - access_log.format is "combined" or "json";
-//   - session.secret is at least MinSecretLen bytes, and is set unless dev
-//     is true; every entry of session.old_secrets is at least MinSecretLen
-//     bytes; session.max_age is positive. No message shows a secret.
+//   - session.secret, when set, is at least MinSecretLen bytes (unset, a
+//     production start keeps one in a key file: see UseKeyFile); every
+//     entry of session.old_secrets is at least MinSecretLen bytes;
+//     session.max_age is positive. No message shows a secret.
 //   - database.url is "sqlite:PATH" or a postgres:// URL with a host;
 //     database.max_conns is not negative. No message shows a password.
 //   - compress levels are in range (gzip 1-9, zstd 1-22), sizes are not
@@ -132,7 +133,7 @@ func (c Config) validate(src source) error {
 	if f := c.AccessLog.Format; f != "combined" && f != "json" {
 		return src.errorf("access_log.format", `expected "combined" or "json", got %s`, quote(f))
 	}
-	if e := checkSession(src, c.Session, c.Dev); e != nil {
+	if e := checkSession(src, c.Session); e != nil {
 		return e
 	}
 	for i, o := range c.CSRF.TrustedOrigins {
@@ -279,15 +280,11 @@ func badOrigin(o string) string {
 // makeSecret tells how to make a session secret, for the end of a message.
 const makeSecret = "make a secret with: openssl rand -base64 32"
 
-// checkSession checks the [session] table; dev allows a missing secret.
-// The messages give a bad secret's length, never its bytes: they go to
-// terminals and logs.
-func checkSession(src source, s Session, dev bool) *Error {
-	switch {
-	case s.Secret == "" && !dev:
-		return src.errorf("session.secret", "no session secret, and dev is false: set [session] secret in the config file or the environment variable %s (which wins) to at least %d random bytes; %s",
-			EnvSessionSecret, MinSecretLen, makeSecret)
-	case s.Secret != "" && len(s.Secret) < MinSecretLen:
+// checkSession checks the [session] table; a missing secret is no error
+// (UseKeyFile or, in dev mode, the site makes one). The messages give a
+// bad secret's length, never its bytes: they go to terminals and logs.
+func checkSession(src source, s Session) *Error {
+	if s.Secret != "" && len(s.Secret) < MinSecretLen {
 		return src.errorf("session.secret", "expected a secret of at least %d bytes, got %d bytes (%s)", MinSecretLen, len(s.Secret), makeSecret)
 	}
 	for i, old := range s.OldSecrets {
