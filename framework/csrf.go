@@ -47,7 +47,7 @@ import (
 // need nothing from the pages and cover forms and scripts alike.
 //
 // Behind a reverse proxy, pass the Host field through as the visitor sent
-// it (nginx: proxy_set_header Host $host), or browsers without
+// it (nginx: proxy_set_header Host $http_host, which keeps the port), or browsers without
 // Sec-Fetch-Site are refused; or list the site's public origin in
 // TrustedOrigins.
 //
