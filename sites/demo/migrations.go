@@ -13,10 +13,11 @@ var migrationFiles embed.FS
 // NNNN_name.sqlite.sql and NNNN_name.postgres.sql where the two databases
 // need different SQL (the users' id column).
 //
-//	0001_create_users     users: id, name (unique), password_hash, created_at
-//	0002_create_stocks    stocks: code, name, industry, price, change_pct, about
-//	0003_seed_stocks      the market's seven stocks
-//	0004_create_watchlist watchlist: user_id, code, note, added_at; key (user_id, code)
+//	0001_create_users           users: id, name (unique), password_hash, created_at
+//	0002_create_stocks          stocks: code, name, industry, price, change_pct, about
+//	0003_seed_stocks            the market's seven stocks
+//	0004_create_watchlist       watchlist: user_id, code, note, added_at; key (user_id, code)
+//	0005_add_session_generation users.session_generation, 0 to start (see session.go)
 var Migrations fs.FS = mustSub(migrationFiles, "migrations")
 
 // mustSub returns the folder dir of fsys; embedded, it is always there.

@@ -56,8 +56,8 @@ func TestMigrations(t *testing.T) {
 		if again, err := db.Migrate(ctx, "demo", Migrations); err != nil || len(again) != 0 {
 			t.Errorf("second Migrate: applied %v, %v", again, err)
 		}
-		if cur, latest, err := db.Version(ctx, "demo", Migrations); err != nil || cur != 4 || latest != 4 {
-			t.Errorf("Version: %d, %d, %v; want 4, 4", cur, latest, err)
+		if cur, latest, err := db.Version(ctx, "demo", Migrations); err != nil || cur != 5 || latest != 5 {
+			t.Errorf("Version: %d, %d, %v; want 5, 5", cur, latest, err)
 		}
 
 		st := newStore(db)
@@ -113,8 +113,8 @@ func TestMigrationFiles(t *testing.T) {
 		dialect database.Dialect
 		files   []string
 	}{
-		{database.SQLite, []string{"0001_create_users.sqlite.sql", "0002_create_stocks.sql", "0003_seed_stocks.sql", "0004_create_watchlist.sql"}},
-		{database.Postgres, []string{"0001_create_users.postgres.sql", "0002_create_stocks.sql", "0003_seed_stocks.sql", "0004_create_watchlist.sql"}},
+		{database.SQLite, []string{"0001_create_users.sqlite.sql", "0002_create_stocks.sql", "0003_seed_stocks.sql", "0004_create_watchlist.sql", "0005_add_session_generation.sql"}},
+		{database.Postgres, []string{"0001_create_users.postgres.sql", "0002_create_stocks.sql", "0003_seed_stocks.sql", "0004_create_watchlist.sql", "0005_add_session_generation.sql"}},
 	} {
 		ms, err := database.Migrations(Migrations, tt.dialect)
 		if err != nil {
