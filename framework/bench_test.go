@@ -3,10 +3,13 @@ package framework
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/flosch/pongo2/v6"
 
+	"github.com/miniweb/miniweb/framework/session"
 	"github.com/miniweb/miniweb/server/gateway"
 	"github.com/miniweb/miniweb/server/gateway/gatewaytest"
 )
@@ -153,5 +156,112 @@ func TestRenderAllocs(t *testing.T) {
 	framework := testing.AllocsPerRun(100, func() { app.ServeGateway(env, nopStart).Close() })
 	if framework > direct+1 {
 		t.Errorf("the App allocates %v times a page, pongo2 alone %v: more than the Request", framework, direct)
+	}
+}
+
+// benchSecret seals the session cookies of the benchmarks.
+const benchSecret = "0123456789abcdef0123456789abcdef"
+
+// benchHello is the body of the benchmarks' byte handlers.
+var benchHello = []byte("Hello, world!\n")
+
+// benchRequestApp returns an App with sessions on and three routes of a
+// handler returning bytes, no template: /hello.py (GET and a POST form,
+// which reads a field), and /me.py, which reads the session.
+func benchRequestApp(tb testing.TB) *App {
+	app, _ := newApp(tb, "testdata/bench", Options{Session: &SessionOptions{Secret: benchSecret}})
+	app.Handle("GET POST", "/hello.py", func(r *Request) (*Response, error) {
+		if r.Method == "POST" && r.FormValue("name") != "Ada" {
+			return nil, &StatusError{Code: 422, Message: "no name"}
+		}
+		return &Response{Body: benchHello}, nil
+	})
+	app.Handle("GET", "/me.py", func(r *Request) (*Response, error) {
+		if r.Session().Get("user") != "ada" {
+			return nil, &StatusError{Code: 401, Message: "no user"}
+		}
+		return &Response{Body: benchHello}, nil
+	})
+	return app
+}
+
+// benchCase is one request of BenchmarkRequest and of the allocation
+// guards: an Environ made once, and reset before each use.
+type benchCase struct {
+	name  string
+	env   *gateway.Environ
+	body  *strings.Reader // the POST's body, rewound each time
+	form  string
+	reset func()
+}
+
+// benchCases returns the requests of BenchmarkRequest on app: a GET, a
+// POST form passing the CSRF check by Sec-Fetch-Site, and a GET reading a
+// session cookie. Each sends the header fields a browser sends.
+func benchCases(tb testing.TB, app *App) []benchCase {
+	browser := func(env *gateway.Environ) {
+		env.Header = append(env.Header,
+			gateway.Field{Name: "User-Agent", Value: "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"},
+			gateway.Field{Name: "Accept", Value: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"},
+			gateway.Field{Name: "Accept-Language", Value: "en-US,en;q=0.5"},
+			gateway.Field{Name: "Accept-Encoding", Value: "gzip, deflate, br, zstd"})
+	}
+	get := gatewaytest.NewEnviron("GET", "/hello.py", nil)
+	browser(get)
+
+	const form = "name=Ada&message=Hello+there%21"
+	body := strings.NewReader(form)
+	post := gatewaytest.NewEnviron("POST", "/hello.py", body)
+	browser(post)
+	post.Header = append(post.Header,
+		gateway.Field{Name: "Content-Type", Value: "application/x-www-form-urlencoded"},
+		gateway.Field{Name: "Origin", Value: "http://127.0.0.1:8080"},
+		gateway.Field{Name: "Sec-Fetch-Site", Value: "same-origin"})
+
+	s := &session.Session{}
+	s.Set("user", "ada")
+	s.Set("theme", "dark")
+	v, err := app.sessions.codec.Encode(app.sessions.name, s, time.Now())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	me := gatewaytest.NewEnviron("GET", "/me.py", nil)
+	browser(me)
+	me.Header = append(me.Header, gateway.Field{Name: "Cookie", Value: "theme=dark; " + app.sessions.name + "=" + v})
+
+	return []benchCase{
+		{name: "get", env: get},
+		{name: "post-form", env: post, body: body, form: form},
+		{name: "session", env: me},
+	}
+}
+
+// serve runs c's request once through app, its body rewound, and returns
+// the status and body.
+func (c *benchCase) serve(app *App) (status string, out []byte) {
+	if c.body != nil {
+		c.body.Reset(c.form)
+	}
+	b := app.ServeGateway(c.env, func(s string, _ []gateway.Field) error { status = s; return nil })
+	out, _ = b.Bytes()
+	b.Close()
+	return status, out
+}
+
+// BenchmarkRequest measures a request through the App to a handler that
+// returns bytes, with no template: what the framework itself costs a
+// request (routing, the Request, CSRF, the form, the session).
+func BenchmarkRequest(b *testing.B) {
+	app := benchRequestApp(b)
+	for _, c := range benchCases(b, app) {
+		b.Run(c.name, func(b *testing.B) {
+			if status, out := c.serve(app); status != "200 OK" || string(out) != string(benchHello) {
+				b.Fatalf("%s: %q", status, out)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				c.serve(app)
+			}
+		})
 	}
 }
