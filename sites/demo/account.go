@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"net/url"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -94,13 +93,6 @@ func nextOf(r *framework.Request) string {
 	return localPath(next)
 }
 
-// signIn makes the session r's of user id called name.
-func signIn(r *framework.Request, id int64, name string) {
-	sess := r.Session()
-	sess.Set(sessionUserID, strconv.FormatInt(id, 10))
-	sess.Set(sessionUser, name)
-}
-
 func (s *site) register(r *framework.Request) (*framework.Response, error) {
 	next := nextOf(r)
 	d := s.data(r, "register", framework.Data{
@@ -137,14 +129,14 @@ func (s *site) register(r *framework.Request) (*framework.Response, error) {
 	if !ok {
 		return refuse(msgNameTaken)
 	}
-	signIn(r, id, name)
+	signIn(r, id, name, 0) // a new user's generation
 	r.Flash("info", "Welcome, "+name+": your account is ready, and you are signed in.")
 	return framework.Redirect(cmp.Or(next, "/index.py")), nil
 }
 
 func (s *site) login(r *framework.Request) (*framework.Response, error) {
 	next := nextOf(r)
-	if user(r) != "" && r.Method != "POST" {
+	if r.Method != "POST" && s.who(r) != "" {
 		return framework.Redirect(cmp.Or(next, "/index.py")), nil
 	}
 	d := s.data(r, "login", framework.Data{"title": "Log in", "name": "", "error": "", "next": next,
@@ -156,13 +148,13 @@ func (s *site) login(r *framework.Request) (*framework.Response, error) {
 		return framework.Render("login.html", d), nil
 	}
 	name, password := strings.TrimSpace(r.FormValue("name")), r.FormValue("password")
-	var id int64
+	var id, gen int64
 	var hash []byte            // nil: checked against the dummy hash, in the same time
 	if checkName(name) == "" { // no user has another name: no query for it
 		ctx, cancel := s.queryContext(r)
 		defer cancel()
 		var err error
-		id, hash, err = s.store.userByName(ctx, name)
+		id, hash, gen, err = s.store.userByName(ctx, name)
 		if errors.Is(err, sql.ErrNoRows) {
 			hash = nil
 		} else if err != nil {
@@ -180,15 +172,136 @@ func (s *site) login(r *framework.Request) (*framework.Response, error) {
 		resp.Status = 403
 		return resp, nil
 	}
-	signIn(r, id, name)
+	signIn(r, id, name, gen)
 	r.Flash("info", "Signed in as "+name+".")
 	return framework.Redirect(cmp.Or(next, "/index.py")), nil
 }
 
+// logout answers POST /logout.py: it ends every session of the user,
+// every device's and every copy of this cookie (see endSessions), and
+// clears this one. A stale session is cleared and ends nothing; a
+// database that cannot be reached is a 503, the session kept, rather than
+// a sign-out that copies would outlive.
 func (s *site) logout(r *framework.Request) (*framework.Response, error) {
-	if user(r) != "" {
-		r.Session().Clear()
-		r.Flash("info", "Signed out. See you soon.")
+	c, ok := claimOf(r)
+	if !ok {
+		return framework.Redirect("/index.py"), nil
+	}
+	ctx, cancel := s.queryContext(r)
+	defer cancel()
+	_, ended, err := s.store.endSessions(ctx, c)
+	if err != nil {
+		return nil, fail(err)
+	}
+	r.Session().Clear()
+	if ended {
+		r.Flash("info", msgSignedOut)
 	}
 	return framework.Redirect("/index.py"), nil
+}
+
+// The flashes of the account's actions.
+const (
+	msgSignedOut       = "Signed out. See you soon." // on every device: the account page says so
+	msgPasswordChanged = "Password changed. Every other device is signed out; you stay signed in here."
+	msgSignedOutOthers = "Signed out everywhere else. You stay signed in here."
+	msgWrongPassword   = "Your current password is wrong."
+)
+
+// account answers GET /account.py: the password form and "Sign out
+// everywhere else", for a signed-in user.
+func (s *site) account(r *framework.Request) (*framework.Response, error) {
+	ctx, cancel := s.queryContext(r)
+	defer cancel()
+	if _, resp, err := s.member(ctx, r, accountGate); resp != nil || err != nil {
+		return resp, err
+	}
+	return framework.Render("account.html", s.accountData(r, "")), nil
+}
+
+// accountData is the account page's data, with the password form's error.
+func (s *site) accountData(r *framework.Request, msg string) framework.Data {
+	return s.data(r, "account", framework.Data{
+		"title":   "Account",
+		"content": "Your password, and where you are signed in.",
+		"error":   msg,
+	})
+}
+
+// password answers POST /password.py with the fields current and password:
+// the user's password becomes password when current is right. It ends
+// every other session of the user (see setPassword), a lost device's and
+// a copied cookie's; this one stays signed in with the new generation.
+// A new password refused is 422, a wrong current one 403, the account
+// page with the message either way.
+func (s *site) password(r *framework.Request) (*framework.Response, error) {
+	ctx, cancel := s.queryContext(r)
+	defer cancel()
+	c, resp, err := s.member(ctx, r, accountGate)
+	if resp != nil || err != nil {
+		return resp, err
+	}
+	refuse := func(status int, msg string) (*framework.Response, error) {
+		resp := framework.Render("account.html", s.accountData(r, msg))
+		resp.Status = status
+		return resp, nil
+	}
+	current, password := r.FormValue("current"), r.FormValue("password")
+	if msg := checkPassword(password); msg != "" {
+		return refuse(422, msg)
+	}
+	hash, err := s.store.password(ctx, c.id)
+	if errors.Is(err, sql.ErrNoRows) { // gone since member read it
+		settle(r, stale, msgUserGone)
+		return framework.Redirect(loginHref(accountGate.back)), nil
+	}
+	if err != nil {
+		return nil, fail(err)
+	}
+	if ok, err := s.pw.check(r.Context(), hash, current); err != nil {
+		return nil, err
+	} else if !ok {
+		return refuse(403, msgWrongPassword)
+	}
+	if hash, err = s.pw.hash(r.Context(), password); err != nil {
+		return nil, err
+	}
+	// The hashes took their time: the update gets a bound of its own.
+	uctx, ucancel := s.queryContext(r)
+	defer ucancel()
+	gen, ok, err := s.store.setPassword(uctx, c, hash)
+	if err != nil {
+		return nil, fail(err)
+	}
+	if !ok { // ended meanwhile, on another device: nothing changed
+		settle(r, stale, msgSessionEnded)
+		return framework.Redirect(loginHref(accountGate.back)), nil
+	}
+	signIn(r, c.id, c.name, gen)
+	r.Flash("info", msgPasswordChanged)
+	return framework.Redirect("/account.py"), nil
+}
+
+// signOutOthers answers POST /signout-others.py: "Sign out everywhere
+// else". It ends every session of the user but this one, which stays
+// signed in with the new generation (see endSessions).
+func (s *site) signOutOthers(r *framework.Request) (*framework.Response, error) {
+	c, ok := claimOf(r)
+	if !ok {
+		r.Flash("info", accountGate.prompt)
+		return framework.Redirect(loginHref(accountGate.back)), nil
+	}
+	ctx, cancel := s.queryContext(r)
+	defer cancel()
+	gen, ok, err := s.store.endSessions(ctx, c)
+	if err != nil {
+		return nil, fail(err)
+	}
+	if !ok {
+		settle(r, stale, msgSessionEnded)
+		return framework.Redirect(loginHref(accountGate.back)), nil
+	}
+	signIn(r, c.id, c.name, gen)
+	r.Flash("info", msgSignedOutOthers)
+	return framework.Redirect("/account.py"), nil
 }

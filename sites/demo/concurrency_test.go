@@ -115,7 +115,7 @@ func TestConcurrentUsers(t *testing.T) {
 		// Every user's list, from the database.
 		ctx := context.Background()
 		for c := range clients {
-			id, _, err := s.store.userByName(ctx, clientName(c))
+			id, _, _, err := s.store.userByName(ctx, clientName(c))
 			if err != nil {
 				t.Fatalf("%s: %v", clientName(c), err)
 			}

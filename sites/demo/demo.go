@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/url"
-	"strconv"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -89,6 +88,7 @@ var nav = []framework.Data{
 	{"key": "watchlist", "href": "/watchlist.py", "label": "Watch list"},
 	{"key": "single", "href": "/single.py", "label": "Article"},
 	{"key": "register", "href": "/register.py", "label": "Register"},
+	{"key": "account", "href": "/account.py", "label": "Account"},
 	{"key": "about", "href": "/about.py", "label": "About"},
 	{"key": "contact", "href": "/contact.py", "label": "Contact"},
 	{"key": "login", "href": "/login.py", "label": "Log in"},
@@ -106,7 +106,8 @@ func newApp(o framework.Options, s *site) (*framework.App, error) {
 	// Every page, error pages included: who is signed in, and the flash
 	// messages, shown once.
 	app.Context(func(r *framework.Request) framework.Data {
-		return framework.Data{"user": user(r), "flashes": r.Flashes()}
+		name := s.who(r) // first: a session found stale leaves a flash
+		return framework.Data{"user": name, "flashes": r.Flashes()}
 	})
 	app.Page("GET", "/index.py", "index.html", s.index)
 	app.Page("GET", "/center.py", "center.html", s.center)
@@ -114,6 +115,9 @@ func newApp(o framework.Options, s *site) (*framework.App, error) {
 	app.Handle("GET POST", "/login.py", s.login)
 	app.Handle("POST", "/logout.py", s.logout)
 	app.Handle("GET POST", "/register.py", s.register)
+	app.Handle("GET", "/account.py", s.account)
+	app.Handle("POST", "/password.py", s.password)
+	app.Handle("POST", "/signout-others.py", s.signOutOthers)
 	app.Handle("GET", "/watchlist.py", s.watchlist)
 	app.Handle("POST", "/add/{code}.py", s.add)
 	app.Handle("POST", "/del/{code}.py", s.del)
@@ -132,30 +136,6 @@ func (s *site) data(r *framework.Request, page string, d framework.Data) framewo
 	}
 	d["page"] = page
 	return d
-}
-
-// The session's keys: the signed-in user's id (decimal) and name.
-const (
-	sessionUserID = "uid"
-	sessionUser   = "user"
-)
-
-// userID returns the id of r's signed-in user, or 0 for a visitor.
-func userID(r *framework.Request) int64 {
-	id, err := strconv.ParseInt(r.Session().Get(sessionUserID), 10, 64)
-	if err != nil || id <= 0 {
-		return 0
-	}
-	return id
-}
-
-// user returns the name of r's signed-in user, or "" for a visitor. A
-// session with a name but no id (an older release's cookie) is a visitor.
-func user(r *framework.Request) string {
-	if userID(r) == 0 {
-		return ""
-	}
-	return r.Session().Get(sessionUser)
 }
 
 // loginHref returns the link to the login page that comes back to next.

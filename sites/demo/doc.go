@@ -15,7 +15,12 @@
 //	                      account, signs the user in and redirects (303)
 //	/login.py             POST checks the name and password and redirects
 //	                      to ?next= (a local path only) or /index.py
-//	/logout.py            POST signs out
+//	/logout.py            POST signs out, on every device (see Sessions)
+//	/account.py           the signed-in user's password form and "Sign out
+//	                      everywhere else"
+//	/password.py          POST current=...&password=...: change the
+//	                      password; every other session ends
+//	/signout-others.py    POST: every session but this one ends
 //	/watchlist.py         the signed-in user's stocks by code, with notes
 //	                      and buttons
 //	/add/{code}.py        POST: follow a stock; following twice keeps one row
@@ -41,9 +46,23 @@
 // says "Wrong name or password." (403) whichever part was wrong, and an
 // unknown name is checked against a dummy hash so that it takes as long as
 // a known one. At most GOMAXPROCS hashes run at once; a request that waits
-// more than 5 s for its turn gets a 503. The session cookie holds the
-// user's id and name; the watch list's pages check them against the
-// database, so a cookie outliving its user (a database reset) signs out.
+// more than 5 s for its turn gets a 503.
+//
+// # Sessions
+//
+// The session cookie holds the user's id, name and session generation.
+// Logging out, changing the password and "Sign out everywhere else" add
+// one to the user's generation in the database, which every instance
+// reads: every older cookie, each copy of it (a lost device, a stolen
+// cookie), is a visitor's from then on, though sealed and within its 14
+// days. The device that changed the password or signed the others out
+// keeps its session, with the new generation; a logout ends its own too.
+// Every page checks a signed-in session against the database in the
+// statement it runs anyway (the market's and a stock's join the user; the
+// watch list's and the account's read it first); a page with no statement
+// of its own reads the user once. A session found stale, or whose user is
+// gone or renamed (a database reset), is cleared with a flash that says
+// so. See session.go.
 //
 // # The database
 //

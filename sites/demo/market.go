@@ -11,10 +11,12 @@ import (
 func (s *site) index(r *framework.Request) (framework.Data, error) {
 	ctx, cancel := s.queryContext(r)
 	defer cancel()
-	stocks, err := s.store.market(ctx, 0, "change")
+	c, _ := claimOf(r)
+	stocks, v, err := s.store.market(ctx, c, "change")
 	if err != nil {
 		return nil, fail(err)
 	}
+	settle(r, v, msgSessionEnded)
 	d := s.data(r, "index", framework.Data{
 		"title":   "Home",
 		"content": "This month's market in detail: " + strconv.Itoa(len(stocks)) + " stocks, updated as you watch.",
@@ -45,10 +47,12 @@ func (s *site) center(r *framework.Request) (framework.Data, error) {
 	}
 	ctx, cancel := s.queryContext(r)
 	defer cancel()
-	rows, err := s.store.market(ctx, userID(r), key)
+	c, _ := claimOf(r)
+	rows, v, err := s.store.market(ctx, c, key)
 	if err != nil {
 		return nil, fail(err)
 	}
+	settle(r, v, msgSessionEnded)
 	return s.data(r, "center", framework.Data{
 		"title":      "Market",
 		"content":    "Data from the database: the site's table of stocks, as the lesson's center.py promised.",
@@ -74,13 +78,15 @@ func (s *site) stock(r *framework.Request) (framework.Data, error) {
 	}
 	ctx, cancel := s.queryContext(r)
 	defer cancel()
-	st, err := s.store.stock(ctx, userID(r), code)
+	c, _ := claimOf(r)
+	st, v, err := s.store.stock(ctx, c, code)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errNoStock
 	}
 	if err != nil {
 		return nil, fail(err)
 	}
+	settle(r, v, msgSessionEnded)
 	return s.data(r, "center", framework.Data{
 		"title": st.Name, "content": st.About, "stock": st,
 		"login_href": loginHref(r.Path),

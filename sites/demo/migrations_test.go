@@ -61,7 +61,7 @@ func TestMigrations(t *testing.T) {
 		}
 
 		st := newStore(db)
-		stocks, err := st.market(ctx, 0, "code")
+		stocks, _, err := st.market(ctx, claim{}, "code")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -25,14 +25,18 @@ type store struct {
 
 // queries are the store's statements, prepared for its database.
 type queries struct {
-	// market lists the stocks, each flagged when user ? follows it, in the
-	// order of its key: one statement per sort of /center.py (marketOrders).
+	// lists the stocks, each flagged when the session's user
+	// follows it, in the order of its key: one statement per sort of
+	// /center.py (marketOrders).
 	market map[string]*database.Stmt
-	stock  *database.Stmt // one stock, flagged when user ? follows it
+	stock  *database.Stmt // one stock, flagged when the session's user follows it
 
-	createUser *database.Stmt
-	userByName *database.Stmt
-	userName   *database.Stmt
+	createUser  *database.Stmt
+	userByName  *database.Stmt
+	userByID    *database.Stmt // the check of a session on the pages that run no other statement
+	password    *database.Stmt
+	setPassword *database.Stmt
+	endSessions *database.Stmt
 
 	watchlist *database.Stmt
 	follow    *database.Stmt
@@ -52,10 +56,17 @@ var marketOrders = map[string]string{
 	"change": "s.change_pct DESC, s.code",
 }
 
-// stockColumns are the columns of a Stock, Followed last, for user ? (0
-// for a visitor: no user has id 0).
-const stockColumns = `SELECT s.code, s.name, s.industry, s.price, s.change_pct, s.about, w.code IS NOT NULL
-FROM stocks s LEFT JOIN watchlist w ON w.code = s.code AND w.user_id = ?`
+// stockColumns are the columns of a Stock, Followed last, then whether
+// the session of user ?, name ?, generation ? is current, in the same
+// statement: a page that reads the market checks its visitor's session
+// with no query of its own, and a session ended since (see endSessions)
+// or whose user is gone or renamed sees no Followed flag, whatever the
+// caller does with the answer. A visitor's session is user 0, which no
+// user is.
+const stockColumns = `SELECT s.code, s.name, s.industry, s.price, s.change_pct, s.about, w.code IS NOT NULL, u.id IS NOT NULL
+FROM stocks s
+LEFT JOIN users u ON u.id = ? AND u.name = ? AND u.session_generation = ?
+LEFT JOIN watchlist w ON w.code = s.code AND w.user_id = u.id`
 
 // errNoDatabase is the store's error when the site was built without a
 // database: a 503 page, should it ever serve.
@@ -71,8 +82,16 @@ func newStore(db *database.DB) *store {
 		// ON CONFLICT DO NOTHING: a taken name returns no row, without an
 		// error to tell from others.
 		createUser: db.Prepared("INSERT INTO users (name, password_hash) VALUES (?, ?) ON CONFLICT (name) DO NOTHING RETURNING id"),
-		userByName: db.Prepared("SELECT id, password_hash FROM users WHERE name = ?"),
-		userName:   db.Prepared("SELECT name FROM users WHERE id = ?"),
+		userByName: db.Prepared("SELECT id, password_hash, session_generation FROM users WHERE name = ?"),
+		userByID:   db.Prepared("SELECT name, session_generation FROM users WHERE id = ?"),
+		password:   db.Prepared("SELECT password_hash FROM users WHERE id = ?"),
+		// Both UPDATEs act only for a current session, and return the
+		// generation its cookie is to carry from now on: of two devices
+		// ending each other's sessions at once, one wins.
+		setPassword: db.Prepared(`UPDATE users SET password_hash = ?, session_generation = session_generation + 1
+WHERE id = ? AND name = ? AND session_generation = ? RETURNING session_generation`),
+		endSessions: db.Prepared(`UPDATE users SET session_generation = session_generation + 1
+WHERE id = ? AND name = ? AND session_generation = ? RETURNING session_generation`),
 
 		watchlist: db.Prepared(`SELECT w.code, s.name, s.price, w.note
 FROM watchlist w JOIN stocks s ON s.code = w.code
@@ -88,41 +107,54 @@ WHERE w.user_id = ? ORDER BY w.code`),
 }
 
 // market returns every stock in the order of sort, a key of marketOrders
-// (another is "code"), each flagged when user follows it (0: nobody).
-func (st *store) market(ctx context.Context, user int64, sort string) ([]Stock, error) {
+// (another is "code"), each flagged when the user of session c follows
+// it, and what the same statement found of c (unchecked when there is no
+// stock to tell).
+func (st *store) market(ctx context.Context, c claim, sort string) ([]Stock, verdict, error) {
 	if st == nil {
-		return nil, errNoDatabase
+		return nil, unchecked, errNoDatabase
 	}
 	q, ok := st.q.market[sort]
 	if !ok {
 		q = st.q.market["code"]
 	}
-	rows, err := q.QueryContext(ctx, user)
+	rows, err := q.QueryContext(ctx, c.id, c.name, c.gen)
 	if err != nil {
-		return nil, err
+		return nil, unchecked, err
 	}
 	defer rows.Close()
 	var out []Stock
+	v := unchecked
 	for rows.Next() {
 		var s Stock
-		if err := rows.Scan(&s.Code, &s.Name, &s.Industry, &s.Price, &s.Change, &s.About, &s.Followed); err != nil {
-			return nil, err
+		var current bool
+		if err := rows.Scan(&s.Code, &s.Name, &s.Industry, &s.Price, &s.Change, &s.About, &s.Followed, &current); err != nil {
+			return nil, unchecked, err
 		}
+		v = verdictOf(current)
 		out = append(out, s)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, unchecked, err
+	}
+	return out, v, nil
 }
 
-// stock returns the stock code, flagged when user follows it; sql.ErrNoRows
-// when there is none.
-func (st *store) stock(ctx context.Context, user int64, code string) (Stock, error) {
+// stock returns the stock code, flagged when the user of session c
+// follows it, and what the same statement found of c; sql.ErrNoRows when
+// there is none.
+func (st *store) stock(ctx context.Context, c claim, code string) (Stock, verdict, error) {
 	var s Stock
 	if st == nil {
-		return s, errNoDatabase
+		return s, unchecked, errNoDatabase
 	}
-	err := st.q.stock.QueryRowContext(ctx, user, code).
-		Scan(&s.Code, &s.Name, &s.Industry, &s.Price, &s.Change, &s.About, &s.Followed)
-	return s, err
+	var current bool
+	err := st.q.stock.QueryRowContext(ctx, c.id, c.name, c.gen, code).
+		Scan(&s.Code, &s.Name, &s.Industry, &s.Price, &s.Change, &s.About, &s.Followed, &current)
+	if err != nil {
+		return s, unchecked, err
+	}
+	return s, verdictOf(current), nil
 }
 
 // createUser adds the user name with its password hash and returns its
@@ -138,25 +170,70 @@ func (st *store) createUser(ctx context.Context, name string, hash []byte) (id i
 	return id, err == nil, err
 }
 
-// userByName returns the id and password hash of the user name; sql.ErrNoRows
-// when there is none.
-func (st *store) userByName(ctx context.Context, name string) (id int64, hash []byte, err error) {
+// userByName returns the id, password hash and session generation of the
+// user name; sql.ErrNoRows when there is none.
+func (st *store) userByName(ctx context.Context, name string) (id int64, hash []byte, gen int64, err error) {
 	if st == nil {
-		return 0, nil, errNoDatabase
+		return 0, nil, 0, errNoDatabase
 	}
 	var h string
-	err = st.q.userByName.QueryRowContext(ctx, name).Scan(&id, &h)
-	return id, []byte(h), err
+	err = st.q.userByName.QueryRowContext(ctx, name).Scan(&id, &h, &gen)
+	return id, []byte(h), gen, err
 }
 
-// userName returns the name of user id; sql.ErrNoRows when there is none.
-func (st *store) userName(ctx context.Context, id int64) (string, error) {
+// userByID returns the name and session generation of user id;
+// sql.ErrNoRows when there is none.
+func (st *store) userByID(ctx context.Context, id int64) (name string, gen int64, err error) {
 	if st == nil {
-		return "", errNoDatabase
+		return "", 0, errNoDatabase
 	}
-	var name string
-	err := st.q.userName.QueryRowContext(ctx, id).Scan(&name)
-	return name, err
+	err = st.q.userByID.QueryRowContext(ctx, id).Scan(&name, &gen)
+	return name, gen, err
+}
+
+// password returns the password hash of user id; sql.ErrNoRows when there
+// is none.
+func (st *store) password(ctx context.Context, id int64) ([]byte, error) {
+	if st == nil {
+		return nil, errNoDatabase
+	}
+	var h string
+	if err := st.q.password.QueryRowContext(ctx, id).Scan(&h); err != nil {
+		return nil, err
+	}
+	return []byte(h), nil
+}
+
+// setPassword sets the password hash of the user of session c and ends
+// every session of the user, c's included: it returns the generation
+// that c's cookie is to carry to stay signed in. ok is false, and nothing
+// changed, when c was no longer current.
+func (st *store) setPassword(ctx context.Context, c claim, hash []byte) (gen int64, ok bool, err error) {
+	if st == nil {
+		return 0, false, errNoDatabase
+	}
+	return scanGen(st.q.setPassword.QueryRowContext(ctx, string(hash), c.id, c.name, c.gen))
+}
+
+// endSessions ends every session of the user of session c, every copy of
+// every cookie on every instance, c's included: it returns the generation
+// that c's cookie is to carry to stay signed in. ok is false, and nothing
+// changed, when c was no longer current: a stale cookie ends nothing.
+func (st *store) endSessions(ctx context.Context, c claim) (gen int64, ok bool, err error) {
+	if st == nil {
+		return 0, false, errNoDatabase
+	}
+	return scanGen(st.q.endSessions.QueryRowContext(ctx, c.id, c.name, c.gen))
+}
+
+// scanGen reads the generation an UPDATE ... RETURNING gave; ok is false
+// when it updated no row.
+func scanGen(row *sql.Row) (gen int64, ok bool, err error) {
+	err = row.Scan(&gen)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	return gen, err == nil, err
 }
 
 // watchlist returns the stocks user follows, by code.

@@ -50,7 +50,7 @@ func reportCPU(b *testing.B, start time.Duration) {
 // BenchmarkWatchlistPage runs the statements of a signed-in GET
 // /watchlist.py through the store, on each database: the check of the
 // session's user, then the user's five stocks. It checks each answer:
-// the name, and the five codes in order.
+// the name and generation, and the five codes in order.
 func BenchmarkWatchlistPage(b *testing.B) {
 	for _, be := range backends {
 		b.Run(be.name, func(b *testing.B) {
@@ -59,9 +59,9 @@ func BenchmarkWatchlistPage(b *testing.B) {
 			b.ReportAllocs()
 			start := cpuTime(b)
 			for b.Loop() {
-				name, err := st.userName(ctx, id)
-				if err != nil || name != "bench" {
-					b.Fatalf("userName = %q, %v", name, err)
+				name, gen, err := st.userByID(ctx, id)
+				if err != nil || name != "bench" || gen != 0 {
+					b.Fatalf("userByID = %q, %d, %v", name, gen, err)
 				}
 				rows, err := st.watchlist(ctx, id)
 				if err != nil || len(rows) != len(benchCodes) {
@@ -91,12 +91,12 @@ func BenchmarkFollow(b *testing.B) {
 			b.ReportAllocs()
 			start := cpuTime(b)
 			for b.Loop() {
-				if name, err := st.userName(ctx, id); err != nil || name != "bench" {
-					b.Fatalf("userName = %q, %v", name, err)
+				if name, gen, err := st.userByID(ctx, id); err != nil || name != "bench" || gen != 0 {
+					b.Fatalf("userByID = %q, %d, %v", name, gen, err)
 				}
-				s, err := st.stock(ctx, id, code)
-				if err != nil || s.Code != code || s.Followed {
-					b.Fatalf("stock = %+v, %v", s, err)
+				s, v, err := st.stock(ctx, claim{id, "bench", 0}, code)
+				if err != nil || s.Code != code || s.Followed || v != current {
+					b.Fatalf("stock = %+v, %v, %v", s, v, err)
 				}
 				if added, err := st.follow(ctx, id, s.Code); err != nil || !added {
 					b.Fatalf("follow: %v %v", added, err)

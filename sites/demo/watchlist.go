@@ -18,41 +18,15 @@ const maxNote = 500
 // msgNoteLong refuses a note over maxNote.
 var msgNoteLong = "A note is at most " + strconv.Itoa(maxNote) + " characters."
 
-// member returns the id of r's signed-in user, checked against the
-// database within ctx. A visitor gets resp, a 303 to the login page that
-// comes back here (to /watchlist.py after a POST); so does a session whose
-// user is gone or renamed (a database reset), which is signed out.
-func (s *site) member(ctx context.Context, r *framework.Request) (id int64, resp *framework.Response, err error) {
-	next := r.Path
-	if r.Method != "GET" && r.Method != "HEAD" {
-		next = "/watchlist.py"
-	}
-	id = userID(r)
-	if id == 0 {
-		r.Flash("info", "Please log in to use your watch list.")
-		return 0, framework.Redirect(loginHref(next)), nil
-	}
-	name, err := s.store.userName(ctx, id)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return 0, nil, fail(err)
-	}
-	if err != nil || name != user(r) {
-		r.Session().Clear()
-		r.Flash("error", "Your account is no longer known here; please log in again.")
-		return 0, framework.Redirect(loginHref(next)), nil
-	}
-	return id, nil, nil
-}
-
 // watchlist answers GET /watchlist.py: the user's stocks and notes.
 func (s *site) watchlist(r *framework.Request) (*framework.Response, error) {
 	ctx, cancel := s.queryContext(r)
 	defer cancel()
-	id, resp, err := s.member(ctx, r)
+	c, resp, err := s.member(ctx, r, watchGate)
 	if resp != nil || err != nil {
 		return resp, err
 	}
-	return s.watchlistPage(ctx, r, id, "", "", "")
+	return s.watchlistPage(ctx, r, c.id, "", "", "")
 }
 
 // watchlistPage renders the watch list of user id. A refused note shows
@@ -81,7 +55,7 @@ func (s *site) watchlistPage(ctx context.Context, r *framework.Request, id int64
 // signed-in user's id and the stock, or resp (a visitor's redirect), or
 // an error (404 for a code not in the market).
 func (s *site) watched(ctx context.Context, r *framework.Request) (id int64, st Stock, resp *framework.Response, err error) {
-	id, resp, err = s.member(ctx, r)
+	c, resp, err := s.member(ctx, r, watchGate)
 	if resp != nil || err != nil {
 		return 0, st, resp, err
 	}
@@ -89,14 +63,14 @@ func (s *site) watched(ctx context.Context, r *framework.Request) (id int64, st 
 	if len(code) > maxCode {
 		return 0, st, nil, errNoStock
 	}
-	st, err = s.store.stock(ctx, id, code)
+	st, _, err = s.store.stock(ctx, c, code)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, st, nil, errNoStock
 	}
 	if err != nil {
 		return 0, st, nil, fail(err)
 	}
-	return id, st, nil, nil
+	return c.id, st, nil, nil
 }
 
 // named returns "Kweichow Moutai (600519)" for flash messages.
