@@ -1,0 +1,28 @@
+package framework
+
+import "testing"
+
+// TestRequestAllocs guards the framework's cost of a request to a handler
+// returning bytes, with no template (issue 24):
+//
+//   - a GET allocates at most 4 times, the handler's own Response
+//     included (today 2: the Request and the Response).
+//
+// It is not parallel: testing.AllocsPerRun counts the allocations of the
+// whole process.
+func TestRequestAllocs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation counts")
+	}
+	app := benchRequestApp(t)
+	allocs := map[string]float64{}
+	for _, c := range benchCases(t, app) {
+		if status, out := c.serve(app); status != "200 OK" || string(out) != string(benchHello) {
+			t.Fatalf("%s: %s %q", c.name, status, out)
+		}
+		allocs[c.name] = testing.AllocsPerRun(100, func() { c.serve(app) })
+	}
+	if n := allocs["get"]; n > 4 {
+		t.Errorf("a GET to a handler returning bytes allocates %v times, want at most 4", n)
+	}
+}
