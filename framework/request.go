@@ -7,6 +7,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -210,7 +211,11 @@ func (r *Request) Body() ([]byte, error) {
 	return r.body, r.bodyErr
 }
 
-// readBody reads the body of env, up to limit bytes.
+// readBody reads the body of env, up to limit bytes, into one slice the
+// size Content-Length announces (512 bytes to start with when it is not
+// known), with a byte to spare: the read that finds the end then needs no
+// growth, where bytes.Buffer.ReadFrom would grow it twice to keep 512
+// bytes free.
 func readBody(env *gateway.Environ, limit int64) ([]byte, error) {
 	if env.ContentLength > limit {
 		return nil, errBodyTooLarge
@@ -222,15 +227,27 @@ func readBody(env *gateway.Environ, limit int64) ([]byte, error) {
 	if n < 0 {
 		n = 512
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, n+1))
-	_, err := buf.ReadFrom(io.LimitReader(env.Body, limit+1))
-	if int64(buf.Len()) > limit {
-		return nil, errBodyTooLarge
+	buf := make([]byte, 0, n+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, len(buf))
+		}
+		room := buf[len(buf):cap(buf)]
+		if most := limit + 1 - int64(len(buf)); int64(len(room)) > most {
+			room = room[:most] // read one byte past the limit at most
+		}
+		m, err := env.Body.Read(room)
+		buf = buf[:len(buf)+m]
+		if int64(len(buf)) > limit {
+			return nil, errBodyTooLarge
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, errReadBody
+		}
 	}
-	if err != nil {
-		return nil, errReadBody
-	}
-	return buf.Bytes(), nil
 }
 
 // parseForm reads a form body, when the request has one, within the
@@ -243,12 +260,17 @@ func (r *Request) parseForm() error {
 	if ct == "" {
 		return nil
 	}
-	mt, params, err := mime.ParseMediaType(ct)
-	if err != nil {
-		return nil // not a form we know: the body is the handler's
+	// A browser's form sends the media type alone, with no parameters to
+	// parse: mime.ParseMediaType would return it lower-cased, and a map.
+	mt, params := formURLEncoded, map[string]string(nil)
+	if !gateway.EqualFold(ct, formURLEncoded) {
+		var err error
+		if mt, params, err = mime.ParseMediaType(ct); err != nil {
+			return nil // not a form we know: the body is the handler's
+		}
 	}
 	switch mt {
-	case "application/x-www-form-urlencoded":
+	case formURLEncoded:
 		body, err := r.Body()
 		if err != nil {
 			return err
@@ -269,12 +291,21 @@ func (r *Request) parseForm() error {
 	return nil
 }
 
+// formURLEncoded is the media type of a form a browser sends by default.
+const formURLEncoded = "application/x-www-form-urlencoded"
+
 // parseURLEncoded parses "first=Ada&last=Lovelace" (the WHATWG URL
 // standard's application/x-www-form-urlencoded, as url.ParseQuery), within
 // the limits on fields and their size, which count the bytes as sent, and
-// makes every key and value clean text.
+// makes every key and value clean text. The first value of every key
+// shares one slice (each capped at its own length, so that an append
+// copies), and the map is sized for the pairs: a form of a few fields
+// costs three allocations (the map's two and the slice), and one more per
+// value with an escape.
 func parseURLEncoded(s string, lim *Limits) (url.Values, error) {
-	form := url.Values{}
+	pairs := min(strings.Count(s, "&")+1, lim.Fields)
+	form := make(url.Values, pairs)
+	firsts := make([]string, 0, pairs)
 	n := 0
 	for s != "" {
 		var pair string
@@ -297,8 +328,13 @@ func parseURLEncoded(s string, lim *Limits) (url.Values, error) {
 		if len(k) > lim.FieldBytes || len(v) > lim.FieldBytes {
 			return nil, errFieldTooLarge
 		}
-		k = cleanText(k)
-		form[k] = append(form[k], cleanText(v))
+		k, v = cleanText(k), cleanText(v)
+		if vs, ok := form[k]; ok {
+			form[k] = append(vs, v)
+			continue
+		}
+		firsts = append(firsts, v)
+		form[k] = firsts[len(firsts)-1 : len(firsts) : len(firsts)]
 	}
 	return form, nil
 }
