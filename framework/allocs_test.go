@@ -9,7 +9,9 @@ import "testing"
 //     included (today 2: the Request and the Response);
 //   - a POST form through the CSRF check at most 8: the GET's, the body,
 //     its string, the form's map (two), one slice for its values, and one
-//     value with an escape to undo.
+//     value with an escape to undo;
+//   - reading a session adds its decoded values alone: one string holding
+//     them all and the slice of its pairs.
 //
 // It is not parallel: testing.AllocsPerRun counts the allocations of the
 // whole process.
@@ -30,5 +32,8 @@ func TestRequestAllocs(t *testing.T) {
 	}
 	if n := allocs["post-form"]; n > 8 {
 		t.Errorf("a POST form allocates %v times, want at most 8", n)
+	}
+	if n := allocs["session"] - allocs["get"]; n > 2 {
+		t.Errorf("reading a session costs %v allocations more than a GET, want 2 at most (its values)", n)
 	}
 }

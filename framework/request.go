@@ -76,7 +76,8 @@ type Request struct {
 	page   Response   // a page's answer, kept here to save an allocation (dispatch)
 
 	app        *App
-	sess       *session.Session // see Session; nil until asked for
+	sess       *session.Session // see Session; nil until asked for, then &session
+	session    session.Session  // the session sess points to, kept here to save an allocation
 	hadSession bool             // the visitor sent a session cookie
 	liveGen    uint64           // live reload's generation when the request came (dev mode)
 }

@@ -83,16 +83,13 @@ func (r *Request) Session() *session.Session {
 		panic("framework: Request.Session: the App has no sessions (set Options.Session)")
 	}
 	ss := r.app.sessions
+	r.sess = &r.session // in the Request: a session read allocates only its values
 	if v, ok := r.Cookie(ss.name); ok {
-		s, err := ss.codec.Decode(ss.name, v, time.Now())
-		if err == nil {
-			r.sess, r.hadSession = s, true
-			return s
+		r.hadSession = true // a bad cookie too: replaced or removed on the way out
+		if err := ss.codec.DecodeTo(r.sess, ss.name, v, time.Now()); err != nil {
+			r.app.log.Debug("session cookie refused", keyErr, err)
 		}
-		r.hadSession = true // a bad cookie: replaced or removed on the way out
-		r.app.log.Debug("session cookie refused", keyErr, err)
 	}
-	r.sess = &session.Session{}
 	return r.sess
 }
 

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -147,24 +148,49 @@ func (c *Codec) Encode(name string, s *Session, now time.Time) (string, error) {
 // issued more than the max age before now or more than a minute after.
 // The session is not modified. Decode does not panic, whatever the input.
 func (c *Codec) Decode(name, value string, now time.Time) (*Session, error) {
+	s := new(Session)
+	if err := c.DecodeTo(s, name, value, now); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// DecodeTo is Decode into *s, which it replaces: for a caller that keeps
+// the Session inside a value of its own, a request say, and so saves its
+// allocation. On an error *s is an empty, new session.
+func (c *Codec) DecodeTo(s *Session, name, value string, now time.Time) error {
+	*s = Session{}
 	if len(value) > MaxSize {
-		return nil, fmt.Errorf("%w: cookie %q: %d bytes, longer than any this codec makes", ErrInvalid, name, len(value))
+		return fmt.Errorf("%w: cookie %q: %d bytes, longer than any this codec makes", ErrInvalid, name, len(value))
 	}
 	if !isBase64URL(value) {
-		return nil, fmt.Errorf("%w: cookie %q: not base64url without padding", ErrInvalid, name)
+		return fmt.Errorf("%w: cookie %q: not base64url without padding", ErrInvalid, name)
 	}
-	buf := make([]byte, len(name)+cookieEncoding.DecodedLen(len(value)))
+	// The name (the additional data) and the decoded value are worked on
+	// in a pooled buffer: what outlives the call is the payload's copy
+	// that decodePayload's strings share.
+	var buf []byte
+	if need := len(name) + cookieEncoding.DecodedLen(len(value)); need <= decodeBufSize {
+		p := decodeBufs.Get().(*[decodeBufSize]byte)
+		buf = p[:need]
+		defer func() {
+			clear(buf) // the plaintext of a visitor's session
+			decodeBufs.Put(p)
+		}()
+	} else {
+		buf = make([]byte, need)
+	}
 	copy(buf, name)
 	n, err := cookieEncoding.Decode(buf[len(name):], []byte(value))
 	if err != nil {
-		return nil, fmt.Errorf("%w: cookie %q: not base64url without padding", ErrInvalid, name)
+		return fmt.Errorf("%w: cookie %q: not base64url without padding", ErrInvalid, name)
 	}
 	raw := buf[len(name) : len(name)+n]
 	if len(raw) < headerSize+tagSize {
-		return nil, fmt.Errorf("%w: cookie %q: %d bytes, too short", ErrInvalid, name, len(raw))
+		return fmt.Errorf("%w: cookie %q: %d bytes, too short", ErrInvalid, name, len(raw))
 	}
 	if raw[0] != version {
-		return nil, fmt.Errorf("%w: cookie %q: version %d, want %d", ErrInvalid, name, raw[0], version)
+		return fmt.Errorf("%w: cookie %q: version %d, want %d", ErrInvalid, name, raw[0], version)
 	}
 	id := [keyIDSize]byte(raw[1 : 1+keyIDSize])
 	nonce := raw[1+keyIDSize : headerSize]
@@ -187,24 +213,36 @@ func (c *Codec) Decode(name, value string, now time.Time) (*Session, error) {
 		}
 	}
 	if !known {
-		return nil, fmt.Errorf("%w: cookie %q: made with an unknown secret", ErrInvalid, name)
+		return fmt.Errorf("%w: cookie %q: made with an unknown secret", ErrInvalid, name)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: cookie %q: authentication failed (tampered with, or made for another cookie name)", ErrInvalid, name)
+		return fmt.Errorf("%w: cookie %q: authentication failed (tampered with, or made for another cookie name)", ErrInvalid, name)
 	}
-	s, err := parsePayload(string(plain))
-	if err != nil {
-		return nil, fmt.Errorf("%w: cookie %q: %w", ErrInvalid, name, err)
+	if err := decodePayload(s, string(plain)); err != nil {
+		*s = Session{}
+		return fmt.Errorf("%w: cookie %q: %w", ErrInvalid, name, err)
 	}
 	issued := time.Unix(s.issued, 0)
 	if age := now.Sub(issued); age > c.maxAge {
-		return nil, fmt.Errorf("%w: cookie %q: issued %s ago, max age %s", ErrExpired, name, age.Round(time.Second), c.maxAge)
+		*s = Session{}
+		return fmt.Errorf("%w: cookie %q: issued %s ago, max age %s", ErrExpired, name, age.Round(time.Second), c.maxAge)
 	}
 	if ahead := issued.Sub(now); ahead > maxSkew {
-		return nil, fmt.Errorf("%w: cookie %q: issued %s in the future; are the clocks in step?", ErrExpired, name, ahead.Round(time.Second))
+		*s = Session{}
+		return fmt.Errorf("%w: cookie %q: issued %s in the future; are the clocks in step?", ErrExpired, name, ahead.Round(time.Second))
 	}
-	return s, nil
+	return nil
 }
+
+// decodeBufSize is the size of DecodeTo's pooled buffers: a cookie of
+// MaxSize decoded, with room for a name of 256 bytes. A longer name gets a
+// buffer of its own.
+const decodeBufSize = (MaxSize*3+3)/4 + 256
+
+// decodeBufs holds DecodeTo's buffers, each a *[decodeBufSize]byte: a
+// session read on every request of a signed-in visitor then allocates only
+// what it keeps (BenchmarkRequest/session in package framework).
+var decodeBufs = sync.Pool{New: func() any { return new([decodeBufSize]byte) }}
 
 // isBase64URL reports whether v is made of the base64url alphabet alone:
 // the decoder would skip CR and LF, and a cookie has one spelling.

@@ -55,17 +55,27 @@ func appendPayload(b []byte, s *Session, issued int64) []byte {
 	return b
 }
 
-// parsePayload parses a payload into a Session that is not modified. The
-// keys and values of the session are substrings of p, so a Decode makes
-// one string for them all.
+// parsePayload parses a payload into a Session that is not modified.
 func parsePayload(p string) (*Session, error) {
+	s := new(Session)
+	if err := decodePayload(s, p); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// decodePayload parses a payload into *s, which it replaces with a Session
+// that is not modified; on an error *s is left half set. The keys and
+// values of the session are substrings of p, so a Decode makes one string
+// for them all.
+func decodePayload(s *Session, p string) error {
 	d := decoder{rest: p}
 	ux := d.uvarint()
 	issued := int64(ux >> 1)
 	if ux&1 != 0 {
 		issued = ^issued
 	}
-	s := &Session{issued: issued}
+	*s = Session{issued: issued}
 	// Every entry takes two bytes at least, so a count larger than half of
 	// what is left is a lie: refuse it before allocating for it.
 	if n := d.count(); n > 0 {
@@ -81,9 +91,9 @@ func parsePayload(p string) (*Session, error) {
 		}
 	}
 	if d.bad || d.rest != "" {
-		return nil, errPayload
+		return errPayload
 	}
-	return s, nil
+	return nil
 }
 
 // decoder reads a payload from the front of rest. After the first error
