@@ -23,7 +23,7 @@ func BenchmarkSocketKeepAlive(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			s := &Server{App: helloApp(), Suffix: ".py", MaxConns: maxConns}
+			s := &Server{App: helloApp(), Suffix: ".py", MaxConns: maxConns, MaxConnsPerAddr: -1}
 			done := make(chan struct{})
 			go func() { s.Serve(ln); close(done) }()
 			defer func() { s.Shutdown(b.Context()); <-done }()

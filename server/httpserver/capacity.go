@@ -37,6 +37,13 @@ import (
 //     is idle, the newcomer waits for a slot, for a connection to go idle
 //     (wentIdle wakes it), or for the oldest new one's grace to end, and
 //     looks again.
+//   - Slots are taken first from the client address holding the most
+//     connections (peers.go), from its idle connections first, then, with
+//     MinRate, from those waiting in a read of a request head or body whose
+//     bytes are slowAtCap behind the rate (rate.go): one client holding the
+//     cap in trickled requests gives its slots up to the others within
+//     about a second, not at its header or body timeout. Then the address
+//     holding the next most, and so on.
 //   - Past the high-water mark (90% of the cap), idle waits that begin are
 //     cut to CrowdedIdleTimeout, so the cap is approached with fewer idle
 //     connections to close.
@@ -64,9 +71,14 @@ type capacity struct {
 	quiet    *time.Timer
 }
 
+// idleConn is a connection reclaim may close: idle since since, or slow
+// (in a read under MinRate, since being its state); held is how many
+// connections its address holds.
 type idleConn struct {
 	c     *conn
 	since int64
+	held  int32
+	slow  bool
 }
 
 func (p *capacity) init(maxConns int) {
@@ -165,33 +177,69 @@ func (s *Server) releaseSlot() {
 	}
 }
 
-// reclaim closes up to n idle connections, oldest first, sparing new ones
-// within their grace, and returns how many it closed and, if it closed none
-// but spared one, when the first grace ends. first says a newcomer looks
-// for the first time.
+// reclaim closes up to n connections for newcomers and returns how many
+// it closed and, if it closed none but spared one that may become
+// closable, when to look again. It takes them first from the address
+// holding the most connections (peers.go), and from each address its idle
+// connections first, oldest first, sparing new ones within their grace,
+// then those waiting in a read of a head or body slowAtCap behind MinRate
+// (rate.go), furthest behind first. first says a newcomer looks for the
+// first time.
 func (s *Server) reclaim(n int, first bool) (closed int, young time.Duration) {
 	p := &s.cap
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	now := time.Now().UnixNano()
+	soon := func(at int64) {
+		if d := time.Duration(at - now); young == 0 || d < young {
+			young = max(d, time.Millisecond)
+		}
+	}
 	idle := p.idle[:0]
 	s.mu.Lock()
 	open := len(s.conns)
 	for c := range s.conns {
-		if since := c.slot.state.Load(); since > 0 {
-			idle = append(idle, idleConn{c, since})
+		since := c.slot.state.Load()
+		switch {
+		case since > now: // a new connection within its grace
+			soon(since)
+		case since > 0:
+			idle = append(idle, idleConn{c: c, since: since})
+		case since < stateClosing: // in a read under MinRate, owing since -since
+			if owed := -since; owed > now-int64(slowAtCap) {
+				soon(owed + int64(slowAtCap))
+			} else {
+				idle = append(idle, idleConn{c: c, since: since, slow: true})
+			}
 		}
 	}
 	s.mu.Unlock()
-	slices.SortFunc(idle, func(a, b idleConn) int { return cmp.Compare(a.since, b.since) })
-	ripe := time.Now().UnixNano()
+	nidle := 0
+	s.peers.mu.Lock()
+	for i := range idle {
+		idle[i].held = s.peers.held(idle[i].c.slot.addr)
+		if !idle[i].slow {
+			nidle++
+		}
+	}
+	s.peers.mu.Unlock()
+	slices.SortFunc(idle, func(a, b idleConn) int {
+		if c := cmp.Compare(b.held, a.held); c != 0 {
+			return c
+		}
+		if a.slow != b.slow {
+			if a.slow {
+				return 1
+			}
+			return -1
+		}
+		if a.slow {
+			return cmp.Compare(b.since, a.since) // -owed: the furthest behind first
+		}
+		return cmp.Compare(a.since, b.since)
+	})
 	for _, ic := range idle {
 		if closed == n {
-			break
-		}
-		if ic.since > ripe {
-			if closed == 0 {
-				young = time.Duration(ic.since - ripe)
-			}
 			break
 		}
 		if ic.c.slot.state.CompareAndSwap(ic.since, stateClosing) {
@@ -199,11 +247,23 @@ func (s *Server) reclaim(n int, first bool) (closed int, young time.Duration) {
 			closed++
 		}
 	}
-	p.note(s, open, len(idle), closed, first)
+	if closed > 0 {
+		young = 0
+	} else if young == 0 && s.MinRate > 0 {
+		// A connection may fall behind MinRate in a read that has not
+		// begun yet, which wakes no one: look again in a while.
+		young = slowAtCap
+	}
+	p.note(s, open, nidle, closed, first)
 	clear(idle) // hold no closed connection until the next episode
 	p.idle = idle[:0]
 	return closed, young
 }
+
+// slowAtCap is how far behind MinRate (grace aside) a connection waiting in
+// a read of a request head or body must be for a newcomer at the cap to
+// take its slot: a second of waiting its bytes do not pay for.
+const slowAtCap = time.Second
 
 // freshGrace is how long a new connection waiting for its first request
 // is spared. The request is usually right behind the handshake that made
@@ -222,7 +282,7 @@ const freshGrace = 50 * time.Millisecond
 func (p *capacity) note(s *Server, open, idle, closed int, first bool) {
 	if !p.episode {
 		p.episode, p.start, p.closed, p.newcomer = true, time.Now(), 0, 0
-		s.Log.Warn("connection cap reached: closing idle connections, oldest first",
+		s.Log.Warn("connection cap reached: closing idle connections, then those behind the minimum rate, from the address holding most first",
 			"max_conns", s.MaxConns, "open", open, "idle", idle, "closing", closed)
 		if p.quiet == nil {
 			p.quiet = time.AfterFunc(episodeQuiet, func() { p.over(s) })

@@ -18,7 +18,9 @@ import (
 
 // At the connection cap (issue 12): idle connections are closed, oldest
 // first, to seat newcomers; connections in the middle of a request never
-// are. See capacity.go.
+// are. See capacity.go. Every client of these tests dials from 127.0.0.1:
+// one address holding the cap is the case tested, so MaxConnsPerAddr is
+// off (-1); rate_test.go tests the share per address.
 
 // TestCapReclaimsIdle holds twice the cap in idle keep-alive connections,
 // each of which sent a request and read its answer, then sends a fresh
@@ -29,7 +31,7 @@ func TestCapReclaimsIdle(t *testing.T) {
 	t.Parallel()
 	const maxConns = 64
 	raiseNoFile(t, 4*maxConns+256)
-	ts := startServer(t, newHardApp(), nil, func(s *Server) { s.MaxConns = maxConns })
+	ts := startServer(t, newHardApp(), nil, func(s *Server) { s.MaxConns, s.MaxConnsPerAddr = maxConns, -1 })
 	holders := make([]*rawConn, 2*maxConns)
 	for i := range holders {
 		holders[i] = ts.dial(t)
@@ -69,7 +71,7 @@ func TestCapSparesActive(t *testing.T) {
 	t.Parallel()
 	const maxConns = 8
 	app := newHardApp()
-	ts := startServer(t, app, nil, func(s *Server) { s.MaxConns = maxConns })
+	ts := startServer(t, app, nil, func(s *Server) { s.MaxConns, s.MaxConnsPerAddr = maxConns, -1 })
 
 	held := make([]*rawConn, maxConns-3)
 	for i := range held {
@@ -152,7 +154,7 @@ func TestCapCrowdedIdleTimeout(t *testing.T) {
 	t.Parallel()
 	const maxConns = 10
 	ts := startServer(t, newHardApp(), nil, func(s *Server) {
-		s.MaxConns = maxConns
+		s.MaxConns, s.MaxConnsPerAddr = maxConns, -1
 		s.IdleTimeout = time.Hour
 		s.CrowdedIdleTimeout = 200 * time.Millisecond
 	})
@@ -201,7 +203,7 @@ func TestCapFloodServesEveryone(t *testing.T) {
 	const maxConns, clients = 10, 1000
 	raiseNoFile(t, 2*clients+512)
 	app := newHardApp()
-	ts := startServer(t, app, nil, func(s *Server) { s.MaxConns = maxConns })
+	ts := startServer(t, app, nil, func(s *Server) { s.MaxConns, s.MaxConnsPerAddr = maxConns, -1 })
 	holders := make([]*rawConn, maxConns-1)
 	for i := range holders {
 		holders[i] = ts.dial(t)
@@ -257,7 +259,7 @@ func TestCapEpisodeLog(t *testing.T) {
 	const maxConns, clients = 4, 40
 	var buf syncBuffer
 	ts := startServer(t, newHardApp(), nil, func(s *Server) {
-		s.MaxConns = maxConns
+		s.MaxConns, s.MaxConnsPerAddr = maxConns, -1
 		s.Log = slog.New(slog.NewTextHandler(&buf, nil))
 		// Only the cap closes the clients' connections, however slow the
 		// test: not their idle timeouts.
@@ -381,7 +383,7 @@ func TestHalfClosedAtCap(t *testing.T) {
 	const maxConns, clients = 16, 500
 	raiseNoFile(t, 2*clients+512)
 	ts := startServer(t, newHardApp(), nil, func(s *Server) {
-		s.MaxConns = maxConns
+		s.MaxConns, s.MaxConnsPerAddr = maxConns, -1
 		s.IdleTimeout = time.Hour
 		s.CrowdedIdleTimeout = time.Hour
 	})

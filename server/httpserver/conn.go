@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strings"
@@ -68,7 +69,10 @@ import (
 // state above zero is idle, and is the time its wait began (UnixNano), so
 // that the oldest idle connections can be closed first; the connection
 // keeps its own copy (slotState.since) to take itself back from idle with a
-// compare-and-swap, which fails if someone closed it meanwhile.
+// compare-and-swap, which fails if someone closed it meanwhile. A state
+// below stateClosing is a connection waiting in a read of a request head or
+// body under MinRate: minus the time (UnixNano) its bytes stop paying for
+// its wait (rate.go), so that at the cap one far behind may be closed.
 const (
 	stateActive  int64 = 0
 	stateClosing int64 = -1
@@ -121,6 +125,7 @@ type reading struct {
 type slotState struct {
 	state atomic.Int64 // stateActive, stateClosing, or idle since
 	since int64        // the state this connection stored when it went idle
+	addr  netip.Addr   // the client address it is counted under (peers.go); zero: none
 }
 
 // exchange is the request being answered.
@@ -156,6 +161,7 @@ func (s *Server) newConn(rwc net.Conn) *conn {
 	c.peer = c.remote
 	c.trustPeer()
 	c.in.rd.rwc = rwc
+	c.in.rd.state = &c.slot.state
 	if tc, ok := rwc.(*net.TCPConn); ok {
 		c.in.raw, _ = tc.SyscallConn()
 	}
@@ -289,11 +295,15 @@ func (c *conn) readHead() bool {
 	c.start = time.Now()
 	c.in.served = true
 	c.in.rd.deadline = c.start.Add(c.srv.ReadHeaderTimeout)
+	if c.srv.MinRate > 0 {
+		c.beginTransfer(c.in.rd.deadline)
+	}
 	err := c.r.ReadRequest(&c.req)
 	if c.in.rd.deadline.IsZero() {
 		c.start = time.Now() // the head took more reads
 	}
 	c.in.rd.deadline = time.Time{}
+	c.endTransfer()
 	if err != nil {
 		c.readFailed(err)
 		return false
@@ -322,16 +332,27 @@ func (c *conn) respond() bool {
 // deadline is set, the next read first makes it the read deadline, once:
 // the header deadline costs a timer update only for a head that does not
 // arrive whole in one read.
+// Inside a transfer (MinRate, rate.go), deadline is the transfer's hard
+// deadline instead, and readTimed sets the read deadlines.
 type connReader struct {
 	rwc      net.Conn
 	deadline time.Time
-	set      time.Time // the read deadline this connection's goroutine last set (see deadline.go)
+	set      time.Time     // the read deadline this connection's goroutine last set (see deadline.go)
+	x        transfer      // the head or body being read under MinRate (rate.go)
+	state    *atomic.Int64 // the connection's slot state, where a transfer's read is published
 }
 
 func (r *connReader) Read(p []byte) (int, error) {
 	if !r.deadline.IsZero() {
+		if r.x.on {
+			r.x.hard, r.deadline = r.deadline, time.Time{}
+			return r.readTimed(p)
+		}
 		r.rwc.SetReadDeadline(r.deadline)
 		r.set, r.deadline = r.deadline, time.Time{}
+	}
+	if r.x.on {
+		return r.readTimed(p)
 	}
 	return r.rwc.Read(p)
 }
@@ -496,8 +517,9 @@ func (c *conn) finishRequest() bool {
 		case c.bodyErr != nil:
 			keep = false
 		default:
-			c.setReadDeadline(time.Now().Add(c.srv.ReadBodyTimeout))
+			c.beginTransfer(time.Now().Add(c.srv.ReadBodyTimeout))
 			keep = c.body.Discard(maxDrain)
+			c.endTransfer()
 		}
 	}
 	if c.body != nil && !c.body.Done() {

@@ -19,7 +19,8 @@ import (
 // Connection floods (issue 6): past MaxConns new connections wait in the
 // kernel's backlog (unless idle ones can be closed for them: see
 // capacity_test.go), so goroutines and memory stay bounded; connections
-// reset by their clients leave nothing behind.
+// reset by their clients leave nothing behind. The clients all dial from
+// 127.0.0.1, so MaxConnsPerAddr is off (-1).
 
 // TestConnectionCap opens 200 connections, each with a request that holds
 // until released, to a server capped at 50: 50 are served at once and the
@@ -29,7 +30,7 @@ import (
 func TestConnectionCap(t *testing.T) {
 	const maxConns, clients = 50, 200
 	app := newHardApp()
-	ts := startServer(t, app, nil, func(s *Server) { s.MaxConns = maxConns })
+	ts := startServer(t, app, nil, func(s *Server) { s.MaxConns, s.MaxConnsPerAddr = maxConns, -1 })
 	base := runtime.NumGoroutine()
 
 	// The sampler: the most connections the server tracked and the most
@@ -115,7 +116,7 @@ func TestConnectResetFlood(t *testing.T) {
 	for _, capped := range []int{0, 50} {
 		t.Run("max_conns_"+strconv.Itoa(capped), func(t *testing.T) {
 			app := newHardApp()
-			ts := startServer(t, app, nil, func(s *Server) { s.MaxConns = capped })
+			ts := startServer(t, app, nil, func(s *Server) { s.MaxConns, s.MaxConnsPerAddr = capped, -1 })
 			latencies(t, ts.addr, "/hello.py", 10) // warm up: the first connection's fds and goroutines
 			fdsBefore := openFDs(t)
 

@@ -75,6 +75,9 @@ func (c *conn) readProxyHeader() bool {
 		c.remote = netip.AddrPortFrom(h.Source.Addr().Unmap(), h.Source.Port()).String()
 		c.local = netip.AddrPortFrom(h.Destination.Addr().Unmap(), h.Destination.Port()).String()
 		c.fwd.trusted = c.srv.trust.nets.contains(h.Source.Addr())
+		if !c.recount(h.Source.Addr()) {
+			return false // the client is over its share of MaxConns (peers.go)
+		}
 	}
 	if n < have {
 		c.feed(buf[n:have])

@@ -459,6 +459,7 @@ func (c *conn) watchClient() {
 		c.watchDup()
 		return
 	}
+	c.endTransfer() // the body is done: the watch's read is no transfer's
 	c.watch.done = make(chan struct{})
 	c.watch.abort.Store(false)
 	c.setReadDeadline(time.Time{})
@@ -519,11 +520,12 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 				return 0, err
 			}
 		}
-		c.setReadDeadline(time.Now().Add(c.srv.ReadBodyTimeout))
+		c.beginTransfer(time.Now().Add(c.srv.ReadBodyTimeout))
 	}
 	n, err := c.body.Read(p)
 	switch {
 	case err == io.EOF:
+		c.endTransfer()
 		c.watchClient()
 	case err != nil && c.bodyErr == nil:
 		c.bodyErr = err

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -89,6 +90,29 @@ type Server struct {
 	// Newcomers beyond the one being seated wait in the kernel's backlog.
 	// See capacity.go. Zero means no cap.
 	MaxConns int
+	// MaxConnsPerAddr caps the connections of one client address (an IPv4
+	// address, an IPv6 /64) under MaxConns: a connection over it is closed
+	// at accept without a byte, before it takes a slot. A trusted proxy is
+	// not held to it; behind one with the PROXY protocol, the header's
+	// client is, once the header is read. See peers.go. Zero means a
+	// quarter of MaxConns (rounded up); a negative value means no cap per
+	// address. Without MaxConns it does nothing.
+	MaxConnsPerAddr int
+	// MinRate is the slowest, in bytes per second, that a client may send
+	// a request head or body once MinRateGrace has passed: the time a
+	// head's or body's reads wait may not pass MinRateGrace plus a second
+	// per MinRate bytes received. A head that falls behind gets 408; a
+	// body's read fails (the application's answer is sent, then the
+	// connection closes). At the cap, a connection a second behind the
+	// rate, grace aside, may be closed for a newcomer. See rate.go.
+	// Zero means no minimum rate: only ReadHeaderTimeout and
+	// ReadBodyTimeout bound a slow client. (The miniweb command's default
+	// is 240, as Kestrel's.)
+	MinRate int
+	// MinRateGrace is the time a head or body is given before MinRate
+	// applies, counted as credit: a client may wait this long, plus a
+	// second per MinRate bytes it sent. Zero means 5s.
+	MinRateGrace time.Duration
 	// CrowdedIdleTimeout replaces IdleTimeout, when shorter, for idle
 	// waits that begin while more than 90% of MaxConns are open. Zero
 	// means 5s.
@@ -158,6 +182,7 @@ type serverState struct {
 	lim   http1.Limits  // MaxRequestLine, MaxHeaderBytes, MaxHeaders
 	slots chan struct{} // one per open connection; nil without MaxConns
 	cap   capacity      // reclaiming at the cap: see capacity.go
+	peers peerCounts    // connections per client address: see peers.go
 }
 
 func (s *Server) init() {
@@ -191,6 +216,10 @@ func (s *Server) init() {
 		if s.MaxConns > 0 {
 			s.slots = make(chan struct{}, s.MaxConns)
 			s.cap.init(s.MaxConns)
+			s.peers.init(s.MaxConns, s.MaxConnsPerAddr)
+		}
+		if s.MinRateGrace <= 0 {
+			s.MinRateGrace = 5 * time.Second
 		}
 		switch s.AccessLogFormat {
 		case "", "combined", "json":
@@ -267,23 +296,37 @@ func (s *Server) Serve(ln net.Listener) error {
 			return err
 		}
 		backoff = 0
+		var key netip.Addr
+		if s.peers.n != nil {
+			var limited bool
+			key, limited = s.acceptKey(addrOf(rwc.RemoteAddr()))
+			if !s.admit(key, limited) {
+				rwc.Close() // over its address's share: see peers.go
+				s.Log.Debug("over the connections allowed per address: closed", keyRemote, rwc.RemoteAddr().String())
+				continue
+			}
+		}
 		if !s.takeSlot(ln) {
 			rwc.Close()
+			s.leave(key)
 			return ErrServerClosed
 		}
 		if s.tls != nil {
 			rwc = tls.Server(rwc, s.tls.config)
 		}
 		c := s.newConn(rwc)
+		c.slot.addr = key
 		if !s.track(c) {
 			rwc.Close()
 			s.releaseSlot()
+			s.leave(key)
 			return ErrServerClosed
 		}
 		go func() {
 			keepSlot := true
 			defer func() {
 				s.untrack(c)
+				s.leave(c.slot.addr)
 				if keepSlot {
 					s.releaseSlot()
 				}

@@ -558,7 +558,7 @@ func TestTLSH1Context(t *testing.T) {
 // another, are all served.
 func TestTLSH2ReleasesSlots(t *testing.T) {
 	t.Parallel()
-	ts := startTLSServer(t, func(s *Server) { s.MaxConns = 2 })
+	ts := startTLSServer(t, func(s *Server) { s.MaxConns, s.MaxConnsPerAddr = 2, -1 })
 	for i := range 5 {
 		c := ts.client(t, true)
 		resp, err := c.Get("https://" + ts.addr + "/hello.py")
