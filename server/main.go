@@ -148,6 +148,9 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		MaxHeaders:        cfg.Limits.HeaderCount,
 		MaxBodyBytes:      cfg.Limits.BodyBytes,
 		MaxConns:          cfg.Limits.EffectiveMaxConns(),
+		MaxConnsPerAddr:   cfg.Limits.MaxConnsPerAddr,
+		MinRate:           cfg.Limits.MinRateBytes,
+		MinRateGrace:      cfg.Limits.MinRateGrace,
 		Log:               logger,
 	}
 	if o, ok := app.(interface{ OwnsPath(path string) bool }); ok {

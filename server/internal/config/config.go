@@ -102,7 +102,8 @@ type Timeouts struct {
 }
 
 // Limits are the request size and connection limits (table [limits]). Every
-// field but MaxConns must be positive.
+// field but MaxConns, MaxConnsPerAddr and MinRateBytes must be positive;
+// those may be 0.
 type Limits struct {
 	// RequestLine is the longest request line in bytes; longer gets 414
 	// (key limits.request_line).
@@ -119,6 +120,16 @@ type Limits struct {
 	// MaxConns is the most open connections (key limits.max_conns); 0
 	// means sized for the machine, see EffectiveMaxConns.
 	MaxConns int
+	// MaxConnsPerAddr is the most open connections of one client address
+	// (key limits.max_conns_per_addr); 0 means a quarter of MaxConns.
+	MaxConnsPerAddr int
+	// MinRateBytes is the slowest, in bytes per second, a request head or
+	// body may be sent once MinRateGrace has passed (key
+	// limits.min_rate_bytes); 0 turns the check off.
+	MinRateBytes int
+	// MinRateGrace is the time a head or body is given before MinRateBytes
+	// applies (key limits.min_rate_grace).
+	MinRateGrace time.Duration
 }
 
 // AccessLog configures the access log, one line per request (table
@@ -324,6 +335,13 @@ func Default() Config {
 			HeaderCount: 100,
 			BodyBytes:   10 << 20,
 			MaxConns:    0,
+			// A quarter of the cap: room for a NAT's worth of browsers
+			// (six connections each) yet four clients cannot hold it all.
+			MaxConnsPerAddr: 0,
+			// Kestrel's defaults: a trickle is cut within seconds, a 2G
+			// phone (several KB/s) is far above.
+			MinRateBytes: 240,
+			MinRateGrace: 5 * time.Second,
 		},
 		AccessLog: AccessLog{
 			Enabled: true,

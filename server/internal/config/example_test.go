@@ -18,7 +18,7 @@ func ExampleLoad() {
 	fmt.Println(err)
 	// Output:
 	// testdata/int_string.toml:4: limits.body_bytes: expected an integer (bytes), got string "10MB"
-	// testdata/unknown_key.toml:4: unknown key "limits.bodybytes" (known keys in [limits]: request_line, header_bytes, header_count, body_bytes, max_conns); did you mean "limits.body_bytes"?
+	// testdata/unknown_key.toml:4: unknown key "limits.bodybytes" (known keys in [limits]: request_line, header_bytes, header_count, body_bytes, max_conns, max_conns_per_addr, min_rate_bytes, min_rate_grace); did you mean "limits.body_bytes"?
 }
 
 // -h prints the usage with every flag and returns flag.ErrHelp.

@@ -63,7 +63,8 @@ func TestLoad(t *testing.T) {
 					Shutdown:   300 * time.Millisecond,
 					Ready:      45 * time.Second,
 				},
-				Limits:    Limits{RequestLine: 1024, HeaderBytes: 2048, HeaderCount: 10, BodyBytes: 1 << 20, MaxConns: 50},
+				Limits: Limits{RequestLine: 1024, HeaderBytes: 2048, HeaderCount: 10, BodyBytes: 1 << 20, MaxConns: 50,
+					MaxConnsPerAddr: 8, MinRateBytes: 500, MinRateGrace: 2 * time.Second},
 				AccessLog: AccessLog{Enabled: false, Format: "json"},
 				Session: Session{
 					Secret:     "test-secret-0123456789abcdefghijk",
@@ -97,7 +98,7 @@ func TestLoad(t *testing.T) {
 
 		// Unknown keys.
 		{file: "unknown_key.toml", key: "limits.bodybytes", line: 4,
-			err: `testdata/unknown_key.toml:4: unknown key "limits.bodybytes" (known keys in [limits]: request_line, header_bytes, header_count, body_bytes, max_conns); did you mean "limits.body_bytes"?`},
+			err: `testdata/unknown_key.toml:4: unknown key "limits.bodybytes" (known keys in [limits]: request_line, header_bytes, header_count, body_bytes, max_conns, max_conns_per_addr, min_rate_bytes, min_rate_grace); did you mean "limits.body_bytes"?`},
 		{file: "unknown_top.toml", key: "adr", line: 2,
 			err: `testdata/unknown_top.toml:2: unknown key "adr" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log], [session], [csrf], [database], [proxy], [health], [tls], [compress]); did you mean "addr"?`},
 		{file: "unknown_table.toml", key: "server", line: 3,

@@ -71,6 +71,12 @@ var fields = []field{
 		ptr: func(c *Config) any { return &c.Limits.BodyBytes }},
 	{key: "limits.max_conns", want: `an integer (connections; 0 means sized for the machine)`,
 		ptr: func(c *Config) any { return &c.Limits.MaxConns }},
+	{key: "limits.max_conns_per_addr", want: `an integer (connections of one client address; 0 means a quarter of max_conns)`,
+		ptr: func(c *Config) any { return &c.Limits.MaxConnsPerAddr }},
+	{key: "limits.min_rate_bytes", want: `an integer (bytes per second; 0 turns the check off)`,
+		ptr: func(c *Config) any { return &c.Limits.MinRateBytes }},
+	{key: "limits.min_rate_grace", want: `a duration string such as "5s"`,
+		ptr: func(c *Config) any { return &c.Limits.MinRateGrace }},
 
 	{key: "access_log.enabled", want: `true or false`,
 		ptr: func(c *Config) any { return &c.AccessLog.Enabled }, flag: "access-log",

@@ -130,6 +130,15 @@ func (c Config) validate(src source) error {
 	if c.Limits.MaxConns < 0 {
 		return src.errorf("limits.max_conns", "expected 0 (sized for the machine) or a positive integer, got %d", c.Limits.MaxConns)
 	}
+	if c.Limits.MaxConnsPerAddr < 0 {
+		return src.errorf("limits.max_conns_per_addr", "expected 0 (a quarter of max_conns) or a positive integer, got %d", c.Limits.MaxConnsPerAddr)
+	}
+	if c.Limits.MinRateBytes < 0 {
+		return src.errorf("limits.min_rate_bytes", "expected 0 (no minimum rate) or a positive integer (bytes per second), got %d", c.Limits.MinRateBytes)
+	}
+	if c.Limits.MinRateGrace <= 0 {
+		return src.errorf("limits.min_rate_grace", `expected a positive duration such as "5s", got %q`, c.Limits.MinRateGrace.String())
+	}
 	if f := c.AccessLog.Format; f != "combined" && f != "json" {
 		return src.errorf("access_log.format", `expected "combined" or "json", got %s`, quote(f))
 	}
