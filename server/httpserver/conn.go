@@ -295,7 +295,8 @@ func (c *conn) readHead() bool {
 	c.start = time.Now()
 	c.in.served = true
 	c.in.rd.deadline = c.start.Add(c.srv.ReadHeaderTimeout)
-	if c.srv.MinRate > 0 {
+	rated := c.srv.MinRate > 0
+	if rated {
 		c.beginTransfer(c.in.rd.deadline)
 	}
 	err := c.r.ReadRequest(&c.req)
@@ -303,7 +304,9 @@ func (c *conn) readHead() bool {
 		c.start = time.Now() // the head took more reads
 	}
 	c.in.rd.deadline = time.Time{}
-	c.endTransfer()
+	if rated {
+		c.endTransfer()
+	}
 	if err != nil {
 		c.readFailed(err)
 		return false
