@@ -205,7 +205,7 @@ func TestProgramConfigErrors(t *testing.T) {
 			args:   []string{"-config", ""},
 			want: []string{
 				`miniweb: @:3: unknown key "limits.bodybytes"`,
-				`(known keys in [limits]: request_line, header_bytes, header_count, body_bytes, max_conns)`,
+				`(known keys in [limits]: request_line, header_bytes, header_count, body_bytes, max_conns, max_conns_per_addr, min_rate_bytes, min_rate_grace)`,
 				`did you mean "limits.body_bytes"?`,
 			},
 		},
