@@ -13,11 +13,6 @@ const (
 	keyVersion  = "version"
 	keyName     = "name"
 	keyPid      = "pid"
-	keyFrom     = "from"   // the pid of the process we succeed
-	keyAfter    = "after"  // how long a successor took to be ready
-	keyOutput   = "output" // a failed successor's last lines, a failed build's output
-	keyWhere    = "where"  // file:line:col of a build error
-	keyRoot     = "root"   // the module root -watch watches
 )
 
 // Attribute keys of the session secret's log lines.

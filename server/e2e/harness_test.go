@@ -154,37 +154,6 @@ func bodyOf(t *testing.T, r *http.Response) string {
 	return string(b)
 }
 
-// fetch sends a request with a client of its own that follows no
-// redirect, and reads the whole response. header holds names and values;
-// a "Host" sets the request's host.
-func fetch(t *testing.T, method, url string, body io.Reader, header ...string) (*http.Response, string) {
-	t.Helper()
-	req, err := http.NewRequest(method, url, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		if header[i] == "Host" {
-			req.Host = header[i+1]
-			continue
-		}
-		req.Header.Set(header[i], header[i+1])
-	}
-	tr := &http.Transport{}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("%s %s: reading the body: %v", method, url, err)
-	}
-	return resp, string(b)
-}
-
 // exchangeCase is one request and what its response must show.
 type exchangeCase struct {
 	method, target string
@@ -205,7 +174,7 @@ func (tt exchangeCase) run(t *testing.T, base string) {
 	if tt.body != "" {
 		body = strings.NewReader(tt.body)
 	}
-	resp, got := fetch(t, method, base+tt.target, body, tt.header...)
+	resp, got := testnet.Fetch(t, method, base+tt.target, body, tt.header...)
 	if resp.StatusCode != tt.code {
 		t.Errorf("%s %s: %d; want %d (body %q)", method, tt.target, resp.StatusCode, tt.code, got)
 	}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/miniweb/miniweb/server/gatewayhttp"
+	"github.com/miniweb/miniweb/server/internal/testnet"
 )
 
 // The tests in this file serve net/http handlers that no one here wrote,
@@ -33,34 +34,6 @@ func allPaths(s *Server) { s.AppPath = func(string) bool { return true } }
 func startHandler(t *testing.T, h http.Handler) *testServer {
 	t.Helper()
 	return startServer(t, gatewayhttp.FromHandler(h), nil, allPaths)
-}
-
-// fetch sends a request with http.DefaultClient (whose idle connections
-// startServer closes) and reads the whole response.
-func fetch(t *testing.T, method, url string, body io.Reader, header ...string) (*http.Response, string) {
-	t.Helper()
-	req, err := http.NewRequest(method, url, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		if header[i] == "Host" {
-			req.Host = header[i+1]
-			continue
-		}
-		req.Header.Set(header[i], header[i+1])
-	}
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("%s %s: reading the body: %v", method, url, err)
-	}
-	return resp, string(b)
 }
 
 // exchangeCase is one request and what its response must show.
@@ -83,7 +56,7 @@ func (tt exchangeCase) run(t *testing.T, base string) {
 	if tt.body != "" {
 		body = strings.NewReader(tt.body)
 	}
-	resp, got := fetch(t, method, base+tt.target, body, tt.header...)
+	resp, got := testnet.Fetch(t, method, base+tt.target, body, tt.header...)
 	if resp.StatusCode != tt.code {
 		t.Errorf("%s %s: %d; want %d (body %q)", method, tt.target, resp.StatusCode, tt.code, got)
 	}
@@ -204,7 +177,7 @@ func TestInteropExpvar(t *testing.T) {
 	t.Parallel()
 	interopVar.Set("here")
 	ts := startHandler(t, expvar.Handler())
-	resp, body := fetch(t, "GET", "http://"+ts.addr+"/debug/vars", nil)
+	resp, body := testnet.Fetch(t, "GET", "http://"+ts.addr+"/debug/vars", nil)
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/json; charset=utf-8" {
 		t.Fatalf("%d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
@@ -257,7 +230,7 @@ func TestInteropReverseProxy(t *testing.T) {
 	}
 
 	backend.Close() // a dead backend: the proxy answers 502
-	resp, _ := fetch(t, "GET", base+"/gone", nil)
+	resp, _ := testnet.Fetch(t, "GET", base+"/gone", nil)
 	if resp.StatusCode != http.StatusBadGateway {
 		t.Errorf("dead backend: %d; want 502", resp.StatusCode)
 	}
