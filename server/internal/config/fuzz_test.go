@@ -68,6 +68,8 @@ func FuzzLoad(f *testing.F) {
 			t.Fatalf("round trip: %v\n%s", err, encode(t, c))
 		}
 		c2.File = c.File
+		// Where the secret came from names the file too ("config PATH").
+		c2.Session.Source = strings.Replace(c2.Session.Source, again, path, 1)
 		if !reflect.DeepEqual(c2, c) {
 			t.Fatalf("round trip changed the Config\nfirst  %+v\nsecond %+v", c, c2)
 		}
