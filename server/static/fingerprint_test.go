@@ -80,6 +80,43 @@ func TestFingerprinted(t *testing.T) {
 	}
 }
 
+// TestFingerprintFollowsEdit edits files within the handler's trust window
+// (no Revalidate), as a developer saving a stylesheet does: a page made
+// after the save links the new fingerprint, which must serve at once, not
+// a window later, while the old one turns stale.
+func TestFingerprintFollowsEdit(t *testing.T) {
+	t.Parallel()
+	root := makeSite(t)
+	h := newHandler(t, root)
+	for _, name := range []string{"notes.txt", "big.bin"} {
+		t.Run(name, func(t *testing.T) {
+			old := mustRead(t, root, name)
+			ext := filepath.Ext(name)
+			base := "/" + name[:len(name)-len(ext)]
+			oldPath := base + "." + fingerprint.Sum(old) + ext
+			if rec := get(t, h, oldPath); rec.status != 200 {
+				t.Fatalf("GET %s before the edit: %d", oldPath, rec.status)
+			}
+			edited := append([]byte("edited: "), old...)
+			if err := os.WriteFile(filepath.Join(root, name), edited, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			newPath := base + "." + fingerprint.Sum(edited) + ext
+			rec := get(t, h, newPath)
+			if rec.status != 200 || rec.get("Cache-Control") != immutable || rec.body.String() != string(edited) {
+				t.Fatalf("GET %s right after the edit: %d, Cache-Control %q, %d bytes; want 200, immutable, the edited %d bytes",
+					newPath, rec.status, rec.get("Cache-Control"), rec.body.Len(), len(edited))
+			}
+			if rec := get(t, h, oldPath); rec.status != 404 {
+				t.Errorf("GET %s after the edit: %d; want 404", oldPath, rec.status)
+			}
+			if rec := get(t, h, "/"+name); rec.body.String() != string(edited) {
+				t.Errorf("GET /%s after the edit: the old content", name)
+			}
+		})
+	}
+}
+
 // TestEmbedded serves a folder over embedded files: the folder wins, a name
 // it lacks comes from memory, a file added to the folder overrides the
 // embedded one on the next check, and removing it brings the embedded back.

@@ -221,6 +221,7 @@ func (h *Handler) serve(w Response, r *Request, key, sum string) (status int, er
 		if attempt == 0 {
 			e = h.lookup(key)
 		}
+		cached := e != nil
 		var ref *fileRef
 		if e == nil {
 			name, dir, st := cleanPath(key)
@@ -246,6 +247,14 @@ func (h *Handler) serve(w Response, r *Request, key, sum string) (status int, er
 			if !h.matches(e, ref, sum) {
 				if ref != nil {
 					h.cache.release(ref)
+				}
+				// A page made from a file saved within the trust window
+				// links the new fingerprint before the cached entry has
+				// seen the change: look at the file now, not a window
+				// later, before calling the fingerprint stale.
+				if cached && !h.current(e) {
+					h.cache.remove(e)
+					continue
 				}
 				return 0, nil, false
 			}
@@ -279,15 +288,22 @@ func (h *Handler) lookup(key string) *entry {
 	if now-last < int64(h.window) || !e.checked.CompareAndSwap(last, now) {
 		return e
 	}
-	if e.embedded {
-		if !h.onDisk(e.name) { // still no file of the folder overrides it
-			return e
-		}
-	} else if fi, err := h.root.Stat(e.name); err == nil && identityOf(fi) == e.id {
+	if h.current(e) {
 		return e
 	}
 	h.cache.remove(e)
 	return nil
+}
+
+// current stats the file behind e and reports whether e still describes
+// it: the same version on disk, or, for an embedded file, still no file of
+// the folder overriding it.
+func (h *Handler) current(e *entry) bool {
+	if e.embedded {
+		return !h.onDisk(e.name)
+	}
+	fi, err := h.root.Stat(e.name)
+	return err == nil && identityOf(fi) == e.id
 }
 
 // openStat opens the root-relative name ("." for the root) and stats it.
