@@ -59,6 +59,13 @@ type Environ struct {
 	// Log receives the application's error messages (wsgi.errors); nil
 	// means slog.Default().
 	Log *slog.Logger
+	// Route is set by the application, not the server: the pattern of the
+	// route that answered, such as "/stock/{code}.py", as net/http's
+	// Request.Pattern. The server counts the request under it in its
+	// metrics; "" names none (counted as "app"). It must be one of a
+	// bounded set, the patterns a router registered, never the path:
+	// every distinct value is a series of its own.
+	Route string
 
 	once   sync.Once
 	ctx    context.Context

@@ -188,6 +188,7 @@ func appendEscaped(b []byte, s string) []byte {
 
 // logAccess writes the access line of the current request.
 func (c *conn) logAccess() {
+	c.countRequest()
 	a := c.srv.alog
 	if a == nil || c.resp.health && !c.srv.Health.Log {
 		return

@@ -289,6 +289,7 @@ func (p *capacity) note(s *Server, open, idle, closed int, first bool) {
 		}
 	}
 	p.closed += closed
+	s.Metrics.atCap(closed, first)
 	if first {
 		p.newcomer++
 	}

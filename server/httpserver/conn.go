@@ -109,6 +109,7 @@ type conn struct {
 	peer   string       // the peer's ip:port
 	fwd    forwardState // what trusted proxies said (proxy.go)
 	secure bool         // the connection is TLS: the environ's Scheme is "https" (tls.go)
+	mx     connMetrics  // Server.Metrics' state (metrics.go)
 }
 
 // reading is how a connection waits for and reads requests.
@@ -553,6 +554,7 @@ func (c *conn) close() {
 
 // serveStatic answers the request from the static folder.
 func (c *conn) serveStatic() {
+	c.routed(RouteStatic)
 	if c.srv.Static == nil {
 		c.writeError(404)
 		return

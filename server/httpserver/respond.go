@@ -233,6 +233,7 @@ func (c *conn) serveApp() {
 	}
 	c.prepareEnviron()
 	body, ok := c.callApp(app)
+	c.routed(c.app.env.Route)
 	defer c.closeBody(body)
 	if !ok {
 		c.writeError(500)

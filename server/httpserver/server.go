@@ -155,6 +155,11 @@ type Server struct {
 	// (redirect.go). "" opens none.
 	RedirectHTTP string
 
+	// Metrics, when not nil, counts the server's requests, connections
+	// and TLS handshakes with atomic adds (metrics.go). Nil counts
+	// nothing.
+	Metrics *Metrics
+
 	serverState // what the server does with the options: below
 
 }
@@ -246,6 +251,9 @@ func (s *Server) init() {
 		if s.AccessLog != nil {
 			s.alog = newAccessLog(s.AccessLog, s.AccessLogFormat)
 		}
+		if s.Metrics != nil {
+			s.Metrics.attach(s)
+		}
 	})
 }
 
@@ -302,6 +310,7 @@ func (s *Server) Serve(ln net.Listener) error {
 			key, limited = s.acceptKey(addrOf(rwc.RemoteAddr()))
 			if !s.admit(key, limited) {
 				rwc.Close() // over its address's share: see peers.go
+				s.Metrics.refused()
 				s.Log.Debug("over the connections allowed per address: closed", keyRemote, rwc.RemoteAddr().String())
 				continue
 			}
@@ -322,6 +331,7 @@ func (s *Server) Serve(ln net.Listener) error {
 			s.leave(key)
 			return ErrServerClosed
 		}
+		s.Metrics.accepted()
 		go func() {
 			keepSlot := true
 			defer func() {

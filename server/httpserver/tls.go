@@ -160,6 +160,7 @@ func (c *conn) serveTLS() (keepSlot bool) {
 	c.slot.since = now.UnixNano() + int64(freshGrace)
 	c.slot.state.Store(c.slot.since)
 	err := tc.HandshakeContext(c.srv.baseCtx)
+	c.srv.Metrics.handshake(err)
 	if !c.wake() || err != nil {
 		if err != nil {
 			c.srv.Log.Debug("TLS handshake failed", keyRemote, c.remote, keyErr, err)

@@ -233,6 +233,7 @@ func (r *Reader) readDirect(p []byte) (int, error) {
 	for range maxEmptyReads {
 		n, err := r.rd.Read(p)
 		if n > 0 {
+			r.received += int64(n)
 			r.rerr = err
 			return n, nil
 		}

@@ -56,6 +56,8 @@ type Reader struct {
 	// limit allows.
 	maxBuf int
 	rerr   error // read error that came with data, returned by the next read
+	// received counts the bytes read from the connection: see Received.
+	received int64
 
 	inHead  bool // bytes of the current head were consumed: Started
 	pending bool // the last request has a body not yet read to its end
@@ -86,12 +88,18 @@ func (r *Reader) Reset(rd io.Reader) {
 	if r.bufp == nil {
 		r.buf = nil
 	}
-	r.rerr = nil
+	r.rerr, r.received = nil, 0
 	r.inHead, r.pending = false, false
 	r.body = Body{}
 	clear(r.strs)
 	r.strBytes = 0
 }
+
+// Received returns the number of bytes read from the connection since the
+// Reader was made or Reset: request heads and bodies, and what is buffered
+// of the next request. The server's metrics count it (a counter add per
+// read, nothing else).
+func (r *Reader) Received() int64 { return r.received }
 
 // Buffered returns the number of bytes read from the connection but not yet
 // consumed: the start of the next request, or body bytes not yet read.
@@ -209,6 +217,7 @@ func (r *Reader) readMore() error {
 			return errors.New("http1: reader returned an invalid count")
 		}
 		r.w += n
+		r.received += int64(n)
 		if n > 0 {
 			r.rerr = err
 			return nil

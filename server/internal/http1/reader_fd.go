@@ -58,6 +58,7 @@ func (r *Reader) ReadFD(fd uintptr) (got, drained bool, err error) {
 		return false, false, nil
 	}
 	r.w = res.N
+	r.received += int64(res.N)
 	if res.EOF {
 		r.rerr = io.EOF
 	}
