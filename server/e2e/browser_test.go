@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -469,7 +468,11 @@ func startBrowser(t *testing.T, driverPath string) *webDriver {
 		t.Fatal(err)
 	}
 	logPath := filepath.Join(home, "chromedriver.log")
-	cmd := exec.Command(driverPath, "--port="+strconv.Itoa(port), "--log-path="+logPath)
+	cmd, stop, err := driverCommand(driverPath, "--port="+strconv.Itoa(port), "--log-path="+logPath)
+	if err != nil {
+		os.RemoveAll(home)
+		t.Fatal(err)
+	}
 	cmd.Env = append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, "config"), "XDG_CACHE_HOME="+filepath.Join(home, "cache"),
 		"TMPDIR="+home) // Chromium's singleton socket goes in a folder of TMPDIR
 	if err := cmd.Start(); err != nil {
@@ -491,9 +494,9 @@ func startBrowser(t *testing.T, driverPath string) *webDriver {
 			}
 		}
 		wd.client.CloseIdleConnections()
-		// Only the chromedriver this test started, by its PID.
-		if err := cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
-			t.Errorf("killing chromedriver (pid %d): %v", cmd.Process.Pid, err)
+		// Only the processes this test started (driverCommand).
+		if err := stop(); err != nil {
+			t.Errorf("stopping chromedriver (pid %d): %v", cmd.Process.Pid, err)
 		}
 		<-exited
 		if t.Failed() {
