@@ -65,9 +65,11 @@ func BenchmarkRenderPage(b *testing.B) {
 			}
 			b.SetBytes(int64(len(out)))
 			b.ReportAllocs()
+			start := cpuTime(b)
 			for b.Loop() {
 				app.ServeGateway(env, nopStart).Close()
 			}
+			reportCPU(b, start)
 		})
 	}
 }
@@ -94,11 +96,13 @@ func BenchmarkRenderPongo2Direct(b *testing.B) {
 	}
 	b.SetBytes(int64(len(out)))
 	b.ReportAllocs()
+	start := cpuTime(b)
 	for b.Loop() {
 		if _, err := tpl.ExecuteBytes(ctx); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, start)
 }
 
 // BenchmarkChangeDetection measures what finding a page's compiled template
