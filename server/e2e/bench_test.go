@@ -40,8 +40,10 @@ func BenchmarkKeepAlivePage(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	start := cpuTime(b)
 	c := ln.dial(b, b.N, req)
 	b.StopTimer()
+	reportCPU(b, start)
 	b.SetBytes(c.written / int64(b.N))
 }
 

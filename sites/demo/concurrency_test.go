@@ -119,9 +119,9 @@ func TestConcurrentUsers(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", clientName(c), err)
 			}
-			got, err := s.store.watchlist(ctx, id)
-			if err != nil {
-				t.Fatal(err)
+			name, _, got, err := s.store.watchlist(ctx, id)
+			if err != nil || name != clientName(c) {
+				t.Fatalf("watchlist of %s: %q, %v", clientName(c), name, err)
 			}
 			if want := wantList(c); !reflect.DeepEqual(got, want) {
 				t.Errorf("%s's list:\n%v\nwant\n%v", clientName(c), got, want)

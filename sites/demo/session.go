@@ -143,6 +143,13 @@ func (s *site) who(r *framework.Request) string {
 // stale one.
 func (s *site) check(ctx context.Context, c claim) (v verdict, msg string, err error) {
 	name, gen, err := s.store.userByID(ctx, c.id)
+	return judge(c, name, gen, err)
+}
+
+// judge returns the verdict on claim c of what the database has of its
+// user, name and generation gen, or err (sql.ErrNoRows: no such user); and
+// the flash of a stale one.
+func judge(c claim, name string, gen int64, err error) (v verdict, msg string, _ error) {
 	switch {
 	case errors.Is(err, sql.ErrNoRows) || err == nil && name != c.name:
 		return stale, msgUserGone, nil
@@ -170,22 +177,48 @@ var (
 // renamed, by a database reset; or its sessions ended since, by a logout,
 // a password change or "Sign out everywhere else"), which is signed out.
 func (s *site) member(ctx context.Context, r *framework.Request, g gate) (c claim, resp *framework.Response, err error) {
-	next := r.Path
-	if r.Method != "GET" && r.Method != "HEAD" {
-		next = g.back
-	}
-	c, ok := claimOf(r)
-	if !ok {
-		r.Flash("info", g.prompt)
-		return claim{}, framework.Redirect(loginHref(next)), nil
+	c, resp = claimAt(r, g)
+	if resp != nil {
+		return claim{}, resp, nil
 	}
 	v, msg, err := s.check(ctx, c)
 	if err != nil {
 		return claim{}, nil, fail(err)
 	}
-	settle(r, v, msg)
-	if v != current {
-		return claim{}, framework.Redirect(loginHref(next)), nil
+	if resp := admit(r, g, v, msg); resp != nil {
+		return claim{}, resp, nil
 	}
 	return c, nil, nil
+}
+
+// claimAt returns who r's session says is signed in, or for a visitor
+// resp, the 303 to the login page through g, with g's flash.
+func claimAt(r *framework.Request, g gate) (c claim, resp *framework.Response) {
+	c, ok := claimOf(r)
+	if !ok {
+		r.Flash("info", g.prompt)
+		return claim{}, framework.Redirect(loginHref(back(r, g)))
+	}
+	return c, nil
+}
+
+// admit settles r's session on v, the database's verdict on it, with the
+// flash msg for a stale one (see judge), and returns nil for a current
+// one; a stale one is signed out, and gets the 303 to the login page
+// through g.
+func admit(r *framework.Request, g gate, v verdict, msg string) *framework.Response {
+	settle(r, v, msg)
+	if v != current {
+		return framework.Redirect(loginHref(back(r, g)))
+	}
+	return nil
+}
+
+// back returns the page the login page is to come back to from r: r's own
+// for a GET, g's for a POST.
+func back(r *framework.Request, g gate) string {
+	if r.Method != "GET" && r.Method != "HEAD" {
+		return g.back
+	}
+	return r.Path
 }

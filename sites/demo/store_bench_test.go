@@ -48,8 +48,10 @@ func reportCPU(b *testing.B, start time.Duration) {
 }
 
 // BenchmarkWatchlistPage runs the statements of a signed-in GET
-// /watchlist.py through the store, on each database: the check of the
-// session's user, then the user's five stocks. It checks each answer:
+// /watchlist.py through the store, on each database: the user's name and
+// generation, which check the session, and the user's five stocks, in one
+// statement (two, userByID then the list, before 2026-12-08: on SQLite
+// 23.7 -> 17.6 µs of CPU, 93 -> 81 allocations). It checks each answer:
 // the name and generation, and the five codes in order.
 func BenchmarkWatchlistPage(b *testing.B) {
 	for _, be := range backends {
@@ -59,13 +61,9 @@ func BenchmarkWatchlistPage(b *testing.B) {
 			b.ReportAllocs()
 			start := cpuTime(b)
 			for b.Loop() {
-				name, gen, err := st.userByID(ctx, id)
-				if err != nil || name != "bench" || gen != 0 {
-					b.Fatalf("userByID = %q, %d, %v", name, gen, err)
-				}
-				rows, err := st.watchlist(ctx, id)
-				if err != nil || len(rows) != len(benchCodes) {
-					b.Fatalf("watchlist: %d rows, %v", len(rows), err)
+				name, gen, rows, err := st.watchlist(ctx, id)
+				if err != nil || name != "bench" || gen != 0 || len(rows) != len(benchCodes) {
+					b.Fatalf("watchlist = %q, %d, %d rows, %v", name, gen, len(rows), err)
 				}
 				for i, w := range rows {
 					if w.Code != benchCodes[i] {

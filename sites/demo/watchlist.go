@@ -18,24 +18,30 @@ const maxNote = 500
 // msgNoteLong refuses a note over maxNote.
 var msgNoteLong = "A note is at most " + strconv.Itoa(maxNote) + " characters."
 
-// watchlist answers GET /watchlist.py: the user's stocks and notes.
+// watchlist answers GET /watchlist.py: the user's stocks and notes. The
+// statement that reads them reads the user too, which checks the session
+// (as member does, without a query of its own).
 func (s *site) watchlist(r *framework.Request) (*framework.Response, error) {
+	c, resp := claimAt(r, watchGate)
+	if resp != nil {
+		return resp, nil
+	}
 	ctx, cancel := s.queryContext(r)
 	defer cancel()
-	c, resp, err := s.member(ctx, r, watchGate)
-	if resp != nil || err != nil {
-		return resp, err
-	}
-	return s.watchlistPage(ctx, r, c.id, "", "", "")
-}
-
-// watchlistPage renders the watch list of user id. A refused note shows
-// its message, and the note as typed in the form of its stock's row.
-func (s *site) watchlistPage(ctx context.Context, r *framework.Request, id int64, msg, code, note string) (*framework.Response, error) {
-	rows, err := s.store.watchlist(ctx, id)
+	name, gen, rows, err := s.store.watchlist(ctx, c.id)
+	v, msg, err := judge(c, name, gen, err)
 	if err != nil {
 		return nil, fail(err)
 	}
+	if resp := admit(r, watchGate, v, msg); resp != nil {
+		return resp, nil
+	}
+	return s.watchlistPage(r, rows, "", "", "")
+}
+
+// watchlistPage renders the watch list rows. A refused note shows its
+// message, and the note as typed in the form of its stock's row.
+func (s *site) watchlistPage(r *framework.Request, rows []Watched, msg, code, note string) (*framework.Response, error) {
 	for i := range rows {
 		if msg != "" && rows[i].Code == code {
 			rows[i].Note = note
@@ -130,7 +136,11 @@ func (s *site) update(r *framework.Request) (*framework.Response, error) {
 	}
 	note := strings.TrimSpace(r.FormValue("note"))
 	if utf8.RuneCountInString(note) > maxNote {
-		resp, err := s.watchlistPage(ctx, r, id, msgNoteLong, st.Code, note)
+		_, _, rows, err := s.store.watchlist(ctx, id)
+		if err != nil {
+			return nil, fail(err)
+		}
+		resp, err := s.watchlistPage(r, rows, msgNoteLong, st.Code, note)
 		if resp != nil {
 			resp.Status = 422
 		}
