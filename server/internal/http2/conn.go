@@ -1,0 +1,476 @@
+package http2
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"os"
+	"runtime/debug"
+	"sync"
+	"time"
+)
+
+// Conn is one HTTP/2 connection being served.
+//
+// # The life of a connection
+//
+// Serve runs the reader: it writes the server's SETTINGS, reads the client
+// preface and SETTINGS, then reads frames one at a time and acts on each
+// under the connection's lock (mu): HEADERS and CONTINUATION go through
+// the HPACK decoder field by field into a stream's head; a complete head
+// opens the stream and starts its handler on a goroutine of its own; DATA
+// is copied into the stream's body buffer, which the client can fill no
+// further than the stream's window; WINDOW_UPDATE and SETTINGS move the
+// send windows and wake the handlers waiting on them.
+//
+// Every frame the server sends is appended to one write buffer (wbuf),
+// under mu, in the order the HPACK encoder saw the header blocks; a writer
+// goroutine takes the whole buffer and writes it in one system call, so
+// the heads and bodies of concurrent streams, and the ACKs of the
+// reader, share writes. A handler's Write waits while the stream's or the
+// connection's send window, or the write buffer, is full: memory per
+// connection is bounded whatever the client reads.
+//
+// The connection ends on a connection error (GOAWAY with its code), on
+// the client's end of the socket, after Shutdown's GOAWAY once the last
+// stream has closed, or after IdleTimeout without a stream; Serve returns
+// once every handler has.
+type Conn struct {
+	srv  *Server
+	lim  Limits
+	nc   net.Conn
+	h    Handler
+	base context.Context
+	fr   *FrameReader
+	dec  *headerDecoder
+	log  *slog.Logger
+	wg   sync.WaitGroup
+
+	// The reader's own: the header block being received.
+	block   headerBlock
+	scratch requestHead // the fields of a block that is decoded and dropped
+
+	mu      sync.Mutex
+	streams map[uint32]*Stream
+	flow
+	writer
+	maxClientID  uint32
+	open         int // streams in streams
+	running      int // handlers running
+	readBuffered int // request body bytes buffered, on all streams
+	resets       int // streams reset by the client or refused, less those completed
+	idleFrames   int // frames asking work without a request (Limits.MaxIdleFrames)
+	resetIDs     [32]uint32
+	resetNext    int
+	goingAway    bool // GOAWAY sent
+	peerGoAway   bool // GOAWAY received
+	idleSince    time.Time
+	total        uint64
+	done         chan struct{}
+}
+
+// headerBlock is a header block being received (RFC 9113 §4.3): its
+// HEADERS frame came, its END_HEADERS has not.
+type headerBlock struct {
+	stream    uint32 // 0: none
+	endStream bool
+	prioErr   bool
+	frames    int
+	bytes     int
+	kind      int
+	s         *Stream
+}
+
+const (
+	blockIgnore = iota
+	blockRequest
+	blockTrailers
+)
+
+// errGraceful ends the reader without error: GOAWAY sent and no stream
+// left, or no stream for IdleTimeout.
+var errGraceful = errors.New("http2: connection ended gracefully")
+
+// NewConn returns a Conn serving nc with srv's handler and limits; Serve
+// serves it. nc is a TLS connection whose ALPN chose "h2", or a plain one
+// (h2c with prior knowledge, RFC 9113 §3.3). buffered holds bytes already
+// read from nc (at most 16 KiB), such as the start of the preface a plain
+// listener read to tell HTTP/2 from HTTP/1.1.
+func (srv *Server) NewConn(nc net.Conn, buffered []byte) *Conn {
+	srv.init()
+	c := &Conn{
+		srv:     srv,
+		lim:     srv.lim,
+		nc:      nc,
+		h:       srv.Handler,
+		log:     srv.Logger,
+		streams: make(map[uint32]*Stream),
+		done:    make(chan struct{}),
+	}
+	c.base = context.Background()
+	if srv.BaseContext != nil {
+		c.base = srv.BaseContext(nc)
+	}
+	c.fr = NewFrameReader(nc, make([]byte, 0, FrameHeaderLen+DefaultMaxFrameSize+4096))
+	c.fr.prime(buffered)
+	c.dec = newHeaderDecoder(c.lim.MaxHeaderListSize)
+	c.flow.init(c.lim)
+	c.writer.init(c)
+	c.idleSince = time.Now()
+	return c
+}
+
+// NetConn returns the connection's socket (for its addresses, or the TLS
+// state).
+func (c *Conn) NetConn() net.Conn { return c.nc }
+
+// Serve serves the connection until it ends (see Conn), and returns when
+// every handler has returned: nil after a graceful end, or the error that
+// ended it (a ConnError, ErrBadPreface, or the socket's).
+func (c *Conn) Serve() error {
+	c.srv.conns.Store(c, struct{}{})
+	c.srv.connsOpen.Add(1)
+	defer func() {
+		c.srv.conns.Delete(c)
+		c.srv.connsOpen.Add(-1)
+		close(c.done)
+	}()
+	c.mu.Lock()
+	c.wbuf = AppendSettings(c.wbuf,
+		Setting{SettingMaxConcurrentStreams, c.lim.MaxConcurrentStreams},
+		Setting{SettingInitialWindowSize, c.lim.StreamWindow},
+		Setting{SettingMaxHeaderListSize, c.lim.MaxHeaderListSize})
+	if n := int64(c.lim.ConnWindow) - 65535; n > 0 {
+		c.wbuf = AppendWindowUpdate(c.wbuf, 0, uint32(n))
+	}
+	c.mu.Unlock()
+	go c.writeLoop()
+	err := c.readLoop()
+	return c.end(err)
+}
+
+// readLoop reads and acts on frames until the connection ends.
+func (c *Conn) readLoop() error {
+	c.nc.SetReadDeadline(time.Now().Add(c.lim.HandshakeTimeout))
+	if err := c.fr.ReadPreface(); err != nil {
+		return err
+	}
+	h, p, err := c.fr.ReadFrame()
+	if err != nil {
+		return err
+	}
+	if h.Type != FrameSettings || h.Flags.Has(FlagAck) {
+		return ConnError{ErrCodeProtocol, "first frame not SETTINGS"}
+	}
+	if err := c.processFrame(h, p); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	if c.open == 0 {
+		c.setIdleDeadline()
+	} else {
+		c.nc.SetReadDeadline(time.Time{})
+	}
+	c.mu.Unlock()
+	for {
+		h, p, err := c.fr.ReadFrame()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				c.mu.Lock()
+				if c.open == 0 {
+					c.mu.Unlock()
+					return errGraceful
+				}
+				c.nc.SetReadDeadline(time.Time{})
+				c.mu.Unlock()
+				continue
+			}
+			return err
+		}
+		if err := c.processFrame(h, p); err != nil {
+			return err
+		}
+	}
+}
+
+// setIdleDeadline arms the read deadline of a connection without streams:
+// at once after a GOAWAY either way, else after IdleTimeout; c.mu is held.
+func (c *Conn) setIdleDeadline() {
+	switch {
+	case c.goingAway || c.peerGoAway:
+		c.nc.SetReadDeadline(time.Unix(1, 0))
+	case c.lim.IdleTimeout > 0:
+		c.nc.SetReadDeadline(time.Now().Add(c.lim.IdleTimeout))
+	default:
+		c.nc.SetReadDeadline(time.Time{})
+	}
+}
+
+// end ends the connection after the reader stopped with err: a GOAWAY if
+// one is due, every stream reset, the queued frames written, the socket
+// closed, the handlers waited for.
+func (c *Conn) end(err error) error {
+	c.mu.Lock()
+	var ce ConnError
+	notReading := false
+	switch {
+	case errors.As(err, &ce):
+		c.wbuf = AppendGoAway(c.wbuf, c.maxClientID, ce.Code, nil)
+		c.goingAway = true
+		if ce.Code == ErrCodeEnhanceYourCalm {
+			c.srv.calm.Add(1)
+			notReading = ce.Reason == reasonNotReading
+		} else {
+			c.srv.protocolErrs.Add(1)
+		}
+		c.log.Debug("http2: connection error", "remote", c.nc.RemoteAddr().String(), "err", err.Error())
+	case err == errGraceful:
+		if !c.goingAway {
+			c.wbuf = AppendGoAway(c.wbuf, c.maxClientID, ErrCodeNo, nil)
+			c.goingAway = true
+		}
+		err = nil
+	}
+	for _, s := range c.streams {
+		s.reset, s.resetCode = true, ErrCodeCancel
+		c.closeStream(s)
+	}
+	c.wclosed = true
+	c.wcond.Signal()
+	c.sendCond.Broadcast()
+	c.mu.Unlock()
+	if notReading {
+		c.nc.Close()
+	}
+	<-c.wdone
+	c.mu.Lock()
+	c.broken = true
+	c.sendCond.Broadcast()
+	c.mu.Unlock()
+	if ce.Code != ErrCodeNo && !notReading {
+		c.lingerClose()
+	}
+	c.nc.Close()
+	c.wg.Wait()
+	if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, net.ErrClosed) {
+		err = nil // the handshake timed out, or Close
+	}
+	if err != nil && (errors.Is(err, ErrBadPreface) || errors.As(err, &ce)) {
+		return err
+	}
+	return nil
+}
+
+// lingerClose half-closes the socket and reads what the client still
+// sends, for a second at most, so that the GOAWAY just written is not
+// lost to a TCP reset (RFC 9113 §5.4.1).
+func (c *Conn) lingerClose() {
+	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	c.nc.SetReadDeadline(time.Now().Add(time.Second))
+	buf := c.fr.buf
+	for n := 0; n < 1<<20; {
+		m, err := c.nc.Read(buf)
+		n += m
+		if err != nil {
+			return
+		}
+	}
+}
+
+// Shutdown ends the connection gracefully: GOAWAY NO_ERROR with the last
+// stream it has seen (RFC 9113 §6.8), no stream opened after it, the open
+// streams served to their end, then the socket closed. It returns when
+// Serve has ended, or when ctx is done, after Close (ctx's error). This is
+// what a server calls when it stops or hands its listener to a new
+// process.
+func (c *Conn) Shutdown(ctx context.Context) error {
+	c.mu.Lock()
+	if !c.goingAway && !c.broken {
+		c.goingAway = true
+		c.wbuf = AppendGoAway(c.wbuf, c.maxClientID, ErrCodeNo, nil)
+		c.wcond.Signal()
+	}
+	if c.open == 0 {
+		c.setIdleDeadline()
+	}
+	c.mu.Unlock()
+	select {
+	case <-c.done:
+		return nil
+	case <-ctx.Done():
+		c.Close()
+		<-c.done
+		return ctx.Err()
+	}
+}
+
+// Close closes the connection at once: every stream is cancelled, and
+// Serve returns once their handlers have.
+func (c *Conn) Close() error { return c.nc.Close() }
+
+// Done returns a channel closed when Serve has returned.
+func (c *Conn) Done() <-chan struct{} { return c.done }
+
+// IdleSince returns when the connection's last stream closed (or when it
+// started), and false while a stream is open: a server at its connection
+// cap reclaims the connection idle the longest, with Shutdown.
+func (c *Conn) IdleSince() (time.Time, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.idleSince, c.open == 0
+}
+
+// ConnStats are a connection's counters and its buffered bytes.
+type ConnStats struct {
+	OpenStreams   int    // streams open now
+	Handlers      int    // handlers running now (a reset stream's until it returns)
+	Streams       uint64 // streams opened in all
+	WriteBuffered int    // bytes queued for the socket, not yet taken by the writer
+	ReadBuffered  int    // request body bytes received, not yet read by handlers
+}
+
+// Stats returns the connection's counters now.
+func (c *Conn) Stats() ConnStats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return ConnStats{c.open, c.running, c.total, len(c.wbuf), c.readBuffered}
+}
+
+// startStream opens s (its head complete and valid) and starts its
+// handler; c.mu is held.
+func (c *Conn) startStream(s *Stream, endStream bool) {
+	s.inMap = true
+	c.streams[s.id] = s
+	c.open++
+	if c.open == 1 {
+		c.nc.SetReadDeadline(time.Time{})
+	}
+	c.total++
+	c.srv.streamsOpen.Add(1)
+	c.srv.streamsTotal.Add(1)
+	s.recvWindow = int64(c.lim.StreamWindow)
+	s.sendWindow = c.peerInitialWindow
+	s.recvEnd = endStream
+	c.running++
+	c.idleFrames = 0
+	c.wg.Add(1)
+	go c.runStream(s)
+}
+
+// runStream runs the handler of s and ends its response.
+func (c *Conn) runStream(s *Stream) {
+	panicked := true
+	defer func() {
+		if panicked {
+			if v := recover(); v != nil {
+				c.log.Error("http2: handler panic", "stream", s.id, "panic", v, "stack", string(debug.Stack()))
+			}
+		}
+		c.mu.Lock()
+		c.finishResponse(s, panicked)
+		c.running--
+		if n := len(s.rbuf) - s.roff; n > 0 {
+			c.readBuffered -= n
+			s.rbuf, s.roff = s.rbuf[:0], 0
+			c.consumed(s, int64(n))
+		}
+		// If the response ended before the request, the stream stays open
+		// and what the client still sends is dropped (its windows given
+		// back), but checked as any request's (RFC 9113 §8.1.1: its
+		// content-length, its trailers), up to maxDiscard bytes, past
+		// which the client is told to stop (RST_STREAM NO_ERROR, §8.1).
+		s.cancel()
+		c.sendCond.Broadcast()
+		// From here on, whichever of this and closeStream comes last
+		// recycles the stream.
+		s.handlerDone = true
+		if !s.inMap {
+			putStream(s)
+		}
+		c.mu.Unlock()
+		c.wg.Done()
+	}()
+	c.h.ServeStream(s)
+	panicked = false
+}
+
+// closeStream closes s in the protocol's terms (RFC 9113 §5.1: both ends
+// sent, or a reset); c.mu is held.
+func (c *Conn) closeStream(s *Stream) {
+	if !s.inMap {
+		return
+	}
+	delete(c.streams, s.id)
+	s.inMap = false
+	c.open--
+	c.srv.streamsOpen.Add(-1)
+	if n := len(s.rbuf) - s.roff; n > 0 {
+		c.readBuffered -= n
+		s.rbuf, s.roff = s.rbuf[:0], 0
+		c.returnConn(n)
+	}
+	s.cancel()
+	s.rcond.Broadcast()
+	c.sendCond.Broadcast()
+	if c.open == 0 {
+		c.idleSince = time.Now()
+		c.setIdleDeadline()
+	}
+	if s.handlerDone {
+		putStream(s)
+	}
+}
+
+// resetStream sends RST_STREAM code for s and closes it; c.mu is held.
+func (c *Conn) resetStream(s *Stream, code ErrCode) {
+	if s.reset {
+		return
+	}
+	c.rstID(s.id, code)
+	s.reset, s.resetCode = true, code
+	c.closeStream(s)
+}
+
+// rstID sends RST_STREAM code for stream id, and remembers the id for a
+// while, so that the frames the client sent before it learnt of the reset
+// are ignored (RFC 9113 §5.1, "closed"); c.mu is held.
+func (c *Conn) rstID(id uint32, code ErrCode) {
+	c.wbuf = AppendRSTStream(c.wbuf, id, code)
+	c.wcond.Signal()
+	c.resetIDs[c.resetNext] = id
+	c.resetNext = (c.resetNext + 1) % len(c.resetIDs)
+}
+
+// wasReset reports whether the server reset stream id lately.
+func (c *Conn) wasReset(id uint32) bool {
+	for _, r := range c.resetIDs {
+		if r == id {
+			return true
+		}
+	}
+	return false
+}
+
+// endSent records that END_STREAM was queued for s; c.mu is held.
+func (c *Conn) endSent(s *Stream) {
+	s.sentEnd = true
+	if c.resets > 0 {
+		c.resets--
+	}
+	if s.recvEnd {
+		c.closeStream(s)
+	}
+}
+
+// recvEnded records that the request of s ended; c.mu is held.
+func (c *Conn) recvEnded(s *Stream) {
+	s.recvEnd = true
+	s.rcond.Broadcast()
+	if s.sentEnd {
+		c.closeStream(s)
+	}
+}

@@ -1,0 +1,103 @@
+package http2
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+)
+
+// Server holds what the HTTP/2 connections of one listener share: the
+// handler, the limits, the logger and the counters. Its zero value is not
+// usable: Handler must be set. Each connection is served by a Conn made
+// with NewConn.
+type Server struct {
+	// Handler serves every stream.
+	Handler Handler
+	// Limits bounds each connection; zero fields mean their defaults.
+	Limits Limits
+	// Logger receives what the connections log (a handler panic, a
+	// connection ended by a protocol error at Debug). Nil means
+	// slog.Default().
+	Logger *slog.Logger
+	// BaseContext returns the context whose values streams' contexts
+	// carry. Nil means context.Background().
+	BaseContext func(net.Conn) context.Context
+
+	once  sync.Once
+	lim   Limits
+	conns sync.Map // *Conn -> struct{}
+
+	connsOpen    atomic.Int64
+	streamsOpen  atomic.Int64
+	streamsTotal atomic.Uint64
+	resets       atomic.Uint64
+	refused      atomic.Uint64
+	calm         atomic.Uint64
+	protocolErrs atomic.Uint64
+}
+
+// Stats are a Server's counters, for metrics.
+type Stats struct {
+	ConnsOpen       int64  // connections being served
+	StreamsOpen     int64  // streams open now, on all connections
+	StreamsTotal    uint64 // streams ever opened (requests)
+	Resets          uint64 // streams the clients reset before their responses ended
+	Refused         uint64 // streams refused over the concurrency limit
+	EnhanceYourCalm uint64 // connections ended with ENHANCE_YOUR_CALM (floods, rapid reset)
+	ProtocolErrors  uint64 // connections ended by another connection error
+}
+
+// Stats returns the counters now.
+func (srv *Server) Stats() Stats {
+	return Stats{
+		ConnsOpen:       srv.connsOpen.Load(),
+		StreamsOpen:     srv.streamsOpen.Load(),
+		StreamsTotal:    srv.streamsTotal.Load(),
+		Resets:          srv.resets.Load(),
+		Refused:         srv.refused.Load(),
+		EnhanceYourCalm: srv.calm.Load(),
+		ProtocolErrors:  srv.protocolErrs.Load(),
+	}
+}
+
+func (srv *Server) init() {
+	srv.once.Do(func() {
+		srv.lim = srv.Limits.withDefaults()
+		if srv.Logger == nil {
+			srv.Logger = slog.Default()
+		}
+	})
+}
+
+// ServeConn serves HTTP/2 on nc until the connection ends, and returns
+// when every stream's handler has returned: nil after a graceful end
+// (GOAWAY sent or received, idle timeout, the client closing), else the
+// error that ended it. See NewConn for nc and buffered.
+func (srv *Server) ServeConn(nc net.Conn, buffered []byte) error {
+	return srv.NewConn(nc, buffered).Serve()
+}
+
+// Shutdown sends GOAWAY on every connection being served, lets their
+// in-flight streams finish, and returns when all have ended, or when ctx
+// is done, after closing those left (ctx's error).
+func (srv *Server) Shutdown(ctx context.Context) error {
+	var wg sync.WaitGroup
+	var err atomic.Value
+	srv.conns.Range(func(k, _ any) bool {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if e := k.(*Conn).Shutdown(ctx); e != nil {
+				err.Store(e)
+			}
+		}()
+		return true
+	})
+	wg.Wait()
+	if e, ok := err.Load().(error); ok {
+		return e
+	}
+	return nil
+}

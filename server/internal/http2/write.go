@@ -1,0 +1,86 @@
+package http2
+
+import (
+	"sync"
+	"time"
+)
+
+// writer is the write side of a connection, guarded by its mu: the frames
+// queued for the socket, the HPACK encoder whose order they follow, and
+// the goroutine that writes them (see Conn).
+type writer struct {
+	enc      *headerEncoder
+	wbuf     []byte // queued frames
+	spare    []byte // the buffer being written, or free
+	wclosed  bool   // the writer writes what is queued, then ends
+	broken   bool   // nothing more can be written
+	wcond    sync.Cond
+	sendCond sync.Cond // handlers waiting for a window or buffer room
+	wdone    chan struct{}
+}
+
+func (w *writer) init(c *Conn) {
+	w.enc = newHeaderEncoder()
+	w.wbuf = make([]byte, 0, 16<<10)
+	w.spare = make([]byte, 0, 16<<10)
+	w.wcond.L = &c.mu
+	w.sendCond.L = &c.mu
+	w.wdone = make(chan struct{})
+}
+
+// reasonNotReading is the reason of the connection error of a client that
+// lets control frames pile up unread.
+const reasonNotReading = "client not reading: control frames piling up"
+
+// wakeWriter tells the writer there is something to write; c.mu is held.
+func (c *Conn) wakeWriter() { c.wcond.Signal() }
+
+// checkQueued returns a connection error if the frames queued have grown
+// past four write buffers beyond Limits.MaxWriteBuffer: only control
+// frames go past it, and only a client that reads nothing while it asks
+// for more makes them pile up; c.mu is held.
+func (c *Conn) checkQueued() error {
+	if len(c.wbuf) > 5*c.lim.MaxWriteBuffer {
+		return ConnError{ErrCodeEnhanceYourCalm, reasonNotReading}
+	}
+	return nil
+}
+
+// writeLoop writes what is queued, the whole queue at once, until the
+// connection ends or a write fails.
+func (c *Conn) writeLoop() {
+	defer close(c.wdone)
+	c.mu.Lock()
+	for {
+		for len(c.wbuf) == 0 && !c.wclosed {
+			c.wcond.Wait()
+		}
+		if len(c.wbuf) == 0 {
+			c.mu.Unlock()
+			return
+		}
+		buf := c.wbuf
+		c.wbuf, c.spare = c.spare[:0], nil
+		c.mu.Unlock()
+		c.nc.SetWriteDeadline(time.Now().Add(c.lim.WriteTimeout))
+		_, err := c.nc.Write(buf)
+		c.mu.Lock()
+		if cap(buf) > 4*c.lim.MaxWriteBuffer {
+			buf = make([]byte, 0, 16<<10) // a burst of control frames: not kept
+		}
+		c.spare = buf[:0]
+		if err != nil {
+			c.broken = true
+			c.wbuf = c.wbuf[:0]
+			for _, s := range c.streams {
+				s.cancel()
+				s.rcond.Broadcast()
+			}
+			c.sendCond.Broadcast()
+			c.mu.Unlock()
+			c.nc.Close() // the reader ends too
+			return
+		}
+		c.sendCond.Broadcast()
+	}
+}
