@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/miniweb/miniweb/framework"
+	"github.com/miniweb/miniweb/framework/throttle"
 )
 
 // Bounds of a user name, in characters, after trimming surrounding spaces.
@@ -116,10 +117,20 @@ func (s *site) register(r *framework.Request) (*framework.Response, error) {
 	if msg := checkPassword(password); msg != "" {
 		return refuse(msg)
 	}
-	hash, err := s.pw.hash(r.Context(), password)
+	client := clientOf(r)
+	tctx, tcancel := s.queryContext(r)
+	defer tcancel()
+	if wait, err := s.takeSignup(tctx, client); err != nil {
+		return nil, fail(err)
+	} else if wait > 0 {
+		return s.tooMany("register.html", d, wait), nil
+	}
+	hash, err := s.pw.hash(r.Context(), client, password)
 	if err != nil {
+		s.refund(r, throttle.Key{Limit: &s.limits.signup, Subject: client}) // not attempted
 		return nil, err
 	}
+	// The hash took its time: the insert gets a bound of its own.
 	ctx, cancel := s.queryContext(r)
 	defer cancel()
 	id, ok, err := s.store.createUser(ctx, name, hash)
@@ -148,12 +159,25 @@ func (s *site) login(r *framework.Request) (*framework.Response, error) {
 		return framework.Render("login.html", d), nil
 	}
 	name, password := strings.TrimSpace(r.FormValue("name")), r.FormValue("password")
+	d["name"] = name
+	valid := checkName(name) == "" // no user has another name: no query for it
+	counted := name
+	if !valid {
+		counted = "" // all such names count as one: none can sign in
+	}
+	client := clientOf(r)
+	ctx, cancel := s.queryContext(r)
+	defer cancel()
+	attempt, wait, err := s.beginLogin(ctx, client, counted)
+	if err != nil {
+		return nil, fail(err)
+	}
+	if wait > 0 { // before any query of the user, and any hash
+		return s.tooMany("login.html", d, wait), nil
+	}
 	var id, gen int64
-	var hash []byte            // nil: checked against the dummy hash, in the same time
-	if checkName(name) == "" { // no user has another name: no query for it
-		ctx, cancel := s.queryContext(r)
-		defer cancel()
-		var err error
+	var hash []byte // nil: checked against the dummy hash, in the same time
+	if valid {
 		id, hash, gen, err = s.store.userByName(ctx, name)
 		if errors.Is(err, sql.ErrNoRows) {
 			hash = nil
@@ -161,16 +185,23 @@ func (s *site) login(r *framework.Request) (*framework.Response, error) {
 			return nil, fail(err)
 		}
 	}
-	ok, err := s.pw.check(r.Context(), hash, password)
+	ok, err := s.pw.check(r.Context(), client, hash, password)
 	if err != nil {
+		s.abandonLogin(r, attempt)
 		return nil, err
 	}
 	if !ok {
 		// One answer for both faults, which says nothing of which it was.
-		d["name"], d["error"] = name, msgWrongLogin
+		d["error"] = msgWrongLogin
 		resp := framework.Render("login.html", d)
 		resp.Status = 403
 		return resp, nil
+	}
+	// The hash took its time: the settling gets a bound of its own.
+	ectx, ecancel := s.queryContext(r)
+	defer ecancel()
+	if err := s.endLogin(ectx, attempt); err != nil {
+		return nil, fail(err)
 	}
 	signIn(r, id, name, gen)
 	r.Flash("info", "Signed in as "+name+".")
@@ -258,12 +289,22 @@ func (s *site) password(r *framework.Request) (*framework.Response, error) {
 	if err != nil {
 		return nil, fail(err)
 	}
-	if ok, err := s.pw.check(r.Context(), hash, current); err != nil {
+	// A wrong current password counts as a failed login of the account
+	// from this client: a stolen session cannot guess it faster.
+	client := clientOf(r)
+	pair := throttle.Key{Limit: &s.limits.pair, Subject: client + " " + c.name}
+	if wait, err := s.guard.Take(ctx, pair); err != nil {
+		return nil, fail(err)
+	} else if wait > 0 {
+		return s.tooMany("account.html", s.accountData(r, ""), wait), nil
+	}
+	if ok, err := s.pw.check(r.Context(), client, hash, current); err != nil {
+		s.refund(r, pair) // not checked
 		return nil, err
 	} else if !ok {
 		return refuse(403, msgWrongPassword)
 	}
-	if hash, err = s.pw.hash(r.Context(), password); err != nil {
+	if hash, err = s.pw.hash(r.Context(), client, password); err != nil {
 		return nil, err
 	}
 	// The hashes took their time: the update gets a bound of its own.
@@ -271,6 +312,9 @@ func (s *site) password(r *framework.Request) (*framework.Response, error) {
 	defer ucancel()
 	gen, ok, err := s.store.setPassword(uctx, c, hash)
 	if err != nil {
+		return nil, fail(err)
+	}
+	if err := s.guard.Clear(uctx, pair); err != nil {
 		return nil, fail(err)
 	}
 	if !ok { // ended meanwhile, on another device: nothing changed

@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"net/url"
 	"os"
@@ -16,6 +17,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/miniweb/miniweb/framework"
 	"github.com/miniweb/miniweb/framework/database"
 	"github.com/miniweb/miniweb/framework/frameworktest"
 )
@@ -127,7 +129,10 @@ func TestLogin(t *testing.T) {
 		}
 
 		// Right: a session cookie, a redirect, and a flash on the next page.
-		v := newClient(t, app)
+		// From another address: this one had its five attempts at ada
+		// (TestLoginThrottle).
+		v := frameworktest.New(t, app, frameworktest.Options{RemoteAddr: "192.0.2.1:1234",
+			Session: &framework.SessionOptions{Secret: testSecret}})
 		resp = v.PostForm("/login.py", url.Values{"name": {" ada "}, "password": {"correct horse"}})
 		wantSeeOther(t, resp, "/index.py")
 		if sc := resp.Redirects[0].Header.Get("Set-Cookie"); !sessionRE.MatchString(sc) {
@@ -360,101 +365,200 @@ func TestLoginNext(t *testing.T) {
 }
 
 // TestHashingBusy: with every hashing slot taken, a login or a
-// registration gets a 503 after hashWait (not before); it goes through
-// once a slot is free. TestPasswordsWait checks the wait itself, on a
-// fake clock.
+// registration whose turn is estimated to come in time waits, and gets a
+// 503 after hashWait (not before) when it does not; one whose turn cannot
+// come in time (a hash measured slower than the wait) gets a 503 at once,
+// its Retry-After the estimate; either goes through once a slot is free.
+// TestPasswordsWait checks the waits themselves, on a fake clock.
 func TestHashingBusy(t *testing.T) {
 	t.Parallel()
 	const hashWait = 50 * time.Millisecond
 	app, s, _ := testSiteWith(t, sqliteDB(t), templates, false, config{hashSlots: 2, hashWait: hashWait})
 	register(t, newClient(t, app), "ada", "correct horse")
-	if cap(s.pw.slots) != 2 {
-		t.Fatalf("%d slots; want 2", cap(s.pw.slots))
+	g := s.pw.gate
+	if g.slots != 2 || g.share != 4 {
+		t.Fatalf("%d slots, a share of %d; want 2 and 4", g.slots, g.share)
+	}
+	hold := func() {
+		for range 2 {
+			if err := g.acquire(context.Background(), "holder"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	setTook := func(d time.Duration) {
+		g.mu.Lock()
+		g.took = d
+		g.mu.Unlock()
 	}
 	login := url.Values{"name": {"ada"}, "password": {"correct horse"}}
-	for _, target := range []string{"/login.py", "/register.py"} {
-		s.pw.slots <- struct{}{}
-		s.pw.slots <- struct{}{}
+	for i, target := range []string{"/login.py", "/register.py"} {
 		form := login
 		if target == "/register.py" {
 			form = url.Values{"name": {"bob"}, "password": {"correct horse"}}
 		}
-		start := time.Now() // before the request, so before its timer
-		resp := newClient(t, app).PostForm(target, form)
-		if resp.Code != 503 || resp.Header.Get("Retry-After") == "" || !strings.Contains(resp.Text(), "The server is busy") {
+		visitor := func() *frameworktest.Client {
+			return frameworktest.New(t, app, frameworktest.Options{RemoteAddr: fmt.Sprintf("192.0.2.%d:1234", i+1)})
+		}
+		hold()
+		setTook(time.Millisecond) // a turn in time, estimated
+		start := time.Now()       // before the request, so before its timer
+		resp := visitor().PostForm(target, form)
+		if resp.Code != 503 || resp.Header.Get("Retry-After") != "1" || !strings.Contains(resp.Text(), "The server is busy") {
 			t.Errorf("%s with no slot: %d %v\n%s", target, resp.Code, resp.Header, resp.Body)
 		}
 		if took := time.Since(start); took < hashWait {
 			t.Errorf("%s: gave up after %v; want it to wait %v", target, took, hashWait)
 		}
+		setTook(3 * time.Second) // no turn in time: refused at once
+		resp = visitor().PostForm(target, form)
+		if resp.Code != 503 || resp.Header.Get("Retry-After") != "3" || !strings.Contains(resp.Text(), "The server is busy") {
+			t.Errorf("%s with no slot in time: %d %v\n%s", target, resp.Code, resp.Header, resp.Body)
+		}
 		// A slot free: through.
-		<-s.pw.slots
-		resp = newClient(t, app).NoRedirects().PostForm(target, form)
+		g.release("holder")
+		resp = visitor().NoRedirects().PostForm(target, form)
 		if resp.Code != 303 {
 			t.Errorf("%s once a slot is free: %d\n%s", target, resp.Code, resp.Body)
 		}
-		<-s.pw.slots
+		g.release("holder")
 	}
-	if n := len(s.pw.slots); n != 0 {
-		t.Errorf("%d slots still taken", n)
+	if g.running != 0 || len(g.clients) != 0 || len(g.ring) != 0 {
+		t.Errorf("%d slots still taken, %d clients, %d waiting", g.running, len(g.clients), len(g.ring))
 	}
-	// The default: GOMAXPROCS slots.
-	p, err := newPasswords(bcrypt.MinCost, 0, 0)
-	if err != nil || cap(p.slots) < 1 || p.wait != 5*time.Second {
-		t.Errorf("newPasswords defaults: %v slots, wait %v, %v", cap(p.slots), p.wait, err)
+	// The defaults: GOMAXPROCS slots, twice that per client, 5 s.
+	p, err := newPasswords(bcrypt.MinCost, 0, 0, 0)
+	if err != nil || p.gate.slots < 1 || p.gate.share != max(2, 2*p.gate.slots) || p.gate.wait != 5*time.Second {
+		t.Errorf("newPasswords defaults: %v slots, share %d, wait %v, %v", p.gate.slots, p.gate.share, p.gate.wait, err)
 	}
-	if _, err := p.hash(context.Background(), strings.Repeat("x", 73)); err == nil {
+	if _, err := p.hash(context.Background(), "c", strings.Repeat("x", 73)); err == nil {
 		t.Error("hashing 73 bytes: no error")
 	}
 }
 
-// TestPasswordsWait: with every slot taken, acquire waits exactly its wait,
-// then gives up with errBusy; a slot freed or the request's end while it
-// waits ends the wait. On synctest's clock, which moves only when every
-// goroutine waits: exact, and at once.
+// TestPasswordsWait: with every slot taken, a request whose turn is
+// estimated to come in time waits, exactly its time, then gives up with a
+// 503; a slot freed or the request's end while it waits ends the wait;
+// one whose turn cannot come within its time, the gate's wait or the
+// context's deadline, is refused at once, its Retry-After the estimate.
+// On synctest's clock, which moves only when every goroutine waits:
+// exact, and at once.
 func TestPasswordsWait(t *testing.T) {
 	t.Parallel()
 	const wait = 5 * time.Second
 	for _, tt := range []struct {
-		name string
+		name     string
+		took     time.Duration // a hash's time, measured
+		deadline time.Duration // the request's, from now; 0 for none
 		// end ends the wait, while acquire waits, or does nothing.
-		end  func(p *passwords, cancel context.CancelFunc)
-		want error
+		end   func(g *hashGate, cancel context.CancelFunc)
+		code  int           // the StatusError's; 0 for another answer
+		want  error         // the answer when code is 0
+		after time.Duration // when it comes
+		retry string        // the 503's Retry-After
 	}{
-		{"no slot in time", func(*passwords, context.CancelFunc) {}, errBusy},
-		{"a slot freed", func(p *passwords, _ context.CancelFunc) { p.release() }, nil},
-		{"the request ended", func(_ *passwords, cancel context.CancelFunc) { cancel() }, context.Canceled},
+		{"no slot in time", time.Second, 0, func(*hashGate, context.CancelFunc) {}, 503, nil, wait, "1"},
+		{"a slot freed", time.Second, 0, func(g *hashGate, _ context.CancelFunc) { g.release("holder") }, 0, nil, wait - 1, ""},
+		{"the request ended", time.Second, 0, func(_ *hashGate, cancel context.CancelFunc) { cancel() }, 0, context.Canceled, wait - 1, ""},
+		{"the turn cannot come in time", 6 * time.Second, 0, nil, 503, nil, 0, "6"},
+		{"nor before the deadline", 2 * time.Second, time.Second, nil, 503, nil, 0, "2"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				p, err := newPasswords(bcrypt.MinCost, 1, wait)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := p.acquire(t.Context()); err != nil { // the one slot
+				g := newHashGate(1, 2, wait, tt.took)
+				if err := g.acquire(t.Context(), "holder"); err != nil { // the one slot
 					t.Fatal(err)
 				}
 				ctx, cancel := context.WithCancel(t.Context())
 				defer cancel()
+				if tt.deadline > 0 {
+					ctx, cancel = context.WithTimeout(ctx, tt.deadline)
+					defer cancel()
+				}
 				start := time.Now()
 				done := make(chan error, 1)
-				go func() { done <- p.acquire(ctx) }()
-				time.Sleep(wait - time.Nanosecond)
-				synctest.Wait()
-				select {
-				case err := <-done:
-					t.Fatalf("acquire with no slot: %v after %v; want it to wait %v", err, time.Since(start), wait)
-				default:
+				go func() { done <- g.acquire(ctx, "visitor") }()
+				if tt.end != nil {
+					time.Sleep(wait - time.Nanosecond)
+					synctest.Wait()
+					select {
+					case err := <-done:
+						t.Fatalf("acquire with no slot: %v after %v; want it to wait %v", err, time.Since(start), wait)
+					default:
+					}
+					tt.end(g, cancel)
 				}
-				tt.end(p, cancel)
-				err = <-done
+				err := <-done
 				took := time.Since(start)
-				if !errors.Is(err, tt.want) || (tt.want == errBusy) != (took == wait) {
-					t.Errorf("acquire: %v after %v; want %v, after %v only for errBusy", err, took, tt.want, wait)
+				var se *framework.StatusError
+				switch {
+				case tt.code != 0 && (!errors.As(err, &se) || se.Code != tt.code || se.Header.Get("Retry-After") != tt.retry):
+					t.Errorf("acquire: %v, %v; want a %d, Retry-After %s", err, se, tt.code, tt.retry)
+				case tt.code == 0 && !errors.Is(err, tt.want):
+					t.Errorf("acquire: %v; want %v", err, tt.want)
+				}
+				if took != tt.after && !(tt.after == wait-1 && took == wait-time.Nanosecond) {
+					t.Errorf("acquire answered after %v; want %v", took, tt.after)
 				}
 			})
 		})
 	}
+}
+
+// TestHashGateFair: the gate's slots are shared between clients in turn.
+// One client over its share is refused at once (429); a client that
+// comes behind another's queue is served after one of the other's, not
+// after all of them; and everything is given back. On synctest's clock.
+func TestHashGateFair(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		g := newHashGate(1, 4, 5*time.Second, time.Second)
+		var mu sync.Mutex
+		var granted, refused []string
+		var wg sync.WaitGroup
+		// ask sends a request of client and waits until it holds a slot,
+		// waits for one, or is refused (synctest.Wait: every goroutine
+		// blocked).
+		ask := func(client string) {
+			wg.Go(func() {
+				err := g.acquire(t.Context(), client)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					refused = append(refused, client+": "+err.Error())
+					return
+				}
+				granted = append(granted, client)
+			})
+			synctest.Wait()
+		}
+		for range 8 { // a flood: the first runs, 3 wait, 4 are refused
+			ask("A")
+		}
+		ask("B")
+		ask("C")
+		// Each grant released in turn.
+		for range 5 {
+			mu.Lock()
+			last := granted[len(granted)-1]
+			mu.Unlock()
+			g.release(last)
+			synctest.Wait()
+		}
+		wg.Wait()
+		g.release(granted[len(granted)-1])
+		// B's turn comes after one of A's, C's after B's: not after all of
+		// A's.
+		if want := []string{"A", "A", "B", "C", "A", "A"}; !slices.Equal(granted, want) {
+			t.Errorf("served in the order %q; want %q", granted, want)
+		}
+		if want := slices.Repeat([]string{"A: 429 " + msgShare}, 4); !slices.Equal(refused, want) {
+			t.Errorf("refused %q; want %q", refused, want)
+		}
+		if g.running != 0 || len(g.clients) != 0 || len(g.ring) != 0 {
+			t.Errorf("after all: %d running, %d clients, %d waiting", g.running, len(g.clients), len(g.ring))
+		}
+	})
 }
 
 // TestHashingBound: a flood of logins runs at most a slot's worth of
@@ -476,7 +580,9 @@ func TestHashingBound(t *testing.T) {
 		}
 		// A Client of its own, made without t (frameworktest.New's
 		// t must be the goroutine's that calls it): a breach panics.
-		c := frameworktest.New(nil, app, frameworktest.Options{}).NoRedirects()
+		// Each from an address of its own: this is about the slots, not
+		// the share of an address or the throttle of logins.
+		c := frameworktest.New(nil, app, frameworktest.Options{RemoteAddr: fmt.Sprintf("192.0.2.%d:1234", i+1)}).NoRedirects()
 		wg.Go(func() {
 			<-start
 			statuses <- c.PostForm("/login.py", url.Values{"name": {"ada"}, "password": {password}}).Code

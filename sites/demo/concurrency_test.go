@@ -56,7 +56,10 @@ func TestConcurrentUsers(t *testing.T) {
 		// for a hashing slot and on its database work give 503s to a
 		// machine too busy for 64 clients (with -race beside CPU
 		// burners, say): here only a hang reaches them.
-		app, s, logs := testSiteWith(t, db, templates, false, config{hashWait: hang, queryTimeout: hang})
+		// All from 127.0.0.1: the share of an address at the hashing gate
+		// and the sign-up throttle lifted, this is about the store.
+		app, s, logs := testSiteWith(t, db, templates, false, config{hashWait: hang, queryTimeout: hang,
+			hashShare: clients, limits: looseLimits()})
 		srvLog := &logBuffer{}
 		srv := &httpserver.Server{App: app, Suffix: ".py", Log: slog.New(slog.NewTextHandler(srvLog, nil))}
 		ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/miniweb/miniweb/framework"
 	"github.com/miniweb/miniweb/framework/database"
+	"github.com/miniweb/miniweb/framework/throttle"
 	"github.com/miniweb/miniweb/server/gateway"
 )
 
@@ -18,6 +19,10 @@ import (
 type site struct {
 	store *store
 	pw    *passwords
+	// guard counts logins and sign-ups (see limits); nil without a
+	// database.
+	guard  *throttle.Throttle
+	limits limits
 	// now is the clock, replaced in tests.
 	now func() time.Time
 	// queryTimeout bounds the database work of one request.
@@ -32,8 +37,13 @@ type config struct {
 	cost int
 	// hashSlots bounds the bcrypt hashes run at once; 0 means GOMAXPROCS.
 	hashSlots int
+	// hashShare bounds the requests of one client at the hashing gate;
+	// 0 means twice hashSlots.
+	hashShare int
 	// hashWait bounds a request's wait for a hashing slot; 0 means 5 s.
 	hashWait time.Duration
+	// limits, when set, replaces defaultLimits.
+	limits *limits
 	// queryTimeout bounds a request's database work; 0 means 5 s.
 	queryTimeout time.Duration
 }
@@ -70,13 +80,17 @@ func newSite(db *database.DB, c config) (*site, error) {
 	if c.queryTimeout <= 0 {
 		c.queryTimeout = 5 * time.Second
 	}
-	pw, err := newPasswords(c.cost, c.hashSlots, c.hashWait)
+	pw, err := newPasswords(c.cost, c.hashSlots, c.hashShare, c.hashWait)
 	if err != nil {
 		return nil, err
 	}
-	s := &site{pw: pw, now: c.now, queryTimeout: c.queryTimeout}
+	s := &site{pw: pw, now: c.now, queryTimeout: c.queryTimeout, limits: defaultLimits}
+	if c.limits != nil {
+		s.limits = *c.limits
+	}
 	if db != nil {
 		s.store = newStore(db)
+		s.guard = throttle.New(db, c.now)
 	}
 	return s, nil
 }
