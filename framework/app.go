@@ -108,6 +108,7 @@ type App struct {
 	contexts      []func(r *Request) Data // see Context
 	chain         HandlerFunc             // the middleware around dispatch, built on first use
 	chainOnce     sync.Once
+	figures       []Figure // see Figure
 }
 
 // New returns an App that renders templates from o.Templates. In dev mode
@@ -236,6 +237,7 @@ var htmlHeader = gateway.Fields{{Name: "Content-Type", Value: "text/html; charse
 // and calls start_response with the error's status.
 func (a *App) ServeGateway(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 	if a.livePath(env.Path) {
+		env.Route = routeLive // one label, for the long event streams
 		return a.live.ServeGateway(env, start)
 	}
 	r := &Request{Method: env.Method, Path: env.Path, Header: env.Header, Env: env, limits: &a.limits, app: a}
@@ -262,6 +264,9 @@ func (a *App) dispatch(r *Request) (*Response, error) {
 			Header: gateway.Fields{{Name: "Allow", Value: allow}}}
 	}
 	r.params = params
+	if r.Env != nil {
+		r.Env.Route = rt.pattern // the server's metrics count the request under it
+	}
 	if err := r.parseForm(); err != nil {
 		return nil, err
 	}

@@ -39,6 +39,10 @@ type Param struct {
 	Value string
 }
 
+// routeLive is the route label (gateway.Environ.Route) of live reload's
+// requests in dev mode, whose event streams last as long as a page is open.
+const routeLive = "livereload"
+
 // router finds the route of a request: patterns without parameters by map,
 // then patterns with parameters in the order they were registered.
 type router struct {

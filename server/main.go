@@ -27,11 +27,14 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/miniweb/miniweb/framework"
 	"github.com/miniweb/miniweb/framework/database"
 	"github.com/miniweb/miniweb/server/compress"
+	"github.com/miniweb/miniweb/server/gateway"
 	"github.com/miniweb/miniweb/server/httpserver"
 	"github.com/miniweb/miniweb/server/internal/config"
 	"github.com/miniweb/miniweb/server/internal/handoff"
+	"github.com/miniweb/miniweb/server/internal/metrics"
 	"github.com/miniweb/miniweb/server/internal/scaffold"
 	"github.com/miniweb/miniweb/server/internal/supervise"
 	"github.com/miniweb/miniweb/server/static"
@@ -173,12 +176,25 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		srv.AccessLog, srv.AccessLogFormat = stdout, cfg.AccessLog.Format
 	}
 
+	var restarts *handoff.Restarter // read by the metrics when scraped, set below
+	mo := metrics.Options{Figures: siteFigures(app), Process: true,
+		Restarts: func() (int64, int64) { return handoff.Restarts(), restarts.Failures() }}
+	if site.DB != nil {
+		mo.DB = site.DB.Stats
+	}
+	metricsURL, stopMetrics, err := metrics.Start(cfg.Metrics, srv, mo)
+	if err != nil {
+		logger.Error("cannot listen", keyAddr, cfg.Metrics.Listen, keyErr, err)
+		return 1
+	}
+	if metricsURL != "" {
+		logger.Info("metrics serving", keyAddr, metricsURL)
+	}
 	ln, inherited, err := handoff.Listen(cfg.Addr, logger)
 	if err != nil {
 		logger.Error("cannot listen", keyAddr, cfg.Addr, keyErr, err)
 		return 1
 	}
-	var restarts *handoff.Restarter
 	if sup == nil { // a supervisor's child leaves restarts to it
 		restarts = handoff.CatchRestarts(ln, stdout, stderr, cfg.Timeouts.Ready, logger) // SIGHUP, before we say we serve
 		defer restarts.Close()
@@ -236,6 +252,7 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 	if err := shutdown(sctx); err != nil {
 		logger.Warn("grace period over; connections closed", keyErr, err)
 	}
+	stopMetrics(sctx)
 	<-served
 	logger.Info("stopped")
 	return 0
@@ -266,6 +283,7 @@ func check(cfg config.Config, site *sites.Site, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "  static     %s\n", origin(site.Static, "static", cfg.Static != "", site.StaticFS != nil))
 	fmt.Fprintf(stdout, "  templates  %s\n", origin(site.Templates, "templates", cfg.Templates != "", site.TemplatesFS != nil))
 	fmt.Fprintf(stdout, "  secret     %s\n", cfg.Session.Source) // where from, never the secret
+	fmt.Fprintf(stdout, "  metrics    %s\n", cfg.Metrics.Describe())
 	current, latest, ok, err := site.Version(context.Background(), cfg.Site)
 	switch {
 	case err != nil:
@@ -277,4 +295,16 @@ func check(cfg config.Config, site *sites.Site, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "  database   %s (schema version %d of %d)\n", site.DB.URL, current, latest)
 	}
 	return 0
+}
+
+// siteFigures returns the site's own figures for the metrics
+// (framework.App.Figures), none for a site without.
+func siteFigures(app gateway.App) []metrics.Figure {
+	var out []metrics.Figure
+	if a, ok := app.(interface{ Figures() []framework.Figure }); ok {
+		for _, f := range a.Figures() {
+			out = append(out, metrics.Figure(f))
+		}
+	}
+	return out
 }

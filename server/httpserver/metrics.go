@@ -403,3 +403,11 @@ func (m *Metrics) handshake(err error) {
 		m.TLSHandshakes.Add(1)
 	}
 }
+
+// SendToApp makes requests for the exact path go to App too, whatever
+// AppPath or Suffix say of it: for a path the command answers in front of
+// the site (the metrics). Call it before Serve.
+func (s *Server) SendToApp(path string) {
+	rule := &Server{AppPath: s.AppPath, Suffix: s.Suffix} // the rule as it stood: route.go
+	s.AppPath = func(p string) bool { return p == path || rule.toApp(p) }
+}

@@ -426,6 +426,14 @@ func TestHashingBusy(t *testing.T) {
 	if g.running != 0 || len(g.clients) != 0 || len(g.ring) != 0 {
 		t.Errorf("%d slots still taken, %d clients, %d waiting", g.running, len(g.clients), len(g.ring))
 	}
+	// The metrics' figures: the four 503s, nothing running or waiting.
+	figures := map[string]float64{}
+	for _, f := range app.Figures() {
+		figures[f.Name] = f.Value()
+	}
+	if want := "map[demo_hash_gate_over_share_total:0 demo_hash_gate_refused_total:4 demo_hash_gate_running:0 demo_hash_gate_waiting:0]"; fmt.Sprint(figures) != want {
+		t.Errorf("figures %v; want %s", figures, want)
+	}
 	// The defaults: GOMAXPROCS slots, twice that per client, 5 s.
 	p, err := newPasswords(bcrypt.MinCost, 0, 0, 0)
 	if err != nil || p.gate.slots < 1 || p.gate.share != max(2, 2*p.gate.slots) || p.gate.wait != 5*time.Second {

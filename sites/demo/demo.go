@@ -117,6 +117,9 @@ func newApp(o framework.Options, s *site) (*framework.App, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, f := range s.pw.figures() { // for the server's metrics
+		app.Figure(f)
+	}
 	// Every page, error pages included: who is signed in, and the flash
 	// messages, shown once.
 	app.Context(func(r *framework.Request) framework.Data {

@@ -39,6 +39,29 @@ type hashGate struct {
 	ring    []*gateClient          // those waiting, in turn order
 	turn    int                    // the index in ring of the next to be served
 	took    time.Duration          // a hash's time, a moving average
+	refused gateRefusals           // for the metrics: see stats
+}
+
+// gateRefusals counts the gate's refusals: 503s (no turn in time) and
+// 429s (over the share).
+type gateRefusals struct{ busy, share int64 }
+
+// gateStats is what the metrics read of the gate.
+type gateStats struct {
+	running, waiting int
+	gateRefusals
+}
+
+// stats returns the hashes running and the requests waiting now, and the
+// refusals so far.
+func (g *hashGate) stats() gateStats {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	st := gateStats{running: g.running, gateRefusals: g.refused}
+	for _, c := range g.ring {
+		st.waiting += len(c.waiting)
+	}
+	return st
 }
 
 // gateClient is one client's requests at the gate.
@@ -88,6 +111,7 @@ func (g *hashGate) acquire(ctx context.Context, client string) error {
 	}
 	if c.held >= g.share {
 		wait := g.took * time.Duration(g.share) / time.Duration(g.slots)
+		g.refused.share++
 		g.mu.Unlock()
 		return refusal(429, msgShare, wait)
 	}
@@ -103,6 +127,7 @@ func (g *hashGate) acquire(ctx context.Context, client string) error {
 	}
 	if est := g.estimate(c); est > budget {
 		g.drop(c)
+		g.refused.busy++
 		g.mu.Unlock()
 		return refusal(503, msgBusy, est)
 	}
@@ -131,6 +156,9 @@ func (g *hashGate) acquire(ctx context.Context, client string) error {
 	}
 	g.unqueue(c, w)
 	g.drop(c)
+	if ctx.Err() == nil {
+		g.refused.busy++ // the timer, not the request's end
+	}
 	return err
 }
 

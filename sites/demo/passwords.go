@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/miniweb/miniweb/framework"
 )
 
 // passwords hashes and checks passwords with bcrypt, through a gate.
@@ -99,4 +101,20 @@ func (p *passwords) check(ctx context.Context, client string, hash []byte, passw
 		return false, nil
 	}
 	return false, fmt.Errorf("demo: checking a password against a stored hash: %w", err)
+}
+
+// figures are the gate's figures for the server's metrics: hashes running
+// and requests waiting now, requests refused.
+func (p *passwords) figures() []framework.Figure {
+	g := p.gate
+	return []framework.Figure{
+		{Name: "demo_hash_gate_running", Help: "bcrypt hashes and checks running now (at most one per CPU).",
+			Value: func() float64 { return float64(g.stats().running) }},
+		{Name: "demo_hash_gate_waiting", Help: "Requests waiting for their turn at the bcrypt gate now.",
+			Value: func() float64 { return float64(g.stats().waiting) }},
+		{Name: "demo_hash_gate_refused_total", Help: "Requests answered 503: their turn at the bcrypt gate could not come in time.", Counter: true,
+			Value: func() float64 { return float64(g.stats().busy) }},
+		{Name: "demo_hash_gate_over_share_total", Help: "Requests answered 429: their address held its share of the bcrypt gate.", Counter: true,
+			Value: func() float64 { return float64(g.stats().share) }},
+	}
 }

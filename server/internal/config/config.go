@@ -67,6 +67,9 @@ type Config struct {
 	Health Health
 	// TLS configures HTTPS (table [tls]).
 	TLS TLS
+	// Metrics configures the Prometheus metrics (table [metrics]); off
+	// by default.
+	Metrics Metrics
 	// File is the path of the config file the values were read from, as it
 	// was given; "" for Default.
 	File string
@@ -220,6 +223,70 @@ type TLS struct {
 	// request with 308 to the https URL (key tls.redirect_http); "" for
 	// none.
 	RedirectHTTP string
+}
+
+// Metrics configures the Prometheus metrics (table [metrics]): off
+// unless Listen or Path is set. With Listen, a listener of their own
+// serves them (at Path, default "/metrics"), to whoever reaches that
+// address (to Allow, when set); with Path alone, the site's listener
+// answers that path to the clients in Allow, which must then be set, and
+// hands it to the site for everyone else (a 404).
+type Metrics struct {
+	// Listen is the "host:port" of the metrics' own listener (key
+	// metrics.listen), such as "127.0.0.1:9090"; "" for none.
+	Listen string
+	// Path is where the metrics are (key metrics.path): on Listen (""
+	// there means "/metrics"), else on the site's listener ("" there
+	// means off).
+	Path string
+	// Allow are the networks that may read the metrics (key
+	// metrics.allow), as CIDRs ("10.0.0.0/8") or bare addresses; empty
+	// lets everyone who reaches Listen through. Required for Path on the
+	// site's listener.
+	Allow []string
+}
+
+// DefaultMetricsPath is Metrics.Path on a listener of its own when unset.
+const DefaultMetricsPath = "/metrics"
+
+// Enabled reports whether the metrics are served at all.
+func (m Metrics) Enabled() bool { return m.Listen != "" || m.Path != "" }
+
+// ServedPath returns the path the metrics are served at: Path, or
+// DefaultMetricsPath on a listener of their own.
+func (m Metrics) ServedPath() string {
+	if m.Path == "" && m.Listen != "" {
+		return DefaultMetricsPath
+	}
+	return m.Path
+}
+
+// Prefixes returns Allow as networks, a bare address as a /32 or /128.
+func (m Metrics) Prefixes() []netip.Prefix {
+	var out []netip.Prefix
+	for _, a := range m.Allow {
+		if pre, ok := parseTrusted(a); ok {
+			out = append(out, pre)
+		}
+	}
+	return out
+}
+
+// Describe says where the metrics are served and to whom, for -check:
+// "off", "http://127.0.0.1:9090/metrics (a listener of their own)", or
+// "/metrics on the site's listener, to 127.0.0.1/32 10.0.0.0/8 (others: 404)".
+func (m Metrics) Describe() string {
+	to := ""
+	if len(m.Allow) > 0 {
+		to = ", to " + strings.Join(m.Allow, " ") + " (others: 404)"
+	}
+	switch {
+	case m.Listen != "":
+		return "http://" + m.Listen + m.ServedPath() + " (a listener of their own" + to + ")"
+	case m.Path != "":
+		return m.Path + " on the site's listener" + to
+	}
+	return "off"
 }
 
 // Health configures the health check (table [health]).

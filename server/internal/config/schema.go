@@ -125,6 +125,13 @@ var fields = []field{
 	{key: "tls.redirect_http", want: `a string "host:port" such as ":80"`,
 		ptr: func(c *Config) any { return &c.TLS.RedirectHTTP }},
 
+	{key: "metrics.listen", want: `a string "host:port" such as "127.0.0.1:9090" ("" for no listener of its own)`,
+		ptr: func(c *Config) any { return &c.Metrics.Listen }},
+	{key: "metrics.path", want: `a path string such as "/metrics"`,
+		ptr: func(c *Config) any { return &c.Metrics.Path }},
+	{key: "metrics.allow", want: `an array of networks such as ["127.0.0.1/32", "10.0.0.0/8"]`,
+		ptr: func(c *Config) any { return &c.Metrics.Allow }},
+
 	{key: "compress.enabled", want: `true or false`,
 		ptr: func(c *Config) any { return &c.Compress.Enabled }},
 	{key: "compress.min_bytes", want: `an integer (bytes)`,
@@ -140,7 +147,7 @@ var fields = []field{
 }
 
 // tables lists the file's tables in the order the shipped file has them.
-var tables = []string{"timeouts", "limits", "access_log", "session", "csrf", "database", "proxy", "health", "tls", "compress"}
+var tables = []string{"timeouts", "limits", "access_log", "session", "csrf", "database", "proxy", "health", "tls", "metrics", "compress"}
 
 // lookupField returns the field with the dotted key, or nil.
 func lookupField(key string) *field {

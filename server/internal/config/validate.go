@@ -166,6 +166,46 @@ func (c Config) validate(src source) error {
 	if e := checkTLS(src, c.TLS); e != nil {
 		return e
 	}
+	if e := checkMetrics(src, c); e != nil {
+		return e
+	}
+	return nil
+}
+
+// checkMetrics checks the [metrics] table: a listen address of the form
+// host:port and not the site's, a path that is a path and not the health
+// check's, networks in allow, and allow set when the metrics are on the
+// site's listener (else anyone could read them).
+func checkMetrics(src source, c Config) *Error {
+	m := c.Metrics
+	for i, a := range m.Allow {
+		if _, ok := parseTrusted(a); !ok {
+			return src.errorf("metrics.allow", "entry %d of %d, %s: expected a network such as \"10.0.0.0/8\" or an address such as \"127.0.0.1\"", i+1, len(m.Allow), quote(a))
+		}
+	}
+	if m.Listen != "" {
+		_, port, err := net.SplitHostPort(m.Listen)
+		if err != nil || port == "" {
+			return src.errorf("metrics.listen", `expected "host:port" such as "127.0.0.1:9090", got %s`, quote(m.Listen))
+		}
+		if m.Listen == c.Addr && port != "0" { // port 0 picks a free port: two different ones
+			return src.errorf("metrics.listen", "%s is the site's own address (addr): give the metrics another port, or set metrics.path alone to serve them on the site's listener", quote(m.Listen))
+		}
+	}
+	if p := m.Path; p != "" {
+		if p[0] != '/' || strings.ContainsAny(p, "?# \t\r\n%") {
+			return src.errorf("metrics.path", `expected an absolute path such as "/metrics", got %s`, quote(p))
+		}
+		if m.Listen == "" && p == c.Health.Path {
+			return src.errorf("metrics.path", "%s is the health check's path (health.path): choose another", quote(p))
+		}
+		if m.Listen == "" && len(m.Allow) == 0 {
+			return src.errorf("metrics.path", "metrics on the site's listener need metrics.allow, the networks that may read them (others get 404), such as [\"127.0.0.1/32\"]; or set metrics.listen for a listener of their own, such as \"127.0.0.1:9090\"")
+		}
+	}
+	if len(m.Allow) > 0 && !m.Enabled() {
+		return src.errorf("metrics.allow", "the metrics are off: set metrics.listen (a listener of their own) or metrics.path (a path on the site's listener) too")
+	}
 	return nil
 }
 

@@ -68,6 +68,7 @@ func predecessor() (*Inherited, error) {
 		return nil, nil
 	}
 	os.Unsetenv(envHandoff)
+	inheritRestarts()
 	pid, err := strconv.Atoi(v)
 	if err != nil || pid <= 0 {
 		return nil, fmt.Errorf("handoff: %s=%q: want the pid of the process that started this one", envHandoff, v)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -44,6 +45,7 @@ type Restarter struct {
 	timeout        time.Duration // for the successor to be ready
 	log            *slog.Logger
 	hup            chan os.Signal
+	failed         atomic.Int64 // restarts that failed: Failures
 }
 
 // CatchRestarts starts catching SIGHUP, whose default would end the
@@ -102,6 +104,7 @@ func (r *Restarter) Serve(ctx context.Context, served <-chan error) (successor i
 				if errors.As(res.err, &f) && f.Output != "" {
 					attrs = append(attrs, "output", f.Output)
 				}
+				r.failed.Add(1)
 				r.log.Error("restart failed; serving on", attrs...)
 				continue
 			}

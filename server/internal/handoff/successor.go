@@ -98,7 +98,7 @@ func StartProgram(ln net.Listener, stdout, stderr *os.File, p Program) (*Success
 	s := &Successor{ready: readyR, copied: make(chan struct{}), began: time.Now()}
 	s.cmd = exec.Command(exe, os.Args[1:]...)
 	s.cmd.Env = append(cleanEnv(os.Environ()), p.Env...) // exec keeps the last value of a name
-	s.cmd.Env = append(s.cmd.Env, envHandoff+"="+strconv.Itoa(os.Getpid()))
+	s.cmd.Env = append(s.cmd.Env, envHandoff+"="+strconv.Itoa(os.Getpid()), nextRestarts())
 	s.cmd.Stdout, s.cmd.Stderr = stdout, errW
 	s.cmd.ExtraFiles = append([]*os.File{sock, readyW, stderr}, p.Files...) // fds 3, 4, 5, then ExtraFD on
 	if err := s.cmd.Start(); err != nil {
@@ -122,7 +122,7 @@ func cleanEnv(env []string) []string {
 	for _, kv := range env {
 		name, _, _ := strings.Cut(kv, "=")
 		switch name {
-		case envHandoff, envListenPID, envListenFDs, envListenFDNames:
+		case envHandoff, envRestarts, envListenPID, envListenFDs, envListenFDNames:
 			continue
 		}
 		out = append(out, kv)
