@@ -19,7 +19,9 @@
 // statement per key that refuses it when the key must wait: of many
 // attempts sent at once, no more than the allowed ones get through, on
 // any number of instances. [Throttle.Wait] only reads, for a refusal that
-// costs no write. After the work, [Throttle.Refund] gives an attempt back
+// costs no write, and [Throttle.Remembered] not even that: it answers from
+// the waits this instance has already read, so that a flood against a key
+// that waits costs a map lookup per attempt, not a query. After the work, [Throttle.Refund] gives an attempt back
 // (a success that should not count against a shared key) and
 // [Throttle.Clear] forgets a key (a success that ends a pair's backoff).
 //

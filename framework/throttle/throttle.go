@@ -94,7 +94,16 @@ type Throttle struct {
 	refund, clear, cleanup *database.Stmt
 
 	cleaned atomic.Int64 // Unix ms of this instance's last cleanup
+
+	// memo holds the waits this instance has read, subject -> Unix ms
+	// until which the key waits, so that Remembered refuses a flood of
+	// attempts without a query each (see Remembered).
+	memoMu sync.Mutex
+	memo   map[string]int64
 }
+
+// maxMemo bounds the waits a Throttle remembers.
+const maxMemo = 1 << 14
 
 // New returns a Throttle on db, whose schema has the throttle table; now
 // is its clock (nil: time.Now). Its statements are prepared on first use.
@@ -102,7 +111,7 @@ func New(db *database.DB, now func() time.Time) *Throttle {
 	if now == nil {
 		now = time.Now
 	}
-	t := &Throttle{db: db, now: now, take: map[*Limit]taker{},
+	t := &Throttle{db: db, now: now, take: map[*Limit]taker{}, memo: map[string]int64{},
 		refund:  db.Prepared("UPDATE throttle SET attempts = attempts - 1 WHERE subject = ? AND attempts > 0"),
 		clear:   db.Prepared("DELETE FROM throttle WHERE subject = ?"),
 		cleanup: db.Prepared("DELETE FROM throttle WHERE expires_ms <= ?"),
@@ -147,6 +156,9 @@ func (t *Throttle) Look(ctx context.Context, keys ...Key) ([]Count, error) {
 				out[i] = Count{Attempts: attempts, Wait: time.Duration(max(next-now, 0)) * time.Millisecond}
 			}
 		}
+		if next > now {
+			t.remember(id, next, now)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("throttle: reading %d counts: %w", len(keys), err)
@@ -166,6 +178,52 @@ func (t *Throttle) Wait(ctx context.Context, keys ...Key) (time.Duration, error)
 		wait = max(wait, c.Wait)
 	}
 	return wait, nil
+}
+
+// Remembered returns the longest wait that this instance has read of
+// one of keys (by Look, Wait, or a refused Take) and that still runs; 0
+// when it knows of none. It makes no query: a site asks it first, so that
+// a flood of attempts against a key that waits is refused at the cost of
+// a map lookup, not a query each. A wait only ends when its time comes,
+// or when Clear forgets the key: on another instance, that stays unknown
+// here until the wait ends, so a key may be refused here a little longer
+// than on the instance that cleared it.
+func (t *Throttle) Remembered(keys ...Key) time.Duration {
+	now := t.now().UnixMilli()
+	t.memoMu.Lock()
+	defer t.memoMu.Unlock()
+	var wait int64
+	for _, k := range keys {
+		until, ok := t.memo[k.id()]
+		if !ok {
+			continue
+		}
+		if until <= now {
+			delete(t.memo, k.id())
+			continue
+		}
+		wait = max(wait, until-now)
+	}
+	return time.Duration(wait) * time.Millisecond
+}
+
+// remember notes that the key of subject id waits until the Unix ms
+// until; now is the time now. Past maxMemo keys, the waits that ended are
+// dropped, and if none has, all are: the memo only saves queries.
+func (t *Throttle) remember(id string, until, now int64) {
+	t.memoMu.Lock()
+	defer t.memoMu.Unlock()
+	if len(t.memo) >= maxMemo {
+		for k, u := range t.memo {
+			if u <= now {
+				delete(t.memo, k)
+			}
+		}
+		if len(t.memo) >= maxMemo {
+			clear(t.memo)
+		}
+	}
+	t.memo[id] = until
 }
 
 // Take counts an attempt against every one of keys, in order, each in
@@ -219,6 +277,9 @@ func (t *Throttle) Refund(ctx context.Context, keys ...Key) error {
 // Clear forgets the counts of keys, their waits with them.
 func (t *Throttle) Clear(ctx context.Context, keys ...Key) error {
 	for _, k := range keys {
+		t.memoMu.Lock()
+		delete(t.memo, k.id())
+		t.memoMu.Unlock()
 		if _, err := t.clear.ExecContext(ctx, k.id()); err != nil {
 			return fmt.Errorf("throttle: clearing the count of %s: %w", k.Limit.Name, err)
 		}

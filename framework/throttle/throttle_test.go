@@ -303,3 +303,48 @@ func TestClient(t *testing.T) {
 		}
 	}
 }
+
+// TestRemembered: a wait this instance has read is remembered, without a
+// query, until it ends or the key is cleared here; another instance, which
+// has read nothing, knows of none until it reads.
+func TestRemembered(t *testing.T) {
+	t.Parallel()
+	lim := &Limit{Name: "login", Free: 1, Base: time.Minute, Max: time.Hour, Forget: time.Hour}
+	url := "sqlite:" + filepath.Join(t.TempDir(), "t.db")
+	clk := newClock()
+	one, two := New(open(t, url), clk.now), New(open(t, url), clk.now)
+	ctx := context.Background()
+	key, other := Key{lim, "192.0.2.1 ada"}, Key{lim, "192.0.2.2 ada"}
+	if wait, err := one.Take(ctx, key); wait != 0 || err != nil {
+		t.Fatalf("first Take: %v, %v", wait, err)
+	}
+	if w := one.Remembered(key); w != 0 {
+		t.Errorf("remembered %v before any refusal was read; want 0", w)
+	}
+	if wait, err := one.Take(ctx, key); wait != time.Minute || err != nil {
+		t.Fatalf("second Take: %v, %v; want refused for 1m", wait, err)
+	}
+	clk.add(10 * time.Second)
+	if w := one.Remembered(other, key); w != 50*time.Second {
+		t.Errorf("remembered %v; want the 50s left", w)
+	}
+	if w := two.Remembered(key); w != 0 {
+		t.Errorf("the other instance remembers %v before reading; want 0", w)
+	}
+	if w, err := two.Wait(ctx, key); w != 50*time.Second || err != nil {
+		t.Errorf("the other instance reads %v, %v; want 50s", w, err)
+	}
+	if w := two.Remembered(key); w != 50*time.Second {
+		t.Errorf("the other instance remembers %v after reading; want 50s", w)
+	}
+	if err := one.Clear(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	if w := one.Remembered(key); w != 0 {
+		t.Errorf("remembered %v after Clear; want 0", w)
+	}
+	clk.add(50 * time.Second)
+	if w := two.Remembered(key); w != 0 {
+		t.Errorf("remembered %v once the wait ended; want 0", w)
+	}
+}

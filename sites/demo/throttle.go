@@ -58,9 +58,9 @@ type loginAttempt struct {
 
 // beginLogin counts a login as name (checked, or "" for a name no
 // account can have) from client, before any bcrypt work; wait > 0 when it
-// is throttled, then counted nowhere. Throttled or not, it costs one
-// query to read the counts and, when let through, one statement per
-// count.
+// is throttled, then counted nowhere. A wait this instance has read
+// before refuses it with no query; otherwise it costs one query to read
+// the counts and, when let through, one statement per count.
 func (s *site) beginLogin(ctx context.Context, client, name string) (a loginAttempt, wait time.Duration, err error) {
 	if s.guard == nil {
 		return a, 0, errNoDatabase
@@ -70,6 +70,10 @@ func (s *site) beginLogin(ctx context.Context, client, name string) (a loginAtte
 		client:  throttle.Key{Limit: &s.limits.client, Subject: client},
 		account: throttle.Key{Limit: &s.limits.account, Subject: name},
 		known:   throttle.Key{Limit: &s.limits.known, Subject: client + " " + name},
+	}
+	// A wait this instance knows of: refused without a query.
+	if wait := s.guard.Remembered(a.pair, a.client); wait > 0 {
+		return a, wait, nil
 	}
 	keys := []throttle.Key{a.pair, a.client}
 	if name != "" {
@@ -137,7 +141,11 @@ func (s *site) takeSignup(ctx context.Context, client string) (time.Duration, er
 	if s.guard == nil {
 		return 0, errNoDatabase
 	}
-	return s.guard.Take(ctx, throttle.Key{Limit: &s.limits.signup, Subject: client})
+	key := throttle.Key{Limit: &s.limits.signup, Subject: client}
+	if wait := s.guard.Remembered(key); wait > 0 {
+		return wait, nil
+	}
+	return s.guard.Take(ctx, key)
 }
 
 // tooMany returns the 429 page of a throttled form: its template with d,

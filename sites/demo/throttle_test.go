@@ -200,47 +200,6 @@ func TestSignupThrottle(t *testing.T) {
 	register(t, from(t, app, "198.51.100.7"), "ada", "correct horse")
 }
 
-// TestSignupBurst: 64 registrations at once, each from an address of its
-// own (as a trusted proxy names them), with the site's defaults: every
-// one is made (303), none refused by the hashing gate or the throttle.
-func TestSignupBurst(t *testing.T) {
-	t.Parallel()
-	const users = 64
-	// The database's bound only a hang reaches: 64 writers at once on
-	// SQLite under the race detector and CPU burners take their time
-	// (see TestConcurrentUsers). The hashing gate keeps its default.
-	app, _, _ := testSiteWith(t, sqliteDB(t), templates, false, config{queryTimeout: hang})
-	type answer struct {
-		code int
-		lead string
-	}
-	codes := make(chan answer, users)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range users {
-		// A Client made without t: its breach panics (see TestHashingBound).
-		c := frameworktest.New(nil, app, frameworktest.Options{RemoteAddr: fmt.Sprintf("10.0.%d.%d:5000", i/250, i%250+1)}).NoRedirects()
-		wg.Go(func() {
-			<-start
-			resp := c.PostForm("/register.py", url.Values{"name": {fmt.Sprintf("user %02d", i)}, "password": {"correct horse"}})
-			codes <- answer{resp.Code, leadRE.FindString(resp.Text())}
-		})
-	}
-	close(start)
-	wg.Wait()
-	close(codes)
-	got := map[int]int{}
-	for c := range codes {
-		got[c.code]++
-		if c.code != 303 {
-			t.Logf("%d: %s", c.code, c.lead)
-		}
-	}
-	if got[303] != users {
-		t.Errorf("answers by status %v; want %d × 303", got, users)
-	}
-}
-
 // TestLoginFloodBystander: 128 clients on one address send wrong
 // passwords, up to 4 each, to one account and to names of their own,
 // while a user on another address logs in 20 times: every one of the
