@@ -6,10 +6,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -362,5 +364,49 @@ allow = ["127.0.0.2/32"]
 	_, body := scrape(t, url, net.IPv4(127, 0, 0, 2))
 	if n := parseExposition(t, body).sum("http_requests_total", "route", "metrics", "method", "GET", "status", "2xx"); n < 1 {
 		t.Errorf("scrapes counted under route metrics: %v; want at least 1", n)
+	}
+}
+
+// TestProgramMetricsRestarts: restarts carry on across processes. A
+// failed restart counts in the process that served on; a good one makes
+// a successor, on its own metrics listener, that counts one restart.
+func TestProgramMetricsRestarts(t *testing.T) {
+	t.Parallel()
+	good := goodConfig + "\n[metrics]\nlisten = \"127.0.0.1:0\"\n"
+	dir, cfg := siteDir(t, good)
+	f := startFamily(t, dir, nil, nil, "", "-config", cfg, "-addr", "127.0.0.1:0")
+	_, pid := f.serving()
+	figures := func(url string) (restarts, failures float64) {
+		t.Helper()
+		status, body := scrape(t, url, nil)
+		if status != 200 {
+			t.Fatalf("scrape %s: %d", url, status)
+		}
+		e := parseExposition(t, body)
+		return e["miniweb_restarts_total"], e["miniweb_restart_failures_total"]
+	}
+	first := f.waitLog(metricsLine, 1, patience)[0][1]
+	if r, fl := figures(first); r != 0 || fl != 0 {
+		t.Errorf("first process: restarts %v, failures %v; want 0 and 0", r, fl)
+	}
+
+	if err := os.WriteFile(cfg, []byte(good+"\n[limits]\nbodybytes = 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	f.waitCount("restart failed; serving on", 1, patience)
+	if r, fl := figures(first); r != 0 || fl != 1 {
+		t.Errorf("after a failed restart: restarts %v, failures %v; want 0 and 1", r, fl)
+	}
+
+	if err := os.WriteFile(cfg, []byte(good), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f.restart(pid, patience)
+	second := f.waitLog(metricsLine, 2, patience)[1][1]
+	if r, fl := figures(second); r != 1 || fl != 0 {
+		t.Errorf("the successor: restarts %v, failures %v; want 1 and 0", r, fl)
 	}
 }
