@@ -45,8 +45,13 @@
 // Only its bcrypt hash is stored (bcrypt.DefaultCost). A login that fails
 // says "Wrong name or password." (403) whichever part was wrong, and an
 // unknown name is checked against a dummy hash so that it takes as long as
-// a known one. At most GOMAXPROCS hashes run at once; a request that waits
-// more than 5 s for its turn gets a 503.
+// a known one. At most GOMAXPROCS hashes run at once, shared fairly
+// between client addresses; a request whose turn cannot come within 5 s
+// gets a 503 at once, and an address over its share a 429 (hashgate.go).
+// Logins and sign-ups are throttled per account, per address and per pair
+// of both, counted in the database's throttle table before any hash: past
+// a few free attempts, a 429 with Retry-After and the form saying when to
+// try again (throttle.go).
 //
 // # Sessions
 //
