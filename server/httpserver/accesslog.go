@@ -187,23 +187,23 @@ func appendEscaped(b []byte, s string) []byte {
 }
 
 // logAccess writes the access line of the current request.
-func (c *conn) logAccess() {
-	c.countRequest()
-	a := c.srv.alog
-	if a == nil || c.resp.health && !c.srv.Health.Log {
+func (x *exchange) logAccess() {
+	x.countRequest()
+	a := x.srv.alog
+	if a == nil || x.resp.health && !x.srv.Health.Log {
 		return
 	}
 	e := accessEntry{
-		remote:   c.clientAddr(),
-		method:   c.req.Method,
-		target:   c.req.Target,
-		proto:    c.req.Proto,
-		referer:  c.req.Get("Referer"),
-		agent:    c.req.Get("User-Agent"),
-		status:   c.resp.status,
-		bytes:    c.bodySent(),
-		start:    c.start,
-		duration: time.Since(c.start),
+		remote:   x.clientAddr(),
+		method:   x.req.Method,
+		target:   x.req.Target,
+		proto:    x.req.Proto,
+		referer:  x.req.Get("Referer"),
+		agent:    x.req.Get("User-Agent"),
+		status:   x.resp.status,
+		bytes:    x.t.bodySent(),
+		start:    x.start,
+		duration: time.Since(x.start),
 	}
 	a.log(&e)
 }

@@ -6,9 +6,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"net/url"
 	"os"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -16,7 +14,6 @@ import (
 
 	"github.com/miniweb/miniweb/server/gateway"
 	"github.com/miniweb/miniweb/server/internal/http1"
-	"github.com/miniweb/miniweb/server/static"
 )
 
 // The life of a connection
@@ -82,12 +79,12 @@ const (
 // keep a connection open; past it the connection is closed instead.
 const maxDrain = 256 << 10
 
-// conn is one connection. Its parts, each with one concern:
+// conn is one connection, and the HTTP/1.1 transport of its requests'
+// exchanges (exchange.go). Its parts, each with one concern:
 type conn struct {
-	srv    *Server
-	rwc    net.Conn
-	remote string // the client's ip:port: the peer's, or its PROXY header's source
-	local  string // the listener's ip:port, for SERVER_NAME without Host
+	exchange // the request being answered, reused request after request
+
+	rwc net.Conn
 
 	in   reading       // waiting for requests and reading them (r reads through in)
 	inl  inlineRun     // the inline run in progress (inline.go)
@@ -96,20 +93,11 @@ type conn struct {
 	slot slotState     // active, idle since when, or closing (capacity.go)
 	wdl  time.Time     // the write deadline last set (see deadline.go)
 
-	exchange             // the request being answered
-	resp     response    // its response (respond.go)
-	app      appCall     // the application's side of it (respond.go)
-	watch    clientWatch // noticing the client leaving meanwhile (watchClient)
-	sw       staticWriter
+	watch clientWatch // noticing the client leaving meanwhile (watchClient)
 
 	// linger asks close to read what the client may still be sending, so
 	// that our last response is not lost to a reset.
 	linger bool
-
-	peer   string       // the peer's ip:port
-	fwd    forwardState // what trusted proxies said (proxy.go)
-	secure bool         // the connection is TLS: the environ's Scheme is "https" (tls.go)
-	mx     connMetrics  // Server.Metrics' state (metrics.go)
 }
 
 // reading is how a connection waits for and reads requests.
@@ -129,21 +117,15 @@ type slotState struct {
 	addr  netip.Addr   // the client address it is counted under (peers.go); zero: none
 }
 
-// exchange is the request being answered.
-type exchange struct {
-	req     http1.Request
-	path    string      // req.Path, percent-decoded
-	body    *http1.Body // the request body, nil when there is none
-	bodyErr error       // the first error reading body, other than io.EOF
-	start   time.Time   // when the request head was read
-}
-
-// appCall is what a connection hands the application, bound once per
-// connection so that a request allocates no closures.
+// appCall is what an exchange hands the application, bound once per
+// connection (or stream) so that a request allocates no closures.
 type appCall struct {
-	env       gateway.Environ
-	startFn   gateway.StartResponse
-	ctxFn     func() context.Context
+	env     gateway.Environ
+	startFn gateway.StartResponse  // the exchange's startResponse
+	ctxFn   func() context.Context // the transport's: the request's context
+	bodyIn  io.Reader              // the transport's: the request body (Environ.Body)
+
+	// HTTP/1.1's (conn.go): the body reader and the context's cancel.
 	bodyRead  bodyReader
 	cancelCtx context.CancelFunc
 }
@@ -158,7 +140,9 @@ type clientWatch struct {
 }
 
 func (s *Server) newConn(rwc net.Conn) *conn {
-	c := &conn{srv: s, rwc: rwc, remote: rwc.RemoteAddr().String(), local: rwc.LocalAddr().String()}
+	c := &conn{rwc: rwc}
+	c.srv, c.t = s, c
+	c.remote, c.local = rwc.RemoteAddr().String(), rwc.LocalAddr().String()
 	c.peer = c.remote
 	c.trustPeer()
 	c.in.rd.rwc = rwc
@@ -173,7 +157,8 @@ func (s *Server) newConn(rwc net.Conn) *conn {
 	c.in.fillFn = c.fill
 	c.app.ctxFn = c.makeContext
 	c.app.bodyRead.c = c
-	c.sw.c = c
+	c.app.bodyIn = &c.app.bodyRead
+	c.sw.x = &c.exchange
 	c.slot.state.Store(stateActive)
 	return c
 }
@@ -462,40 +447,11 @@ func (c *conn) prepareBody() bool {
 	if c.req.ContentLength == 0 {
 		return true
 	}
-	if c.req.ContentLength > c.srv.MaxBodyBytes {
-		c.resp.close = true
-		c.writeError(413)
+	if c.tooLarge() {
 		return false
 	}
 	c.body = c.r.Body(&c.req, c.srv.MaxBodyBytes)
 	return true
-}
-
-// dispatch sends the request to the application or the static handler.
-func (c *conn) dispatch() {
-	if c.req.Path == "*" { // OPTIONS * (RFC 9110 §9.3.7): about the server itself
-		c.writeHead(200, "", nil, 0)
-		return
-	}
-	if c.isHealthCheck() {
-		c.serveHealth()
-		return
-	}
-	path := c.req.Path
-	if strings.IndexByte(path, '%') >= 0 {
-		p, err := url.PathUnescape(path)
-		if err != nil {
-			c.writeError(400)
-			return
-		}
-		path = p
-	}
-	c.path = path
-	if c.srv.toApp(path) {
-		c.serveApp()
-		return
-	}
-	c.serveStatic()
 }
 
 // finishRequest ends a request: it sends what is buffered, drains or gives
@@ -552,77 +508,7 @@ func (c *conn) close() {
 	c.w.Release()
 }
 
-// serveStatic answers the request from the static folder.
-func (c *conn) serveStatic() {
-	c.routed(RouteStatic)
-	if c.srv.Static == nil {
-		c.writeError(404)
-		return
-	}
-	r := &c.sw.req
-	*r = static.Request{
-		Method:            c.req.Method,
-		Path:              c.req.Path,
-		Query:             c.req.Query,
-		IfMatch:           c.req.Get("If-Match"),
-		IfNoneMatch:       c.req.Get("If-None-Match"),
-		IfModifiedSince:   c.req.Get("If-Modified-Since"),
-		IfUnmodifiedSince: c.req.Get("If-Unmodified-Since"),
-		Range:             c.req.Get("Range"),
-		IfRange:           c.req.Get("If-Range"),
-		AcceptEncoding:    c.req.Get("Accept-Encoding"),
-	}
-	c.sw.header = c.sw.header[:0]
-	if _, err := c.srv.Static.Serve(&c.sw, r); err != nil {
-		if c.w.Err() != nil || isNetError(err) {
-			c.resp.close = true // the client went away mid-response
-			return
-		}
-		c.srv.Log.Error("static file failed", keyTarget, safeTarget(c.req.Target), keyErr, err)
-		if errors.Is(err, static.ErrFileFault) {
-			return // a 403 or 500 went out in full; the connection is fine
-		}
-		c.writeError(500) // after the head, this cuts the response short
-	}
-}
-
 func isNetError(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) || errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrClosedPipe)
-}
-
-// staticWriter is the static.Response of a connection.
-type staticWriter struct {
-	c      *conn
-	req    static.Request
-	header []gateway.Field
-}
-
-func (w *staticWriter) AddHeader(name, value string) {
-	w.header = append(w.header, gateway.Field{Name: name, Value: value})
-}
-
-func (w *staticWriter) WriteHeader(status int, contentLength int64) error {
-	w.c.writeHead(status, "", w.header, contentLength)
-	return w.c.w.Err()
-}
-
-func (w *staticWriter) Write(p []byte) (int, error) {
-	if err := w.c.writeBody(p); err != nil {
-		return 0, err
-	}
-	return len(p), nil
-}
-
-func (w *staticWriter) ReadFrom(r io.Reader) (int64, error) {
-	c := w.c
-	if c.resp.noBody {
-		return 0, nil
-	}
-	if c.resp.chunked {
-		return io.Copy(struct{ io.Writer }{w}, r)
-	}
-	n, err := c.w.ReadFrom(r)
-	c.resp.written += n
-	return n, err
 }

@@ -45,8 +45,8 @@ func (s *Server) checkHealthPath() error {
 
 // isHealthCheck reports whether the current request is for the health
 // check.
-func (c *conn) isHealthCheck() bool {
-	return c.srv.Health.Path != "" && c.req.Path == c.srv.Health.Path
+func (x *exchange) isHealthCheck() bool {
+	return x.srv.Health.Path != "" && x.req.Path == x.srv.Health.Path
 }
 
 var (
@@ -66,18 +66,18 @@ var (
 
 // serveHealth answers the health check: 200 while serving, 503 once
 // Shutdown has begun.
-func (c *conn) serveHealth() {
-	c.resp.health = true
+func (x *exchange) serveHealth() {
+	x.resp.health = true
 	switch {
-	case c.req.Method != "GET" && c.req.Method != "HEAD":
-		c.writeHead(405, "", healthAllow, int64(len(healthMethod)))
-		c.writeBody(healthMethod)
-	case c.srv.draining.Load():
-		c.writeHead(503, "", healthFields, int64(len(healthDraining)))
-		c.writeBody(healthDraining)
+	case x.req.Method != "GET" && x.req.Method != "HEAD":
+		x.writeHead(405, "", healthAllow, int64(len(healthMethod)))
+		x.writeBody(healthMethod)
+	case x.srv.draining.Load():
+		x.writeHead(503, "", healthFields, int64(len(healthDraining)))
+		x.writeBody(healthDraining)
 	default:
-		c.writeHead(200, "", healthFields, int64(len(healthOK)))
-		c.writeBody(healthOK)
+		x.writeHead(200, "", healthFields, int64(len(healthOK)))
+		x.writeBody(healthOK)
 	}
 }
 

@@ -338,32 +338,32 @@ type connMetrics struct {
 
 // routed labels the current request: RouteStatic, or the application's
 // Environ.Route.
-func (c *conn) routed(route string) {
+func (x *exchange) routed(route string) {
 	if route == "" {
 		route = RouteApp
 	}
-	c.mx.route = route
+	x.mx.route = route
 }
 
 // countRequest counts the current request in Server.Metrics, if set: the
 // access log's point, which every request passes.
-func (c *conn) countRequest() {
-	m := c.srv.Metrics
+func (x *exchange) countRequest() {
+	m := x.srv.Metrics
 	if m == nil {
 		return
 	}
-	route := c.mx.route
+	route := x.mx.route
 	switch {
-	case c.resp.health:
+	case x.resp.health:
 		route = RouteHealth
 	case route == "":
 		route = RouteNone
 	}
-	c.mx.route = ""
-	in, out := c.r.Received(), c.w.Sent()
-	m.Request(route, c.req.Method, c.resp.status, time.Since(c.start),
-		max(in-c.mx.received, 0), max(out-c.mx.sent, 0))
-	c.mx.received, c.mx.sent = in, out
+	x.mx.route = ""
+	in, out := x.t.traffic()
+	m.Request(route, x.req.Method, x.resp.status, time.Since(x.start),
+		max(in-x.mx.received, 0), max(out-x.mx.sent, 0))
+	x.mx.received, x.mx.sent = in, out
 }
 
 // Nil-safe counting, for one-line hooks where the events happen.

@@ -118,21 +118,21 @@ func (c *conn) trustPeer() {
 
 // forward reads the current request's forwarding fields, the connection's
 // client being a trusted proxy.
-func (c *conn) forward() {
-	f, ok := forwardedFields(c.req.Header, c.srv.trust.nets, c.srv.trust.rfc7239, c.srv.Proxies.ForwardedHost)
+func (x *exchange) forward() {
+	f, ok := forwardedFields(x.req.Header, x.srv.trust.nets, x.srv.trust.rfc7239, x.srv.Proxies.ForwardedHost)
 	if !ok {
 		f = forwarded{}
 	}
-	c.fwd.req = f
+	x.fwd.req = f
 }
 
 // clientAddr returns the current request's client address: what trusted
 // proxies said, else the connection's.
-func (c *conn) clientAddr() string {
-	if c.fwd.req.client != "" {
-		return c.fwd.req.client
+func (x *exchange) clientAddr() string {
+	if x.fwd.req.client != "" {
+		return x.fwd.req.client
 	}
-	return c.remote
+	return x.remote
 }
 
 // apply puts into e what trusted proxies said of its request.

@@ -46,14 +46,12 @@ func (r *response) reset(req *http1.Request) {
 	*r = response{minor: req.Minor, head: req.Method == "HEAD", declared: -1, appStart: appStart{header: r.header[:0]}}
 }
 
-// writeHead appends the response head to the write buffer and fixes the
-// body's framing (RFC 9112 §6.3): a Content-Length from the handler
-// (fields) or from size >= 0, else chunked on HTTP/1.1, else the body ends
-// when the connection closes. It adds Date and Server unless fields has
-// them, and Connection when the connection will close, or stays open on
-// HTTP/1.0.
-func (c *conn) writeHead(code int, reason string, fields []gateway.Field, size int64) {
-	r := &c.resp
+// writeHead sends the response head and fixes the body's length: a
+// Content-Length from the handler (fields) or from size >= 0, else none
+// (the transport frames the body: see sendHead). Date and Server are added
+// unless fields has them.
+func (x *exchange) writeHead(code int, reason string, fields []gateway.Field, size int64) {
+	r := &x.resp
 	r.headSent, r.status = true, code
 	r.noBody = r.head || code == 204 || code == 304 || code < 200
 	h := gateway.Fields(fields)
@@ -66,6 +64,23 @@ func (c *conn) writeHead(code int, reason string, fields []gateway.Field, size i
 	if r.declared < 0 && size >= 0 && code != 204 && code != 304 {
 		r.declared = size
 	}
+	add := addedFields{date: !hasDate, length: -1}
+	if !hasServer {
+		add.server = x.srv.ServerHeader
+	}
+	if r.declared >= 0 && size >= 0 && code != 204 && code != 304 && !hasLength {
+		add.length = r.declared
+	}
+	x.t.sendHead(code, reason, fields, add)
+}
+
+// sendHead appends the HTTP/1.1 response head to the write buffer and
+// frames the body (RFC 9112 §6.3): by its Content-Length when writeHead
+// fixed one, else chunked on HTTP/1.1, else the body ends when the
+// connection closes. It adds Connection when the connection will close, or
+// stays open on HTTP/1.0.
+func (c *conn) sendHead(code int, reason string, fields []gateway.Field, add addedFields) {
+	r := &c.resp
 	if r.declared < 0 && !r.noBody {
 		if r.minor == 1 {
 			r.chunked = true
@@ -79,17 +94,17 @@ func (c *conn) writeHead(code int, reason string, fields []gateway.Field, size i
 
 	w := c.w
 	w.StatusLine(r.minor, code, reason)
-	if !hasDate {
+	if add.date {
 		w.DateField(c.start)
 	}
-	if !hasServer && c.srv.ServerHeader != "" {
-		w.Field("Server", c.srv.ServerHeader)
+	if add.server != "" {
+		w.Field("Server", add.server)
 	}
 	for _, f := range fields {
 		w.Field(f.Name, f.Value)
 	}
-	if r.declared >= 0 && size >= 0 && code != 204 && code != 304 && !hasLength {
-		w.FieldInt("Content-Length", r.declared)
+	if add.length >= 0 {
+		w.FieldInt("Content-Length", add.length)
 	}
 	if r.chunked {
 		w.Field("Transfer-Encoding", "chunked")
@@ -116,11 +131,11 @@ func (c *conn) bodySent() int64 {
 	return min(r.written, max(0, c.w.Sent()-r.bodyAt))
 }
 
-// writeBody sends body bytes in the framing writeHead chose. Bytes beyond a
+// writeBody sends body bytes in the framing the head chose. Bytes beyond a
 // declared Content-Length are an error of the handler: they are dropped and
 // the connection will close.
-func (c *conn) writeBody(p []byte) error {
-	r := &c.resp
+func (x *exchange) writeBody(p []byte) error {
+	r := &x.resp
 	if r.noBody || len(p) == 0 {
 		return nil
 	}
@@ -129,58 +144,86 @@ func (c *conn) writeBody(p []byte) error {
 		p = p[:r.declared-r.written]
 		err := fmt.Errorf("body longer than its Content-Length %d", r.declared)
 		if len(p) > 0 {
-			c.w.Write(p)
+			x.t.sendBody(p)
 			r.written += int64(len(p))
 		}
 		return err
 	}
-	var err error
-	if r.chunked {
-		err = c.w.WriteChunk(p)
-	} else {
-		_, err = c.w.Write(p)
-	}
+	err := x.t.sendBody(p)
 	r.written += int64(len(p)) // handed over; bodySent says how much left
 	return err
 }
 
-// endBody completes the body: the last chunk of a chunked body, and a check
-// that a declared length was met (a short body closes the connection, so
-// the client sees it cut short rather than waiting).
-func (c *conn) endBody() {
-	r := &c.resp
+// sendBody writes body bytes, chunked or as they are.
+func (c *conn) sendBody(p []byte) error {
+	if c.resp.chunked {
+		return c.w.WriteChunk(p)
+	}
+	_, err := c.w.Write(p)
+	return err
+}
+
+// sendFrom sends a static file's body: with sendfile on a socket when the
+// body is not chunked.
+func (c *conn) sendFrom(r io.Reader) (int64, error) {
+	if c.resp.chunked {
+		return io.Copy(struct{ io.Writer }{&c.sw}, r)
+	}
+	n, err := c.w.ReadFrom(r)
+	c.resp.written += n
+	return n, err
+}
+
+// endBody completes the body, and checks that a declared length was met:
+// a short body is cut (on HTTP/1.1 the connection closes, so the client
+// sees it cut short rather than waiting).
+func (x *exchange) endBody() {
+	r := &x.resp
 	if !r.headSent || r.noBody {
 		return
 	}
-	if r.chunked && !r.cut {
-		c.w.EndChunked()
-		return
-	}
 	if r.declared >= 0 && r.written < r.declared {
-		if c.w.Err() == nil {
-			c.srv.Log.Error("response body shorter than its Content-Length", keyTarget, safeTarget(c.req.Target),
+		if x.t.writeErr() == nil {
+			x.srv.Log.Error("response body shorter than its Content-Length", keyTarget, safeTarget(x.req.Target),
 				"declared", r.declared, "written", r.written)
 		}
-		r.close = true
+		r.close, r.cut = true, true
+	}
+	x.t.sendEnd()
+}
+
+// sendEnd sends a chunked body's last chunk, unless it was cut.
+func (c *conn) sendEnd() {
+	if c.resp.chunked && !c.resp.cut {
+		c.w.EndChunked()
 	}
 }
+
+// flush sends what the connection buffers.
+func (c *conn) flush() error { return c.w.Flush() }
+
+// writeErr is the connection's write error.
+func (c *conn) writeErr() error { return c.w.Err() }
+
+// traffic is what the connection has received and sent in all.
+func (c *conn) traffic() (received, sent int64) { return c.r.Received(), c.w.Sent() }
 
 // writeError answers with code and a small fixed text that never echoes
 // the request. Errors in the request's framing (4xx but 404/405/408/413)
 // also close the connection.
-func (c *conn) writeError(code int) {
-	if c.resp.headSent {
-		c.resp.close, c.resp.cut = true, true
+func (x *exchange) writeError(code int) {
+	if x.resp.headSent {
+		x.resp.close, x.resp.cut = true, true
 		return
 	}
 	if code >= 400 && code < 500 && code != 404 && code != 405 {
-		c.resp.close = true
+		x.resp.close = true
 	}
 	text := http1.StatusText(code)
 	var fields [1]gateway.Field
 	fields[0] = gateway.Field{Name: "Content-Type", Value: "text/plain; charset=utf-8"}
-	c.writeHead(code, text, fields[:], int64(len(text)+1))
-	c.writeBody(errorBody(code))
+	x.writeHead(code, text, fields[:], int64(len(text)+1))
+	x.writeBody(errorBody(code))
 }
 
 var errorBodies = map[int][]byte{}
@@ -198,9 +241,9 @@ func errorBody(code int) []byte {
 	return []byte(http1.StatusText(code) + "\n")
 }
 
-// startResponse is the connection's start_response.
-func (c *conn) startResponse(status string, headers []gateway.Field) error {
-	r := &c.resp
+// startResponse is the exchange's start_response.
+func (x *exchange) startResponse(status string, headers []gateway.Field) error {
+	r := &x.resp
 	if r.started {
 		r.twice = true
 		return gateway.ErrAlreadyStarted
@@ -225,53 +268,53 @@ func (c *conn) startResponse(status string, headers []gateway.Field) error {
 }
 
 // serveApp hands the request to the application and sends its response.
-func (c *conn) serveApp() {
-	app := c.srv.App
+func (x *exchange) serveApp() {
+	app := x.srv.App
 	if app == nil {
-		c.writeError(404)
+		x.writeError(404)
 		return
 	}
-	c.prepareEnviron()
-	body, ok := c.callApp(app)
-	c.routed(c.app.env.Route)
-	defer c.closeBody(body)
+	x.prepareEnviron()
+	body, ok := x.callApp(app)
+	x.routed(x.app.env.Route)
+	defer x.closeBody(body)
 	if !ok {
-		c.writeError(500)
+		x.writeError(500)
 		return
 	}
 	if b, isBytes := body.Bytes(); isBytes {
-		if !c.appStarted() {
+		if !x.appStarted() {
 			return
 		}
-		if v, ok := gateway.Fields(c.resp.header).Lookup("Content-Length"); ok {
+		if v, ok := gateway.Fields(x.resp.header).Lookup("Content-Length"); ok {
 			if n, _ := strconv.ParseInt(v, 10, 64); n != int64(len(b)) {
-				c.appError(fmt.Errorf("Content-Length %d set for a body of %d bytes", n, len(b)))
-				c.writeError(500)
+				x.appError(fmt.Errorf("Content-Length %d set for a body of %d bytes", n, len(b)))
+				x.writeError(500)
 				return
 			}
 		}
-		c.writeHead(c.resp.code, c.resp.reason, c.resp.header, int64(len(b)))
-		c.writeBody(b)
+		x.writeHead(x.resp.code, x.resp.reason, x.resp.header, int64(len(b)))
+		x.writeBody(b)
 		return
 	}
-	c.runStream(body)
+	x.runStream(body)
 }
 
 // callApp calls the application, turning a panic into a logged failure.
-func (c *conn) callApp(app gateway.App) (body gateway.Body, ok bool) {
+func (x *exchange) callApp(app gateway.App) (body gateway.Body, ok bool) {
 	defer func() {
 		if p := recover(); p != nil {
-			c.appPanic(p)
+			x.appPanic(p)
 			ok = false
 		}
 	}()
-	return app.ServeGateway(&c.app.env, c.app.startFn), true
+	return app.ServeGateway(&x.app.env, x.app.startFn), true
 }
 
-func (c *conn) closeBody(body gateway.Body) {
+func (x *exchange) closeBody(body gateway.Body) {
 	defer func() {
 		if p := recover(); p != nil {
-			c.appPanic(p)
+			x.appPanic(p)
 		}
 	}()
 	body.Close()
@@ -279,41 +322,41 @@ func (c *conn) closeBody(body gateway.Body) {
 
 // appStarted checks start_response was called once before the body, and
 // answers 500 (or 413 for a body over the limit) when not.
-func (c *conn) appStarted() bool {
-	r := &c.resp
+func (x *exchange) appStarted() bool {
+	r := &x.resp
 	switch {
-	case http1.StatusOf(c.bodyErr) != 0:
+	case http1.StatusOf(x.bodyErr) != 0:
 		// The body broke the protocol or the limit while the application
 		// read it: that, not the application's answer, is the response.
-		c.writeError(http1.StatusOf(c.bodyErr))
+		x.writeError(http1.StatusOf(x.bodyErr))
 		return false
 	case r.twice:
-		c.appError(gateway.ErrAlreadyStarted)
+		x.appError(gateway.ErrAlreadyStarted)
 	case !r.started && r.startErr != nil:
-		c.appError(fmt.Errorf("%w; start_response refused: %w", gateway.ErrNotStarted, r.startErr))
+		x.appError(fmt.Errorf("%w; start_response refused: %w", gateway.ErrNotStarted, r.startErr))
 	case !r.started:
-		c.appError(gateway.ErrNotStarted)
+		x.appError(gateway.ErrNotStarted)
 	default:
 		return true
 	}
-	c.writeError(500)
+	x.writeError(500)
 	return false
 }
 
 // runStream sends a streamed body, each chunk as soon as it comes.
-func (c *conn) runStream(body gateway.Body) {
-	r := &c.resp
+func (x *exchange) runStream(body gateway.Body) {
+	r := &x.resp
 	failed := false
 	func() {
 		defer func() {
 			if p := recover(); p != nil {
-				c.appPanic(p)
+				x.appPanic(p)
 				failed = true
 			}
 		}()
 		for chunk, err := range body.Stream() {
 			if err != nil {
-				c.appError(fmt.Errorf("stream failed: %w", err))
+				x.appError(fmt.Errorf("stream failed: %w", err))
 				failed = true
 				return
 			}
@@ -321,87 +364,87 @@ func (c *conn) runStream(body gateway.Body) {
 				continue
 			}
 			if !r.headSent {
-				if !c.appStarted() {
+				if !x.appStarted() {
 					return
 				}
-				c.writeHead(r.code, r.reason, r.header, -1)
+				x.writeHead(r.code, r.reason, r.header, -1)
 			}
 			if r.noBody {
 				continue
 			}
-			if err := c.writeBody(chunk); err != nil {
-				if c.w.Err() == nil {
-					c.appError(err)
+			if err := x.writeBody(chunk); err != nil {
+				if x.t.writeErr() == nil {
+					x.appError(err)
 				}
 				return
 			}
-			if c.w.Flush() != nil {
+			if x.t.flush() != nil {
 				return // the client has gone
 			}
 		}
 	}()
 	switch {
 	case failed && !r.headSent:
-		c.writeError(500)
+		x.writeError(500)
 	case failed:
 		r.close, r.cut = true, true // never let the response look complete
 	case !r.headSent:
-		if c.appStarted() {
+		if x.appStarted() {
 			// An empty stream is a body of 0 bytes; for HEAD the size of the
 			// GET body is unknown, so it gets no Content-Length.
 			size := int64(0)
 			if r.head {
 				size = -1
 			}
-			c.writeHead(r.code, r.reason, r.header, size)
+			x.writeHead(r.code, r.reason, r.header, size)
 		}
 	case r.twice:
-		c.appError(gateway.ErrAlreadyStarted)
+		x.appError(gateway.ErrAlreadyStarted)
 		r.close, r.cut = true, true
 	}
 }
 
-func (c *conn) appPanic(p any) {
-	c.srv.Log.Error("application panicked", keyTarget, safeTarget(c.req.Target), keyPanic, fmt.Sprint(p), keyStack, string(debug.Stack()))
+func (x *exchange) appPanic(p any) {
+	x.srv.Log.Error("application panicked", keyTarget, safeTarget(x.req.Target), keyPanic, fmt.Sprint(p), keyStack, string(debug.Stack()))
 }
 
-func (c *conn) appError(err error) {
-	c.srv.Log.Error("application failed", keyTarget, safeTarget(c.req.Target), keyErr, err)
+func (x *exchange) appError(err error) {
+	x.srv.Log.Error("application failed", keyTarget, safeTarget(x.req.Target), keyErr, err)
 }
 
-// prepareEnviron fills the connection's Environ for the current request.
-func (c *conn) prepareEnviron() {
-	e := &c.app.env
+// prepareEnviron fills the exchange's Environ for its request.
+func (x *exchange) prepareEnviron() {
+	e := &x.app.env
 	h := e.Header[:0]
-	for _, f := range c.req.Header {
+	for _, f := range x.req.Header {
 		h = append(h, gateway.Field{Name: f.Name, Value: f.Value})
 	}
 	*e = gateway.Environ{
-		Method:        c.req.Method,
-		Path:          c.path,
-		RawPath:       c.req.Path,
-		Query:         c.req.Query,
-		Protocol:      c.req.Proto,
-		RemoteAddr:    c.remote,
-		PeerAddr:      c.peer,
+		Method:        x.req.Method,
+		Path:          x.path,
+		RawPath:       x.req.Path,
+		Query:         x.req.Query,
+		Protocol:      x.req.Proto,
+		RemoteAddr:    x.remote,
+		PeerAddr:      x.peer,
 		Scheme:        "http",
-		Host:          c.req.Host,
+		Host:          x.req.Host,
 		Header:        h,
-		ContentLength: c.req.ContentLength,
-		Body:          &c.app.bodyRead,
-		Log:           c.srv.Log,
+		ContentLength: x.req.ContentLength,
+		Body:          x.app.bodyIn,
+		Log:           x.srv.Log,
 	}
-	if c.secure {
+	if x.secure {
 		e.Scheme = "https"
 	}
-	if c.fwd.trusted {
-		c.fwd.req.apply(e)
+	if x.fwd.trusted {
+		x.fwd.req.apply(e)
 	}
 	e.ServerName, e.ServerPort = splitHostPort(e.Host)
 	if e.ServerName == "" {
-		e.ServerName, e.ServerPort = splitHostPort(c.local)
+		e.ServerName, e.ServerPort = splitHostPort(x.local)
 	}
-	e.SetContextFunc(c.app.ctxFn)
+	e.SetContextFunc(x.app.ctxFn)
 }
 
 // splitHostPort splits "host:port", "[v6]:port", "host" without allocating.
