@@ -24,9 +24,9 @@ type Environ struct {
 	RawPath string
 	// Query is the query string without the "?"; "" if none (QUERY_STRING).
 	Query string
-	// Protocol is "HTTP/1.1" or "HTTP/1.0" (SERVER_PROTOCOL): the version
-	// the request is processed as, so "HTTP/1.1" for a request sent as
-	// HTTP/1.2 to HTTP/1.9 (RFC 9110 §2.5).
+	// Protocol is "HTTP/1.1", "HTTP/1.0" or "HTTP/2.0" (SERVER_PROTOCOL):
+	// the version the request is processed as, so "HTTP/1.1" for a request
+	// sent as HTTP/1.2 to HTTP/1.9 (RFC 9110 §2.5).
 	Protocol string
 	// ServerName and ServerPort are the host and port the request was sent
 	// to: from the Host field when there is one, else from the listener

@@ -189,7 +189,7 @@ func appendEscaped(b []byte, s string) []byte {
 // logAccess writes the access line of the current request.
 func (x *exchange) logAccess() {
 	x.countRequest()
-	a := x.srv.alog
+	a := x.srv.alog.Load()
 	if a == nil || x.resp.health && !x.srv.Health.Log {
 		return
 	}

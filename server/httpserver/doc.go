@@ -1,4 +1,4 @@
-// Package httpserver is miniweb's HTTP/1.1 server engine: it accepts
+// Package httpserver is miniweb's HTTP server engine: it accepts
 // connections, reads requests, and answers each from a gateway application
 // (miniweb/server/gateway, the Go form of WSGI) or from a static folder
 // (miniweb/server/static). It knows nothing of templates, routes or sites;
@@ -14,10 +14,16 @@
 //     are the defaults), Serve, ListenAndServe and Shutdown. A new
 //     listener-level feature (TLS, an inherited listener) wraps the
 //     net.Listener that Serve accepts on.
+//   - exchange.go: one request and its response, whatever protocol
+//     carries it, and dispatch, the one front door every request reaches:
+//     the health check, the application or the static folder, with the
+//     access log and trusted proxies. A feature that answers some paths
+//     itself (a health endpoint) goes in dispatch. Its transport carries
+//     the bytes: an HTTP/1.1 connection (conn.go) or an HTTP/2 stream
+//     (stream.go).
 //   - conn.go: one connection's life, request after request: where a
-//     request is read (readHead) and dispatched (dispatch: the application
-//     or the static folder), and when the connection closes. A feature
-//     that answers some paths itself (a health endpoint) goes in dispatch.
+//     request is read (readHead) and answered (respond), and when the
+//     connection closes.
 //   - inline.go: the keep-alive fast path on sockets, one read system call
 //     per request; capacity.go: the connection cap, and closing idle
 //     connections for newcomers; deadline.go: timeouts.
@@ -37,7 +43,8 @@
 //     begins Shutdown.
 //   - tls.go: HTTPS (Server.TLS): the handshake, and which side serves a
 //     connection as ALPN chose, this engine for HTTP/1.1 or net/http's
-//     server for HTTP/2 (tls_h2.go); tls_reload.go: the certificate in
+//     HTTP/2 framing (tls_h2.go), whose streams come back to dispatch;
+//     tls_reload.go: the certificate in
 //     force, reloaded when its files change or on ReloadCertificate;
 //     redirect.go: the plain listener that sends http:// to https://
 //     (Server.RedirectHTTP).

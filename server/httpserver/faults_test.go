@@ -183,7 +183,7 @@ func TestTenThousandPanics(t *testing.T) {
 	if n := counts.of("application panicked"); n != conns*(perConn+100) {
 		t.Errorf("%d panics logged; want %d", n, conns*(perConn+100))
 	}
-	ts.alog.flush()
+	ts.alog.Load().flush()
 	if n := access.n.Load(); n != conns*(perConn+100) {
 		t.Errorf("%d access lines; want %d", n, conns*(perConn+100))
 	}

@@ -20,7 +20,7 @@ import (
 	"github.com/miniweb/miniweb/server/static"
 )
 
-// Server serves HTTP/1.1: paths ending in Suffix (or those AppPath picks)
+// Server serves HTTP/1.1 (and with TLS, HTTP/2): paths ending in Suffix (or those AppPath picks)
 // go to App through the gateway contract, every other path is a file from
 // Static. Its fields are its options, set before the first Serve and not
 // changed after; the zero value of each is the documented default, so
@@ -146,8 +146,8 @@ type Server struct {
 	Compress *compress.Options
 
 	// TLS, when not nil, makes every connection Serve accepts HTTPS, with
-	// the certificate and key of these files: HTTP/1.1 served by this
-	// engine, HTTP/2 by net/http's server, as ALPN chooses (tls.go). Nil
+	// the certificate and key of these files: HTTP/1.1 or HTTP/2, as ALPN
+	// chooses, both answered by this engine's dispatcher (tls.go). Nil
 	// serves plain HTTP.
 	TLS *TLSConfig
 	// RedirectHTTP, with TLS, is a TCP address such as ":80" where a plain
@@ -166,8 +166,8 @@ type Server struct {
 
 // serverState is a Server's running state, apart from its options.
 type serverState struct {
-	alog       *accessLog // writes AccessLog
-	initErr    error      // an option that cannot be used: Serve returns it
+	alog       atomic.Pointer[accessLog] // writes AccessLog; nil once closed
+	initErr    error                     // an option that cannot be used: Serve returns it
 	baseCtx    context.Context
 	cancelBase context.CancelFunc
 
@@ -249,7 +249,7 @@ func (s *Server) init() {
 			return
 		}
 		if s.AccessLog != nil {
-			s.alog = newAccessLog(s.AccessLog, s.AccessLogFormat)
+			s.alog.Store(newAccessLog(s.AccessLog, s.AccessLogFormat))
 		}
 		if s.Metrics != nil {
 			s.Metrics.attach(s)
@@ -321,7 +321,7 @@ func (s *Server) Serve(ln net.Listener) error {
 			return ErrServerClosed
 		}
 		if s.tls != nil {
-			rwc = tls.Server(rwc, s.tls.config)
+			rwc = tls.Server(&tlsFirstByte{Conn: rwc}, s.tls.config)
 		}
 		c := s.newConn(rwc)
 		c.slot.addr = key
@@ -333,19 +333,12 @@ func (s *Server) Serve(ln net.Listener) error {
 		}
 		s.Metrics.accepted()
 		go func() {
-			keepSlot := true
-			defer func() {
-				s.untrack(c)
-				s.leave(c.slot.addr)
-				if keepSlot {
-					s.releaseSlot()
-				}
-			}()
-			if s.tls != nil {
-				keepSlot = c.serveTLS()
-				return
+			if s.tls == nil {
+				c.serve()
+			} else if c.serveTLS() {
+				return // HTTP/2's side has it, and releases it when it closes (tls_h2.go)
 			}
-			c.serve()
+			s.release(c)
 		}()
 	}
 }
@@ -381,6 +374,14 @@ func (s *Server) track(c *conn) bool {
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
 	return true
+}
+
+// release forgets a connection that ended: its tracking, its address's
+// count, its slot.
+func (s *Server) release(c *conn) {
+	s.untrack(c)
+	s.leave(c.slot.addr)
+	s.releaseSlot()
 }
 
 func (s *Server) untrack(c *conn) {
@@ -444,11 +445,9 @@ func (s *Server) stop(ctx context.Context, idleFor time.Duration) error {
 // closeAccessLog writes what the access log buffers and stops its
 // background flush, once.
 func (s *Server) closeAccessLog() {
-	s.mu.Lock()
-	a := s.alog
-	s.alog = nil
-	s.mu.Unlock()
-	if a != nil {
+	// A stream's handler may outlive its HTTP/2 connection when ctx ends
+	// first: its line, if it comes, is dropped.
+	if a := s.alog.Swap(nil); a != nil {
 		a.close()
 	}
 }

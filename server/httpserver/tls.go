@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -26,11 +27,17 @@ import (
 //     encrypted in user space anyway). Everything else (limits, timeouts,
 //     the access log, the health check, compression, the connection cap)
 //     is the engine's, as on plain HTTP.
-//   - "h2": net/http's server, which speaks HTTP/2 (tls_h2.go), with the
-//     application through gatewayhttp.Handler and the static folder
-//     through an adapter. Those connections hold a slot of MaxConns until
-//     they close, but are not reclaimed at the cap, and their requests are
-//     not in the access log.
+//   - "h2": net/http's server speaks HTTP/2 on it (tls_h2.go), and hands
+//     each request back to the engine's dispatcher as a stream
+//     (stream.go): the health check, the static folder, the application,
+//     trusted proxies, the Server field, compression and the access log
+//     (with "HTTP/2.0" in its line) are the engine's, as for HTTP/1.1. The
+//     connection holds its slot of MaxConns and its client's count until
+//     it closes, and is reclaimed at the cap while no stream is open.
+//
+// A first byte that cannot begin a TLS handshake record is a client
+// speaking plain HTTP to the TLS port: it gets a 400 saying to use https
+// (tlsFirstByte).
 //
 // The handshake runs on the connection's goroutine under
 // ReadHeaderTimeout, the connection counted as idle meanwhile, so that
@@ -145,11 +152,10 @@ func (s *Server) ReloadCertificate() error {
 	return s.tls.certs.reload("ReloadCertificate")
 }
 
-// serveTLS runs a TLS connection: its handshake, then the engine (HTTP/1.1)
-// or the HTTP/2 server, as ALPN chose. It reports false when the
-// connection went to the HTTP/2 server with its slot of MaxConns, which
-// that server gives back when the connection closes.
-func (c *conn) serveTLS() (keepSlot bool) {
+// serveTLS runs a TLS connection: its handshake, then the engine's
+// HTTP/1.1, or the HTTP/2 server, as ALPN chose. It reports true when the
+// connection went to the HTTP/2 server, which releases it (tls_h2.go).
+func (c *conn) serveTLS() (handed bool) {
 	tc := c.rwc.(*tls.Conn)
 	now := time.Now()
 	deadline := now.Add(c.srv.ReadHeaderTimeout)
@@ -166,20 +172,61 @@ func (c *conn) serveTLS() (keepSlot bool) {
 			c.srv.Log.Debug("TLS handshake failed", keyRemote, c.remote, keyErr, err)
 		}
 		c.close()
-		return true
+		return false
 	}
+	c.secure = true
 	if tc.ConnectionState().NegotiatedProtocol == "h2" {
 		c.setReadDeadline(time.Time{})
 		c.setWriteDeadline(time.Time{})
-		if c.srv.tls.h2.hand(tc) {
-			return false
+		if c.srv.tls.h2.hand(c) {
+			return true
 		}
 		c.close()
-		return true
+		return false
 	}
-	c.secure = true
 	c.serve()
-	return true
+	return false
+}
+
+// tlsFirstByte is a TLS connection's socket as its handshake reads it. A
+// client's first byte must begin a TLS handshake record (0x16, RFC 8446
+// §5.1); any other is most likely a client speaking plain HTTP to the TLS
+// port, which gets a 400 saying to use https, as net/http and nginx answer,
+// rather than a connection closed without a word.
+type tlsFirstByte struct {
+	net.Conn
+	checked bool
+}
+
+// errPlainHTTP is the handshake's error for a client that spoke plain
+// HTTP.
+var errPlainHTTP = errors.New("httpserver: a plain HTTP request on the TLS port: answered 400")
+
+// plainHTTPAnswer is what a client speaking plain HTTP to the TLS port
+// gets.
+var plainHTTPAnswer = []byte("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n" +
+	"Content-Length: 48\r\nConnection: close\r\n\r\n" + plainHTTPBody)
+
+const plainHTTPBody = "Client sent an HTTP request to an HTTPS server.\n"
+
+func (f *tlsFirstByte) Read(p []byte) (int, error) {
+	n, err := f.Conn.Read(p)
+	if f.checked || n == 0 {
+		return n, err
+	}
+	f.checked = true
+	if p[0] == 0x16 {
+		return n, err
+	}
+	f.Conn.Write(plainHTTPAnswer)
+	if tc, ok := f.Conn.(*net.TCPConn); ok {
+		// As conn.close lingers: the rest of the request must not reset
+		// the connection before the client has read the answer.
+		tc.CloseWrite()
+		tc.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+		io.CopyN(io.Discard, tc, 64<<10)
+	}
+	return 0, errPlainHTTP
 }
 
 // tlsStopper waits for the TLS side of a Server to stop; its zero value

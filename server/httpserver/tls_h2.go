@@ -1,48 +1,60 @@
 package httpserver
 
 import (
+	"context"
 	"crypto/tls"
-	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
+	"time"
 
-	"github.com/miniweb/miniweb/server/gatewayhttp"
-	"github.com/miniweb/miniweb/server/static"
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
-// h2Side is the net/http server that serves the TLS connections whose
-// ALPN chose HTTP/2 (see tls.go): the engine hands each to it, handshake
-// done, through a listener of its own (connQueue).
+// h2Side is the net/http server that speaks HTTP/2 on the TLS connections
+// whose ALPN chose it (see tls.go): the engine hands each to it, handshake
+// done, through a listener of its own (connQueue), and net/http hands each
+// request back to the engine's dispatcher as an h2Stream (httpStream), so
+// that HTTP/2 requests get the health check, the static folder, the
+// application, trusted proxies, the Server field and the access log of
+// HTTP/1.1's, from the same code.
+//
+// A handed connection stays the engine's: tracked for Shutdown, counted
+// under its client's address, holding its slot of MaxConns until net/http
+// says it closed (ConnState), and, while net/http says it is idle (no
+// stream open), idle for the cap as an HTTP/1.1 connection between
+// requests is: a newcomer at the cap may close it (capacity.go), by the
+// same read deadline in the past. net/http gives no way to send that
+// connection a GOAWAY first, so a request the client sends at that moment
+// is lost with the connection, as one on an HTTP/1.1 keep-alive connection
+// closed at the cap is: clients retry those on a new connection.
 type h2Side struct {
+	s     *Server
 	srv   *http.Server
 	queue *connQueue
+	conns sync.Map // *tls.Conn -> *conn, from hand until net/http closes it
 }
 
 // startH2 starts the HTTP/2 server, which serves until Shutdown. Its
 // limits and timeouts are the engine's: ReadHeaderTimeout, IdleTimeout,
-// WriteTimeout (per stream), MaxHeaderBytes. A connection keeps its slot
-// of MaxConns until net/http says it closed.
+// WriteTimeout (per stream), MaxHeaderBytes.
 func (s *Server) startH2(config *tls.Config) *h2Side {
-	app := gatewayhttp.Handler(s.App)
-	app.Log = s.Log
-	h := &h2Side{queue: newConnQueue()}
+	h := &h2Side{s: s, queue: newConnQueue()}
 	h.srv = &http.Server{
-		Handler:           &h2Handler{s: s, app: app},
+		Handler:           h,
 		TLSConfig:         config, // its NextProtos hold "h2": Serve sets HTTP/2 up
 		ReadHeaderTimeout: s.ReadHeaderTimeout,
 		IdleTimeout:       s.IdleTimeout,
 		WriteTimeout:      s.WriteTimeout,
 		MaxHeaderBytes:    s.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.Log.Handler(), slog.LevelDebug),
-		ConnState: func(_ net.Conn, st http.ConnState) {
-			if st == http.StateClosed || st == http.StateHijacked {
-				s.releaseSlot()
-			}
-		},
+		ConnContext:       h.connContext,
+		ConnState:         h.connState,
 	}
 	if h.srv.MaxHeaderBytes <= 0 {
 		h.srv.MaxHeaderBytes = 32 << 10
@@ -51,109 +63,116 @@ func (s *Server) startH2(config *tls.Config) *h2Side {
 	return h
 }
 
-// hand gives a connection to the HTTP/2 server, and reports false if that
-// server has stopped.
-func (h *h2Side) hand(c *tls.Conn) bool { return h.queue.put(c) }
-
-// h2Handler routes an HTTP/2 request as the engine routes an HTTP/1.1 one
-// (route.go): the application's paths to it through gatewayhttp, the rest
-// to the static folder, the health check's path to the health check.
-type h2Handler struct {
-	s   *Server
-	app http.Handler
+// hand gives the connection c, whose handshake chose HTTP/2, to the HTTP/2
+// server, and reports false if that server has stopped. Until its first
+// stream, c is idle as a new connection is (freshGrace).
+func (h *h2Side) hand(c *conn) bool {
+	h.conns.Store(c.rwc, c)
+	c.slot.since = time.Now().UnixNano() + int64(freshGrace)
+	c.slot.state.Store(c.slot.since)
+	if h.queue.put(c.rwc) {
+		return true
+	}
+	h.conns.Delete(c.rwc)
+	c.slot.state.Store(stateActive)
+	return false
 }
 
-func (h *h2Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s := h.s
-	switch {
-	case s.Health.Path != "" && r.URL.EscapedPath() == s.Health.Path:
-		serveHealthHTTP(w, r, s.draining.Load())
-	case s.toApp(r.URL.Path):
-		if s.App == nil {
-			http.NotFound(w, r)
-			return
+// connKey is the context key of the engine's conn under net/http.
+type connKey struct{}
+
+// connContext puts the engine's conn of a connection in its context, for
+// ServeHTTP.
+func (h *h2Side) connContext(ctx context.Context, nc net.Conn) context.Context {
+	if c, ok := h.conns.Load(nc); ok {
+		return context.WithValue(ctx, connKey{}, c)
+	}
+	return ctx
+}
+
+// connState follows a handed connection: idle for the cap while no
+// stream is open, active while one is, and let go when it closes.
+func (h *h2Side) connState(nc net.Conn, state http.ConnState) {
+	v, ok := h.conns.Load(nc)
+	if !ok {
+		return
+	}
+	c := v.(*conn)
+	switch state {
+	case http.StateIdle:
+		since := time.Now().UnixNano()
+		if c.slot.state.CompareAndSwap(stateActive, since) {
+			c.slot.since = since
+			h.s.wentIdle()
 		}
-		h.app.ServeHTTP(w, r)
-	default:
-		s.serveStaticHTTP(w, r)
+	case http.StateActive:
+		c.wake() // false: closed at the cap meanwhile, its read deadline ends it
+	case http.StateClosed, http.StateHijacked:
+		h.conns.Delete(nc)
+		c.slot.state.Store(stateClosing)
+		h.s.release(c)
 	}
 }
 
-// serveHealthHTTP is serveHealth (health.go) through net/http.
-func serveHealthHTTP(w http.ResponseWriter, r *http.Request, draining bool) {
-	fields, status, body := healthFields, 200, healthOK
-	switch {
-	case r.Method != "GET" && r.Method != "HEAD":
-		fields, status, body = healthAllow, 405, healthMethod
-	case draining:
-		status, body = 503, healthDraining
+// ServeHTTP answers an HTTP/2 request through the engine's dispatcher.
+func (h *h2Side) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c, ok := r.Context().Value(connKey{}).(*conn)
+	if !ok {
+		panic(http.ErrAbortHandler) // not handed by the engine: cannot happen
 	}
+	st := httpStream{w: w, r: r}
+	h.s.serveStream(c, &st)
+	if st.aborted {
+		panic(http.ErrAbortHandler) // net/http resets the stream
+	}
+}
+
+// httpStream is a request of net/http's HTTP/2 server as an h2Stream.
+type httpStream struct {
+	w       http.ResponseWriter
+	r       *http.Request
+	aborted bool
+}
+
+func (s *httpStream) Method() string           { return s.r.Method }
+func (s *httpStream) Authority() string        { return s.r.Host }
+func (s *httpStream) Path() string             { return s.r.RequestURI }
+func (s *httpStream) ContentLength() int64     { return s.r.ContentLength }
+func (s *httpStream) Body() io.Reader          { return s.r.Body }
+func (s *httpStream) Context() context.Context { return s.r.Context() }
+func (s *httpStream) Abort()                   { s.aborted = true }
+
+// Fields returns the request's fields, by name in sorted order: net/http
+// keeps them in a map, which has lost the order they came in.
+func (s *httpStream) Fields() []gateway.Field {
+	names := slices.Sorted(maps.Keys(s.r.Header))
+	var fields []gateway.Field
+	for _, name := range names {
+		for _, v := range s.r.Header[name] {
+			fields = append(fields, gateway.Field{Name: name, Value: v})
+		}
+	}
+	return fields
+}
+
+func (s *httpStream) WriteHeader(status int, fields []gateway.Field, contentLength int64) error {
+	h := s.w.Header()
 	for _, f := range fields {
-		w.Header().Set(f.Name, f.Value)
+		h.Add(f.Name, f.Value)
 	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	w.Write(body)
-}
-
-// serveStaticHTTP answers r from the static folder through net/http.
-func (s *Server) serveStaticHTTP(w http.ResponseWriter, r *http.Request) {
-	if s.Static == nil {
-		http.NotFound(w, r)
-		return
+	if _, ok := h["Content-Type"]; !ok {
+		h["Content-Type"] = nil // no sniffing: the type is the application's to say
 	}
-	sw := &staticHTTP{w: w}
-	h := r.Header
-	_, err := s.Static.Serve(sw, &static.Request{
-		Method:            r.Method,
-		Path:              r.URL.EscapedPath(),
-		Query:             r.URL.RawQuery,
-		AcceptEncoding:    h.Get("Accept-Encoding"),
-		IfMatch:           h.Get("If-Match"),
-		IfNoneMatch:       h.Get("If-None-Match"),
-		IfModifiedSince:   h.Get("If-Modified-Since"),
-		IfUnmodifiedSince: h.Get("If-Unmodified-Since"),
-		Range:             h.Get("Range"),
-		IfRange:           h.Get("If-Range"),
-	})
-	if err == nil || errors.Is(err, static.ErrFileFault) {
-		if err != nil {
-			s.Log.Error("static file failed", keyTarget, safeTarget(r.URL.RequestURI()), keyErr, err)
-		}
-		return
-	}
-	if !isNetError(err) && r.Context().Err() == nil {
-		s.Log.Error("static file failed", keyTarget, safeTarget(r.URL.RequestURI()), keyErr, err)
-	}
-	if !sw.sent {
-		http.Error(w, "Internal error", http.StatusInternalServerError)
-		return
-	}
-	panic(http.ErrAbortHandler) // cut the stream short: never let it look complete
-}
-
-// staticHTTP is the static.Response of a request served by net/http.
-type staticHTTP struct {
-	w    http.ResponseWriter
-	sent bool // WriteHeader was called
-}
-
-func (r *staticHTTP) AddHeader(name, value string) { r.w.Header().Add(name, value) }
-
-func (r *staticHTTP) WriteHeader(status int, contentLength int64) error {
 	if contentLength >= 0 {
-		r.w.Header().Set("Content-Length", strconv.FormatInt(contentLength, 10))
+		h.Set("Content-Length", strconv.FormatInt(contentLength, 10))
 	}
-	r.sent = true
-	r.w.WriteHeader(status)
+	s.w.WriteHeader(status)
 	return nil
 }
 
-func (r *staticHTTP) Write(p []byte) (int, error) { return r.w.Write(p) }
+func (s *httpStream) Write(p []byte) (int, error) { return s.w.Write(p) }
 
-func (r *staticHTTP) ReadFrom(src io.Reader) (int64, error) {
-	return io.Copy(struct{ io.Writer }{r.w}, src) // no ReadFrom of ours: io.Copy would call it again
-}
+func (s *httpStream) Flush() error { return http.NewResponseController(s.w).Flush() }
 
 // connQueue is a net.Listener whose connections are handed to it by put:
 // how the engine gives net/http connections it accepted itself.
