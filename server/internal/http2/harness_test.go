@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"strconv"
 	"sync"
@@ -39,7 +40,8 @@ func serve(t testing.TB, h Handler, lim Limits) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := &testServer{Server: &Server{Handler: h, Limits: lim}, addr: ln.Addr().String(), ln: ln}
+	// Logs are dropped: the tests of handler panics would fill the output.
+	ts := &testServer{Server: &Server{Handler: h, Limits: lim, Logger: discardLogger()}, addr: ln.Addr().String(), ln: ln}
 	ts.wg.Add(1)
 	go func() {
 		defer ts.wg.Done()
@@ -121,6 +123,8 @@ type client struct {
 	eb  blockBuffer
 	dec *hpack.Decoder
 	hdr []hpack.HeaderField
+	// waiting says what until waits for, for the failure message.
+	waiting string
 }
 
 // dial connects to ts and sends the preface and settings (none given:
@@ -174,7 +178,7 @@ func (c *client) frame() Frame {
 	c.t.Helper()
 	h, p, err := c.fr.ReadFrame()
 	if err != nil {
-		c.t.Fatalf("read frame: %v", err)
+		c.t.Fatalf("read frame (waiting for %s): %v", c.waiting, err)
 	}
 	f := Frame{FrameHeader: h}
 	switch h.Type {
@@ -196,18 +200,13 @@ func (c *client) frame() Frame {
 }
 
 // until reads frames until one matches, and returns it; it fails the test
-// if the connection ends first.
+// (saying what it waited for) if the connection ends first.
 func (c *client) until(what string, match func(Frame) bool) Frame {
 	c.t.Helper()
+	c.waiting = what
+	defer func() { c.waiting = "" }()
 	for {
-		h, p, err := c.fr.ReadFrame()
-		if err != nil {
-			c.t.Fatalf("waiting for %s: %v", what, err)
-		}
-		c.fr.start -= FrameHeaderLen + len(p) // put it back for frame()
-		_ = h
-		f := c.frame()
-		if match(f) {
+		if f := c.frame(); match(f) {
 			return f
 		}
 	}
@@ -293,3 +292,50 @@ func field(fs []hpack.HeaderField, name string) string {
 func closedErr(err error) bool {
 	return err == io.EOF || errors.Is(err, net.ErrClosed) || testnet.IsReset(err)
 }
+
+// trailerBlock encodes a trailer section.
+func (c *client) trailerBlock(more ...string) []byte {
+	c.eb.b = nil
+	for i := 0; i+1 < len(more); i += 2 {
+		c.enc.WriteField(hpack.HeaderField{Name: more[i], Value: more[i+1]})
+	}
+	return append([]byte(nil), c.eb.b...)
+}
+
+// upload sends body on stream id and ends it, as the server's windows
+// allow, reading its WINDOW_UPDATE frames (other frames are dropped).
+func (c *client) upload(id uint32, body []byte) {
+	c.t.Helper()
+	connWin, streamWin := int64(65535), int64(65535)
+	for {
+		n := min(int64(len(body)), connWin, streamWin, DefaultMaxFrameSize)
+		if n > 0 || len(body) == 0 {
+			c.write(AppendData(nil, id, int(n) == len(body), body[:n]))
+			body = body[n:]
+			connWin -= n
+			streamWin -= n
+			if len(body) == 0 {
+				return
+			}
+			continue
+		}
+		f := c.frame()
+		switch {
+		case f.Type == FrameWindowUpdate && f.StreamID == 0:
+			connWin += int64(f.Increment)
+		case f.Type == FrameWindowUpdate && f.StreamID == id:
+			streamWin += int64(f.Increment)
+		case f.Type == FrameSettings && !f.Flags.Has(FlagAck):
+			ForEachSetting(f.Settings, func(s Setting) {
+				if s.ID == SettingInitialWindowSize {
+					streamWin += int64(s.Val) - 65535
+				}
+			})
+		case f.Type == FrameRSTStream && f.StreamID == id, f.Type == FrameGoAway:
+			c.t.Fatalf("upload: %s %v", f.Type, f.ErrCode)
+		}
+	}
+}
+
+// discardLogger logs nothing (for tests of handler panics).
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

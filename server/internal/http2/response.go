@@ -67,6 +67,7 @@ func (s *Stream) Write(p []byte) (int, error) {
 		if avail <= 0 {
 			if !s.headSent {
 				c.queueHead(s, false)
+				c.wakeWriter()
 			}
 			c.sendCond.Wait()
 			continue

@@ -1,0 +1,288 @@
+package http2
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miniweb/miniweb/server/internal/testnet"
+)
+
+// Each hostile client's cheapest move, and the outcome: the connection
+// ends with GOAWAY ENHANCE_YOUR_CALM (or the stream is refused), at a
+// bounded cost, and another connection is served all along.
+
+// blocking is a handler that, on /block, waits until its stream's context
+// is done (a reset, the connection's end), telling started when it runs;
+// it answers hello on other paths.
+func blocking(started chan<- uint32) Handler {
+	return HandlerFunc(func(s *Stream) {
+		if s.Path() != "/block" {
+			hello(s)
+			return
+		}
+		if started != nil {
+			started <- s.ID()
+		}
+		<-s.Context().Done()
+	})
+}
+
+func TestFloodsEndWithEnhanceYourCalm(t *testing.T) {
+	t.Parallel()
+	const max = 50
+	for _, tc := range []struct {
+		name  string
+		frame func(c *client, i int) []byte // the i-th frame of the flood
+	}{
+		{"PING", func(c *client, i int) []byte { return AppendPing(nil, false, [8]byte{byte(i)}) }},
+		{"SETTINGS", func(c *client, i int) []byte { return AppendSettings(nil, Setting{SettingHeaderTableSize, 4096}) }},
+		{"WINDOW_UPDATE", func(c *client, i int) []byte { return AppendWindowUpdate(nil, 0, 1) }},
+		{"PRIORITY", func(c *client, i int) []byte { return AppendFrame(nil, FramePriority, 0, 101, []byte{0, 0, 0, 0, 1}) }},
+		{"empty DATA", func(c *client, i int) []byte { return AppendData(nil, 1, false, nil) }},
+		{"unknown type", func(c *client, i int) []byte { return AppendFrame(nil, 0x42, 0, 0, nil) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ts := serve(t, blocking(nil), Limits{MaxIdleFrames: max})
+			c := dial(t, ts.addr)
+			c.request(1, false, "POST", "/block")
+			var b []byte
+			for i := 0; i <= max; i++ {
+				b = append(b, tc.frame(c, i)...)
+			}
+			c.write(b)
+			if code := c.goAway(); code != ErrCodeEnhanceYourCalm {
+				t.Fatalf("GOAWAY %v, want ENHANCE_YOUR_CALM", code)
+			}
+			if r := dial(t, ts.addr).get(1, "/"); r.status != 200 {
+				t.Fatalf("another connection: %+v", r)
+			}
+			if got := ts.Stats().EnhanceYourCalm; got < 1 {
+				t.Fatalf("EnhanceYourCalm counted %d", got)
+			}
+		})
+	}
+}
+
+// The same frames, each below the bound between two requests, are served.
+func TestFramesBetweenRequestsAllowed(t *testing.T) {
+	t.Parallel()
+	ts := serve(t, hello, Limits{MaxIdleFrames: 10})
+	c := dial(t, ts.addr)
+	for i := uint32(1); i < 20; i += 2 {
+		var b []byte
+		for j := 0; j < 8; j++ {
+			b = AppendPing(b, false, [8]byte{byte(j)})
+		}
+		c.write(b)
+		if r := c.get(i, "/"); r.status != 200 {
+			t.Fatalf("request %d: %+v", i, r)
+		}
+	}
+}
+
+// Rapid reset (CVE-2023-44487): HEADERS then RST_STREAM, over and over,
+// while the handlers are still running.
+func TestRapidReset(t *testing.T) {
+	t.Parallel()
+	const max = 20
+	started := make(chan uint32, 1000)
+	ts := serve(t, blocking(started), Limits{MaxResets: max})
+	c := dial(t, ts.addr)
+	block := c.block("GET", "/block")
+	var b []byte
+	for i := uint32(0); i <= 2*max; i++ {
+		id := 1 + 2*i
+		b = AppendHeaderBlock(b, id, true, block, DefaultMaxFrameSize)
+		b = AppendRSTStream(b, id, ErrCodeCancel)
+	}
+	c.write(b)
+	if code := c.goAway(); code != ErrCodeEnhanceYourCalm {
+		t.Fatalf("GOAWAY %v, want ENHANCE_YOUR_CALM", code)
+	}
+	if r := dial(t, ts.addr).get(1, "/"); r.status != 200 {
+		t.Fatalf("another connection: %+v", r)
+	}
+}
+
+// Streams past SETTINGS_MAX_CONCURRENT_STREAMS are refused; a reset
+// stream's handler holds its place until it returns.
+func TestConcurrencyLimit(t *testing.T) {
+	t.Parallel()
+	started := make(chan uint32, 10)
+	release := make(chan struct{})
+	ts := serve(t, HandlerFunc(func(s *Stream) {
+		started <- s.ID()
+		<-release
+		s.WriteHeader(200, nil, 0)
+	}), Limits{MaxConcurrentStreams: 2})
+	c := dial(t, ts.addr)
+	c.request(1, true, "GET", "/")
+	c.request(3, true, "GET", "/")
+	<-started
+	<-started
+	c.write(AppendRSTStream(nil, 3, ErrCodeCancel)) // its handler runs on
+	c.request(5, true, "GET", "/")
+	if r := c.response(5); !r.wasReset || r.reset != ErrCodeRefusedStream {
+		t.Fatalf("third stream: %+v, want REFUSED_STREAM", r)
+	}
+	close(release)
+	if r := c.response(1); r.status != 200 {
+		t.Fatalf("first stream: %+v", r)
+	}
+	if got := ts.Stats().Refused; got != 1 {
+		t.Fatalf("Refused %d, want 1", got)
+	}
+}
+
+// A header block of too many CONTINUATION frames ends the connection.
+func TestContinuationFlood(t *testing.T) {
+	t.Parallel()
+	ts := serve(t, hello, Limits{MaxHeaderFrames: 8})
+	c := dial(t, ts.addr)
+	b := AppendFrame(nil, FrameHeaders, 0, 1, c.block("GET", "/"))
+	for i := 0; i < 9; i++ {
+		b = AppendFrame(b, FrameContinuation, 0, 1, []byte{0x40, 1, 'x', 1, 'y'}[:0])
+	}
+	c.write(b)
+	if code := c.goAway(); code != ErrCodeEnhanceYourCalm {
+		t.Fatalf("GOAWAY %v, want ENHANCE_YOUR_CALM", code)
+	}
+}
+
+// A header list past SETTINGS_MAX_HEADER_LIST_SIZE is answered 431, and the
+// connection goes on.
+func TestHeaderListTooLarge(t *testing.T) {
+	t.Parallel()
+	ts := serve(t, hello, Limits{MaxHeaderListSize: 1024})
+	c := dial(t, ts.addr)
+	big := strings.Repeat("v", 300)
+	c.request(1, true, "GET", "/", "a", big, "b", big, "c", big, "d", big)
+	if r := c.response(1); r.status != 431 {
+		t.Fatalf("got %+v, want 431", r)
+	}
+	if r := c.get(3, "/"); r.status != 200 {
+		t.Fatalf("next: %+v", r)
+	}
+}
+
+// A client that opens streams and never reads (window 0): the handlers
+// wait in Write, nothing of their responses is buffered, another
+// connection is served, and the memory goes when the client does.
+func TestWindowZeroStallIsBounded(t *testing.T) {
+	t.Parallel()
+	const streams = 40
+	body := bytes.Repeat([]byte("x"), 1<<20)
+	started := make(chan uint32, streams+1)
+	ts := serve(t, HandlerFunc(func(s *Stream) {
+		started <- s.ID()
+		s.WriteHeader(200, nil, int64(len(body)))
+		s.Write(body)
+	}), Limits{MaxConcurrentStreams: streams})
+	c := dial(t, ts.addr, Setting{SettingInitialWindowSize, 0})
+	for i := uint32(0); i < streams; i++ {
+		c.request(1+2*i, true, "GET", "/big")
+	}
+	for i := 0; i < streams; i++ {
+		<-started
+	}
+	// Every head comes (they take no window); no byte of a body can.
+	heads := 0
+	for heads < streams {
+		f := c.frame()
+		if f.Type == FrameData && len(f.Data) > 0 {
+			t.Fatalf("DATA with a window of 0")
+		}
+		if f.Type == FrameHeaders {
+			heads++
+		}
+	}
+	ts.mu.Lock()
+	sc := ts.conns[0]
+	ts.mu.Unlock()
+	st := sc.Stats()
+	if st.OpenStreams != streams || st.WriteBuffered > 0 || st.ReadBuffered > 0 {
+		t.Fatalf("stalled connection: %+v", st)
+	}
+	// Another client, with the default window of 65,535 bytes, gets that
+	// much of the same response at once.
+	other := dial(t, ts.addr)
+	other.request(1, true, "GET", "/other")
+	for got := 0; got < 65535; {
+		f := other.frame()
+		if f.Type == FrameData {
+			got += len(f.Data)
+		}
+	}
+	// Opening one stream's window lets exactly that much through.
+	c.write(AppendWindowUpdate(AppendWindowUpdate(nil, 0, 100), 1, 100))
+	f := c.until("DATA", func(f Frame) bool { return f.Type == FrameData })
+	if f.StreamID != 1 || len(f.Data) != 100 {
+		t.Fatalf("got DATA of %d bytes on stream %d, want 100 on 1", len(f.Data), f.StreamID)
+	}
+	c.nc.Close()
+	other.nc.Close()
+	if !testnet.WaitFor(testnet.Patience, func() bool { return ts.Stats().StreamsOpen == 0 && ts.Stats().ConnsOpen == 0 }) {
+		t.Fatalf("after the client left: %+v", ts.Stats())
+	}
+}
+
+// Shutdown sends GOAWAY with the last stream; the stream in flight
+// finishes, one opened after is not served, and the connection closes.
+func TestShutdownLetsStreamsFinish(t *testing.T) {
+	t.Parallel()
+	started := make(chan uint32, 2)
+	release := make(chan struct{})
+	ts := serve(t, HandlerFunc(func(s *Stream) {
+		started <- s.ID()
+		<-release
+		s.WriteHeader(200, nil, 4)
+		s.Write([]byte("done"))
+	}), Limits{})
+	c := dial(t, ts.addr)
+	c.request(1, true, "GET", "/")
+	<-started
+	ts.mu.Lock()
+	sc := ts.conns[0]
+	ts.mu.Unlock()
+	if _, idle := sc.IdleSince(); idle {
+		t.Fatal("IdleSince: idle with a stream open")
+	}
+	shut := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), testnet.Patience)
+		defer cancel()
+		shut <- sc.Shutdown(ctx)
+	}()
+	g := c.until("GOAWAY", func(f Frame) bool { return f.Type == FrameGoAway })
+	if g.ErrCode != ErrCodeNo || g.LastStream != 1 {
+		t.Fatalf("GOAWAY %v last %d, want NO_ERROR last 1", g.ErrCode, g.LastStream)
+	}
+	c.request(3, true, "GET", "/") // after GOAWAY: not served
+	close(release)
+	if r := c.response(1); r.status != 200 || string(r.body) != "done" {
+		t.Fatalf("in-flight stream: %+v", r)
+	}
+	if err := <-shut; err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	c.nc.SetReadDeadline(time.Now().Add(testnet.Patience))
+	for {
+		h, _, err := c.fr.ReadFrame()
+		if err != nil {
+			if !closedErr(err) {
+				t.Fatalf("after shutdown: %v", err)
+			}
+			break
+		}
+		if h.StreamID == 3 {
+			t.Fatalf("stream 3, opened after GOAWAY, got %s", h.Type)
+		}
+	}
+	if len(started) != 0 {
+		t.Fatalf("stream 3's handler ran")
+	}
+}
