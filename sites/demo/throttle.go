@@ -24,14 +24,17 @@ type limits struct {
 	pair throttle.Limit
 	// client counts the failed logins of one client, whatever the
 	// account (a success gives its attempt back): a spray of guesses
-	// over many names.
+	// over many names. It does not hold an account's logins from a
+	// client the account signed in from before (known): someone behind
+	// the same NAT as a spray still signs in from there.
 	client throttle.Limit
 	// account counts the failed logins of one account from every client
 	// it has not signed in from before (known): a guess spread over many
 	// addresses. Looser, and it only slows (a minute at most): no one can
 	// lock its owner out, least of all from an address they used before.
 	account throttle.Limit
-	// known marks the clients an account signed in from, for 30 days.
+	// known marks the clients an account signed in from, for 30 days:
+	// from those only the pair's count holds its logins.
 	known throttle.Limit
 	// signup counts the registrations attempted from one client.
 	signup throttle.Limit
@@ -53,7 +56,17 @@ func clientOf(r *framework.Request) string { return throttle.Client(r.Env.Remote
 // whether it succeeded.
 type loginAttempt struct {
 	pair, client, account, known throttle.Key
-	withAccount                  bool // the account's count took the attempt
+	// shared is false when only the pair's count took the attempt (a
+	// known client), true when the client's and account's did too.
+	shared bool
+}
+
+// sharedKeys returns the counts beside the pair's that took a's attempt.
+func (a loginAttempt) sharedKeys() []throttle.Key {
+	if !a.shared {
+		return nil
+	}
+	return []throttle.Key{a.client, a.account}
 }
 
 // beginLogin counts a login as name (checked, or "" for a name no
@@ -72,21 +85,21 @@ func (s *site) beginLogin(ctx context.Context, client, name string) (a loginAtte
 		known:   throttle.Key{Limit: &s.limits.known, Subject: client + " " + name},
 	}
 	// A wait this instance knows of: refused without a query.
-	if wait := s.guard.Remembered(a.pair, a.client); wait > 0 {
+	if wait := s.guard.Remembered(a.pair); wait > 0 {
 		return a, wait, nil
 	}
-	keys := []throttle.Key{a.pair, a.client}
+	// A name no account can have: its pair alone, all such names being
+	// one for a client.
+	keys := []throttle.Key{a.pair}
 	if name != "" {
 		counts, err := s.guard.Look(ctx, a.pair, a.client, a.account, a.known)
 		if err != nil {
 			return a, 0, err
 		}
-		a.withAccount = counts[3].Attempts == 0
-		if a.withAccount {
-			keys = append(keys, a.account)
-		}
-		for _, c := range counts[:len(keys)] {
-			wait = max(wait, c.Wait)
+		wait = counts[0].Wait
+		if a.shared = counts[3].Attempts == 0; a.shared {
+			keys = append(keys, a.sharedKeys()...)
+			wait = max(wait, counts[1].Wait, counts[2].Wait)
 		}
 		if wait > 0 {
 			return a, wait, nil
@@ -103,13 +116,8 @@ func (s *site) endLogin(ctx context.Context, a loginAttempt) error {
 	if err := s.guard.Clear(ctx, a.pair); err != nil {
 		return err
 	}
-	if err := s.guard.Refund(ctx, a.client); err != nil {
+	if err := s.guard.Refund(ctx, a.sharedKeys()...); err != nil {
 		return err
-	}
-	if a.withAccount {
-		if err := s.guard.Refund(ctx, a.account); err != nil {
-			return err
-		}
 	}
 	_, err := s.guard.Take(ctx, a.known)
 	return err
@@ -118,11 +126,7 @@ func (s *site) endLogin(ctx context.Context, a loginAttempt) error {
 // abandonLogin gives back what a login counted when its password could
 // not be checked (the hashing gate refused it, or the request ended).
 func (s *site) abandonLogin(r *framework.Request, a loginAttempt) {
-	keys := []throttle.Key{a.pair, a.client}
-	if a.withAccount {
-		keys = append(keys, a.account)
-	}
-	s.refund(r, keys...)
+	s.refund(r, append([]throttle.Key{a.pair}, a.sharedKeys()...)...)
 }
 
 // refund gives back the attempts of keys that r counted but could not

@@ -138,24 +138,31 @@ func TestLoginThrottleShared(t *testing.T) {
 }
 
 // TestLoginSpray: wrong passwords from one address over many names are
-// refused after the address's own allowance, names that exist or not;
-// another address is not.
+// refused after the address's own allowance, for names that exist or
+// not, with no comparison; another address is not, and neither is an
+// account that signed in from that address before (someone behind the
+// same NAT as the spray).
 func TestLoginSpray(t *testing.T) {
 	t.Parallel()
 	app, s, _ := testSite(t, sqliteDB(t), templates, false)
 	register(t, from(t, app, "192.0.2.1"), "ada", "correct horse")
+	register(t, from(t, app, "192.0.2.1"), "bob", "battery staple")
+	ada := url.Values{"name": {"ada"}, "password": {"correct horse"}}
+	bob := url.Values{"name": {"bob"}, "password": {"battery staple"}}
+	wantSeeOther(t, from(t, app, "203.0.113.66").PostForm("/login.py", ada), "/index.py") // ada's office
 	compared := countComparisons(s)
 	attacker := from(t, app, "203.0.113.66")
 	free := s.limits.client.Free
 	for i := range free {
 		attacker.PostForm("/login.py", url.Values{"name": {fmt.Sprintf("user%d", i)}, "password": {"guess"}}).WantStatus(t, 403)
 	}
-	wantThrottled(t, attacker.PostForm("/login.py", url.Values{"name": {"ada"}, "password": {"guess"}}), "1", "1 second", "22:09:59 UTC")
+	wantThrottled(t, attacker.PostForm("/login.py", url.Values{"name": {"nobody"}, "password": {"guess"}}), "1", "1 second", "22:09:59 UTC")
+	wantThrottled(t, from(t, app, "203.0.113.66").PostForm("/login.py", bob), "1", "1 second", "22:09:59 UTC")
 	if n := len(compared.take()); n != free {
-		t.Errorf("%d comparisons; want %d, none for the refused attempt", n, free)
+		t.Errorf("%d comparisons; want %d, none for the refused attempts", n, free)
 	}
-	wantSeeOther(t, from(t, app, "198.51.100.7").PostForm("/login.py",
-		url.Values{"name": {"ada"}, "password": {"correct horse"}}), "/index.py")
+	wantSeeOther(t, from(t, app, "198.51.100.7").PostForm("/login.py", bob), "/index.py")
+	wantSeeOther(t, from(t, app, "203.0.113.66").PostForm("/login.py", ada), "/index.py")
 }
 
 // TestPasswordChangeThrottle: wrong current passwords on the account page
