@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"io"
-	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -15,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/miniweb/miniweb/server/internal/testnet"
 )
 
 // The -watch mode (dev), with the real program on a copy of the module:
@@ -30,38 +31,7 @@ var (
 
 // copyModule copies the checkout (the folder above server/) into a new
 // folder, without .git, and returns the copy's root.
-func copyModule(t *testing.T) string {
-	t.Helper()
-	src, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst := filepath.Join(t.TempDir(), "module")
-	err = filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		if d.IsDir() {
-			if d.Name() == ".git" {
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
+func copyModule(t *testing.T) string { return testnet.CopyModule(t, "..") }
 
 // watchEnv is the environment of the program and of its go build: the
 // module cache as the only source of modules, no network.
