@@ -43,10 +43,11 @@ type Metrics struct {
 	// common version or cipher, a timeout).
 	TLSHandshakes, TLSFailures atomic.Uint64
 
-	// HTTP/2 streams (issue 25) are counted here once the engine's
-	// dispatcher serves them: streams opened, refused and reset, beside the
-	// connection counts above; their requests are counted by Request as
-	// any other.
+	// HTTP/2's own figures go here (issue 25): streams opened, refused
+	// and reset, beside the connection counts above, with the exporter's
+	// families beside http_connections_* (server/internal/metrics). Its
+	// requests are counted by Request as any other: they pass the same
+	// dispatcher.
 
 	routes routeTable
 

@@ -229,13 +229,22 @@ func TestMetricsTLSHandshakes(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	// HTTP/2 reaches the same dispatcher: its requests count the same way.
+	resp, err = ts.client(t, true).Get("https://" + ts.addr + "/style.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.ProtoMajor != 2 {
+		t.Fatalf("%s; want HTTP/2", resp.Proto)
+	}
 	// A client that speaks plain HTTP to the TLS port fails its handshake.
 	c := ts.dial(t)
 	c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 	c.rest()
-	waitCounts(t, "one handshake, one failure, the HTTPS GET counted as static", func() bool {
+	waitCounts(t, "two handshakes, one failure, the HTTP/1.1 and HTTP/2 GETs counted as static", func() bool {
 		reqs, _ := requestCounts(m)
-		return m.TLSHandshakes.Load() == 1 && m.TLSFailures.Load() == 1 && reqs[RouteStatic]["GET 2xx"] == 1
+		return m.TLSHandshakes.Load() == 2 && m.TLSFailures.Load() == 1 && reqs[RouteStatic]["GET 2xx"] == 2
 	})
 }
 
