@@ -68,7 +68,17 @@ type Conn struct {
 	idleSince    time.Time
 	total        uint64
 	done         chan struct{}
+
+	// Handler goroutines: one a stream, kept a while after the stream to
+	// serve the next (at most maxIdleWorkers idle), so that a stream costs
+	// no goroutine start.
+	work        chan *Stream
+	idleWorkers int // guarded by mu
+	workers     sync.WaitGroup
 }
+
+// maxIdleWorkers is how many handler goroutines a connection keeps idle.
+const maxIdleWorkers = 4
 
 // headerBlock is a header block being received (RFC 9113 §4.3): its
 // HEADERS frame came, its END_HEADERS has not.
@@ -107,6 +117,7 @@ func (srv *Server) NewConn(nc net.Conn, buffered []byte) *Conn {
 		log:     srv.Logger,
 		streams: make(map[uint32]*Stream),
 		done:    make(chan struct{}),
+		work:    make(chan *Stream),
 	}
 	c.base = context.Background()
 	if srv.BaseContext != nil {
@@ -254,6 +265,8 @@ func (c *Conn) end(err error) error {
 	}
 	c.nc.Close()
 	c.wg.Wait()
+	close(c.work) // no stream starts any more: the idle workers end
+	c.workers.Wait()
 	if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, net.ErrClosed) {
 		err = nil // the handshake timed out, or Close
 	}
@@ -358,7 +371,36 @@ func (c *Conn) startStream(s *Stream, endStream bool) {
 	c.running++
 	c.idleFrames = 0
 	c.wg.Add(1)
-	go c.runStream(s)
+	select {
+	case c.work <- s: // an idle worker takes it
+	default:
+		c.workers.Add(1)
+		go c.worker(s)
+	}
+}
+
+// worker runs the handler of s, then of the streams it is handed, until
+// enough workers are idle or the connection ends.
+func (c *Conn) worker(s *Stream) {
+	defer c.workers.Done()
+	for {
+		c.runStream(s)
+		c.mu.Lock()
+		if c.idleWorkers >= maxIdleWorkers {
+			c.mu.Unlock()
+			return
+		}
+		c.idleWorkers++
+		c.mu.Unlock()
+		var ok bool
+		s, ok = <-c.work
+		c.mu.Lock()
+		c.idleWorkers--
+		c.mu.Unlock()
+		if !ok {
+			return
+		}
+	}
 }
 
 // runStream runs the handler of s and ends its response.

@@ -78,9 +78,27 @@ func newHeaderEncoder() *headerEncoder {
 	return e
 }
 
-// statusIndex holds the HPACK static table entries of :status (RFC 7541
-// Appendix A, entries 8 to 14).
-var statusIndex = map[int]byte{200: 8, 204: 9, 206: 10, 304: 11, 400: 12, 404: 13, 500: 14}
+// statusIndex returns the HPACK static table entry of :status (RFC 7541
+// Appendix A, entries 8 to 14), or 0.
+func statusIndex(status int) byte {
+	switch status {
+	case 200:
+		return 8
+	case 204:
+		return 9
+	case 206:
+		return 10
+	case 304:
+		return 11
+	case 400:
+		return 12
+	case 404:
+		return 13
+	case 500:
+		return 14
+	}
+	return 0
+}
 
 // encode returns the header block of a response head: :status, the
 // fields (names lowercased, connection-specific ones dropped: RFC 9113
@@ -94,7 +112,7 @@ var statusIndex = map[int]byte{200: 8, 204: 9, 206: 10, 304: 11, 400: 12, 404: 1
 func (e *headerEncoder) encode(status int, fields []gateway.Field, contentLength int64) []byte {
 	b := e.block.b[:0]
 	if status != 0 {
-		if i, ok := statusIndex[status]; ok {
+		if i := statusIndex(status); i != 0 {
 			b = append(b, 0x80|i) // indexed field (RFC 7541 §6.1)
 		} else {
 			b = append(b, 0x08, 3) // literal, name :status (index 8), 3 octets

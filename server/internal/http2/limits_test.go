@@ -3,6 +3,8 @@ package http2
 import (
 	"bytes"
 	"context"
+	"io"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -284,5 +286,51 @@ func TestShutdownLetsStreamsFinish(t *testing.T) {
 	}
 	if len(started) != 0 {
 		t.Fatalf("stream 3's handler ran")
+	}
+}
+
+// A connection without streams for IdleTimeout ends with GOAWAY NO_ERROR;
+// one that never sends its preface ends after HandshakeTimeout.
+func TestIdleAndHandshakeTimeouts(t *testing.T) {
+	t.Parallel()
+	ts := serve(t, hello, Limits{IdleTimeout: 50 * time.Millisecond, HandshakeTimeout: 50 * time.Millisecond})
+	c := dial(t, ts.addr)
+	if r := c.get(1, "/"); r.status != 200 {
+		t.Fatalf("got %+v", r)
+	}
+	g := c.until("GOAWAY", func(f Frame) bool { return f.Type == FrameGoAway })
+	if g.ErrCode != ErrCodeNo || g.LastStream != 1 {
+		t.Fatalf("GOAWAY %v last %d, want NO_ERROR last 1", g.ErrCode, g.LastStream)
+	}
+	silent, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	silent.SetDeadline(time.Now().Add(testnet.Patience))
+	if _, err := io.Copy(io.Discard, silent); err != nil && !closedErr(err) {
+		t.Fatalf("silent client: %v", err)
+	}
+}
+
+// A client that reads nothing at all while it asks for PING answers loses
+// the connection once the answers pile up past the bound; it never holds
+// more than that.
+func TestNotReadingClientLosesConnection(t *testing.T) {
+	t.Parallel()
+	ts := serve(t, hello, Limits{MaxWriteBuffer: 4096, MaxIdleFrames: 1 << 30})
+	c := dial(t, ts.addr)
+	ping := AppendPing(nil, false, [8]byte{})
+	batch := bytes.Repeat(ping, 1000)
+	for i := 0; ; i++ {
+		if _, err := c.nc.Write(batch); err != nil {
+			break // the server closed the connection
+		}
+		if i > 1<<16 {
+			t.Fatal("the server took 1 GiB of PINGs from a client that reads nothing")
+		}
+	}
+	if !testnet.WaitFor(testnet.Patience, func() bool { return ts.Stats().EnhanceYourCalm == 1 && ts.Stats().ConnsOpen == 0 }) {
+		t.Fatalf("stats: %+v", ts.Stats())
 	}
 }
