@@ -569,6 +569,74 @@ func TestHashGateFair(t *testing.T) {
 	})
 }
 
+// TestHashGateReassess: requests admitted on an estimate that the hashes
+// then outrun are refused as soon as a hash ends and their turn can no
+// longer come in time, not at their deadline; those whose turn still can
+// wait on. On synctest's clock.
+func TestHashGateReassess(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		const wait = 5 * time.Second
+		g := newHashGate(1, 4, wait, time.Second)
+		if err := g.acquire(t.Context(), "holder"); err != nil {
+			t.Fatal(err)
+		}
+		type answer struct {
+			err error
+			at  time.Duration
+		}
+		start := time.Now()
+		answers := make([]chan answer, 4)
+		for i := range answers { // estimated 1 s to 4 s: all admitted
+			answers[i] = make(chan answer, 1)
+			go func() {
+				err := g.acquire(t.Context(), fmt.Sprint("client ", i))
+				answers[i] <- answer{err, time.Since(start)}
+			}()
+			synctest.Wait()
+		}
+		time.Sleep(3 * time.Second) // the holder's hash runs long
+		g.mu.Lock()
+		g.took = 2 * time.Second // and the hashes turned slower
+		g.mu.Unlock()
+		g.release("holder")
+		synctest.Wait()
+		// Client 0 runs; client 1's turn comes in 2 s, at its deadline:
+		// it waits; clients 2 and 3 (4 s and 6 s) cannot make it.
+		for i, want := range []struct {
+			code  int // 0: granted
+			retry string
+		}{{0, ""}, {-1, ""}, {503, "4"}, {503, "6"}} {
+			if want.code < 0 {
+				select {
+				case a := <-answers[i]:
+					t.Errorf("client %d: %v after %v; want it still waiting", i, a.err, a.at)
+				default:
+				}
+				continue
+			}
+			a := <-answers[i]
+			var se *framework.StatusError
+			switch {
+			case a.at != 3*time.Second:
+				t.Errorf("client %d answered after %v; want 3s", i, a.at)
+			case want.code == 0 && a.err != nil:
+				t.Errorf("client %d: %v; want a slot", i, a.err)
+			case want.code != 0 && (!errors.As(a.err, &se) || se.Code != want.code || se.Header.Get("Retry-After") != want.retry):
+				t.Errorf("client %d: %v; want a %d, Retry-After %s", i, a.err, want.code, want.retry)
+			}
+		}
+		g.release("client 0")
+		if a := <-answers[1]; a.err != nil || a.at != 3*time.Second {
+			t.Errorf("client 1: %v after %v; want a slot after 3s", a.err, a.at)
+		}
+		g.release("client 1")
+		if g.running != 0 || len(g.clients) != 0 || len(g.ring) != 0 {
+			t.Errorf("after all: %d running, %d clients, %d waiting", g.running, len(g.clients), len(g.ring))
+		}
+	})
+}
+
 // TestHashingBound: a flood of logins runs at most a slot's worth of
 // bcrypt comparisons at once, and every login is answered.
 func TestHashingBound(t *testing.T) {

@@ -26,8 +26,11 @@ import (
 //     estimated from the requests served before it (in the order above)
 //     and the measured time of a hash; a wait that cannot finish in time
 //     is refused at once with a 503 and a Retry-After of that estimate,
-//     rather than after waiting for nothing. One that was estimated to
-//     finish but has not by the end of its time is a 503 then.
+//     rather than after waiting for nothing. The waiting requests are
+//     estimated again each time a hash ends (reassess): one whose turn
+//     can no longer come in time, the hashes having turned slower, is
+//     refused then; one whose time runs out all the same is refused at
+//     its end.
 type hashGate struct {
 	slots int           // hashes at once
 	share int           // requests of one client, waiting or running
@@ -71,11 +74,15 @@ type gateClient struct {
 	waiting []*gateWaiter // oldest first
 }
 
-// gateWaiter is a request waiting for a slot: ready is closed when it is
-// granted one (granted, under the gate's lock).
+// gateWaiter is a request of c waiting for a slot until deadline: ready
+// is closed when it is granted one (granted, under the gate's lock) or
+// refused (err, set before).
 type gateWaiter struct {
-	ready   chan struct{}
-	granted bool
+	ready    chan struct{}
+	granted  bool
+	err      error
+	c        *gateClient
+	deadline time.Time
 }
 
 // newHashGate returns a gate of slots, share and wait, its hash time first
@@ -131,7 +138,7 @@ func (g *hashGate) acquire(ctx context.Context, client string) error {
 		g.mu.Unlock()
 		return refusal(503, msgBusy, est)
 	}
-	w := &gateWaiter{ready: make(chan struct{})}
+	w := &gateWaiter{ready: make(chan struct{}), c: c, deadline: time.Now().Add(budget)}
 	if len(c.waiting) == 0 {
 		g.ring = append(g.ring, c)
 	}
@@ -143,7 +150,7 @@ func (g *hashGate) acquire(ctx context.Context, client string) error {
 	var err error
 	select {
 	case <-w.ready:
-		return nil
+		return w.err // nil: granted
 	case <-timer.C:
 		err = refusal(503, msgBusy, g.took)
 	case <-ctx.Done():
@@ -153,6 +160,9 @@ func (g *hashGate) acquire(ctx context.Context, client string) error {
 	defer g.mu.Unlock()
 	if w.granted { // in the meantime: taken after all
 		return nil
+	}
+	if w.err != nil { // in the meantime: refused by reassess
+		return w.err
 	}
 	g.unqueue(c, w)
 	g.drop(c)
@@ -198,6 +208,45 @@ func (g *hashGate) release(client string) {
 		w.granted = true
 		close(w.ready)
 		g.running++
+	}
+	g.reassess()
+}
+
+// reassess refuses at once, with a 503, the waiting requests whose turn
+// can no longer come before their deadline at the hash time measured
+// now: when hashes turn slower than estimated at their arrival (a machine
+// that got busy), they learn it now rather than at their deadline, having
+// waited for nothing. The turns are counted in the order release serves
+// them: round by round, one request of each waiting client a round, from
+// the next client's turn. Called with g.mu held, after a release.
+func (g *hashGate) reassess() {
+	type late struct {
+		w   *gateWaiter
+		est time.Duration
+	}
+	var lates []late
+	now := time.Now()
+	for r, pos, more := 0, 0, true; more; r++ {
+		more = false
+		for i := range g.ring {
+			o := g.ring[(g.turn+i)%len(g.ring)]
+			if r >= len(o.waiting) {
+				continue
+			}
+			more = true
+			w := o.waiting[r]
+			if est := time.Duration(pos/g.slots+1) * g.took; now.Add(est).After(w.deadline) {
+				lates = append(lates, late{w, est})
+			}
+			pos++
+		}
+	}
+	for _, l := range lates {
+		g.unqueue(l.w.c, l.w)
+		g.drop(l.w.c)
+		g.refused.busy++
+		l.w.err = refusal(503, msgBusy, l.est)
+		close(l.w.ready)
 	}
 }
 
