@@ -20,7 +20,9 @@ import (
 // fresh request from 127.0.0.2 is answered, and every trickler is cut:
 // a 408, or closed (at accept, over its address's share). Once with the
 // default share per address (a quarter of the cap), once with it lifted,
-// where the trickles hold the whole cap and the rate alone frees it.
+// where the trickles hold the whole cap and the rate alone frees it; and
+// bodies trickled the same way, the share lifted, each cut with the
+// application's answer to its failed read.
 //
 // Not parallel: client and server are one process, which the open-file
 // limit (RLIMIT_NOFILE) holds to about 4,200 descriptors here; the
@@ -29,12 +31,22 @@ func TestTrickleAtDefaultCap(t *testing.T) {
 	maxConns := config.Limits{}.EffectiveMaxConns()
 	tricklers := maxConns + 52
 	raiseNoFile(t, uint64(2*tricklers+512))
+	const (
+		head = "GET /index.html HTTP/1.1\r\nHost: x\r\n"
+		body = "POST /echo.py HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"
+	)
 	for _, tt := range []struct {
 		name    string
-		perAddr int // MaxConnsPerAddr
+		perAddr int    // MaxConnsPerAddr
+		first   string // sent at once
+		trickle string // then a byte of it every two seconds
+		cut     string // the answer of a trickler cut by the rate
 	}{
-		{"default_share", 0},
-		{"share_lifted", -1},
+		{"head_default_share", 0, "G", head[1:], "HTTP/1.1 408 "},
+		{"head_share_lifted", -1, "G", head[1:], "HTTP/1.1 408 "},
+		// The application reads the body: its read fails, and its answer
+		// (echo.py: 400 with the error) is sent before the close.
+		{"body_share_lifted", -1, body + "a", strings.Repeat("b", 999), "HTTP/1.1 400 "},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ts := startServer(t, newHardApp(), map[string]string{"index.html": "home"}, func(s *Server) {
@@ -49,7 +61,7 @@ func TestTrickleAtDefaultCap(t *testing.T) {
 					t.Fatalf("trickler %d: %v", i, err)
 				}
 				defer c.Close()
-				c.Write([]byte("G")) // may fail: closed at accept
+				c.Write([]byte(tt.first)) // may fail: closed at accept
 				conns[i] = c
 			}
 			// The trickle: the next byte of the head on each connection
@@ -59,14 +71,13 @@ func TestTrickleAtDefaultCap(t *testing.T) {
 			defer wg.Wait()
 			defer close(stop)
 			wg.Go(func() {
-				const head = "GET /index.html HTTP/1.1\r\nHost: x\r\n"
 				tick := time.NewTicker(2 * time.Second)
 				defer tick.Stop()
 				live := make([]bool, len(conns))
 				for i := range live {
 					live[i] = true
 				}
-				for n := 1; n < len(head); n++ {
+				for n := range len(tt.trickle) {
 					select {
 					case <-stop:
 						return
@@ -74,7 +85,7 @@ func TestTrickleAtDefaultCap(t *testing.T) {
 					}
 					for i, c := range conns {
 						if live[i] {
-							if _, err := c.Write([]byte{head[n]}); err != nil {
+							if _, err := c.Write([]byte{tt.trickle[n]}); err != nil {
 								live[i] = false
 							}
 						}
@@ -90,29 +101,29 @@ func TestTrickleAtDefaultCap(t *testing.T) {
 			}
 			t.Logf("fresh request from 127.0.0.2 answered in %v (a figure, not checked)", time.Since(start).Round(time.Millisecond))
 
-			// Every trickler cut: a 408, or closed.
-			var got408, closed int
+			// Every trickler cut: its answer, or closed.
+			var answered, closed int
 			buf := make([]byte, 64)
 			for i, c := range conns {
 				c.SetReadDeadline(time.Now().Add(patience))
-				n, err := io.ReadAtLeast(c, buf, len("HTTP/1.1 408"))
+				n, err := io.ReadAtLeast(c, buf, len(tt.cut))
 				switch {
-				case n >= len("HTTP/1.1 408") && strings.HasPrefix(string(buf[:n]), "HTTP/1.1 408 "):
-					got408++
+				case strings.HasPrefix(string(buf[:n]), tt.cut):
+					answered++
 				case n == 0 && (errors.Is(err, io.EOF) || isReset(err)):
 					closed++
 				case errors.Is(err, os.ErrDeadlineExceeded):
 					t.Fatalf("trickler %d: still open after %v", i, patience)
 				default:
-					t.Fatalf("trickler %d: %q, %v; want a 408 or the close", i, buf[:n], err)
+					t.Fatalf("trickler %d: %q, %v; want %q or the close", i, buf[:n], err, tt.cut)
 				}
 			}
-			t.Logf("cap %d, %d tricklers: %d got 408, %d closed", maxConns, tricklers, got408, closed)
+			t.Logf("cap %d, %d tricklers: %d answered %q, %d closed", maxConns, tricklers, answered, tt.cut, closed)
 			if tt.perAddr == 0 && closed < tricklers-(maxConns+3)/4 {
 				t.Errorf("%d closed; want at least the %d over the share", closed, tricklers-(maxConns+3)/4)
 			}
-			if got408 == 0 {
-				t.Error("no trickler got a 408: the rate cut none")
+			if answered == 0 {
+				t.Errorf("no trickler answered %q: the rate cut none", tt.cut)
 			}
 		})
 	}
