@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/miniweb/miniweb/server/internal/http2"
 )
 
 // At the connection cap
@@ -79,6 +81,7 @@ type idleConn struct {
 	since int64
 	held  int32
 	slow  bool
+	h2    *http2.Conn // an HTTP/2 connection with no stream open: sent GOAWAY
 }
 
 func (p *capacity) init(maxConns int) {
@@ -200,6 +203,13 @@ func (s *Server) reclaim(n int, first bool) (closed int, young time.Duration) {
 	open := len(s.conns)
 	for c := range s.conns {
 		since := c.slot.state.Load()
+		if hc := c.h2.Load(); hc != nil && since == stateActive {
+			// HTTP/2: idle while no stream is open.
+			if t, ok := hc.IdleSince(); ok {
+				idle = append(idle, idleConn{c: c, since: t.UnixNano(), h2: hc})
+			}
+			continue
+		}
 		switch {
 		case since > now: // a new connection within its grace
 			soon(since)
@@ -241,6 +251,12 @@ func (s *Server) reclaim(n int, first bool) (closed int, young time.Duration) {
 	for _, ic := range idle {
 		if closed == n {
 			break
+		}
+		if ic.h2 != nil {
+			if ic.c.goAway(ic.h2) {
+				closed++
+			}
+			continue
 		}
 		if ic.c.slot.state.CompareAndSwap(ic.since, stateClosing) {
 			ic.c.rwc.SetReadDeadline(aLongTimeAgo)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/miniweb/miniweb/server/gateway"
 	"github.com/miniweb/miniweb/server/internal/http1"
+	"github.com/miniweb/miniweb/server/internal/http2"
 )
 
 // The life of a connection
@@ -94,6 +95,8 @@ type conn struct {
 	wdl  time.Time     // the write deadline last set (see deadline.go)
 
 	watch clientWatch // noticing the client leaving meanwhile (watchClient)
+
+	h2 atomic.Pointer[http2.Conn] // the HTTP/2 connection it carries, if it does (tls_h2.go)
 
 	// linger asks close to read what the client may still be sending, so
 	// that our last response is not lost to a reset.

@@ -42,11 +42,10 @@
 //   - health.go: the health check (Server.Health) and the drain that
 //     begins Shutdown.
 //   - tls.go: HTTPS (Server.TLS): the handshake, and which side serves a
-//     connection as ALPN chose, this engine for HTTP/1.1 or net/http's
-//     HTTP/2 framing (tls_h2.go), whose streams come back to dispatch;
-//     tls_reload.go: the certificate in
-//     force, reloaded when its files change or on ReloadCertificate;
-//     redirect.go: the plain listener that sends http:// to https://
+//     connection as ALPN chose: HTTP/1.1, or HTTP/2 by
+//     server/internal/http2 (tls_h2.go), whose streams come back to
+//     dispatch; tls_reload.go: the certificate in force, reloaded when
+//     its files change or on ReloadCertificate; redirect.go: the plain listener that sends http:// to https://
 //     (Server.RedirectHTTP).
 //
 // The wire format itself (parsing request heads and bodies, writing

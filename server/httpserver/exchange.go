@@ -36,8 +36,8 @@ import (
 //     sendHead).
 //   - HTTP/2: a stream (stream.go), one exchange per request, whose
 //     transport turns the head into the stream's HEADERS and the body into
-//     its DATA; what carries the stream adapts to the small interface
-//     h2Stream (tls_h2.go: net/http's HTTP/2 server).
+//     its DATA; the stream is server/internal/http2's (tls_h2.go), seen
+//     through the small interface h2Stream.
 
 // exchange is one request and its response: see above.
 type exchange struct {

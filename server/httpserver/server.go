@@ -183,6 +183,7 @@ type serverState struct {
 	handoff  atomic.Bool // Handoff has begun: connections answer one more request (handoff.go)
 
 	tls *tlsState // what TLS says (tls.go); nil without TLS
+	h2  *h2Side   // HTTP/2 (tls_h2.go); nil without TLS
 
 	lim   http1.Limits  // MaxRequestLine, MaxHeaderBytes, MaxHeaders
 	slots chan struct{} // one per open connection; nil without MaxConns
@@ -244,9 +245,12 @@ func (s *Server) init() {
 			s.initErr = err
 			return
 		}
-		if err := s.initTLS(); err != nil { // after initCompress: HTTP/2 serves the compressing App
+		if err := s.initTLS(); err != nil {
 			s.initErr = err
 			return
+		}
+		if s.TLS != nil {
+			s.h2 = s.newH2()
 		}
 		if s.AccessLog != nil {
 			s.alog.Store(newAccessLog(s.AccessLog, s.AccessLogFormat))
@@ -335,8 +339,8 @@ func (s *Server) Serve(ln net.Listener) error {
 		go func() {
 			if s.tls == nil {
 				c.serve()
-			} else if c.serveTLS() {
-				return // HTTP/2's side has it, and releases it when it closes (tls_h2.go)
+			} else {
+				c.serveTLS()
 			}
 			s.release(c)
 		}()
@@ -413,7 +417,7 @@ func (s *Server) stop(ctx context.Context, idleFor time.Duration) error {
 		ln.Close()
 	}
 	s.mu.Unlock()
-	sides := s.stopTLS(ctx) // the HTTP/2 server and the redirect listener
+	sides := s.stopSides(ctx) // GOAWAY on HTTP/2 connections; the redirect listener
 
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
@@ -454,7 +458,8 @@ func (s *Server) closeAccessLog() {
 
 // closeIdle closes the connections waiting for a request for longer than
 // idleFor, every one with 0. A connection that has begun one is left to
-// finish it; it then sees the shutdown and closes.
+// finish it; it then sees the shutdown and closes. An HTTP/2 connection
+// is sent GOAWAY, whatever idleFor.
 func (s *Server) closeIdle(idleFor time.Duration) {
 	before := int64(math.MaxInt64)
 	if idleFor > 0 {
@@ -463,6 +468,10 @@ func (s *Server) closeIdle(idleFor time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.conns {
+		if hc := c.h2.Load(); hc != nil {
+			c.goAway(hc) // its open streams finish; no new one begins
+			continue
+		}
 		c.closeIdleSince(before)
 	}
 }

@@ -12,10 +12,10 @@ import (
 )
 
 // h2Stream is one HTTP/2 request as the engine serves it: what the
-// stream's HEADERS said, its body, and the response's way out. Whatever
-// speaks HTTP/2 adapts its streams to it (tls_h2.go: net/http's server),
-// and serveStream answers each through the dispatcher, as a conn answers
-// an HTTP/1.1 request (exchange.go).
+// stream's HEADERS said, its body, and the response's way out.
+// server/internal/http2's *Stream is one as it is (tls_h2.go), and
+// serveStream answers each through the dispatcher, as a conn answers an
+// HTTP/1.1 request (exchange.go).
 type h2Stream interface {
 	// Method is the :method pseudo-header field, such as "GET".
 	Method() string
@@ -123,6 +123,15 @@ func (se *streamExchange) readRequest() {
 	}
 	if i := strings.IndexByte(target, '?'); i >= 0 {
 		r.Path, r.Query = target[:i], target[i+1:]
+	}
+	if r.ContentLength < 0 {
+		// A request without content-length whose HEADERS ended the stream
+		// has no body: 0, as an HTTP/1.1 request without one. An empty
+		// read says so without waiting: io.EOF once the stream's end has
+		// come with no byte left.
+		if n, err := st.Body().Read(nil); n == 0 && err == io.EOF {
+			r.ContentLength = 0
+		}
 	}
 	fields := st.Fields()
 	if _, ok := gateway.Fields(fields).Lookup("Host"); !ok && r.Host != "" {

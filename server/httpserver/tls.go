@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"net/http"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -27,13 +26,14 @@ import (
 //     encrypted in user space anyway). Everything else (limits, timeouts,
 //     the access log, the health check, compression, the connection cap)
 //     is the engine's, as on plain HTTP.
-//   - "h2": net/http's server speaks HTTP/2 on it (tls_h2.go), and hands
-//     each request back to the engine's dispatcher as a stream
-//     (stream.go): the health check, the static folder, the application,
-//     trusted proxies, the Server field, compression and the access log
-//     (with "HTTP/2.0" in its line) are the engine's, as for HTTP/1.1. The
-//     connection holds its slot of MaxConns and its client's count until
-//     it closes, and is reclaimed at the cap while no stream is open.
+//   - "h2": server/internal/http2 speaks HTTP/2 on it (tls_h2.go), and
+//     each stream comes back to the engine's dispatcher (stream.go): the
+//     health check, the static folder, the application, trusted proxies,
+//     the Server field, compression and the access log (with "HTTP/2.0" in
+//     its line) are the engine's, as for HTTP/1.1. The connection holds
+//     its slot of MaxConns and its client's count until it ends, is sent
+//     GOAWAY by Shutdown, and while no stream is open is reclaimed at the
+//     cap.
 //
 // A first byte that cannot begin a TLS handshake record is a client
 // speaking plain HTTP to the TLS port: it gets a 400 saying to use https
@@ -79,7 +79,6 @@ func (t *TLSConfig) Check() error {
 type tlsState struct {
 	config   *tls.Config
 	certs    *certStore  // tls_reload.go
-	h2       *h2Side     // tls_h2.go
 	redirect *redirector // redirect.go; nil without RedirectHTTP
 	port     atomic.Value
 }
@@ -115,7 +114,6 @@ func (s *Server) initTLS() error {
 			return err
 		}
 	}
-	t.h2 = s.startH2(t.config)
 	interval := s.TLS.ReloadInterval
 	if interval == 0 {
 		interval = 2 * time.Second
@@ -152,10 +150,9 @@ func (s *Server) ReloadCertificate() error {
 	return s.tls.certs.reload("ReloadCertificate")
 }
 
-// serveTLS runs a TLS connection: its handshake, then the engine's
-// HTTP/1.1, or the HTTP/2 server, as ALPN chose. It reports true when the
-// connection went to the HTTP/2 server, which releases it (tls_h2.go).
-func (c *conn) serveTLS() (handed bool) {
+// serveTLS runs a TLS connection: its handshake, then HTTP/1.1 or HTTP/2
+// (tls_h2.go), as ALPN chose.
+func (c *conn) serveTLS() {
 	tc := c.rwc.(*tls.Conn)
 	now := time.Now()
 	deadline := now.Add(c.srv.ReadHeaderTimeout)
@@ -172,20 +169,15 @@ func (c *conn) serveTLS() (handed bool) {
 			c.srv.Log.Debug("TLS handshake failed", keyRemote, c.remote, keyErr, err)
 		}
 		c.close()
-		return false
+		return
 	}
 	c.secure = true
 	if tc.ConnectionState().NegotiatedProtocol == "h2" {
-		c.setReadDeadline(time.Time{})
-		c.setWriteDeadline(time.Time{})
-		if c.srv.tls.h2.hand(c) {
-			return true
-		}
+		c.serveH2(nil)
 		c.close()
-		return false
+		return
 	}
 	c.serve()
-	return false
 }
 
 // tlsFirstByte is a TLS connection's socket as its handshake reads it. A
@@ -229,43 +221,41 @@ func (f *tlsFirstByte) Read(p []byte) (int, error) {
 	return 0, errPlainHTTP
 }
 
-// tlsStopper waits for the TLS side of a Server to stop; its zero value
-// (a Server without TLS) has nothing to wait for.
-type tlsStopper struct{ done chan error }
+// sideStopper waits for what serves beside the engine's connections to
+// stop; its zero value has nothing to wait for.
+type sideStopper struct{ done chan error }
 
-func (t tlsStopper) wait() error {
+func (t sideStopper) wait() error {
 	if t.done == nil {
 		return nil
 	}
 	return <-t.done
 }
 
-// stopTLS begins stopping the HTTP/2 server and the redirect listener as
-// net/http's Shutdown does (close the listener, close idle connections,
-// wait for the rest), and closes what remains when ctx ends first.
-func (s *Server) stopTLS(ctx context.Context) tlsStopper {
-	if s.tls == nil {
-		return tlsStopper{}
+// stopSides begins stopping what serves beside the engine's connections:
+// the redirect listener, as net/http's Shutdown does (close the listener,
+// close idle connections, wait for the rest, close what remains when ctx
+// ends first), and the HTTP/2 connections, each sent GOAWAY, its streams
+// left to finish within ctx.
+func (s *Server) stopSides(ctx context.Context) sideStopper {
+	if s.tls == nil && s.h2 == nil {
+		return sideStopper{}
 	}
-	t := s.tls
 	done := make(chan error, 1)
 	go func() {
-		t.certs.stop()
-		var err error
-		if t.redirect != nil {
-			err = stopHTTP(ctx, t.redirect.srv)
+		var err, h2err error
+		if t := s.tls; t != nil {
+			t.certs.stop()
+			if t.redirect != nil {
+				if err = t.redirect.srv.Shutdown(ctx); err != nil {
+					t.redirect.srv.Close()
+				}
+			}
 		}
-		done <- cmp.Or(stopHTTP(ctx, t.h2.srv), err) // ctx's error, if any
+		if s.h2 != nil {
+			h2err = s.h2.srv.Shutdown(ctx)
+		}
+		done <- cmp.Or(h2err, err) // ctx's error, if any
 	}()
-	return tlsStopper{done}
-}
-
-// stopHTTP shuts srv down within ctx, and closes its connections when ctx
-// ends first.
-func stopHTTP(ctx context.Context, srv *http.Server) error {
-	err := srv.Shutdown(ctx)
-	if err != nil {
-		srv.Close()
-	}
-	return err
+	return sideStopper{done}
 }

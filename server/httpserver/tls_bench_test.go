@@ -19,7 +19,7 @@ import (
 //   - https_h1: this engine over a *tls.Conn (the generic net.Conn path);
 //   - https_h1_nethttp: net/http's server with gatewayhttp over TLS, what
 //     serving all of HTTPS through net/http would cost;
-//   - https_h2: net/http's HTTP/2 server with gatewayhttp, the client
+//   - https_h2: this engine's HTTP/2 (server/internal/http2), the client
 //     net/http's (its cost is in the figure: compare h2 with h2 only).
 //
 // The rows report req/s; client and server share the machine.

@@ -2,216 +2,90 @@ package httpserver
 
 import (
 	"context"
-	"crypto/tls"
-	"io"
-	"log/slog"
-	"maps"
-	"net"
-	"net/http"
-	"slices"
-	"strconv"
 	"sync"
 	"time"
 
-	"github.com/miniweb/miniweb/server/gateway"
+	"github.com/miniweb/miniweb/server/internal/http2"
 )
 
-// h2Side is the net/http server that speaks HTTP/2 on the TLS connections
-// whose ALPN chose it (see tls.go): the engine hands each to it, handshake
-// done, through a listener of its own (connQueue), and net/http hands each
-// request back to the engine's dispatcher as an h2Stream (httpStream), so
-// that HTTP/2 requests get the health check, the static folder, the
-// application, trusted proxies, the Server field and the access log of
-// HTTP/1.1's, from the same code.
+// HTTP/2 on the engine's connections
 //
-// A handed connection stays the engine's: tracked for Shutdown, counted
-// under its client's address, holding its slot of MaxConns until net/http
-// says it closed (ConnState), and, while net/http says it is idle (no
-// stream open), idle for the cap as an HTTP/1.1 connection between
-// requests is: a newcomer at the cap may close it (capacity.go), by the
-// same read deadline in the past. net/http gives no way to send that
-// connection a GOAWAY first, so a request the client sends at that moment
-// is lost with the connection, as one on an HTTP/1.1 keep-alive connection
-// closed at the cap is: clients retry those on a new connection.
+// A connection whose TLS handshake chose "h2" is served by
+// server/internal/http2 on the connection's own goroutine (serveH2): the
+// package speaks the protocol (frames, streams, flow control, limits), and
+// each stream comes back to the engine as an h2Stream (stream.go), which
+// the one dispatcher answers as it answers an HTTP/1.1 request: the health
+// check, the static folder, the application, trusted proxies, the Server
+// field, compression, the body limit and the access log.
+//
+// The connection stays the engine's, as an HTTP/1.1 one: tracked for
+// Shutdown (which sends each GOAWAY and lets their streams finish: stop,
+// closeIdle), counted under its client's address, holding its slot of
+// MaxConns until it ends, and, while no stream is open (http2.Conn's
+// IdleSince), idle for the cap: a newcomer at the cap may take its slot
+// (capacity.go), by a GOAWAY that tells the client which streams were not
+// served, so that it retries them on a new connection (RFC 9113 §6.8).
+
+// An HTTP/2 stream is served as it is.
+var _ h2Stream = (*http2.Stream)(nil)
+
+// h2Side is a Server's HTTP/2: the protocol's server, and the engine's
+// conn of each HTTP/2 connection it serves.
 type h2Side struct {
-	s     *Server
-	srv   *http.Server
-	queue *connQueue
-	conns sync.Map // *tls.Conn -> *conn, from hand until net/http closes it
+	srv   *http2.Server
+	conns sync.Map // *http2.Conn -> *conn
 }
 
-// startH2 starts the HTTP/2 server, which serves until Shutdown. Its
-// limits and timeouts are the engine's: ReadHeaderTimeout, IdleTimeout,
-// WriteTimeout (per stream), MaxHeaderBytes.
-func (s *Server) startH2(config *tls.Config) *h2Side {
-	h := &h2Side{s: s, queue: newConnQueue()}
-	h.srv = &http.Server{
-		Handler:           h,
-		TLSConfig:         config, // its NextProtos hold "h2": Serve sets HTTP/2 up
-		ReadHeaderTimeout: s.ReadHeaderTimeout,
-		IdleTimeout:       s.IdleTimeout,
-		WriteTimeout:      s.WriteTimeout,
-		MaxHeaderBytes:    s.MaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(s.Log.Handler(), slog.LevelDebug),
-		ConnContext:       h.connContext,
-		ConnState:         h.connState,
+// newH2 makes the HTTP/2 side, with the engine's timeouts and header
+// limit.
+func (s *Server) newH2() *h2Side {
+	lim := http2.Limits{
+		HandshakeTimeout: s.ReadHeaderTimeout,
+		IdleTimeout:      s.IdleTimeout,
+		WriteTimeout:     s.WriteTimeout,
 	}
-	if h.srv.MaxHeaderBytes <= 0 {
-		h.srv.MaxHeaderBytes = 32 << 10
+	if s.MaxHeaderBytes > 0 {
+		lim.MaxHeaderListSize = uint32(s.MaxHeaderBytes)
 	}
-	go h.srv.Serve(h.queue)
+	h := &h2Side{}
+	h.srv = &http2.Server{Handler: http2.HandlerFunc(h.serveStream(s)), Limits: lim, Logger: s.Log}
 	return h
 }
 
-// hand gives the connection c, whose handshake chose HTTP/2, to the HTTP/2
-// server, and reports false if that server has stopped. Until its first
-// stream, c is idle as a new connection is (freshGrace).
-func (h *h2Side) hand(c *conn) bool {
-	h.conns.Store(c.rwc, c)
-	c.slot.since = time.Now().UnixNano() + int64(freshGrace)
-	c.slot.state.Store(c.slot.since)
-	if h.queue.put(c.rwc) {
-		return true
-	}
-	h.conns.Delete(c.rwc)
-	c.slot.state.Store(stateActive)
-	return false
-}
-
-// connKey is the context key of the engine's conn under net/http.
-type connKey struct{}
-
-// connContext puts the engine's conn of a connection in its context, for
-// ServeHTTP.
-func (h *h2Side) connContext(ctx context.Context, nc net.Conn) context.Context {
-	if c, ok := h.conns.Load(nc); ok {
-		return context.WithValue(ctx, connKey{}, c)
-	}
-	return ctx
-}
-
-// connState follows a handed connection: idle for the cap while no
-// stream is open, active while one is, and let go when it closes.
-func (h *h2Side) connState(nc net.Conn, state http.ConnState) {
-	v, ok := h.conns.Load(nc)
-	if !ok {
-		return
-	}
-	c := v.(*conn)
-	switch state {
-	case http.StateIdle:
-		since := time.Now().UnixNano()
-		if c.slot.state.CompareAndSwap(stateActive, since) {
-			c.slot.since = since
-			h.s.wentIdle()
+// serveStream returns the HTTP/2 handler: each stream to the dispatcher,
+// with the engine's conn it came on.
+func (h *h2Side) serveStream(s *Server) func(*http2.Stream) {
+	return func(st *http2.Stream) {
+		c, ok := h.conns.Load(st.Conn())
+		if !ok {
+			st.Abort() // not one of ours: cannot happen
+			return
 		}
-	case http.StateActive:
-		c.wake() // false: closed at the cap meanwhile, its read deadline ends it
-	case http.StateClosed, http.StateHijacked:
-		h.conns.Delete(nc)
-		c.slot.state.Store(stateClosing)
-		h.s.release(c)
+		s.serveStream(c.(*conn), st)
 	}
 }
 
-// ServeHTTP answers an HTTP/2 request through the engine's dispatcher.
-func (h *h2Side) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	c, ok := r.Context().Value(connKey{}).(*conn)
-	if !ok {
-		panic(http.ErrAbortHandler) // not handed by the engine: cannot happen
-	}
-	st := httpStream{w: w, r: r}
-	h.s.serveStream(c, &st)
-	if st.aborted {
-		panic(http.ErrAbortHandler) // net/http resets the stream
+// serveH2 serves HTTP/2 on the connection until it ends, its handlers
+// returned. buffered holds what was read of it already.
+func (c *conn) serveH2(buffered []byte) {
+	h := c.srv.h2
+	c.setReadDeadline(time.Time{})
+	c.setWriteDeadline(time.Time{})
+	hc := h.srv.NewConn(c.rwc, buffered)
+	h.conns.Store(hc, c)
+	defer h.conns.Delete(hc)
+	c.h2.Store(hc)
+	if err := hc.Serve(); err != nil {
+		c.srv.Log.Debug("HTTP/2 connection ended", keyRemote, c.remote, keyErr, err)
 	}
 }
 
-// httpStream is a request of net/http's HTTP/2 server as an h2Stream.
-type httpStream struct {
-	w       http.ResponseWriter
-	r       *http.Request
-	aborted bool
-}
-
-func (s *httpStream) Method() string           { return s.r.Method }
-func (s *httpStream) Authority() string        { return s.r.Host }
-func (s *httpStream) Path() string             { return s.r.RequestURI }
-func (s *httpStream) ContentLength() int64     { return s.r.ContentLength }
-func (s *httpStream) Body() io.Reader          { return s.r.Body }
-func (s *httpStream) Context() context.Context { return s.r.Context() }
-func (s *httpStream) Abort()                   { s.aborted = true }
-
-// Fields returns the request's fields, by name in sorted order: net/http
-// keeps them in a map, which has lost the order they came in.
-func (s *httpStream) Fields() []gateway.Field {
-	names := slices.Sorted(maps.Keys(s.r.Header))
-	var fields []gateway.Field
-	for _, name := range names {
-		for _, v := range s.r.Header[name] {
-			fields = append(fields, gateway.Field{Name: name, Value: v})
-		}
-	}
-	return fields
-}
-
-func (s *httpStream) WriteHeader(status int, fields []gateway.Field, contentLength int64) error {
-	h := s.w.Header()
-	for _, f := range fields {
-		h.Add(f.Name, f.Value)
-	}
-	if _, ok := h["Content-Type"]; !ok {
-		h["Content-Type"] = nil // no sniffing: the type is the application's to say
-	}
-	if contentLength >= 0 {
-		h.Set("Content-Length", strconv.FormatInt(contentLength, 10))
-	}
-	s.w.WriteHeader(status)
-	return nil
-}
-
-func (s *httpStream) Write(p []byte) (int, error) { return s.w.Write(p) }
-
-func (s *httpStream) Flush() error { return http.NewResponseController(s.w).Flush() }
-
-// connQueue is a net.Listener whose connections are handed to it by put:
-// how the engine gives net/http connections it accepted itself.
-type connQueue struct {
-	ch   chan net.Conn
-	quit chan struct{}
-	once sync.Once
-}
-
-func newConnQueue() *connQueue {
-	return &connQueue{ch: make(chan net.Conn), quit: make(chan struct{})}
-}
-
-// put waits for Accept to take c, and reports false if the listener closed
-// first.
-func (q *connQueue) put(c net.Conn) bool {
-	select {
-	case q.ch <- c:
-		return true
-	case <-q.quit:
+// goAway ends an HTTP/2 connection gracefully, once: GOAWAY, its open
+// streams served, then closed. It reports whether this call began it.
+func (c *conn) goAway(hc *http2.Conn) bool {
+	if !c.slot.state.CompareAndSwap(stateActive, stateClosing) {
 		return false
 	}
+	go hc.Shutdown(context.Background()) // ends with the connection; Shutdown's ctx closes it at worst
+	return true
 }
-
-// Accept returns the next connection put, or net.ErrClosed after Close.
-func (q *connQueue) Accept() (net.Conn, error) {
-	select {
-	case c := <-q.ch:
-		return c, nil
-	case <-q.quit:
-		return nil, net.ErrClosed
-	}
-}
-
-// Close ends Accept and put.
-func (q *connQueue) Close() error {
-	q.once.Do(func() { close(q.quit) })
-	return nil
-}
-
-// Addr is a placeholder: the connections come from the engine's listeners.
-func (q *connQueue) Addr() net.Addr { return &net.TCPAddr{} }

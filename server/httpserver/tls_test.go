@@ -483,9 +483,15 @@ func TestTLSShutdown(t *testing.T) {
 func TestTLSShutdownContext(t *testing.T) {
 	t.Parallel()
 	started, release := make(chan struct{}, 1), make(chan struct{})
+	// An application that finishes only when released or when its context
+	// ends: Shutdown cancels the contexts when its own ends, then waits for
+	// the handlers, over HTTP/2 as over HTTP/1.1 (TestShutdownGraceExpires).
 	stuck := gateway.AppFunc(func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 		started <- struct{}{}
-		<-release
+		select {
+		case <-release:
+		case <-env.Context().Done():
+		}
 		start("200 OK", plain)
 		return gateway.Bytes(nil)
 	})
