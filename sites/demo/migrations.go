@@ -19,6 +19,7 @@ var migrationFiles embed.FS
 //	0004_create_watchlist       watchlist: user_id, code, note, added_at; key (user_id, code)
 //	0005_add_session_generation users.session_generation, 0 to start (see session.go)
 //	0006_create_throttle        throttle: the counts of login and sign-up attempts (see throttle.go)
+//	0007_market_version         market_version: one row, one more on every change to stocks (triggers; see marketcache.go)
 var Migrations fs.FS = mustSub(migrationFiles, "migrations")
 
 // mustSub returns the folder dir of fsys; embedded, it is always there.

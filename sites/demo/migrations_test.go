@@ -46,9 +46,9 @@ func TestMigrations(t *testing.T) {
 		ctx := context.Background()
 		got := schema(t, db)
 		want := map[database.Dialect][]string{
-			database.SQLite: {"schema_migrations", "stocks", "throttle", "throttle_expires", "users", "watchlist", "watchlist_code"},
-			database.Postgres: {"schema_migrations", "schema_migrations_pkey", "stocks", "stocks_pkey", "throttle", "throttle_expires",
-				"throttle_pkey", "users", "users_name_key", "users_pkey", "watchlist", "watchlist_code", "watchlist_pkey"},
+			database.SQLite: {"market_version", "schema_migrations", "stocks", "throttle", "throttle_expires", "users", "watchlist", "watchlist_code"},
+			database.Postgres: {"market_version", "market_version_pkey", "schema_migrations", "schema_migrations_pkey", "stocks", "stocks_pkey",
+				"throttle", "throttle_expires", "throttle_pkey", "users", "users_name_key", "users_pkey", "watchlist", "watchlist_code", "watchlist_pkey"},
 		}[db.Dialect]
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("schema %q; want %q", got, want)
@@ -56,8 +56,8 @@ func TestMigrations(t *testing.T) {
 		if again, err := db.Migrate(ctx, "demo", Migrations); err != nil || len(again) != 0 {
 			t.Errorf("second Migrate: applied %v, %v", again, err)
 		}
-		if cur, latest, err := db.Version(ctx, "demo", Migrations); err != nil || cur != 6 || latest != 6 {
-			t.Errorf("Version: %d, %d, %v; want 6, 6", cur, latest, err)
+		if cur, latest, err := db.Version(ctx, "demo", Migrations); err != nil || cur != 7 || latest != 7 {
+			t.Errorf("Version: %d, %d, %v; want 7, 7", cur, latest, err)
 		}
 
 		st := newStore(db)
@@ -113,8 +113,8 @@ func TestMigrationFiles(t *testing.T) {
 		dialect database.Dialect
 		files   []string
 	}{
-		{database.SQLite, []string{"0001_create_users.sqlite.sql", "0002_create_stocks.sql", "0003_seed_stocks.sql", "0004_create_watchlist.sql", "0005_add_session_generation.sql", "0006_create_throttle.sql"}},
-		{database.Postgres, []string{"0001_create_users.postgres.sql", "0002_create_stocks.sql", "0003_seed_stocks.sql", "0004_create_watchlist.sql", "0005_add_session_generation.sql", "0006_create_throttle.sql"}},
+		{database.SQLite, []string{"0001_create_users.sqlite.sql", "0002_create_stocks.sql", "0003_seed_stocks.sql", "0004_create_watchlist.sql", "0005_add_session_generation.sql", "0006_create_throttle.sql", "0007_market_version.sqlite.sql"}},
+		{database.Postgres, []string{"0001_create_users.postgres.sql", "0002_create_stocks.sql", "0003_seed_stocks.sql", "0004_create_watchlist.sql", "0005_add_session_generation.sql", "0006_create_throttle.sql", "0007_market_version.postgres.sql"}},
 	} {
 		ms, err := database.Migrations(Migrations, tt.dialect)
 		if err != nil {

@@ -22,7 +22,7 @@ import (
 //
 // Each request checks its session with the statement it runs anyway: the
 // market's and a stock's statements join the user on id, name and
-// generation (stockColumns), the watch list's and the account's pages read
+// generation (marketClaimQuery), the watch list's and the account's pages read
 // the user first (member), and logout and the account's POSTs update the
 // user only where all three still match. A page that runs no statement of
 // its own (about, contact, the forms, error pages) reads the user once,

@@ -21,15 +21,18 @@ import (
 // methods return errNoDatabase.
 type store struct {
 	q queries
+	// cache is the market in memory (marketcache.go).
+	cache *marketCache
 }
 
 // queries are the store's statements, prepared for its database.
 type queries struct {
-	// lists the stocks, each flagged when the session's user
-	// follows it, in the order of its key: one statement per sort of
-	// /center.py (marketOrders).
-	market map[string]*database.Stmt
-	stock  *database.Stmt // one stock, flagged when the session's user follows it
+	// marketClaim reads the market's version, the session's check and
+	// the codes its user follows; marketRows the stocks, in the order of
+	// its key, one statement per sort of /center.py (marketOrders), when
+	// the copy in memory is not of that version (marketcache.go).
+	marketClaim *database.Stmt
+	marketRows  map[string]*database.Stmt
 
 	createUser  *database.Stmt
 	userByName  *database.Stmt
@@ -56,18 +59,6 @@ var marketOrders = map[string]string{
 	"change": "s.change_pct DESC, s.code",
 }
 
-// stockColumns are the columns of a Stock, Followed last, then whether
-// the session of user ?, name ?, generation ? is current, in the same
-// statement: a page that reads the market checks its visitor's session
-// with no query of its own, and a session ended since (see endSessions)
-// or whose user is gone or renamed sees no Followed flag, whatever the
-// caller does with the answer. A visitor's session is user 0, which no
-// user is.
-const stockColumns = `SELECT s.code, s.name, s.industry, s.price, s.change_pct, s.about, w.code IS NOT NULL, u.id IS NOT NULL
-FROM stocks s
-LEFT JOIN users u ON u.id = ? AND u.name = ? AND u.session_generation = ?
-LEFT JOIN watchlist w ON w.code = s.code AND w.user_id = u.id`
-
 // errNoDatabase is the store's error when the site was built without a
 // database: a 503 page, should it ever serve.
 var errNoDatabase = errors.New("demo: the site was built without a database (server -check)")
@@ -75,9 +66,10 @@ var errNoDatabase = errors.New("demo: the site was built without a database (ser
 // newStore returns the store on db, its statements rebound for db's
 // dialect, to be prepared on their first use; db.Close closes them.
 func newStore(db *database.DB) *store {
+	cache, marketRows := newMarketCache(db)
 	q := queries{
-		market: make(map[string]*database.Stmt, len(marketOrders)),
-		stock:  db.Prepared(stockColumns + " WHERE s.code = ?"),
+		marketClaim: db.Prepared(marketClaimQuery),
+		marketRows:  marketRows,
 
 		// ON CONFLICT DO NOTHING: a taken name returns no row, without an
 		// error to tell from others.
@@ -106,61 +98,58 @@ WHERE u.id = ? ORDER BY w.code`),
 		unfollow: db.Prepared("DELETE FROM watchlist WHERE user_id = ? AND code = ?"),
 		setNote:  db.Prepared("UPDATE watchlist SET note = ? WHERE user_id = ? AND code = ?"),
 	}
-	for key, order := range marketOrders {
-		q.market[key] = db.Prepared(stockColumns + " ORDER BY " + order)
-	}
-	return &store{q: q}
+	return &store{q: q, cache: cache}
 }
 
 // market returns every stock in the order of sort, a key of marketOrders
 // (another is "code"), each flagged when the user of session c follows
-// it, and what the same statement found of c (unchecked when there is no
-// stock to tell).
+// it, and what the same statement found of c. The stocks come from
+// memory while the market is unchanged (marketcache.go).
 func (st *store) market(ctx context.Context, c claim, sort string) ([]Stock, verdict, error) {
 	if st == nil {
 		return nil, unchecked, errNoDatabase
 	}
-	q, ok := st.q.market[sort]
-	if !ok {
-		q = st.q.market["code"]
+	if _, ok := marketOrders[sort]; !ok {
+		sort = "code"
 	}
-	rows, err := q.QueryContext(ctx, c.id, c.name, c.gen)
+	cl, err := st.marketClaim(ctx, c)
 	if err != nil {
 		return nil, unchecked, err
 	}
-	defer rows.Close()
-	var out []Stock
-	v := unchecked
-	for rows.Next() {
-		var s Stock
-		var current bool
-		if err := rows.Scan(&s.Code, &s.Name, &s.Industry, &s.Price, &s.Change, &s.About, &s.Followed, &current); err != nil {
-			return nil, unchecked, err
-		}
-		v = verdictOf(current)
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
+	m, err := st.marketAt(ctx, sort, cl.version)
+	if err != nil {
 		return nil, unchecked, err
 	}
-	return out, v, nil
+	out := make([]Stock, len(m.stocks))
+	for i, s := range m.stocks {
+		s.Followed = cl.followed[s.Code]
+		out[i] = s
+	}
+	return out, cl.verdict, nil
 }
 
 // stock returns the stock code, flagged when the user of session c
 // follows it, and what the same statement found of c; sql.ErrNoRows when
-// there is none.
+// there is none (and the verdict unchecked).
 func (st *store) stock(ctx context.Context, c claim, code string) (Stock, verdict, error) {
-	var s Stock
 	if st == nil {
-		return s, unchecked, errNoDatabase
+		return Stock{}, unchecked, errNoDatabase
 	}
-	var current bool
-	err := st.q.stock.QueryRowContext(ctx, c.id, c.name, c.gen, code).
-		Scan(&s.Code, &s.Name, &s.Industry, &s.Price, &s.Change, &s.About, &s.Followed, &current)
+	cl, err := st.marketClaim(ctx, c)
 	if err != nil {
-		return s, unchecked, err
+		return Stock{}, unchecked, err
 	}
-	return s, verdictOf(current), nil
+	m, err := st.marketAt(ctx, "code", cl.version)
+	if err != nil {
+		return Stock{}, unchecked, err
+	}
+	i, ok := m.at[code]
+	if !ok {
+		return Stock{}, unchecked, sql.ErrNoRows
+	}
+	s := m.stocks[i]
+	s.Followed = cl.followed[code]
+	return s, cl.verdict, nil
 }
 
 // createUser adds the user name with its password hash and returns its

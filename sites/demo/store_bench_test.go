@@ -107,3 +107,37 @@ func BenchmarkFollow(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMarketPage runs the statements of a signed-in GET /center.py
+// through the store, on each database: the seven stocks, five of them
+// flagged as followed, and the session's check. It checks each answer.
+// Since the market in memory (marketcache.go), the stocks come from the
+// copy and the statement reads only the version, the check and the
+// follows.
+func BenchmarkMarketPage(b *testing.B) {
+	for _, be := range backends {
+		b.Run(be.name, func(b *testing.B) {
+			st, id := benchStore(b, be.url(b))
+			ctx := b.Context()
+			c := claim{id, "bench", 0}
+			b.ReportAllocs()
+			start := cpuTime(b)
+			for b.Loop() {
+				stocks, v, err := st.market(ctx, c, "code")
+				if err != nil || v != current || len(stocks) != 7 {
+					b.Fatalf("market: %d stocks, %v, %v", len(stocks), v, err)
+				}
+				followed := 0
+				for _, s := range stocks {
+					if s.Followed {
+						followed++
+					}
+				}
+				if followed != len(benchCodes) {
+					b.Fatalf("market: %d followed, want %d", followed, len(benchCodes))
+				}
+			}
+			reportCPU(b, start)
+		})
+	}
+}
