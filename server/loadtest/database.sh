@@ -15,15 +15,17 @@
 # runs wrk (-t1 -c CONNS, keep-alive) over two workloads, each request from
 # the next user in turn:
 #
-#   watchlist   GET /watchlist.py: the signed-in user's list (two queries:
-#               the user's name, to check the session, and the list)
+#   watchlist   GET /watchlist.py: the signed-in user's list (one statement:
+#               the user's name and session generation, which check the
+#               session, joined to the list)
 #   add/del     POST /add/{code}.py then POST /del/{code}.py, each a write
 #               transaction answered 303 to /watchlist.py
 #
 # On SQLite the watch list is also measured on Flask (flask/app.py, under
 # gunicorn with one sync worker, installed by .ci/setup-flask): Python's
 # sqlite3 on a copy of the database miniweb made, taken before any add/del,
-# with the same two statements, the same templates and the same session
+# with two statements (the user, then the list: what miniweb ran until
+# 2026-12-08; it now joins them), the same templates and the same session
 # cookies; its answers must equal miniweb's byte for byte. The row's
 # "× Flask" is Flask's CPU time per request over miniweb's.
 #

@@ -4,8 +4,10 @@ under gunicorn with one sync worker.
 
   GET /about.py      the demo's about page, about.html extending base.html
   GET /watchlist.py  the signed-in user's watch list, watchlist.html, from a
-                     copy of the SQLite database the demo made, with the two
-                     statements the demo's store runs for the page
+                     copy of the SQLite database the demo made, with two
+                     statements: the user (name and session generation, the
+                     session's check), then the list, as the demo's store ran
+                     them until it joined the two into one (2026-12-08)
 
 Both answers are the demo's bytes (server/loadtest/run.sh and database.sh
 compare them byte for byte before and after measuring):
@@ -27,7 +29,8 @@ compare them byte for byte before and after measuring):
     AES-256-GCM sealed payload, the cookie's name and the header as the
     additional data, the key and key id by HKDF-SHA256 of the secret), so
     the load test sends both servers the same cookies. A visitor, a cookie
-    that does not open, or a user the database no longer knows gets the
+    that does not open, a user the database no longer knows, renamed, or
+    whose sessions ended since (users.session_generation) gets the
     demo's 303 to the log-in page (without its flash message: this peer
     never writes a cookie, which the measured page does not either).
 
@@ -127,6 +130,7 @@ NAV = [
     {"key": "watchlist", "href": "/watchlist.py", "label": "Watch list"},
     {"key": "single", "href": "/single.py", "label": "Article"},
     {"key": "register", "href": "/register.py", "label": "Register"},
+    {"key": "account", "href": "/account.py", "label": "Account"},
     {"key": "about", "href": "/about.py", "label": "About"},
     {"key": "contact", "href": "/contact.py", "label": "Contact"},
     {"key": "login", "href": "/login.py", "label": "Log in"},
@@ -211,21 +215,22 @@ def open_session(value):
 
 
 def visitor():
-    """The signed-in user's id and name (0, "" for a visitor) and the flashes."""
+    """The signed-in user's id, name and session generation (0, "", -1 for a visitor) and the flashes."""
     values, flashes = open_session(request.cookies.get(COOKIE))
     try:
         uid = int(values.get("uid", "0"))
+        gen = int(values.get("gen", "0"))
     except ValueError:
-        uid = 0
+        uid, gen = 0, -1
     if uid <= 0:
-        return 0, "", flashes
-    return uid, values.get("user", ""), flashes
+        return 0, "", -1, flashes
+    return uid, values.get("user", ""), gen, flashes
 
 
 # --- the database (sites/demo/store.go) ---------------------------------------
 
 Watched = namedtuple("Watched", "Code Name Price Note")
-USER_NAME = "SELECT name FROM users WHERE id = ?"
+USER_NAME = "SELECT name, session_generation FROM users WHERE id = ?"
 WATCHLIST = """SELECT w.code, s.name, s.price, w.note
 FROM watchlist w JOIN stocks s ON s.code = w.code
 WHERE w.user_id = ? ORDER BY w.code"""
@@ -240,7 +245,7 @@ if DATABASE:
 
 @app.get("/about.py")
 def about():
-    _, user, flashes = visitor()
+    _, user, _, flashes = visitor()
     return render_template("about.html", title="About", page="about", user=user, flashes=flashes,
                            content="miniweb is a small web server and framework in Go, rebuilt from a classic Python lesson.")
 
@@ -249,9 +254,9 @@ def about():
 def watchlist():
     if db is None:
         return "The database is unavailable; please try again in a moment.", 503
-    uid, user, flashes = visitor()
+    uid, user, gen, flashes = visitor()
     row = db.execute(USER_NAME, (uid,)).fetchone() if uid else None
-    if row is None or row[0] != user:
+    if row is None or row[0] != user or row[1] != gen:
         return redirect("/login.py?next=%2Fwatchlist.py", 303)
     rows = [Watched(*r) for r in db.execute(WATCHLIST, (uid,))]
     return render_template("watchlist.html", title="Watch list", page="watchlist", user=user, flashes=flashes,

@@ -57,6 +57,7 @@ var nav = []pongo2.Context{
 	{"key": "watchlist", "href": "/watchlist.py", "label": "Watch list"},
 	{"key": "single", "href": "/single.py", "label": "Article"},
 	{"key": "register", "href": "/register.py", "label": "Register"},
+	{"key": "account", "href": "/account.py", "label": "Account"},
 	{"key": "about", "href": "/about.py", "label": "About"},
 	{"key": "contact", "href": "/contact.py", "label": "Contact"},
 	{"key": "login", "href": "/login.py", "label": "Log in"},
