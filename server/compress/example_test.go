@@ -14,7 +14,7 @@ func ExampleNegotiate() {
 		fmt.Printf("%-26q %v\n", h, compress.Negotiate(h))
 	}
 	// Output:
-	// "gzip, deflate, br, zstd"  zstd
+	// "gzip, deflate, br, zstd"  gzip
 	// "gzip;q=1, zstd;q=0.5"     gzip
 	// "zstd;q=0"                 identity
 	// "gzip;q=abc, ,;;,zstd;q=2" identity
@@ -33,6 +33,6 @@ func ExampleApp() {
 	fmt.Println(rec.Header.Get("Content-Encoding"), rec.Header.Get("Vary"), rec.Header.Get("ETag"))
 	fmt.Printf("%d bytes in, under a tenth out: %v\n", len(page), len(rec.Body) < len(page)/10)
 	// Output:
-	// zstd Accept-Encoding "v1-zstd"
+	// gzip Accept-Encoding "v1-gzip"
 	// 2100 bytes in, under a tenth out: true
 }

@@ -47,9 +47,9 @@ func ParseAccept(v string) Accepted {
 }
 
 // Negotiate returns the coding to send for the Accept-Encoding field value
-// v among zstd and gzip: the one with the highest weight above zero, zstd
+// v among zstd and gzip: the one with the highest weight above zero, gzip
 // on a tie; Identity when none is acceptable or the client weighs identity
-// higher. "gzip, zstd" gives Zstd, "gzip;q=1, zstd;q=0.5" Gzip,
+// higher. "gzip, zstd" gives Gzip, "gzip;q=0.5, zstd" Zstd,
 // "zstd;q=0" and "" Identity.
 func Negotiate(v string) Encoding { return ParseAccept(v).Pick(OfferAll) }
 
@@ -173,9 +173,9 @@ func (a Accepted) Weight(e Encoding) int {
 func (a Accepted) IdentityRefused() bool { return a.Weight(Identity) == 0 }
 
 // Pick returns the coding of offer to send: the one the client weighs
-// highest above zero, in the server's order of preference (zstd, gzip) on
+// highest above zero, in the server's order of preference (gzip, zstd) on
 // a tie, or Identity when none is acceptable or the client weighs identity
-// higher than each. So "gzip, zstd" picks zstd, "gzip, zstd;q=0.8" gzip,
+// higher than each. So "gzip, zstd" picks gzip, "gzip;q=0.8, zstd" zstd,
 // "identity, gzip;q=0.5" identity, but "gzip;q=0.5" gzip.
 func (a Accepted) Pick(offer Offer) Encoding {
 	best, bestQ := Identity, 0

@@ -24,14 +24,14 @@ var negotiateTests = []struct {
 	{"\tgzip\t", Gzip},
 	{"br;q=1, gzip;q=0.1", Gzip},
 
-	// Ties go to zstd, then gzip; q-values decide otherwise.
-	{"gzip, zstd", Zstd},
-	{"zstd, gzip", Zstd},
-	{"gzip;q=0.5, zstd;q=0.5", Zstd},
+	// Ties go to gzip, then zstd; q-values decide otherwise.
+	{"gzip, zstd", Gzip},
+	{"zstd, gzip", Gzip},
+	{"gzip;q=0.5, zstd;q=0.5", Gzip},
 	{"gzip;q=1, zstd;q=0.5", Gzip},
 	{"gzip ; q=0.8 , zstd;Q=0.9", Zstd},
 	{"zstd;q=0.001", Zstd},
-	{"zstd;q=1.000, gzip;q=1", Zstd},
+	{"zstd;q=1.000, gzip;q=1", Gzip},
 	{"zstd;q=1., gzip;q=0.999", Zstd},
 
 	// q=0 refuses.
@@ -41,7 +41,7 @@ var negotiateTests = []struct {
 	{"gzip;q=0, x-gzip", Identity},
 
 	// The wildcard stands for what is not named.
-	{"*", Zstd},
+	{"*", Gzip},
 	{"*;q=0", Identity},
 	{"*, zstd;q=0", Gzip},
 	{"gzip;q=0, *", Zstd},
@@ -189,7 +189,7 @@ func refNegotiate(v string) (Encoding, map[Encoding]bool) {
 		}
 	}
 	best, bestW := Identity, 0.0
-	for _, e := range []Encoding{Zstd, Gzip} {
+	for _, e := range []Encoding{Gzip, Zstd} {
 		if w := weight(e.String()); w > bestW+1e-9 {
 			best, bestW = e, w
 		}
