@@ -104,8 +104,20 @@ func (w *responseWriter) run(yield func([]byte, error) bool) {
 	req := w.newRequest()
 	defer w.release() // also when the handler panics: the panic goes on to the server
 	w.handler.ServeHTTP(w, req)
+	w.env.Route = routeOf(req.Pattern)
 	w.done.Store(true)
 	w.end()
+}
+
+// routeOf returns the route label of a ServeMux pattern that matched
+// (http.Request.Pattern, "[METHOD ][HOST]/[PATH]"): the pattern without
+// its method, "/api/time.py" for "GET /api/time.py"; "" for none. The
+// server's metrics count the request under it (gateway.Environ.Route).
+func routeOf(pattern string) string {
+	if i := strings.IndexAny(pattern, " \t"); i >= 0 {
+		pattern = strings.TrimLeft(pattern[i:], " \t")
+	}
+	return pattern
 }
 
 // end completes the response after ServeHTTP returned, as net/http's

@@ -647,3 +647,33 @@ func waitBlocked(t *testing.T, test, call string) {
 		}
 	}
 }
+
+// TestFromHandlerRoute: a ServeMux's matched pattern, without its method,
+// names the request's route for the server's metrics; no match names
+// none.
+func TestFromHandlerRoute(t *testing.T) {
+	t.Parallel()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/time.py", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "now") })
+	mux.HandleFunc("/api/items/{id}", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, r.PathValue("id")) })
+	app := FromHandler(mux)
+	for _, tt := range []struct {
+		method, path string
+		code         int
+		route        string
+	}{
+		{"GET", "/api/time.py", 200, "/api/time.py"},
+		{"GET", "/api/items/7", 200, "/api/items/{id}"},
+		{"GET", "/api/nothing", 404, ""},
+		{"POST", "/api/time.py", 405, ""},
+	} {
+		env := gatewaytest.NewEnviron(tt.method, tt.path, nil)
+		rec, err := gatewaytest.Record(app, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.Code != tt.code || env.Route != tt.route {
+			t.Errorf("%s %s: %d, Route %q; want %d, %q", tt.method, tt.path, rec.Code, env.Route, tt.code, tt.route)
+		}
+	}
+}

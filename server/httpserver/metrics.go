@@ -359,6 +359,10 @@ func (x *exchange) countRequest() {
 		route = RouteHealth
 	case route == "":
 		route = RouteNone
+	case route == RouteApp && x.app.env.Route != "":
+		// Named while its body streamed: net/http's ServeMux under
+		// gatewayhttp.FromHandler matches when the stream runs.
+		route = x.app.env.Route
 	}
 	x.mx.route = ""
 	in, out := x.t.traffic()

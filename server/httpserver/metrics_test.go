@@ -23,6 +23,13 @@ func routedApp() gateway.App {
 			start("200 OK", helloHeader)
 			return gateway.Bytes(helloBody)
 		}
+		if env.Path == "/stream.py" {
+			start("200 OK", helloHeader)
+			return gateway.Stream(func(yield func([]byte, error) bool) {
+				env.Route = "/stream.py" // named as it streams, as a ServeMux under gatewayhttp.FromHandler
+				yield(helloBody, nil)
+			})
+		}
 		start("404 Not Found", helloHeader)
 		return gateway.Bytes(helloNotFound)
 	})
@@ -97,6 +104,7 @@ func TestMetricsCountsRequests(t *testing.T) {
 		{"GET /item/2.py?q=1 HTTP/1.1\r\nHost: x\r\n\r\n", "GET", 200},
 		{"POST /item/3.py HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", "POST", 200},
 		{"GET /nope.py HTTP/1.1\r\nHost: x\r\n\r\n", "GET", 404},
+		{"GET /stream.py HTTP/1.1\r\nHost: x\r\n\r\n", "GET", 200},
 		{"GET /style.css HTTP/1.1\r\nHost: x\r\n\r\n", "GET", 200},
 		{"HEAD /missing.css HTTP/1.1\r\nHost: x\r\n\r\n", "HEAD", 404},
 		{"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", "GET", 200},
@@ -129,11 +137,12 @@ func TestMetricsCountsRequests(t *testing.T) {
 	want := map[string]map[string]uint64{
 		"/item/{id}.py": {"GET 2xx": 2, "POST 2xx": 1},
 		RouteApp:        {"GET 4xx": 1},
+		"/stream.py":    {"GET 2xx": 1},
 		RouteStatic:     {"GET 2xx": 1, "HEAD 4xx": 1},
 		RouteHealth:     {"GET 2xx": 1},
 		RouteNone:       {"OTHER 5xx": 1, "OTHER 4xx": 1},
 	}
-	waitCounts(t, "nine requests counted", func() bool {
+	waitCounts(t, "ten requests counted", func() bool {
 		reqs, _ := requestCounts(m)
 		return fmt.Sprint(reqs) == fmt.Sprint(want)
 	})
