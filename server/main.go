@@ -154,6 +154,7 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		MaxConnsPerAddr:   cfg.Limits.MaxConnsPerAddr,
 		MinRate:           cfg.Limits.MinRateBytes,
 		MinRateGrace:      cfg.Limits.MinRateGrace,
+		H2C:               cfg.H2C,
 		Log:               logger,
 	}
 	if o, ok := app.(interface{ OwnsPath(path string) bool }); ok {

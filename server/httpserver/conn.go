@@ -1,6 +1,7 @@
 package httpserver
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -110,6 +111,7 @@ type reading struct {
 	fillFn  func(fd uintptr) bool // conn.fill, bound once
 	fillErr error                 // fill's error
 	served  bool                  // a request head was read: later waits are between requests
+	h2c     bool                  // the first request is HTTP/2's preface: serve turns to HTTP/2
 }
 
 // slotState is a connection's state for Shutdown and for reclaiming idle
@@ -173,6 +175,9 @@ func (c *conn) serve() {
 		return
 	}
 	c.loop(false)
+	if c.in.h2c {
+		c.serveH2(bytes.Clone(c.r.Peek()))
+	}
 }
 
 // loop is the life of the connection told above, request after request:
@@ -281,6 +286,10 @@ func (c *conn) readHead() bool {
 	// Its deadline is set only if the head needs another read (see
 	// connReader); most heads arrive whole in the read that found the first
 	// byte, and then now is also when the head was read.
+	if !c.in.served && c.srv.H2C && c.srv.tls == nil && bytes.HasPrefix(c.r.Peek(), h2Preface) {
+		c.in.h2c = true // loop ends; serve goes on with HTTP/2
+		return false
+	}
 	c.start = time.Now()
 	c.in.served = true
 	c.in.rd.deadline = c.start.Add(c.srv.ReadHeaderTimeout)

@@ -348,3 +348,67 @@ func TestTLSPlainHTTP(t *testing.T) {
 		t.Errorf("TLS request: %d", r.StatusCode)
 	}
 }
+
+// TestH2C checks HTTP/2 with prior knowledge on a plain listener with H2C:
+// the same dispatcher (environ, Server field, access line) as HTTP/1.1 on
+// the same port; without H2C the preface is refused as any request line of
+// HTTP/2.0 is (505).
+func TestH2C(t *testing.T) {
+	t.Parallel()
+	for _, on := range []bool{true, false} {
+		t.Run(fmt.Sprintf("H2C=%v", on), func(t *testing.T) {
+			t.Parallel()
+			ts := startServer(t, environApp, map[string]string{"style.css": "body { color: teal }\n"}, func(s *Server) { s.H2C = on })
+			var p http.Protocols
+			p.SetUnencryptedHTTP2(true)
+			tr := &http.Transport{Protocols: &p}
+			t.Cleanup(tr.CloseIdleConnections)
+			client := &http.Client{Transport: tr, Timeout: patience}
+			resp, err := client.Get("http://" + ts.addr + "/env.py?x=1")
+			if !on {
+				if err == nil {
+					resp.Body.Close()
+					t.Fatalf("HTTP/2 with prior knowledge without H2C: %s %d; want it refused", resp.Proto, resp.StatusCode)
+				}
+				c := ts.dial(t)
+				c.send("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+				if r := c.response("GET"); r.StatusCode != 505 || !c.closed() {
+					t.Errorf("the preface without H2C: %d; want 505 and the connection closed", r.StatusCode)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := bodyOf(t, resp)
+			resp.Body.Close()
+			if resp.Proto != "HTTP/2.0" || !strings.Contains(body, "scheme=http\n") || !strings.Contains(body, "query=x=1\n") ||
+				!strings.HasSuffix(body, "proto=HTTP/2.0") || resp.Header.Get("Server") != "miniweb-test" {
+				t.Errorf("over h2c: %s %v\n%s", resp.Proto, resp.Header, body)
+			}
+			for _, path := range []string{"/style.css", "/env.py"} { // the same connection, another stream
+				resp, err := client.Get("http://" + ts.addr + path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				bodyOf(t, resp)
+				resp.Body.Close()
+				if resp.Proto != "HTTP/2.0" || resp.StatusCode != 200 {
+					t.Errorf("%s over h2c: %s %d", path, resp.Proto, resp.StatusCode)
+				}
+			}
+			if !waitFor(patience, func() bool {
+				ts.alog.Load().flush()
+				return strings.Count(ts.access.String(), " HTTP/2.0\" 200 ") == 3
+			}) {
+				t.Errorf("access log:\n%s\nwant three HTTP/2.0 lines", ts.access)
+			}
+			// HTTP/1.1 on the same port, as before.
+			c := ts.dial(t)
+			c.send("GET /env.py HTTP/1.1\r\nHost: x\r\n\r\n")
+			if r := c.response("GET"); r.StatusCode != 200 || !strings.HasSuffix(bodyOf(t, r), "proto=HTTP/1.1") {
+				t.Errorf("HTTP/1.1 beside h2c: %d", r.StatusCode)
+			}
+		})
+	}
+}

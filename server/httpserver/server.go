@@ -150,6 +150,16 @@ type Server struct {
 	// chooses, both answered by this engine's dispatcher (tls.go). Nil
 	// serves plain HTTP.
 	TLS *TLSConfig
+	// H2C makes a plain listener speak HTTP/2 with prior knowledge too
+	// (h2c, RFC 9113 §3.3), as balancers that speak HTTP/2 to their
+	// backends connect (HAProxy's "proto h2", Envoy): a connection whose
+	// first request begins with HTTP/2's preface ("PRI * HTTP/2.0") is
+	// served as HTTP/2 (tls_h2.go), through the same dispatcher. The
+	// preface's first 18 bytes must come in one read, as they do from a
+	// client that writes it whole. False, the default, answers the preface
+	// as any request line of HTTP/2.0: 505. With TLS it does nothing: ALPN
+	// chooses.
+	H2C bool
 	// RedirectHTTP, with TLS, is a TCP address such as ":80" where a plain
 	// listener answers every request with 308 to its https URL
 	// (redirect.go). "" opens none.
@@ -183,7 +193,7 @@ type serverState struct {
 	handoff  atomic.Bool // Handoff has begun: connections answer one more request (handoff.go)
 
 	tls *tlsState // what TLS says (tls.go); nil without TLS
-	h2  *h2Side   // HTTP/2 (tls_h2.go); nil without TLS
+	h2  *h2Side   // HTTP/2 (tls_h2.go); nil without TLS or H2C
 
 	lim   http1.Limits  // MaxRequestLine, MaxHeaderBytes, MaxHeaders
 	slots chan struct{} // one per open connection; nil without MaxConns
@@ -249,7 +259,7 @@ func (s *Server) init() {
 			s.initErr = err
 			return
 		}
-		if s.TLS != nil {
+		if s.TLS != nil || s.H2C {
 			s.h2 = s.newH2()
 		}
 		if s.AccessLog != nil {

@@ -80,6 +80,11 @@ func (c *conn) serveH2(buffered []byte) {
 	}
 }
 
+// h2Preface is how an HTTP/2 connection with prior knowledge begins (RFC
+// 9113 §3.4), as much of it as a complete HTTP/1.1 head: the rest is
+// http2's to read.
+var h2Preface = []byte("PRI * HTTP/2.0\r\n\r\n")
+
 // goAway ends an HTTP/2 connection gracefully, once: GOAWAY, its open
 // streams served, then closed. It reports whether this call began it.
 func (c *conn) goAway(hc *http2.Conn) bool {

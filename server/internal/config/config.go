@@ -36,6 +36,12 @@ type Config struct {
 	// ServerHeader is the value of the Server response header (key
 	// server_header); "" sends no Server header.
 	ServerHeader string
+	// H2C serves HTTP/2 with prior knowledge on the plain listener too
+	// (key h2c), beside HTTP/1.1, for balancers that speak it to their
+	// backends (HAProxy's "proto h2", Envoy). With tls.cert it is an
+	// error: there ALPN chooses. False, the default, serves HTTP/1.1 alone
+	// on a plain listener.
+	H2C bool
 	// Dev turns on development mode (key dev, flag -dev): detailed error
 	// pages for loopback clients and live template reload. False, the
 	// default, is production: a lone binary with no config is production,

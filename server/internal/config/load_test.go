@@ -100,9 +100,9 @@ func TestLoad(t *testing.T) {
 		{file: "unknown_key.toml", key: "limits.bodybytes", line: 4,
 			err: `testdata/unknown_key.toml:4: unknown key "limits.bodybytes" (known keys in [limits]: request_line, header_bytes, header_count, body_bytes, max_conns, max_conns_per_addr, min_rate_bytes, min_rate_grace); did you mean "limits.body_bytes"?`},
 		{file: "unknown_top.toml", key: "adr", line: 2,
-			err: `testdata/unknown_top.toml:2: unknown key "adr" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log], [session], [csrf], [database], [proxy], [health], [tls], [metrics], [compress]); did you mean "addr"?`},
+			err: `testdata/unknown_top.toml:2: unknown key "adr" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, h2c, dev; tables: [timeouts], [limits], [access_log], [session], [csrf], [database], [proxy], [health], [tls], [metrics], [compress]); did you mean "addr"?`},
 		{file: "unknown_table.toml", key: "server", line: 3,
-			err: `testdata/unknown_table.toml:3: unknown key "server" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log], [session], [csrf], [database], [proxy], [health], [tls], [metrics], [compress])`},
+			err: `testdata/unknown_table.toml:3: unknown key "server" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, h2c, dev; tables: [timeouts], [limits], [access_log], [session], [csrf], [database], [proxy], [health], [tls], [metrics], [compress])`},
 		{file: "misplaced_key.toml", key: "access_log.dev", line: 3,
 			err: `testdata/misplaced_key.toml:3: unknown key "access_log.dev" (known keys in [access_log]: enabled, format); did you mean "dev"? Top-level keys must come before the first [table].`},
 
@@ -351,7 +351,7 @@ func TestLoadSession(t *testing.T) {
 		{name: "old_secrets_entry_not_string", toml: "[session]\nold_secrets = [\"" + short + "\", 5]\n", key: "session.old_secrets", line: 3, file: true,
 			err: "x.toml:3: session.old_secrets: entry 2 of 2: expected a string, got an integer"},
 		{name: "secret_misplaced", toml: "secret = \"" + short + "\"\n", key: "secret", line: 2, file: true,
-			err: `x.toml:2: unknown key "secret" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, dev; tables: [timeouts], [limits], [access_log], [session], [csrf], [database], [proxy], [health], [tls], [metrics], [compress]); did you mean "session.secret"?`},
+			err: `x.toml:2: unknown key "secret" (known top-level keys: addr, static, templates, site, dynamic_suffix, server_header, h2c, dev; tables: [timeouts], [limits], [access_log], [session], [csrf], [database], [proxy], [health], [tls], [metrics], [compress]); did you mean "session.secret"?`},
 		{name: "max_age_bad", toml: "[session]\nmax_age = \"2 weeks\"\n", key: "session.max_age", line: 3, file: true,
 			err: `x.toml:3: session.max_age: invalid duration "2 weeks" (use Go duration syntax such as "300ms", "5s", "1m")`},
 		{name: "max_age_int", toml: "[session]\nmax_age = 3600\n", key: "session.max_age", line: 3, file: true,
@@ -591,6 +591,9 @@ func TestLoadProxyHealthTLS(t *testing.T) {
 		{"tls_cert_only", "[tls]\ncert = \"c.pem\"\n", "x.toml:3: tls.cert: a certificate without a key: set tls.key too"},
 		{"redirect_alone", "[tls]\nredirect_http = \":80\"\n", "x.toml:3: tls.redirect_http: a redirect to https needs tls.cert and tls.key"},
 		{"redirect_bad", "[tls]\ncert = \"c.pem\"\nkey = \"k.pem\"\nredirect_http = \"80\"\n", `x.toml:5: tls.redirect_http: expected "host:port" such as ":80", got "80"`},
+		{"h2c_plain", "h2c = true\n", ""},
+		{"h2c_with_tls", "h2c = true\n[tls]\ncert = \"c.pem\"\nkey = \"k.pem\"\n",
+			"x.toml:2: h2c: h2c is HTTP/2 on a plain listener; with tls.cert, HTTP/2 is chosen by ALPN: remove h2c"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

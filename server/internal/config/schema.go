@@ -44,6 +44,8 @@ var fields = []field{
 		ptr: func(c *Config) any { return &c.DynamicSuffix }},
 	{key: "server_header", want: `a string such as "miniweb" ("" sends none)`,
 		ptr: func(c *Config) any { return &c.ServerHeader }},
+	{key: "h2c", want: `true or false`,
+		ptr: func(c *Config) any { return &c.H2C }},
 	{key: "dev", want: `true or false`,
 		ptr: func(c *Config) any { return &c.Dev }, flag: "dev",
 		usage: "development mode: detailed error pages for loopback clients, live template reload; -dev=false turns it off (overrides dev)"},

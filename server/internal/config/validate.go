@@ -166,6 +166,9 @@ func (c Config) validate(src source) error {
 	if e := checkTLS(src, c.TLS); e != nil {
 		return e
 	}
+	if c.H2C && c.TLS.Cert != "" {
+		return src.errorf("h2c", "h2c is HTTP/2 on a plain listener; with tls.cert, HTTP/2 is chosen by ALPN: remove h2c")
+	}
 	if e := checkMetrics(src, c); e != nil {
 		return e
 	}

@@ -105,6 +105,11 @@ func (r *Reader) Received() int64 { return r.received }
 // consumed: the start of the next request, or body bytes not yet read.
 func (r *Reader) Buffered() int { return r.w - r.r }
 
+// Peek returns the bytes read from the connection but not yet consumed,
+// valid until the next read or Release: what a server hands on when the
+// connection turns out to speak another protocol (HTTP/2's preface).
+func (r *Reader) Peek() []byte { return r.buf[r.r:r.w] }
+
 // Started reports whether any byte of the next request head has been
 // received: bytes are buffered, or ReadRequest consumed part of a head
 // before it failed. The connection loop asks it when a read times out: a
