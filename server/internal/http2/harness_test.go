@@ -339,3 +339,14 @@ func (c *client) upload(id uint32, body []byte) {
 
 // discardLogger logs nothing (for tests of handler panics).
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// conn returns the first connection ts served.
+func (ts *testServer) conn(t testing.TB) *Conn {
+	t.Helper()
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if len(ts.conns) == 0 {
+		t.Fatal("no connection served yet")
+	}
+	return ts.conns[0]
+}

@@ -202,9 +202,7 @@ func TestWindowZeroStallIsBounded(t *testing.T) {
 			heads++
 		}
 	}
-	ts.mu.Lock()
-	sc := ts.conns[0]
-	ts.mu.Unlock()
+	sc := ts.conn(t)
 	st := sc.Stats()
 	if st.OpenStreams != streams || st.WriteBuffered > 0 || st.ReadBuffered > 0 {
 		t.Fatalf("stalled connection: %+v", st)
@@ -247,9 +245,7 @@ func TestShutdownLetsStreamsFinish(t *testing.T) {
 	c := dial(t, ts.addr)
 	c.request(1, true, "GET", "/")
 	<-started
-	ts.mu.Lock()
-	sc := ts.conns[0]
-	ts.mu.Unlock()
+	sc := ts.conn(t)
 	if _, idle := sc.IdleSince(); idle {
 		t.Fatal("IdleSince: idle with a stream open")
 	}
