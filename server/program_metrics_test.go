@@ -410,3 +410,33 @@ func TestProgramMetricsRestarts(t *testing.T) {
 		t.Errorf("the successor: restarts %v, failures %v; want 1 and 0", r, fl)
 	}
 }
+
+// TestProgramMetricsCheck: -check says where the metrics are, and a
+// [metrics] table that would expose them to anyone stops the start with
+// status 2 and the file's line.
+func TestProgramMetricsCheck(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name, metrics string
+		status        int
+		want          string // in stdout for status 0, in stderr otherwise; "@" is the config's path
+	}{
+		{"off", "", 0, "\n  metrics    off\n"},
+		{"listen", "[metrics]\nlisten = \"127.0.0.1:9090\"\n", 0, "\n  metrics    http://127.0.0.1:9090/metrics (a listener of their own)\n"},
+		{"path", "[metrics]\npath = \"/metrics\"\nallow = [\"10.0.0.0/8\"]\n", 0, "\n  metrics    /metrics on the site's listener, to 10.0.0.0/8 (others: 404)\n"},
+		{"path_open", "[metrics]\npath = \"/metrics\"\n", 2, "miniweb: @:13: metrics.path: metrics on the site's listener need metrics.allow"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir, cfg := siteDir(t, goodConfig+tt.metrics)
+			status, stdout, stderr := runMiniweb(t, dir, "-config", cfg, "-check")
+			out := stdout
+			if tt.status != 0 {
+				out = stderr
+			}
+			if want := strings.ReplaceAll(tt.want, "@", cfg); status != tt.status || !strings.Contains(out, want) {
+				t.Errorf("-check: status %d, stdout %q, stderr %q; want %d and %q", status, stdout, stderr, tt.status, want)
+			}
+		})
+	}
+}
