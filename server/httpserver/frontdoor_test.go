@@ -412,3 +412,22 @@ func TestH2C(t *testing.T) {
 		})
 	}
 }
+
+// TestFrontDoorH2Metrics checks that HTTP/2 requests are counted in
+// Server.Metrics by the same hook as HTTP/1.1's, under the same routes.
+func TestFrontDoorH2Metrics(t *testing.T) {
+	t.Parallel()
+	m := &Metrics{}
+	ts := startTLSServer(t, func(s *Server) { s.Metrics = m })
+	for _, h2 := range []bool{true, false} {
+		client := ts.client(t, h2)
+		for _, path := range []string{"/hello.py", "/style.css", "/nope.css"} {
+			ts.do(t, client, "GET", path, "", nil)
+		}
+	}
+	counts := map[string]uint64{}
+	m.Routes(func(rc *RouteCounts) { counts[rc.Route] = rc.Count() })
+	if counts[RouteApp] != 2 || counts[RouteStatic] != 4 {
+		t.Errorf("requests by route %v; want %s 2 and %s 4 (one of each over each protocol)", counts, RouteApp, RouteStatic)
+	}
+}
