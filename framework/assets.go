@@ -25,8 +25,8 @@ import (
 // The file is looked up as the server does: in the static folder
 // (Options.Static) first, then in Options.StaticFS (the embedded files).
 // Its fingerprint is computed once per version, kept by name with the
-// file's size and modification time, and an embedded file's once for the
-// life of the App. In dev mode every call stats the file, so a saved
+// file's identity (device, inode, size and modification time), and an
+// embedded file's once for the life of the App. In dev mode every call stats the file, so a saved
 // stylesheet has its new URL on the next render; otherwise a fingerprint
 // is trusted for assetWindow before a stat checks it again, the same
 // second the static handler trusts its cache, so the URL a page names and
@@ -52,11 +52,10 @@ type assets struct {
 
 // assetSum is the fingerprint of one version of a file.
 type assetSum struct {
-	url      string    // "/css/site.3f9a1c2e0b4d.css"
-	embedded bool      // from the embedded files
-	size     int64     // the folder's file: its size and modification time
-	mtime    time.Time // (zero for an embedded file)
-	checked  time.Time // when the file was last found so
+	url      string      // "/css/site.3f9a1c2e0b4d.css"
+	embedded bool        // from the embedded files
+	file     fs.FileInfo // the folder's file when it was summed (nil for an embedded file)
+	checked  time.Time   // when the file was last found so
 }
 
 // newAssets returns the assets of the folder dir ("" for none; a missing
@@ -124,7 +123,7 @@ func (a *assets) sum(name string, old assetSum, known bool) (assetSum, error) {
 		case err == nil && !fi.Mode().IsRegular():
 			return assetSum{}, errors.New("not a regular file")
 		case err == nil:
-			if known && !old.embedded && old.size == fi.Size() && old.mtime.Equal(fi.ModTime()) {
+			if known && old.file != nil && sameVersion(old.file, fi) {
 				return old, nil
 			}
 			f, err := a.root.Open(name)
@@ -136,7 +135,7 @@ func (a *assets) sum(name string, old assetSum, known bool) (assetSum, error) {
 			if err != nil {
 				return assetSum{}, err
 			}
-			return assetSum{url: "/" + fingerprint.Format(name, s), size: fi.Size(), mtime: fi.ModTime()}, nil
+			return assetSum{url: "/" + fingerprint.Format(name, s), file: fi}, nil
 		case !errors.Is(err, fs.ErrNotExist):
 			return assetSum{}, err
 		}
@@ -155,6 +154,16 @@ func (a *assets) sum(name string, old assetSum, known bool) (assetSum, error) {
 		return assetSum{}, err
 	}
 	return assetSum{url: "/" + fingerprint.Format(name, fingerprint.Sum(b)), embedded: true}, nil
+}
+
+// sameVersion reports whether two stats of a file found the same version
+// of it: the same file (device and inode), size and modification time. Two
+// saves a few milliseconds apart can share a size and a modification time
+// (the kernel's clock for file times is coarse), but an editor that saves
+// by renaming a new file over the old one gives each a new inode, as
+// `liveSave` in the live-reload browser test does.
+func sameVersion(a, b fs.FileInfo) bool {
+	return os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
 }
 
 // hiddenName reports whether a segment of the slash-separated name starts

@@ -61,6 +61,19 @@ func TestStaticFunction(t *testing.T) {
 	if rec := get(t, app, "/style"); string(rec.Body) != assetURL("style.css", "body{color:red}") {
 		t.Errorf("after an edit: %q; want the new fingerprint", rec.Body)
 	}
+	// Saved again within the same tick of the file clock, at the same
+	// size: a new file renamed over the old one is a new version.
+	fi, err := os.Stat(filepath.Join(static, "style.css"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	replaceFile(t, static, "style.css", "body{color:tan}")
+	if err := os.Chtimes(filepath.Join(static, "style.css"), fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if rec := get(t, app, "/style"); string(rec.Body) != assetURL("style.css", "body{color:tan}") {
+		t.Errorf("after a second save of the same size and time: %q; want the new fingerprint", rec.Body)
+	}
 	// Removed from the folder: the embedded file shows through.
 	if err := os.Remove(filepath.Join(static, "style.css")); err != nil {
 		t.Fatal(err)
