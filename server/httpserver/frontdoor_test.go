@@ -431,3 +431,51 @@ func TestFrontDoorH2Metrics(t *testing.T) {
 		t.Errorf("requests by route %v; want %s 2 and %s 4 (one of each over each protocol)", counts, RouteApp, RouteStatic)
 	}
 }
+
+// TestFrontDoorH2BodyTimeout checks ReadBodyTimeout over HTTP/2: a body
+// that stops coming fails the application's read (the stream is reset),
+// as over HTTP/1.1, and the connection serves other streams; a body that
+// came whole in time is answered however long the answer takes.
+func TestFrontDoorH2BodyTimeout(t *testing.T) {
+	t.Parallel()
+	readErr := make(chan error, 1)
+	app := gateway.AppFunc(func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
+		_, err := io.ReadAll(env.Body)
+		if env.Path == "/slow.py" {
+			readErr <- err
+		}
+		if env.Path == "/late.py" {
+			time.Sleep(300 * time.Millisecond) // the answer outlasts the body's timeout
+		}
+		start("200 OK", plain)
+		return gateway.Bytes(fmt.Appendf(nil, "%v", err))
+	})
+	ts := startTLSServer(t, func(s *Server) { s.App, s.ReadBodyTimeout = app, 100*time.Millisecond })
+	client := ts.client(t, true)
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	go pw.Write([]byte("a few bytes, then nothing"))
+	req, _ := http.NewRequest("POST", "https://"+ts.addr+"/slow.py", pr)
+	go func() {
+		if resp, err := client.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	select {
+	case err := <-readErr:
+		if err == nil {
+			t.Error("the application read a stalled body to its end; want an error")
+		}
+	case <-time.After(patience):
+		t.Fatal("the stalled body's read did not fail")
+	}
+	resp, err := client.Post("https://"+ts.addr+"/late.py", "text/plain", strings.NewReader("whole"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := bodyOf(t, resp)
+	resp.Body.Close()
+	if resp.ProtoMajor != 2 || resp.StatusCode != 200 || body != "<nil>" {
+		t.Errorf("a whole body with a slow answer: %s %d %q; want HTTP/2.0 200 \"<nil>\"", resp.Proto, resp.StatusCode, body)
+	}
+}

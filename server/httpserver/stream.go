@@ -60,6 +60,15 @@ type streamExchange struct {
 	head []gateway.Field // the response's fields, reused
 	hdr  []http1.Field   // the request's fields, reused
 	in   streamBody
+
+	// The body's read timeout (ReadBodyTimeout, from the first read):
+	// its timer may fire only while the handler runs, since a stream is
+	// recycled once its handler has returned; mu orders the two, gen
+	// tells a late timer of an earlier request from this one's.
+	mu      sync.Mutex
+	running bool
+	gen     uint64
+	timer   *time.Timer
 }
 
 var streamExchanges = sync.Pool{New: func() any {
@@ -87,7 +96,12 @@ func (s *Server) serveStream(c *conn, st h2Stream) {
 	x.fwd = forwardState{trusted: c.fwd.trusted}
 	x.path, x.body, x.bodyErr = "", nil, nil
 	x.mx = connMetrics{}
-	se.in.n = 0
+	se.in.n, se.in.started = 0, false
+	se.mu.Lock()
+	se.running = true
+	se.gen++
+	se.mu.Unlock()
+	defer se.stopBodyTimer(true)
 	se.readRequest()
 	x.resp.reset(&x.req)
 	if x.fwd.trusted {
@@ -154,6 +168,36 @@ func (se *streamExchange) release() {
 	se.resp.reset(&se.req)
 	se.st, se.err, se.srv, se.bodyErr = nil, nil, nil, nil
 	streamExchanges.Put(se)
+}
+
+// startBodyTimer starts the body's read timeout: past ReadBodyTimeout
+// the stream is reset, and the application's read fails, as a body read
+// past it fails on HTTP/1.1.
+func (se *streamExchange) startBodyTimer() {
+	se.mu.Lock()
+	defer se.mu.Unlock()
+	gen, st := se.gen, se.st
+	se.timer = time.AfterFunc(se.srv.ReadBodyTimeout, func() {
+		se.mu.Lock()
+		defer se.mu.Unlock()
+		if se.running && se.gen == gen {
+			st.Abort()
+		}
+	})
+}
+
+// stopBodyTimer ends the body's read timeout; done says the handler
+// returns.
+func (se *streamExchange) stopBodyTimer(done bool) {
+	se.mu.Lock()
+	defer se.mu.Unlock()
+	if done {
+		se.running = false
+	}
+	if se.timer != nil {
+		se.timer.Stop()
+		se.timer = nil
+	}
 }
 
 // context is the request's context: the stream's.
@@ -223,10 +267,12 @@ func (se *streamExchange) traffic() (received, sent int64) { return se.in.n, se.
 
 // streamBody is an HTTP/2 request body as the application reads it: past
 // MaxBodyBytes it fails with http1.ErrBodyTooLarge, which makes the
-// response a 413, as on HTTP/1.1.
+// response a 413, and ReadBodyTimeout after its first read the stream is
+// reset and the read fails, as on HTTP/1.1.
 type streamBody struct {
-	se *streamExchange
-	n  int64 // bytes read
+	se      *streamExchange
+	n       int64 // bytes read
+	started bool  // the body's read timeout runs
 }
 
 func (b *streamBody) Read(p []byte) (int, error) {
@@ -237,14 +283,21 @@ func (b *streamBody) Read(p []byte) (int, error) {
 	if se.req.ContentLength == 0 {
 		return 0, io.EOF
 	}
+	if !b.started {
+		b.started = true
+		se.startBodyTimer()
+	}
 	n, err := se.st.Body().Read(p)
 	b.n += int64(n)
 	switch {
 	case b.n > se.srv.MaxBodyBytes:
 		se.bodyErr = http1.ErrBodyTooLarge
-		return 0, se.bodyErr
+		err, n = se.bodyErr, 0
 	case err != nil && err != io.EOF:
 		se.bodyErr = err
+	}
+	if err != nil {
+		se.stopBodyTimer(false) // the body is over: the answer may take its time
 	}
 	return n, err
 }
