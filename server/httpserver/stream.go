@@ -61,6 +61,9 @@ type streamExchange struct {
 	hdr  []http1.Field   // the request's fields, reused
 	in   streamBody
 
+	date    string // the Date field's value made last, for the second dateSec
+	dateSec int64
+
 	// The body's read timeout (ReadBodyTimeout, from the first read):
 	// its timer may fire only while the handler runs, since a stream is
 	// recycled once its handler has returned; mu orders the two, gen
@@ -209,7 +212,10 @@ func (se *streamExchange) context() context.Context { return se.st.Context() }
 func (se *streamExchange) sendHead(code int, _ string, fields []gateway.Field, add addedFields) {
 	h := se.head[:0]
 	if add.date {
-		h = append(h, gateway.Field{Name: "Date", Value: string(http1.AppendDateAt(nil, se.start))})
+		if sec := se.start.Unix(); sec != se.dateSec || se.date == "" {
+			se.date, se.dateSec = string(http1.AppendDateAt(nil, se.start)), sec
+		}
+		h = append(h, gateway.Field{Name: "Date", Value: se.date})
 	}
 	if add.server != "" {
 		h = append(h, gateway.Field{Name: "Server", Value: add.server})
