@@ -147,14 +147,11 @@ func (g *hashGate) acquire(ctx context.Context, client string) error {
 
 	timer := time.NewTimer(budget)
 	defer timer.Stop()
-	var err error
 	select {
 	case <-w.ready:
 		return w.err // nil: granted
 	case <-timer.C:
-		err = refusal(503, msgBusy, g.took)
 	case <-ctx.Done():
-		err = ctx.Err()
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -166,10 +163,11 @@ func (g *hashGate) acquire(ctx context.Context, client string) error {
 	}
 	g.unqueue(c, w)
 	g.drop(c)
-	if ctx.Err() == nil {
-		g.refused.busy++ // the timer, not the request's end
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	return err
+	g.refused.busy++ // the timer, not the request's end
+	return refusal(503, msgBusy, g.took) // took under g.mu: measured writes it
 }
 
 // estimate returns how long a request of c that comes now waits for its
