@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/miniweb/miniweb/server/httpserver"
+	"github.com/miniweb/miniweb/server/internal/testnet"
 	"github.com/miniweb/miniweb/sites"
 )
 
@@ -40,10 +41,10 @@ func BenchmarkKeepAlivePage(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	start := cpuTime(b)
+	start := testnet.CPUTime(b)
 	c := ln.dial(b, b.N, req)
 	b.StopTimer()
-	reportCPU(b, start)
+	testnet.ReportCPU(b, start)
 	b.SetBytes(c.written / int64(b.N))
 }
 

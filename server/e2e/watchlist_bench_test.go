@@ -10,6 +10,7 @@ import (
 	"github.com/miniweb/miniweb/framework"
 	"github.com/miniweb/miniweb/framework/frameworktest"
 	"github.com/miniweb/miniweb/server/httpserver"
+	"github.com/miniweb/miniweb/server/internal/testnet"
 	"github.com/miniweb/miniweb/sites"
 )
 
@@ -67,9 +68,9 @@ func BenchmarkKeepAliveWatchlist(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	start := cpuTime(b)
+	start := testnet.CPUTime(b)
 	conn := ln.dial(b, b.N, req)
 	b.StopTimer()
-	reportCPU(b, start)
+	testnet.ReportCPU(b, start)
 	b.SetBytes(conn.written / int64(b.N))
 }
