@@ -148,12 +148,12 @@ func (c *Conn) Serve() error {
 		close(c.done)
 	}()
 	c.mu.Lock()
-	c.wbuf = AppendSettings(c.wbuf,
+	c.wbuf = AppendSettings(c.out(),
 		Setting{SettingMaxConcurrentStreams, c.lim.MaxConcurrentStreams},
 		Setting{SettingInitialWindowSize, c.lim.StreamWindow},
 		Setting{SettingMaxHeaderListSize, c.lim.MaxHeaderListSize})
 	if n := int64(c.lim.ConnWindow) - 65535; n > 0 {
-		c.wbuf = AppendWindowUpdate(c.wbuf, 0, uint32(n))
+		c.wbuf = AppendWindowUpdate(c.out(), 0, uint32(n))
 	}
 	c.mu.Unlock()
 	go c.writeLoop()
@@ -207,10 +207,12 @@ func (c *Conn) readLoop() error {
 }
 
 // setIdleDeadline arms the read deadline of a connection without streams:
-// at once after a GOAWAY either way, else after IdleTimeout; c.mu is held.
+// at once after the server's GOAWAY, else after IdleTimeout (also after the
+// client's GOAWAY: it may still send frames, such as a PING, that want an
+// answer, and closes the connection itself); c.mu is held.
 func (c *Conn) setIdleDeadline() {
 	switch {
-	case c.goingAway || c.peerGoAway:
+	case c.goingAway:
 		c.nc.SetReadDeadline(time.Unix(1, 0))
 	case c.lim.IdleTimeout > 0:
 		c.nc.SetReadDeadline(time.Now().Add(c.lim.IdleTimeout))
@@ -228,7 +230,7 @@ func (c *Conn) end(err error) error {
 	notReading := false
 	switch {
 	case errors.As(err, &ce):
-		c.wbuf = AppendGoAway(c.wbuf, c.maxClientID, ce.Code, nil)
+		c.wbuf = AppendGoAway(c.out(), c.maxClientID, ce.Code, nil)
 		c.goingAway = true
 		if ce.Code == ErrCodeEnhanceYourCalm {
 			c.srv.calm.Add(1)
@@ -239,7 +241,7 @@ func (c *Conn) end(err error) error {
 		c.log.Debug("http2: connection error", "remote", c.nc.RemoteAddr().String(), "err", err.Error())
 	case err == errGraceful:
 		if !c.goingAway {
-			c.wbuf = AppendGoAway(c.wbuf, c.maxClientID, ErrCodeNo, nil)
+			c.wbuf = AppendGoAway(c.out(), c.maxClientID, ErrCodeNo, nil)
 			c.goingAway = true
 		}
 		err = nil
@@ -259,6 +261,8 @@ func (c *Conn) end(err error) error {
 	c.mu.Lock()
 	c.broken = true
 	c.sendCond.Broadcast()
+	c.wbuf = c.wbuf[:0]
+	c.releaseBufs()
 	c.mu.Unlock()
 	if ce.Code != ErrCodeNo && !notReading {
 		c.lingerClose()
@@ -304,7 +308,7 @@ func (c *Conn) Shutdown(ctx context.Context) error {
 	c.mu.Lock()
 	if !c.goingAway && !c.broken {
 		c.goingAway = true
-		c.wbuf = AppendGoAway(c.wbuf, c.maxClientID, ErrCodeNo, nil)
+		c.wbuf = AppendGoAway(c.out(), c.maxClientID, ErrCodeNo, nil)
 		c.wcond.Signal()
 	}
 	if c.open == 0 {
@@ -344,13 +348,14 @@ type ConnStats struct {
 	Streams       uint64 // streams opened in all
 	WriteBuffered int    // bytes queued for the socket, not yet taken by the writer
 	ReadBuffered  int    // request body bytes received, not yet read by handlers
+	WriteHeld     int    // capacity of the write buffers held (0 when idle)
 }
 
 // Stats returns the connection's counters now.
 func (c *Conn) Stats() ConnStats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return ConnStats{c.open, c.running, c.total, len(c.wbuf), c.readBuffered}
+	return ConnStats{c.open, c.running, c.total, len(c.wbuf), c.readBuffered, cap(c.wbuf) + cap(c.spare)}
 }
 
 // startStream opens s (its head complete and valid) and starts its
@@ -433,6 +438,9 @@ func (c *Conn) runStream(s *Stream) {
 		if !s.inMap {
 			putStream(s)
 		}
+		if c.open == 0 && c.running == 0 && len(c.wbuf) == 0 {
+			c.releaseBufs() // idle: the writer releases what it writes now
+		}
 		c.mu.Unlock()
 		c.wg.Done()
 	}()
@@ -481,7 +489,7 @@ func (c *Conn) resetStream(s *Stream, code ErrCode) {
 // while, so that the frames the client sent before it learnt of the reset
 // are ignored (RFC 9113 §5.1, "closed"); c.mu is held.
 func (c *Conn) rstID(id uint32, code ErrCode) {
-	c.wbuf = AppendRSTStream(c.wbuf, id, code)
+	c.wbuf = AppendRSTStream(c.out(), id, code)
 	c.wcond.Signal()
 	c.resetIDs[c.resetNext] = id
 	c.resetNext = (c.resetNext + 1) % len(c.resetIDs)

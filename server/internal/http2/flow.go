@@ -27,7 +27,7 @@ func (f *flow) init(lim Limits) {
 func (c *Conn) returnConn(n int) {
 	c.connUnacked += int64(n)
 	if c.connUnacked >= int64(c.lim.ConnWindow)/2 {
-		c.wbuf = AppendWindowUpdate(c.wbuf, 0, uint32(c.connUnacked))
+		c.wbuf = AppendWindowUpdate(c.out(), 0, uint32(c.connUnacked))
 		c.recvWindow += c.connUnacked
 		c.connUnacked = 0
 		c.wcond.Signal()
@@ -44,7 +44,7 @@ func (c *Conn) consumed(s *Stream, n int64) {
 	}
 	s.unacked += n
 	if s.unacked >= int64(c.lim.StreamWindow)/2 {
-		c.wbuf = AppendWindowUpdate(c.wbuf, s.id, uint32(s.unacked))
+		c.wbuf = AppendWindowUpdate(c.out(), s.id, uint32(s.unacked))
 		s.recvWindow += s.unacked
 		s.unacked = 0
 		c.wcond.Signal()

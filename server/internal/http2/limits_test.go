@@ -330,3 +330,22 @@ func TestNotReadingClientLosesConnection(t *testing.T) {
 		t.Fatalf("stats: %+v", ts.Stats())
 	}
 }
+
+// A connection without streams gives its write buffers back.
+func TestIdleConnectionHoldsNoWriteBuffer(t *testing.T) {
+	t.Parallel()
+	ts := serve(t, hello, Limits{})
+	c := dial(t, ts.addr)
+	for id := uint32(1); id < 10; id += 2 {
+		if r := c.get(id, "/"); r.status != 200 {
+			t.Fatalf("got %+v", r)
+		}
+	}
+	sc := ts.conn(t)
+	if !testnet.WaitFor(testnet.Patience, func() bool { return sc.Stats().WriteHeld == 0 }) {
+		t.Fatalf("idle connection: %+v", sc.Stats())
+	}
+	if r := c.get(11, "/"); r.status != 200 || string(r.body) != "Hello, World!" {
+		t.Fatalf("after idle: %+v", r)
+	}
+}

@@ -39,15 +39,13 @@ func (c *Conn) processFrame(h FrameHeader, p []byte) error {
 		err = c.processSettings(&f)
 	case FramePing:
 		if !h.Flags.Has(FlagAck) {
-			c.wbuf = AppendPing(c.wbuf, true, f.PingData)
+			c.wbuf = AppendPing(c.out(), true, f.PingData)
 			c.wakeWriter()
 		}
 		err = c.countIdle()
 	case FrameGoAway:
-		c.peerGoAway = true
-		if c.open == 0 {
-			c.setIdleDeadline()
-		}
+		c.peerGoAway = true // no stream will come: the streams open are served
+		err = c.countIdle()
 	case FrameWindowUpdate:
 		err = c.processWindowUpdate(&f)
 	default: // PRIORITY (deprecated, RFC 9113 §5.3.2), unknown types (§5.5)
@@ -260,7 +258,7 @@ func (c *Conn) endBlock() error {
 		case s.head.tooLarge:
 			putStream(s)
 			block := c.enc.encode(431, nil, 0)
-			c.wbuf = AppendHeaderBlock(c.wbuf, b.stream, true, block, c.peerMaxFrame)
+			c.wbuf = AppendHeaderBlock(c.out(), b.stream, true, block, c.peerMaxFrame)
 			if !b.endStream {
 				c.rstID(b.stream, ErrCodeNo)
 			}
@@ -328,7 +326,7 @@ func (c *Conn) processSettings(f *Frame) error {
 	if err != nil {
 		return err
 	}
-	c.wbuf = AppendSettingsAck(c.wbuf)
+	c.wbuf = AppendSettingsAck(c.out())
 	c.wakeWriter()
 	return c.countIdle()
 }

@@ -77,7 +77,7 @@ func (s *Stream) Write(p []byte) (int, error) {
 		if !s.headSent {
 			c.queueHead(s, false)
 		}
-		c.wbuf = AppendData(c.wbuf, s.id, end, chunk)
+		c.wbuf = AppendData(c.out(), s.id, end, chunk)
 		s.sendWindow -= int64(len(chunk))
 		c.sendWindow -= int64(len(chunk))
 		s.sent += int64(len(chunk))
@@ -155,12 +155,12 @@ func (c *Conn) finishResponse(s *Stream, panicked bool) {
 	if !s.headSent {
 		c.queueHead(s, s.respTrailers == nil)
 	} else if s.respTrailers == nil {
-		c.wbuf = AppendData(c.wbuf, s.id, true, nil)
+		c.wbuf = AppendData(c.out(), s.id, true, nil)
 		c.endSent(s)
 	}
 	if !s.sentEnd {
 		block := c.enc.encode(0, s.respTrailers, -1)
-		c.wbuf = AppendHeaderBlock(c.wbuf, s.id, true, block, c.peerMaxFrame)
+		c.wbuf = AppendHeaderBlock(c.out(), s.id, true, block, c.peerMaxFrame)
 		c.endSent(s)
 	}
 	c.wakeWriter()
@@ -170,7 +170,7 @@ func (c *Conn) finishResponse(s *Stream, panicked bool) {
 // held.
 func (c *Conn) queueHead(s *Stream, end bool) {
 	block := c.enc.encode(s.status, s.respFields, s.declared)
-	c.wbuf = AppendHeaderBlock(c.wbuf, s.id, end, block, c.peerMaxFrame)
+	c.wbuf = AppendHeaderBlock(c.out(), s.id, end, block, c.peerMaxFrame)
 	s.headSent = true
 	s.respFields = nil
 	if end {

@@ -20,10 +20,41 @@ type writer struct {
 	wdone    chan struct{}
 }
 
+// wbufSize is the capacity of a write buffer from wbufPool.
+const wbufSize = 16 << 10
+
+// wbufPool holds write buffers: a connection holds two while it has
+// streams, and gives them back when it has none and nothing is queued,
+// so that an idle connection holds no write buffer.
+var wbufPool sync.Pool
+
+// getBuf returns an empty write buffer.
+func getBuf() []byte {
+	if p, ok := wbufPool.Get().(*[wbufSize]byte); ok {
+		return p[:0]
+	}
+	return new([wbufSize]byte)[:0]
+}
+
+// putBuf gives b back to the pool, unless it grew beyond its size (a burst
+// of frames: left to the garbage collector).
+func putBuf(b []byte) {
+	if cap(b) == wbufSize {
+		wbufPool.Put((*[wbufSize]byte)(b[:wbufSize]))
+	}
+}
+
+// out returns the write buffer to append frames to, taking one from the
+// pool if the connection has none; c.mu is held.
+func (c *Conn) out() []byte {
+	if c.wbuf == nil {
+		c.wbuf = getBuf()
+	}
+	return c.wbuf
+}
+
 func (w *writer) init(c *Conn) {
 	w.enc = newHeaderEncoder()
-	w.wbuf = make([]byte, 0, 16<<10)
-	w.spare = make([]byte, 0, 16<<10)
 	w.wcond.L = &c.mu
 	w.sendCond.L = &c.mu
 	w.wdone = make(chan struct{})
@@ -45,6 +76,19 @@ func (c *Conn) checkQueued() error {
 		return ConnError{ErrCodeEnhanceYourCalm, reasonNotReading}
 	}
 	return nil
+}
+
+// releaseBufs gives the write buffers back to the pool; c.mu is held and
+// nothing is queued.
+func (c *Conn) releaseBufs() {
+	if c.spare != nil {
+		putBuf(c.spare)
+		c.spare = nil
+	}
+	if c.wbuf != nil {
+		putBuf(c.wbuf)
+		c.wbuf = nil
+	}
 }
 
 // writeLoop writes what is queued, the whole queue at once, until the
@@ -69,15 +113,21 @@ func (c *Conn) writeLoop() {
 			c.mu.Lock()
 		}
 		buf := c.wbuf
-		c.wbuf, c.spare = c.spare[:0], nil
+		c.wbuf, c.spare = c.spare, nil
+		if c.wbuf == nil {
+			c.wbuf = getBuf()
+		}
 		c.mu.Unlock()
 		c.nc.SetWriteDeadline(time.Now().Add(c.lim.WriteTimeout))
 		_, err := c.nc.Write(buf)
 		c.mu.Lock()
-		if cap(buf) > 4*c.lim.MaxWriteBuffer {
-			buf = make([]byte, 0, 16<<10) // a burst of control frames: not kept
-		}
 		c.spare = buf[:0]
+		if cap(buf) != wbufSize {
+			c.spare = nil // grown by a burst of frames: not kept
+		}
+		if len(c.wbuf) == 0 && c.open == 0 && c.running == 0 {
+			c.releaseBufs()
+		}
 		if err != nil {
 			c.broken = true
 			c.wbuf = c.wbuf[:0]
