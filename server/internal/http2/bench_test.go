@@ -4,7 +4,6 @@ import (
 	"net"
 	"net/http"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -105,7 +104,7 @@ func benchHello(b *testing.B, addr string) {
 	batch := make([]byte, 0, depth*(FrameHeaderLen+len(helloBlock)))
 	id := uint32(1)
 	n := 0
-	cpu0 := cpuTime()
+	cpu0 := testnet.CPUTime(b)
 	for b.Loop() {
 		if n == 0 {
 			batch = batch[:0]
@@ -139,7 +138,7 @@ func benchHello(b *testing.B, addr string) {
 	// CPU time (user and system, server and client together: the client
 	// is the same for both peers) tells more than wall time on a busy
 	// machine.
-	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+	testnet.ReportCPU(b, cpu0)
 	for ; n > 0; n-- { // the requests of the last batch
 		for {
 			h, _, err := fr.ReadFrame()
@@ -205,9 +204,3 @@ func BenchmarkFrameReader(b *testing.B) {
 	}
 }
 
-// cpuTime returns the process's CPU time so far, user and system, in ns.
-func cpuTime() int64 {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return ru.Utime.Nano() + ru.Stime.Nano()
-}
