@@ -203,4 +203,3 @@ func BenchmarkFrameReader(b *testing.B) {
 		}
 	}
 }
-
