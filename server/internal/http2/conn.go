@@ -227,7 +227,7 @@ func (c *Conn) setIdleDeadline() {
 func (c *Conn) end(err error) error {
 	c.mu.Lock()
 	var ce ConnError
-	notReading := false
+	notReading, graceful := false, false
 	switch {
 	case errors.As(err, &ce):
 		c.wbuf = AppendGoAway(c.out(), c.maxClientID, ce.Code, nil)
@@ -240,6 +240,7 @@ func (c *Conn) end(err error) error {
 		}
 		c.log.Debug("http2: connection error", "remote", c.nc.RemoteAddr().String(), "err", err.Error())
 	case err == errGraceful:
+		graceful = true
 		if !c.goingAway {
 			c.wbuf = AppendGoAway(c.out(), c.maxClientID, ErrCodeNo, nil)
 			c.goingAway = true
@@ -264,7 +265,7 @@ func (c *Conn) end(err error) error {
 	c.wbuf = c.wbuf[:0]
 	c.releaseBufs()
 	c.mu.Unlock()
-	if ce.Code != ErrCodeNo && !notReading {
+	if (ce.Code != ErrCodeNo || graceful) && !notReading {
 		c.lingerClose()
 	}
 	c.nc.Close()
@@ -282,7 +283,8 @@ func (c *Conn) end(err error) error {
 
 // lingerClose half-closes the socket and reads what the client still
 // sends, for a second at most, so that the GOAWAY just written is not
-// lost to a TCP reset (RFC 9113 §5.4.1).
+// lost to a TCP reset (RFC 9113 §5.4.1, §6.8): a client whose request
+// crossed a graceful GOAWAY learns it was not served, and retries it.
 func (c *Conn) lingerClose() {
 	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
 		cw.CloseWrite()
