@@ -20,3 +20,15 @@ const (
 	keyFile       = "file"        // the session key file
 	keySecretFrom = "secret_from" // where the session secret comes from, never the secret
 )
+
+// Attribute keys of the open-files limit's and the connection cap's lines.
+const (
+	keyOpenFiles     = "open_files_limit"
+	keyOpenFilesHard = "hard_limit"
+	keyMaxConns      = "max_conns"
+	keyByMemory      = "by_memory"
+	keyMemory        = "memory"
+	keyMemoryFrom    = "memory_from"
+	keyFilesOpen     = "files_open"
+	keyFilesReserve  = "files_reserve"
+)

@@ -65,6 +65,7 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		return 2
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	fileLimit := raiseFileLimit() // before anything opens: the cap is sized from what is left
 	if mode != config.Migrate { // production with no secret configured: its own, kept beside the database
 		made, err := cfg.UseKeyFile(mode == config.Serve)
 		if err != nil {
@@ -150,7 +151,7 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 		MaxHeaderBytes:    cfg.Limits.HeaderBytes,
 		MaxHeaders:        cfg.Limits.HeaderCount,
 		MaxBodyBytes:      cfg.Limits.BodyBytes,
-		MaxConns:          cfg.Limits.EffectiveMaxConns(),
+		MaxConns:          cfg.Limits.MaxConns, // 0: sized below, once the listeners are open
 		MaxConnsPerAddr:   cfg.Limits.MaxConnsPerAddr,
 		MinRate:           cfg.Limits.MinRateBytes,
 		MinRateGrace:      cfg.Limits.MinRateGrace,
@@ -199,6 +200,10 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 	if sup == nil { // a supervisor's child leaves restarts to it
 		restarts = handoff.CatchRestarts(ln, stdout, stderr, cfg.Timeouts.Ready, logger) // SIGHUP, before we say we serve
 		defer restarts.Close()
+	}
+	fileLimit.log(logger)
+	if srv.MaxConns == 0 {
+		srv.MaxConns = defaultMaxConns(logger)
 	}
 	scheme := "http://"
 	if srv.TLS != nil {
@@ -285,6 +290,7 @@ func check(cfg config.Config, site *sites.Site, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "  templates  %s\n", origin(site.Templates, "templates", cfg.Templates != "", site.TemplatesFS != nil))
 	fmt.Fprintf(stdout, "  secret     %s\n", cfg.Session.Source) // where from, never the secret
 	fmt.Fprintf(stdout, "  metrics    %s\n", cfg.Metrics.Describe())
+	fmt.Fprintf(stdout, "  max_conns  %s\n", describeMaxConns(cfg.Limits))
 	current, latest, ok, err := site.Version(context.Background(), cfg.Site)
 	switch {
 	case err != nil:
