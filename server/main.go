@@ -66,7 +66,8 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- net.Addr) int {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	fileLimit := raiseFileLimit() // before anything opens: the cap is sized from what is left
-	if mode != config.Migrate { // production with no secret configured: its own, kept beside the database
+	// Production with no secret configured: its own, kept beside the database.
+	if mode != config.Migrate {
 		made, err := cfg.UseKeyFile(mode == config.Serve)
 		if err != nil {
 			fmt.Fprintln(stderr, "miniweb:", err)

@@ -166,8 +166,10 @@ func (g *hashGate) acquire(ctx context.Context, client string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	g.refused.busy++ // the timer, not the request's end
-	return refusal(503, msgBusy, g.took) // took under g.mu: measured writes it
+	// The timer ended the wait, not the request. took is read under g.mu:
+	// measured writes it.
+	g.refused.busy++
+	return refusal(503, msgBusy, g.took)
 }
 
 // estimate returns how long a request of c that comes now waits for its
