@@ -271,6 +271,8 @@ listen = "127.0.0.1:0"
 		"http_connections_open":           1,
 		"http_connections_idle":           1, // waiting for its next request
 		"http_connections_refused_total":  0,
+		"http2_connections_open":          0, // no TLS, no h2c: the families are there, at 0
+		"http2_streams_total":             0,
 		"demo_hash_gate_running":          0,
 		"demo_hash_gate_waiting":          0,
 		"demo_hash_gate_refused_total":    0,

@@ -43,11 +43,9 @@ type Metrics struct {
 	// common version or cipher, a timeout).
 	TLSHandshakes, TLSFailures atomic.Uint64
 
-	// HTTP/2's own figures go here (issue 25): streams opened, refused
-	// and reset, beside the connection counts above, with the exporter's
-	// families beside http_connections_* (server/internal/metrics). Its
-	// requests are counted by Request as any other: they pass the same
-	// dispatcher.
+	// HTTP/2's own figures are read when scraped (HTTP2), from the
+	// protocol's counters; its requests are counted by Request as any
+	// other: they pass the same dispatcher.
 
 	routes routeTable
 
@@ -310,9 +308,51 @@ func (m *Metrics) Conns() ConnCounts {
 		for c := range s.conns {
 			if st := c.slot.state.Load(); st > 0 {
 				n.Idle++
+			} else if hc := c.h2.Load(); hc != nil && st == stateActive {
+				if _, idle := hc.IdleSince(); idle { // no stream open
+					n.Idle++
+				}
 			}
 		}
 		s.mu.Unlock()
+	}
+	return n
+}
+
+// HTTP2Counts are the HTTP/2 figures of the Servers using a Metrics.
+type HTTP2Counts struct {
+	// Conns counts the HTTP/2 connections open now, Streams the streams
+	// open on them.
+	Conns, Streams int64
+	// StreamsTotal counts the streams ever opened (HTTP/2's requests),
+	// Resets those the client reset before their answer ended, Refused
+	// those refused over the concurrency limit.
+	StreamsTotal, Resets, Refused uint64
+	// EnhanceYourCalm counts the connections ended for a flood (rapid
+	// reset, SETTINGS, PING, empty frames: GOAWAY ENHANCE_YOUR_CALM), and
+	// ProtocolErrors those ended by another connection error.
+	EnhanceYourCalm, ProtocolErrors uint64
+}
+
+// HTTP2 returns the HTTP/2 figures of the Servers using m now: zeros for
+// those that serve no HTTP/2 (no TLS, no H2C).
+func (m *Metrics) HTTP2() HTTP2Counts {
+	m.mu.Lock()
+	servers := append([]*Server(nil), m.servers...)
+	m.mu.Unlock()
+	var n HTTP2Counts
+	for _, s := range servers {
+		if s.h2 == nil {
+			continue
+		}
+		st := s.h2.srv.Stats()
+		n.Conns += st.ConnsOpen
+		n.Streams += st.StreamsOpen
+		n.StreamsTotal += st.StreamsTotal
+		n.Resets += st.Resets
+		n.Refused += st.Refused
+		n.EnhanceYourCalm += st.EnhanceYourCalm
+		n.ProtocolErrors += st.ProtocolErrors
 	}
 	return n
 }

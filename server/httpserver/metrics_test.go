@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -235,16 +236,19 @@ func TestMetricsTLSHandshakes(t *testing.T) {
 	t.Parallel()
 	m := &Metrics{}
 	ts := startTLSServer(t, func(s *Server) { s.Metrics = m })
-	resp, err := ts.client(t, false).Get("https://" + ts.addr + "/style.css")
+	h1, h2c := ts.client(t, false), ts.client(t, true) // kept to the end: their connections stay open
+	resp, err := h1.Get("https://" + ts.addr + "/style.css")
 	if err != nil {
 		t.Fatal(err)
 	}
+	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	// HTTP/2 reaches the same dispatcher: its requests count the same way.
-	resp, err = ts.client(t, true).Get("https://" + ts.addr + "/style.css")
+	resp, err = h2c.Get("https://" + ts.addr + "/style.css")
 	if err != nil {
 		t.Fatal(err)
 	}
+	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	if resp.ProtoMajor != 2 {
 		t.Fatalf("%s; want HTTP/2", resp.Proto)
@@ -257,6 +261,18 @@ func TestMetricsTLSHandshakes(t *testing.T) {
 		reqs, _ := requestCounts(m)
 		return m.TLSHandshakes.Load() == 2 && m.TLSFailures.Load() == 1 && reqs[RouteStatic]["GET 2xx"] == 2
 	})
+	// HTTP/2's own figures: one connection, kept open by the client with
+	// no stream (idle, as the HTTP/1.1 one is), one stream served.
+	var h2 HTTP2Counts
+	var conns ConnCounts
+	if !waitFor(patience, func() bool {
+		h2, conns = m.HTTP2(), m.Conns()
+		return h2 == HTTP2Counts{Conns: 1, StreamsTotal: 1} && conns.Open == 2 && conns.Idle == 2
+	}) {
+		t.Fatalf("HTTP/2 figures %+v, connections %+v; want one HTTP/2 connection and one stream, two connections open and idle", h2, conns)
+	}
+	runtime.KeepAlive(h1)
+	runtime.KeepAlive(h2c)
 }
 
 func TestMetricsRouteBound(t *testing.T) {

@@ -157,6 +157,14 @@ func writeEngine(t textWriter, m *httpserver.Metrics) {
 	t.one("http_connections_refused_total", "counter", "Connections closed at accept because their address held its share (limits.max_conns_per_addr).", float64(m.Refused.Load()))
 	t.one("tls_handshakes_total", "counter", "TLS handshakes completed.", float64(m.TLSHandshakes.Load()))
 	t.one("tls_handshake_failures_total", "counter", "TLS handshakes that failed: a bad or plain-text hello, no common version or cipher, a client that left or timed out.", float64(m.TLSFailures.Load()))
+	h2 := m.HTTP2()
+	t.one("http2_connections_open", "gauge", "HTTP/2 connections open now (counted in http_connections_open too).", float64(h2.Conns))
+	t.one("http2_streams_open", "gauge", "HTTP/2 streams open now.", float64(h2.Streams))
+	t.one("http2_streams_total", "counter", "HTTP/2 streams opened: HTTP/2's requests.", float64(h2.StreamsTotal))
+	t.one("http2_stream_resets_total", "counter", "HTTP/2 streams the client reset before their answer ended.", float64(h2.Resets))
+	t.one("http2_streams_refused_total", "counter", "HTTP/2 streams refused over the concurrent-stream limit.", float64(h2.Refused))
+	t.one("http2_goaway_enhance_your_calm_total", "counter", "HTTP/2 connections ended for a flood: rapid reset, SETTINGS, PING, empty or unknown frames.", float64(h2.EnhanceYourCalm))
+	t.one("http2_goaway_protocol_errors_total", "counter", "HTTP/2 connections ended by another connection error.", float64(h2.ProtocolErrors))
 }
 
 // writeDB writes the database pool's families.
