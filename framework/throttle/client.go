@@ -14,7 +14,9 @@ const maxClient = 64
 // is, an IPv6 address as its /64, the block one host is commonly given,
 // so that a host cannot start afresh by changing its address within it
 // ("2001:db8:1:2::/64"). An IPv4 address mapped into IPv6 is the IPv4
-// one. Anything else is returned as it is, cut to 64 bytes.
+// one. Anything else (a Unix socket's name, say) is returned after a '?',
+// cut to 64 bytes in all, so that no text can pass for an address and
+// share its counts ("?::/0", "?2001:db8:1:2::/64").
 func Client(remoteAddr string) string {
 	host := remoteAddr
 	if h, _, err := net.SplitHostPort(remoteAddr); err == nil {
@@ -22,7 +24,7 @@ func Client(remoteAddr string) string {
 	}
 	a, err := netip.ParseAddr(host)
 	if err != nil {
-		return host[:min(len(host), maxClient)]
+		return "?" + host[:min(len(host), maxClient-1)]
 	}
 	a = a.Unmap().WithZone("")
 	if a.Is4() {

@@ -294,9 +294,11 @@ func TestClient(t *testing.T) {
 		{"2001:db8:1:2:ffff::1", "2001:db8:1:2::/64"}, // same /64: one client
 		{"[::ffff:192.0.2.7]:80", "192.0.2.7"},
 		{"[fe80::1%eth0]:80", "fe80::/64"},
-		{"unix-socket", "unix-socket"},
-		{strings.Repeat("x", 100), strings.Repeat("x", 64)},
-		{"", ""},
+		{"unix-socket", "?unix-socket"},
+		{strings.Repeat("x", 100), "?" + strings.Repeat("x", 63)},
+		{"", "?"},
+		{"2001:db8:1:2::/64", "?2001:db8:1:2::/64"}, // not an address: never an address's key
+		{"192.0.2.7 bob", "?192.0.2.7 bob"},
 	} {
 		if got := Client(tt.in); got != tt.want {
 			t.Errorf("Client(%q) = %q; want %q", tt.in, got, tt.want)
