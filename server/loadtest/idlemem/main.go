@@ -4,7 +4,16 @@
 // for the server to settle, reads VmRSS again and prints the growth per
 // connection in KiB. The connections stay open until then.
 //
+// They come from -sources loopback addresses in turn, 127.0.0.1 to
+// 127.0.0.N (0, the default: one per 20,000 connections, as one address
+// pair runs short of ephemeral ports near 28,000), so that one run reaches
+// 100,000 where the open-files limits allow; the server's per-address
+// share (max_conns_per_addr, a quarter of max_conns) must hold n/N. The
+// tool raises its own open-files limit to the hard one: it holds n
+// descriptors.
+//
 //	idlemem -addr 127.0.0.1:8080 -pid 1234 -n 10000 -path /hello.py
+//	idlemem -addr 127.0.0.1:8080 -pid 1234 -n 100000 -sources 8
 package main
 
 import (
@@ -28,7 +37,17 @@ func main() {
 	n := flag.Int("n", 10000, "connections")
 	path := flag.String("path", "/hello.py", "request path")
 	par := flag.Int("parallel", 50, "connections opened at a time")
+	sources := flag.Int("sources", 0, "client addresses 127.0.0.1 to 127.0.0.N, used in turn (0: one per 20,000 connections)")
 	flag.Parse()
+	if *sources <= 0 {
+		*sources = (*n + 19999) / 20000
+	}
+	if *sources > 254 {
+		fatal(fmt.Errorf("-sources %d: at most 254 (127.0.0.1 to 127.0.0.254)", *sources))
+	}
+	if err := raiseFileLimit(); err != nil {
+		fatal(err)
+	}
 
 	before, err := rss(*pids)
 	if err != nil {
@@ -48,7 +67,7 @@ func main() {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			c, err := oneRequest(*addr, req)
+			c, err := oneRequest(*addr, net.IPv4(127, 0, 0, byte(1+i%*sources)), req)
 			if err != nil {
 				mu.Lock()
 				errs, last = errs+1, err
@@ -67,17 +86,18 @@ func main() {
 	if err != nil {
 		fatal(err)
 	}
-	fmt.Printf("conns=%d rss_before_kib=%d rss_after_kib=%d per_conn_kib=%.2f\n",
-		*n, before, after, float64(after-before)/float64(*n))
+	fmt.Printf("conns=%d sources=%d rss_before_kib=%d rss_after_kib=%d per_conn_kib=%.2f\n",
+		*n, *sources, before, after, float64(after-before)/float64(*n))
 	for _, c := range conns {
 		c.Close()
 	}
 }
 
-// oneRequest connects, sends req and reads one answer with a
+// oneRequest connects from src, sends req and reads one answer with a
 // Content-Length body, leaving the connection open.
-func oneRequest(addr string, req []byte) (net.Conn, error) {
-	c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+func oneRequest(addr string, src net.IP, req []byte) (net.Conn, error) {
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: src}, Timeout: 10 * time.Second}
+	c, err := d.Dial("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
