@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/miniweb/miniweb/server/httpserver"
+	"github.com/miniweb/miniweb/server/internal/testnet"
 	"github.com/miniweb/miniweb/server/static"
 	"github.com/miniweb/miniweb/sites"
 )
@@ -95,7 +96,9 @@ func TestGuestbookBrowser(t *testing.T) {
 	if n := len(wd.findAll("#message-error")); n != 0 {
 		t.Errorf("an error beside the message, which is good")
 	}
-	if !strings.Contains(ts.access.String(), `"POST /sign.py HTTP/1.1" 422 `) {
+	// The access line is written once the answer has gone: the page may
+	// show first.
+	if !testnet.WaitFor(patience, func() bool { return strings.Contains(ts.access.String(), `"POST /sign.py HTTP/1.1" 422 `) }) {
 		t.Errorf("the refused POST was not a 422; access log:\n%s", ts.access)
 	}
 	shot("02-refused")

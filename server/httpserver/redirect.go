@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -17,11 +18,13 @@ import (
 // port of the TLS listener. It is net/http's server, small and strict:
 // it reads heads of at most 8 KiB and no body, and times everything out.
 type redirector struct {
-	srv *http.Server
-	ln  net.Listener
+	srv  *http.Server
+	ln   net.Listener
+	once sync.Once // serve's
 }
 
-// startRedirect listens on addr and serves the redirect until Shutdown.
+// startRedirect listens on addr, to serve the redirect from the first
+// Serve on (serve) until Shutdown.
 func (s *Server) startRedirect(addr string, t *tlsState) (*redirector, error) {
 	lc := net.ListenConfig{Control: reusePort}
 	ln, err := lc.Listen(context.Background(), "tcp", addr)
@@ -38,9 +41,14 @@ func (s *Server) startRedirect(addr string, t *tlsState) (*redirector, error) {
 		MaxHeaderBytes:    8 << 10,
 		ErrorLog:          discardLog,
 	}
-	go r.srv.Serve(ln)
 	return r, nil
 }
+
+// serve begins answering on the redirect listener, once: Serve calls it
+// when the TLS port the Location names is known (noteTLSPort). Before
+// that, a client waits in the listener's backlog, rather than getting a
+// Location without the port.
+func (r *redirector) serve() { r.once.Do(func() { go r.srv.Serve(r.ln) }) }
 
 // discardLog drops net/http's log lines of the redirect listener: what a
 // client got wrong there is not the operator's concern.

@@ -127,13 +127,13 @@ func (s *Server) initTLS() error {
 
 // noteTLSPort remembers the port of the first listener Serve serves TLS
 // on, for the redirect's Location: "" for 443.
+// The redirect listener answers from then on.
 func (t *tlsState) noteTLSPort(ln net.Listener) {
-	a, ok := ln.Addr().(*net.TCPAddr)
-	if !ok || t.port.Load().(string) != "" {
-		return
-	}
-	if a.Port != 443 {
+	if a, ok := ln.Addr().(*net.TCPAddr); ok && t.port.Load().(string) == "" && a.Port != 443 {
 		t.port.Store(strconv.Itoa(a.Port))
+	}
+	if t.redirect != nil {
+		t.redirect.serve()
 	}
 }
 
@@ -250,6 +250,7 @@ func (s *Server) stopSides(ctx context.Context) sideStopper {
 				if err = t.redirect.srv.Shutdown(ctx); err != nil {
 					t.redirect.srv.Close()
 				}
+				t.redirect.ln.Close() // never served if no Serve began: Shutdown did not know it
 			}
 		}
 		if s.h2 != nil {
