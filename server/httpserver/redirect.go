@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/miniweb/miniweb/server/internal/sockio"
 )
 
 // redirector is the plain listener of Server.RedirectHTTP: every request
@@ -26,7 +28,7 @@ type redirector struct {
 // startRedirect listens on addr, to serve the redirect from the first
 // Serve on (serve) until Shutdown.
 func (s *Server) startRedirect(addr string, t *tlsState) (*redirector, error) {
-	lc := net.ListenConfig{Control: reusePort}
+	lc := net.ListenConfig{Control: sockio.ReusePort}
 	ln, err := lc.Listen(context.Background(), "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("httpserver: RedirectHTTP %q: %w", addr, err)
