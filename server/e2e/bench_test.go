@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/miniweb/miniweb/server/gateway"
 	"github.com/miniweb/miniweb/server/httpserver"
 	"github.com/miniweb/miniweb/server/internal/testnet"
 	"github.com/miniweb/miniweb/sites"
@@ -24,16 +25,7 @@ import (
 func BenchmarkKeepAlivePage(b *testing.B) {
 	app := buildSite(b, "demo", sites.Options{Templates: repoDir("templates"), Session: sites.SessionOptions{Secret: testSessionSecret}})
 	const req = "GET /about.py HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: wrk\r\nAccept: */*\r\n\r\n"
-	srv := &httpserver.Server{App: app, Suffix: ".py", ServerHeader: "miniweb", Log: slog.New(slog.DiscardHandler)}
-	ln := newMemListener()
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	b.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), patience)
-		defer cancel()
-		srv.Shutdown(ctx)
-		<-served
-	})
+	ln := serveMem(b, app)
 
 	first := ln.dial(b, 1, req)
 	if head := first.head.String(); !bytes.HasPrefix(first.head.Bytes(), []byte("HTTP/1.1 200 ")) || !bytes.Contains(first.head.Bytes(), []byte("<h1")) {
@@ -141,3 +133,19 @@ func (c *memConn) RemoteAddr() net.Addr             { return memAddr }
 func (c *memConn) SetDeadline(time.Time) error      { return nil }
 func (c *memConn) SetReadDeadline(time.Time) error  { return nil }
 func (c *memConn) SetWriteDeadline(time.Time) error { return nil }
+
+// serveMem serves app with the engine, as the command does, on an
+// in-memory listener until the benchmark ends, and returns the listener.
+func serveMem(b *testing.B, app gateway.App) *memListener {
+	srv := &httpserver.Server{App: app, Suffix: ".py", ServerHeader: "miniweb", Log: slog.New(slog.DiscardHandler)}
+	ln := newMemListener()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	b.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), patience)
+		defer cancel()
+		srv.Shutdown(ctx)
+		<-served
+	})
+	return ln
+}

@@ -2,14 +2,11 @@ package e2e
 
 import (
 	"bytes"
-	"context"
-	"log/slog"
 	"net/url"
 	"testing"
 
 	"github.com/miniweb/miniweb/framework"
 	"github.com/miniweb/miniweb/framework/frameworktest"
-	"github.com/miniweb/miniweb/server/httpserver"
 	"github.com/miniweb/miniweb/server/internal/testnet"
 	"github.com/miniweb/miniweb/sites"
 )
@@ -35,16 +32,7 @@ func BenchmarkKeepAliveWatchlist(b *testing.B) {
 	}
 	req := "GET /watchlist.py HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: wrk\r\nAccept: */*\r\nCookie: miniweb_session=" + cookie + "\r\n\r\n"
 
-	srv := &httpserver.Server{App: app, Suffix: ".py", ServerHeader: "miniweb", Log: slog.New(slog.DiscardHandler)}
-	ln := newMemListener()
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	b.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), patience)
-		defer cancel()
-		srv.Shutdown(ctx)
-		<-served
-	})
+	ln := serveMem(b, app)
 
 	// Two requests: with one, the client's end of its side would cancel
 	// the request's context (the client left) while the page reads the
