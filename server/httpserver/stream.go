@@ -141,15 +141,6 @@ func (se *streamExchange) readRequest() {
 	if i := strings.IndexByte(target, '?'); i >= 0 {
 		r.Path, r.Query = target[:i], target[i+1:]
 	}
-	if r.ContentLength < 0 {
-		// A request without content-length whose HEADERS ended the stream
-		// has no body: 0, as an HTTP/1.1 request without one. An empty
-		// read says so without waiting: io.EOF once the stream's end has
-		// come with no byte left.
-		if n, err := st.Body().Read(nil); n == 0 && err == io.EOF {
-			r.ContentLength = 0
-		}
-	}
 	fields := st.Fields()
 	if _, ok := gateway.Fields(fields).Lookup("Host"); !ok && r.Host != "" {
 		r.Header = append(r.Header, http1.Field{Name: "Host", Value: r.Host})

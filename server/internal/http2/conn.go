@@ -375,6 +375,9 @@ func (c *Conn) startStream(s *Stream, endStream bool) {
 	s.recvWindow = int64(c.lim.StreamWindow)
 	s.sendWindow = c.peerInitialWindow
 	s.recvEnd = endStream
+	if endStream && s.head.contentLength < 0 {
+		s.head.contentLength = 0 // no body can follow: its length is known
+	}
 	c.running++
 	c.idleFrames = 0
 	c.wg.Add(1)

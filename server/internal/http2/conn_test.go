@@ -2,6 +2,8 @@ package http2
 
 import (
 	"bytes"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -66,6 +68,7 @@ func TestMalformedRequests(t *testing.T) {
 		{"unknown pseudo", []string{":protocol", "websocket"}},
 		{"two content-lengths", []string{"content-length", "1", "content-length", "2"}},
 		{"bad content-length", []string{"content-length", "-1"}},
+		{"content-length, no DATA to come", []string{"content-length", "5"}},
 		{"host differs", []string{"host", "other.example"}},
 		{"value with NUL", []string{"x", "a\x00b"}},
 		{"value with trailing space", []string{"x", "a "}},
@@ -78,6 +81,27 @@ func TestMalformedRequests(t *testing.T) {
 		if r := c.get(3, "/"); r.status != 200 {
 			t.Errorf("%s: the next request got %+v", tc.name, r)
 		}
+	}
+}
+
+// ContentLength is 0 for a request whose HEADERS ended the stream, as for
+// an HTTP/1.1 request without a body; -1 when DATA may follow unannounced.
+func TestContentLengthOfBodiless(t *testing.T) {
+	t.Parallel()
+	ts := serve(t, HandlerFunc(func(s *Stream) {
+		io.Copy(io.Discard, s.Body())
+		s.WriteHeader(200, nil, -1)
+		fmt.Fprint(s, s.ContentLength())
+	}), Limits{})
+	c := dial(t, ts.addr)
+	c.request(1, true, "GET", "/")
+	if r := c.response(1); r.status != 200 || string(r.body) != "0" {
+		t.Errorf("GET with END_STREAM: %d %q; want ContentLength 0", r.status, r.body)
+	}
+	c.request(3, false, "POST", "/")
+	c.write(AppendData(nil, 3, true, []byte("abc")))
+	if r := c.response(3); r.status != 200 || string(r.body) != "-1" {
+		t.Errorf("POST with DATA and no content-length: %d %q; want ContentLength -1", r.status, r.body)
 	}
 }
 

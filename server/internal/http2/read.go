@@ -263,6 +263,11 @@ func (c *Conn) endBlock() error {
 				c.rstID(b.stream, ErrCodeNo)
 			}
 			c.wakeWriter()
+		case b.endStream && s.head.contentLength > 0:
+			// No DATA can follow to make up the length it declared: a
+			// malformed request (RFC 9113 §8.1.1).
+			putStream(s)
+			c.rstID(b.stream, ErrCodeProtocol)
 		case c.open >= int(c.lim.MaxConcurrentStreams) || c.running >= int(c.lim.MaxConcurrentStreams):
 			putStream(s)
 			c.rstID(b.stream, ErrCodeRefusedStream)

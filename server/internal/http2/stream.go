@@ -129,8 +129,9 @@ func (s *Stream) Path() string { return s.head.path }
 // keep.
 func (s *Stream) Fields() []gateway.Field { return s.head.fields }
 
-// ContentLength returns the request's content-length, or -1 if it gave
-// none. The DATA the client sends is held to it: more or less is a stream
+// ContentLength returns the request's content-length: the one it gave,
+// 0 when its HEADERS ended the stream (no body can follow), else -1. The
+// DATA the client sends is held to it: more or less is a stream
 // error (PROTOCOL_ERROR), and Body returns an error.
 func (s *Stream) ContentLength() int64 { return s.head.contentLength }
 
