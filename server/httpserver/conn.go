@@ -278,6 +278,29 @@ func keepFrame(*[stackPad]byte) {}
 // stackPad is the frame serveDeep waits under.
 const stackPad = 8 << 10
 
+// h2cPreface reports whether the connection's first bytes are HTTP/2's
+// preface (h2c with prior knowledge), reading on, under the header
+// timeout, while those that have come are the start of it: a client's
+// preface may come in pieces.
+func (c *conn) h2cPreface() (bool, error) {
+	for {
+		p := c.r.Peek()
+		n := min(len(p), len(h2Preface))
+		if !bytes.Equal(p[:n], h2Preface[:n]) {
+			return false, nil
+		}
+		if n == len(h2Preface) {
+			return true, nil
+		}
+		c.in.rd.deadline = time.Now().Add(c.srv.ReadHeaderTimeout)
+		err := c.r.More()
+		c.in.rd.deadline = time.Time{}
+		if err != nil {
+			return false, err
+		}
+	}
+}
+
 // readHead reads the head of the request whose first byte has come into
 // c.req. A head that cannot be read is answered, if it deserves an answer,
 // and readHead reports false: the connection closes.
@@ -286,9 +309,15 @@ func (c *conn) readHead() bool {
 	// Its deadline is set only if the head needs another read (see
 	// connReader); most heads arrive whole in the read that found the first
 	// byte, and then now is also when the head was read.
-	if !c.in.served && c.srv.H2C && c.srv.tls == nil && bytes.HasPrefix(c.r.Peek(), h2Preface) {
-		c.in.h2c = true // loop ends; serve goes on with HTTP/2
-		return false
+	if !c.in.served && c.srv.H2C && c.srv.tls == nil {
+		switch is, err := c.h2cPreface(); {
+		case err != nil:
+			c.readFailed(err)
+			return false
+		case is:
+			c.in.h2c = true // loop ends; serve goes on with HTTP/2
+			return false
+		}
 	}
 	c.start = time.Now()
 	c.in.served = true

@@ -129,6 +129,12 @@ func (r *Reader) Fill() error {
 	return r.readMore()
 }
 
+// More reads from the connection once more, adding to the buffered bytes
+// (Peek), and returns nil if at least one byte arrived, else the read
+// error. A server reads on with it while the bytes that have come could
+// still begin another protocol's preface (HTTP/2's).
+func (r *Reader) More() error { return r.readMore() }
+
 // HeadBuffered reports whether the buffered bytes hold all ReadRequest
 // needs, so that it will not read from the connection: a whole head up to
 // its empty line, or enough of one to fail on (a line not ended by CRLF,
