@@ -407,12 +407,25 @@ func TestTLSRedirectNeedsTLS(t *testing.T) {
 	}
 }
 
-// TestTLSShutdown checks that Shutdown lets an HTTP/2 and an HTTP/1.1
-// request in flight finish, then stops the TLS port and the redirect
-// listener; and that a request that does not finish is cut at the
-// context's end.
+// TestTLSShutdown checks that Shutdown, and a restart's Handoff, let an
+// HTTP/2 and an HTTP/1.1 request in flight finish (HTTP/2's by a GOAWAY
+// that leaves its open stream be), then stop the TLS port and the
+// redirect listener; and that a request that does not finish is cut at
+// the context's end.
 func TestTLSShutdown(t *testing.T) {
 	t.Parallel()
+	for _, stop := range []struct {
+		name string
+		f    func(*Server, context.Context) error
+	}{{"Shutdown", (*Server).Shutdown}, {"Handoff", (*Server).Handoff}} {
+		t.Run(stop.name, func(t *testing.T) {
+			t.Parallel()
+			testTLSStop(t, stop.f)
+		})
+	}
+}
+
+func testTLSStop(t *testing.T, stop func(*Server, context.Context) error) {
 	started, release := make(chan struct{}, 4), make(chan struct{})
 	slow := gateway.AppFunc(func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 		started <- struct{}{}
@@ -445,7 +458,7 @@ func TestTLSShutdown(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	shut := make(chan error, 1)
-	go func() { shut <- ts.Shutdown(ctx) }()
+	go func() { shut <- stop(ts.Server, ctx) }()
 	// Shutdown has closed the TLS port: it waits for the requests in
 	// flight, and must not return before they end.
 	if !waitFor(patience, func() bool {
