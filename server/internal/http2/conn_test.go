@@ -70,6 +70,7 @@ func TestMalformedRequests(t *testing.T) {
 		{"bad content-length", []string{"content-length", "-1"}},
 		{"content-length, no DATA to come", []string{"content-length", "5"}},
 		{"host differs", []string{"host", "other.example"}},
+		{"empty host", []string{"host", ""}},
 		{"value with NUL", []string{"x", "a\x00b"}},
 		{"value with trailing space", []string{"x", "a "}},
 	} {

@@ -11,6 +11,7 @@ import (
 type requestHead struct {
 	method, scheme, authority, path string
 	host                            string
+	hasHost                         bool // a host field came, maybe empty
 	fields                          []gateway.Field
 	contentLength                   int64 // -1: none given
 	size                            uint32
@@ -123,11 +124,11 @@ func (h *requestHead) add(name, value string) {
 		}
 		h.contentLength = n
 	case "host":
-		if h.host != "" {
+		if h.hasHost {
 			h.malformed("repeated host")
 			return
 		}
-		h.host = value
+		h.host, h.hasHost = value, true
 	}
 	h.fields = append(h.fields, gateway.Field{Name: name, Value: value})
 }
@@ -166,10 +167,10 @@ func (h *requestHead) finish() {
 		h.malformed(":path neither absolute nor * with OPTIONS")
 		return
 	}
-	if h.host != "" {
+	if h.hasHost {
 		if h.authority == "" {
 			h.authority = h.host
-		} else if h.host != h.authority {
+		} else if h.host != h.authority { // an empty host differs too
 			h.malformed("host differs from :authority")
 			return
 		}
