@@ -1,6 +1,7 @@
 # check.sh: the checks every load script makes of what it measures, before
-# and after each measure (issue 24), sourced by run.sh, database.sh and
-# ship.sh, which set TMP. A benchmark of a redirect that was meant to be a
+# and after each measure (issue 24), and the two helpers they all use
+# (cputicks, apt_install); sourced by run.sh, database.sh, h2.sh, lockout.sh
+# and ship.sh, which set TMP. A benchmark of a redirect that was meant to be a
 # page is worse than none: a script whose check fails says so loudly
 # ("CHECK FAILED: ..." on stderr), does not measure or marks its row, and
 # exits non-zero at the end.
@@ -107,4 +108,15 @@ wrk_verdict() {
 		check_fail "$what: $bytes bytes for $reqs answers ($((bytes / reqs)) each); want $min to $max each"
 		return 1
 	fi
+}
+
+# cputicks PID prints the CPU time the process has used, user and system,
+# in clock ticks (/proc/PID/stat's utime + stime): what a measure counts.
+cputicks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; } # utime+stime
+
+# apt_install PACKAGE... installs Debian packages quietly, updating the
+# package lists once if the first try fails (as root; Debian 12).
+apt_install() {
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1 ||
+		{ apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1; }
 }

@@ -73,10 +73,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-apt_install() {
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1 ||
-		{ apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1; }
-}
 command -v wrk >/dev/null || { log "installing wrk"; apt_install wrk; }
 command -v curl >/dev/null || { log "installing curl"; apt_install curl; }
 bash "$ROOT/.ci/setup-postgres" >&2
@@ -239,7 +235,6 @@ request = function()
 end
 EOF
 
-cputicks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; } # utime+stime
 TCK=$(getconf CLK_TCK)
 declare -A CPU # CPU[backend.workload.server.round]: µs per request, for the ratio
 

@@ -148,7 +148,6 @@ stop() {
 	done
 }
 
-cputicks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; } # utime+stime
 
 # check NAME PATH WHEN: status 200, size, content, and HTTP/2 (check.sh's
 # HEAD_WANT cannot see the protocol: curl's %{http_version} goes to a file).

@@ -96,10 +96,6 @@ ulimit -n "$(ulimit -Hn)" # the holders; nginx sizes its own (worker_rlimit_nofi
 log() { echo "# $*" >&2; }
 
 # --- tools ---------------------------------------------------------------
-apt_install() {
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1 ||
-		{ apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1; }
-}
 command -v curl >/dev/null || { log "installing curl"; apt_install curl; }
 NGINX=$(command -v nginx || true)
 [ -n "$NGINX" ] || [ ! -x /usr/sbin/nginx ] || NGINX=/usr/sbin/nginx

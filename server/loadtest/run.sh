@@ -90,10 +90,6 @@ busy() { top -bn1 | awk 'NR > 7 && $9 + 0 >= 20 { printf "%s(pid %s) %s%% ", $12
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg); busy processes: $(busy)" >&2
 
 # --- tools ---------------------------------------------------------------
-apt_install() {
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1 ||
-		{ apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1; }
-}
 command -v wrk >/dev/null || { log "installing wrk"; apt_install wrk; }
 command -v curl >/dev/null || { log "installing curl"; apt_install curl; }
 NGINX=$(command -v nginx || true)
@@ -224,7 +220,6 @@ stop() {
 	done
 }
 
-cputicks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; } # utime+stime
 # core1: "busy total" ticks of core 1, wrk's, from /proc/stat (busy: all but idle and iowait).
 core1() { awk '$1 == "cpu1" { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat; }
 # steal: "steal total" ticks of the whole machine: time the hypervisor gave

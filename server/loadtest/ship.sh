@@ -46,10 +46,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-apt_install() {
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1 ||
-		{ apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1; }
-}
 for tool in wrk curl openssl; do command -v $tool >/dev/null || { log "installing $tool"; apt_install $tool; }; done
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [[ -x $NGINX ]] || { log "installing nginx"; apt_install nginx-light || apt_install nginx; }
