@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flosch/pongo2/v6"
+	"github.com/miniweb/miniweb/framework/internal/pongo2"
 
 	"github.com/miniweb/miniweb/framework/session"
 	"github.com/miniweb/miniweb/server/gateway"

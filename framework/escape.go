@@ -3,7 +3,7 @@ package framework
 import (
 	"strings"
 
-	"github.com/flosch/pongo2/v6"
+	"github.com/miniweb/miniweb/framework/internal/pongo2"
 )
 
 // pongo2's escape filter is what autoescaping applies to every string a

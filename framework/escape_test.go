@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/flosch/pongo2/v6"
+	"github.com/miniweb/miniweb/framework/internal/pongo2"
 )
 
 // pongo2Escape is pongo2 v6's own escape filter (filters_builtin.go), the

@@ -12,8 +12,9 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/flosch/pongo2/v6"
 	"github.com/fsnotify/fsnotify"
+
+	"github.com/miniweb/miniweb/framework/internal/pongo2"
 )
 
 // The store compiles templates once and keeps them until a file of the

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/flosch/pongo2/v6"
+	"github.com/miniweb/miniweb/framework/internal/pongo2"
 )
 
 // TimeLayout is how a placeholder prints a time.Time (or a *time.Time): to

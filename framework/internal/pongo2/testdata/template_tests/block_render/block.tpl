@@ -1,0 +1,4 @@
+{% block content %}Render content
+{% endblock %}
+{% block more_content %}More
+{% endblock %}

@@ -1,0 +1,5 @@
+{% extends "../inheritance/base.tpl" %}
+
+{% block more_content %}
+The nested content
+{% endblock %}

@@ -1,0 +1,3 @@
+{% extends "inheritance/base.tpl" %}
+
+{% block content %}{{ block.Super }}extends-level-1{% endblock %}

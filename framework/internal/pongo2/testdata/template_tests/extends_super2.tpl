@@ -1,0 +1,3 @@
+{% extends "extends_super.tpl" %}
+
+{% block content %}{{ block.Super }}extends-level-2{% endblock %}

@@ -1,0 +1,3 @@
+{% extends "inheritance/base4.tpl" %}
+
+{% block content %}{{ block.Super }}<p>super3 content</p>{% endblock %}

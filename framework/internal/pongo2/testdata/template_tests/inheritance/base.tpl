@@ -1,0 +1,3 @@
+{% extends "inheritance2/skeleton.tpl" %}
+
+{% block body %}This is base's body{% block content %}Default content{% endblock %}{% endblock %}

@@ -1,0 +1,1 @@
+{% extends "inheritance3/skeleton.tpl" %}

@@ -1,0 +1,1 @@
+{% block content %}<p>base4 content</p>{% endblock %}

@@ -1,0 +1,5 @@
+{% extends "../inheritance2/skeleton.tpl" %}
+
+{% block content %}
+The content
+{% endblock %}

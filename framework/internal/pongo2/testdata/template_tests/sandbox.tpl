@@ -1,0 +1,3 @@
+{{ "hello"|unbanned_filter }}
+{% unbanned_tag %}
+{% include temp_file %}

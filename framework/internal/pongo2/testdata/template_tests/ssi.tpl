@@ -1,0 +1,2 @@
+{% ssi "ssi.helper" %}
+{% ssi "ssi.helper" parsed %}

@@ -1,0 +1,2 @@
+Globals
+{{ this_is_a_global_variable }}

@@ -1,0 +1,12 @@
+{% if true  %}
+Text
+{% endif %}
+{% if true  %}
+
+
+
+{% endif %}
+----
+{% if true  %}
+Text2
+{% endif %}
