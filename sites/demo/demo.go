@@ -164,6 +164,18 @@ func (s *site) queryContext(r *framework.Request) (context.Context, context.Canc
 	return context.WithTimeout(r.Context(), s.queryTimeout)
 }
 
+// readContext returns the context of r's database work when it only
+// reads (SELECTs): queryContext's on PostgreSQL; on SQLite r's without
+// its end, a read being bounded by the busy timeout there (see
+// database.DB.ReadContext: the two goroutines that watch a context that
+// can end were a quarter of the watch list's statement).
+func (s *site) readContext(r *framework.Request) (context.Context, context.CancelFunc) {
+	if s.store == nil {
+		return s.queryContext(r)
+	}
+	return s.store.db.ReadContext(r.Context(), s.queryTimeout)
+}
+
 // retryAfter is the Retry-After of a 503: seconds.
 var retryAfter = gateway.Fields{{Name: "Retry-After", Value: "5"}}
 

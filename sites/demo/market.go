@@ -9,7 +9,7 @@ import (
 )
 
 func (s *site) index(r *framework.Request) (framework.Data, error) {
-	ctx, cancel := s.queryContext(r)
+	ctx, cancel := s.readContext(r)
 	defer cancel()
 	c, _ := claimOf(r)
 	stocks, v, err := s.store.market(ctx, c, "change")
@@ -45,7 +45,7 @@ func (s *site) center(r *framework.Request) (framework.Data, error) {
 	if _, ok := marketOrders[key]; !ok {
 		key = "code"
 	}
-	ctx, cancel := s.queryContext(r)
+	ctx, cancel := s.readContext(r)
 	defer cancel()
 	c, _ := claimOf(r)
 	rows, v, err := s.store.market(ctx, c, key)
@@ -76,7 +76,7 @@ func (s *site) stock(r *framework.Request) (framework.Data, error) {
 	if len(code) > maxCode {
 		return nil, errNoStock
 	}
-	ctx, cancel := s.queryContext(r)
+	ctx, cancel := s.readContext(r)
 	defer cancel()
 	c, _ := claimOf(r)
 	st, v, err := s.store.stock(ctx, c, code)

@@ -126,7 +126,7 @@ func (s *site) who(r *framework.Request) string {
 	if v, _ := r.Value(verdictKey{}).(verdict); v == current {
 		return c.name
 	}
-	ctx, cancel := s.queryContext(r)
+	ctx, cancel := s.readContext(r)
 	defer cancel()
 	v, _, err := s.check(ctx, c)
 	if err != nil {

@@ -16,11 +16,12 @@ import (
 // signed-in watch list. On SQLite that halves the CPU of its two
 // statements (BenchmarkWatchlistPage: 46 -> 24 µs); on PostgreSQL it is
 // unchanged, pgx caching statements per connection already. Methods take
-// the request's context, bounded by the caller (see site.queryContext). A
-// nil *store is a site built without a database (server -check): its
-// methods return errNoDatabase.
+// the request's context, bounded by the caller (see site.queryContext and
+// site.readContext). A nil *store is a site built without a database
+// (server -check): its methods return errNoDatabase.
 type store struct {
-	q queries
+	db *database.DB
+	q  queries
 	// cache is the market in memory (marketcache.go).
 	cache *marketCache
 }
@@ -98,7 +99,7 @@ WHERE u.id = ? ORDER BY w.code`),
 		unfollow: db.Prepared("DELETE FROM watchlist WHERE user_id = ? AND code = ?"),
 		setNote:  db.Prepared("UPDATE watchlist SET note = ? WHERE user_id = ? AND code = ?"),
 	}
-	return &store{q: q, cache: cache}
+	return &store{db: db, q: q, cache: cache}
 }
 
 // market returns every stock in the order of sort, a key of marketOrders

@@ -26,7 +26,7 @@ func (s *site) watchlist(r *framework.Request) (*framework.Response, error) {
 	if resp != nil {
 		return resp, nil
 	}
-	ctx, cancel := s.queryContext(r)
+	ctx, cancel := s.readContext(r)
 	defer cancel()
 	name, gen, rows, err := s.store.watchlist(ctx, c.id)
 	v, msg, err := judge(c, name, gen, err)
