@@ -118,13 +118,13 @@ func TestConcurrentUsers(t *testing.T) {
 		// Every user's list, from the database.
 		ctx := context.Background()
 		for c := range clients {
-			id, _, _, err := s.store.userByName(ctx, clientName(c))
+			id, _, gen, err := s.store.userByName(ctx, clientName(c))
 			if err != nil {
 				t.Fatalf("%s: %v", clientName(c), err)
 			}
-			name, _, got, err := s.store.watchlist(ctx, id)
-			if err != nil || name != clientName(c) {
-				t.Fatalf("watchlist of %s: %q, %v", clientName(c), name, err)
+			v, _, got, err := s.store.watchlist(ctx, claim{id, clientName(c), gen})
+			if err != nil || v != current {
+				t.Fatalf("watchlist of %s: %v, %v", clientName(c), v, err)
 			}
 			if want := wantList(c); !reflect.DeepEqual(got, want) {
 				t.Errorf("%s's list:\n%v\nwant\n%v", clientName(c), got, want)
@@ -151,7 +151,8 @@ func wantList(c int) []Watched {
 		if i%2 == 0 {
 			note = fmt.Sprintf("second note of %s on %s", clientName(c), testCode(i))
 		}
-		out = append(out, Watched{Code: testCode(i), Name: "Test stock " + testCode(i), Price: 10 + float64(i), Note: note})
+		out = append(out, Watched{Code: testCode(i), Name: "Test stock " + testCode(i), Price: 10 + float64(i),
+			PriceText: fmt.Sprintf("%.2f", 10+float64(i)), Note: note})
 	}
 	return out
 }

@@ -8,8 +8,11 @@ type Stock struct {
 	Name string
 	// Industry is its sector.
 	Industry string
-	// Price is the last price, in yuan.
-	Price float64
+	// Price is the last price, in yuan; PriceText the same with two
+	// decimals, as the pages show it (made once per copy of the market,
+	// not on every page).
+	Price     float64
+	PriceText string
 	// Change is the day's change, in percent (the column change_pct).
 	Change float64
 	// About is a line on the company.
@@ -20,9 +23,10 @@ type Stock struct {
 
 // Watched is one row of a user's watch list: the stock and the note.
 type Watched struct {
-	// Code, Name and Price are the stock's (Price in yuan).
+	// Code, Name, Price and PriceText are the stock's (see Stock).
 	Code, Name string
 	Price      float64
+	PriceText  string
 	// Note is the user's note on it, "" for none; at most maxNote
 	// characters.
 	Note string

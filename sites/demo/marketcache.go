@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"sync/atomic"
 
 	"github.com/miniweb/miniweb/framework/database"
@@ -145,6 +146,7 @@ func (st *store) marketAt(ctx context.Context, sort string, version int64) (*mar
 		found = true
 		if code.Valid {
 			s.Code = code.String
+			s.PriceText = strconv.FormatFloat(s.Price, 'f', 2, 64) // pongo2's floatformat:2
 			m.at[s.Code] = len(m.stocks)
 			m.stocks = append(m.stocks, s)
 		}

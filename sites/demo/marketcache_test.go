@@ -11,8 +11,8 @@ import (
 // changes them, and a change made by another instance (another pool on the
 // same database, as another process's) shows on the next page, on both
 // instances: a renamed stock, a new one (its page found), a removed one
-// (its page a 404 again). A follow, which is not the market's, shows at
-// once too.
+// (its page a 404 again), a new price on the watch list. A follow, which
+// is not the market's, shows at once too.
 func TestMarketCopy(t *testing.T) {
 	t.Parallel()
 	for _, b := range backends {
@@ -74,6 +74,11 @@ func TestMarketCopy(t *testing.T) {
 			ada.SetCookie("miniweb_session", cookie)
 			ada.Get("/stock/600519.py").WantContains(t, "On your watch list")
 			ada.Get("/center.py").WantContains(t, `<a class="tag" href="/watchlist.py">Following</a>`)
+			// The watch list's names and prices are the market's copy's:
+			// a change on the other instance shows on this one's list.
+			ada.Get("/watchlist.py").WantContains(t, `<td>Moutai Renamed</td><td class="num">1688.50</td>`)
+			exec("UPDATE stocks SET price = ? WHERE code = ?", 1700.5, "600519")
+			ada.Get("/watchlist.py").WantContains(t, `<td>Moutai Renamed</td><td class="num">1700.50</td>`)
 			if s2.store.cache.loads.Load() == 0 {
 				t.Error("the other instance never read the stocks")
 			}

@@ -65,7 +65,8 @@ func TestMigrations(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(stocks) != 7 || stocks[0] != (Stock{"000001", "Ping An Bank", "Banking", 11.23, -0.42, "A national commercial bank headquartered in Shenzhen.", false}) {
+		if len(stocks) != 7 || stocks[0] != (Stock{Code: "000001", Name: "Ping An Bank", Industry: "Banking", Price: 11.23, PriceText: "11.23", Change: -0.42,
+			About: "A national commercial bank headquartered in Shenzhen."}) {
 			t.Errorf("the market: %d stocks, the first %+v", len(stocks), stocks[0])
 		}
 		a, ok1, err1 := st.createUser(ctx, "a", []byte("hash"))

@@ -42,7 +42,7 @@ type queries struct {
 	setPassword *database.Stmt
 	endSessions *database.Stmt
 
-	watchlist *database.Stmt // the user's name and generation, then the stocks it follows
+	watchlist *database.Stmt // the market's version, the session's check, and the stocks its user follows
 	follow    *database.Stmt
 	unfollow  *database.Stmt
 	setNote   *database.Stmt
@@ -86,18 +86,15 @@ WHERE id = ? AND name = ? AND session_generation = ? RETURNING session_generatio
 		endSessions: db.Prepared(`UPDATE users SET session_generation = session_generation + 1
 WHERE id = ? AND name = ? AND session_generation = ? RETURNING session_generation`),
 
-		// The user's row joined to its list: the session's check and the
-		// page in one statement (one read transaction, one WAL read lock
-		// on SQLite; one round trip on PostgreSQL). A user who follows
-		// nothing is one row of NULLs past its own columns.
-		watchlist: db.Prepared(`SELECT u.name, u.session_generation, w.code, COALESCE(s.name, ''), COALESCE(s.price, 0), COALESCE(w.note, '')
-FROM users u
-LEFT JOIN watchlist w ON w.user_id = u.id
-LEFT JOIN stocks s ON s.code = w.code
-WHERE u.id = ? ORDER BY w.code`),
-		follow:   db.Prepared("INSERT INTO watchlist (user_id, code) VALUES (?, ?) ON CONFLICT (user_id, code) DO NOTHING RETURNING code"),
-		unfollow: db.Prepared("DELETE FROM watchlist WHERE user_id = ? AND code = ?"),
-		setNote:  db.Prepared("UPDATE watchlist SET note = ? WHERE user_id = ? AND code = ?"),
+		// The session's check and the page in one statement (one read
+		// transaction, one WAL read lock on SQLite; one round trip on
+		// PostgreSQL), the stocks' names and prices from the market in
+		// memory at the version read. A user who follows nothing is one
+		// row with no code; one that is gone, one of FALSEs.
+		watchlist: db.Prepared(watchlistQuery),
+		follow:    db.Prepared("INSERT INTO watchlist (user_id, code) VALUES (?, ?) ON CONFLICT (user_id, code) DO NOTHING RETURNING code"),
+		unfollow:  db.Prepared("DELETE FROM watchlist WHERE user_id = ? AND code = ?"),
+		setNote:   db.Prepared("UPDATE watchlist SET note = ? WHERE user_id = ? AND code = ?"),
 	}
 	return &store{db: db, q: q, cache: cache}
 }
@@ -232,38 +229,74 @@ func scanGen(row *sql.Row) (gen int64, ok bool, err error) {
 	return gen, err == nil, err
 }
 
-// watchlist returns the name and session generation of user id, and the
-// stocks it follows, by code, read in one statement; sql.ErrNoRows when
-// there is no such user.
-func (st *store) watchlist(ctx context.Context, id int64) (name string, gen int64, rows []Watched, err error) {
+// watchlistQuery reads the market's version, whether user ? has the
+// session's name ? and generation ?, and the codes and notes of the
+// stocks it follows, by code. Two booleans rather than the user's name
+// and generation, which each row would carry: a string fewer to make per
+// row, and the name is not shown (the session has it).
+const watchlistQuery = `SELECT m.version, COALESCE(u.name = ?, FALSE), COALESCE(u.session_generation = ?, FALSE),
+w.code, COALESCE(w.note, '')
+FROM market_version m
+LEFT JOIN users u ON u.id = ?
+LEFT JOIN watchlist w ON w.user_id = u.id
+ORDER BY w.code`
+
+// watchlist returns the database's verdict on session c, with the flash
+// of a stale one (as judge), and the stocks c's user follows, by code,
+// each with its note, name and price, read in one statement: the names
+// and prices come from the market in memory at the version the statement
+// read (marketcache.go), read again when that copy is older. A stale
+// session gets no rows.
+func (st *store) watchlist(ctx context.Context, c claim) (v verdict, msg string, rows []Watched, err error) {
 	if st == nil {
-		return "", 0, nil, errNoDatabase
+		return unchecked, "", nil, errNoDatabase
 	}
-	q, err := st.q.watchlist.QueryContext(ctx, id)
+	q, err := st.q.watchlist.QueryContext(ctx, c.name, c.gen, c.id)
 	if err != nil {
-		return "", 0, nil, err
+		return unchecked, "", nil, err
 	}
 	defer q.Close()
+	var version int64
+	var named, sameGen bool
+	var codes [16]struct{ code, note string } // five on the load tests' page
+	list := codes[:0]
 	found := false
 	for q.Next() {
-		var w Watched
 		var code sql.NullString
-		if err := q.Scan(&name, &gen, &code, &w.Name, &w.Price, &w.Note); err != nil {
-			return "", 0, nil, err
+		var note string
+		if err := q.Scan(&version, &named, &sameGen, &code, &note); err != nil {
+			return unchecked, "", nil, err
 		}
 		found = true
 		if code.Valid {
-			w.Code = code.String
-			rows = append(rows, w)
+			list = append(list, struct{ code, note string }{code.String, note})
 		}
 	}
 	if err := q.Err(); err != nil {
-		return "", 0, nil, err
+		return unchecked, "", nil, err
 	}
-	if !found {
-		return "", 0, nil, sql.ErrNoRows
+	switch {
+	case !found:
+		return unchecked, "", nil, errNoVersion
+	case !named:
+		return stale, msgUserGone, nil, nil
+	case !sameGen:
+		return stale, msgSessionEnded, nil, nil
 	}
-	return name, gen, rows, nil
+	m, err := st.marketAt(ctx, "code", version)
+	if err != nil {
+		return unchecked, "", nil, err
+	}
+	rows = make([]Watched, 0, len(list))
+	for _, w := range list {
+		i, ok := m.at[w.code]
+		if !ok {
+			continue // gone from the market since (a later version's copy)
+		}
+		s := &m.stocks[i]
+		rows = append(rows, Watched{Code: s.Code, Name: s.Name, Price: s.Price, PriceText: s.PriceText, Note: w.note})
+	}
+	return current, "", rows, nil
 }
 
 // follow adds the stock code to user's watch list; added is false when it

@@ -28,8 +28,7 @@ func (s *site) watchlist(r *framework.Request) (*framework.Response, error) {
 	}
 	ctx, cancel := s.readContext(r)
 	defer cancel()
-	name, gen, rows, err := s.store.watchlist(ctx, c.id)
-	v, msg, err := judge(c, name, gen, err)
+	v, msg, rows, err := s.store.watchlist(ctx, c)
 	if err != nil {
 		return nil, fail(err)
 	}
@@ -58,25 +57,25 @@ func (s *site) watchlistPage(r *framework.Request, rows []Watched, msg, code, no
 }
 
 // watched looks up the stock of r's {code} for a watch-list POST: the
-// signed-in user's id and the stock, or resp (a visitor's redirect), or
+// signed-in user's session and the stock, or resp (a visitor's redirect), or
 // an error (404 for a code not in the market).
-func (s *site) watched(ctx context.Context, r *framework.Request) (id int64, st Stock, resp *framework.Response, err error) {
-	c, resp, err := s.member(ctx, r, watchGate)
+func (s *site) watched(ctx context.Context, r *framework.Request) (c claim, st Stock, resp *framework.Response, err error) {
+	c, resp, err = s.member(ctx, r, watchGate)
 	if resp != nil || err != nil {
-		return 0, st, resp, err
+		return claim{}, st, resp, err
 	}
 	code := r.Param("code")
 	if len(code) > maxCode {
-		return 0, st, nil, errNoStock
+		return claim{}, st, nil, errNoStock
 	}
 	st, _, err = s.store.stock(ctx, c, code)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, st, nil, errNoStock
+		return claim{}, st, nil, errNoStock
 	}
 	if err != nil {
-		return 0, st, nil, fail(err)
+		return claim{}, st, nil, fail(err)
 	}
-	return c.id, st, nil, nil
+	return c, st, nil, nil
 }
 
 // named returns "Kweichow Moutai (600519)" for flash messages.
@@ -86,11 +85,11 @@ func named(st Stock) string { return st.Name + " (" + st.Code + ")" }
 func (s *site) add(r *framework.Request) (*framework.Response, error) {
 	ctx, cancel := s.queryContext(r)
 	defer cancel()
-	id, st, resp, err := s.watched(ctx, r)
+	c, st, resp, err := s.watched(ctx, r)
 	if resp != nil || err != nil {
 		return resp, err
 	}
-	added, err := s.store.follow(ctx, id, st.Code)
+	added, err := s.store.follow(ctx, c.id, st.Code)
 	if err != nil {
 		return nil, fail(err)
 	}
@@ -107,11 +106,11 @@ func (s *site) add(r *framework.Request) (*framework.Response, error) {
 func (s *site) del(r *framework.Request) (*framework.Response, error) {
 	ctx, cancel := s.queryContext(r)
 	defer cancel()
-	id, st, resp, err := s.watched(ctx, r)
+	c, st, resp, err := s.watched(ctx, r)
 	if resp != nil || err != nil {
 		return resp, err
 	}
-	removed, err := s.store.unfollow(ctx, id, st.Code)
+	removed, err := s.store.unfollow(ctx, c.id, st.Code)
 	if err != nil {
 		return nil, fail(err)
 	}
@@ -130,13 +129,13 @@ func (s *site) del(r *framework.Request) (*framework.Response, error) {
 func (s *site) update(r *framework.Request) (*framework.Response, error) {
 	ctx, cancel := s.queryContext(r)
 	defer cancel()
-	id, st, resp, err := s.watched(ctx, r)
+	c, st, resp, err := s.watched(ctx, r)
 	if resp != nil || err != nil {
 		return resp, err
 	}
 	note := strings.TrimSpace(r.FormValue("note"))
 	if utf8.RuneCountInString(note) > maxNote {
-		_, _, rows, err := s.store.watchlist(ctx, id)
+		_, _, rows, err := s.store.watchlist(ctx, c) // checked just now, by watched
 		if err != nil {
 			return nil, fail(err)
 		}
@@ -146,7 +145,7 @@ func (s *site) update(r *framework.Request) (*framework.Response, error) {
 		}
 		return resp, err
 	}
-	found, err := s.store.setNote(ctx, id, st.Code, note)
+	found, err := s.store.setNote(ctx, c.id, st.Code, note)
 	if err != nil {
 		return nil, fail(err)
 	}

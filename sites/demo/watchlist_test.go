@@ -159,9 +159,13 @@ func TestNoteTooLong(t *testing.T) {
 		if n := strings.Count(body, `aria-invalid`); n != 1 {
 			t.Errorf("%d fields marked invalid; want 1", n)
 		}
-		if got := watchRows(v.Get("/watchlist.py").Body); !reflect.DeepEqual(got, []watchRow{{"000001", ""}, {"600519", "kept"}}) {
+		page := v.Get("/watchlist.py")
+		if got := watchRows(page.Body); !reflect.DeepEqual(got, []watchRow{{"000001", ""}, {"600519", "kept"}}) {
 			t.Errorf("stored after the 422: %q", got)
 		}
+		// The stocks' names and prices, from the market in memory.
+		page.WantContains(t, `<td><a href="/stock/600519.py">600519</a></td><td>Kweichow Moutai</td><td class="num">1688.50</td>`,
+			`<td><a href="/stock/000001.py">000001</a></td><td>Ping An Bank</td><td class="num">11.23</td>`)
 	})
 }
 
