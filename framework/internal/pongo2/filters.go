@@ -38,6 +38,9 @@ func ReplaceFilter(name string, fn FilterFunction) error {
 		return fmt.Errorf("filter with name '%s' does not exist (therefore cannot be overridden)", name)
 	}
 	filters[name] = fn
+	if name == "escape" {
+		escapeReplaced = true
+	}
 	return nil
 }
 

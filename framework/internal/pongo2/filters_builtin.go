@@ -314,15 +314,6 @@ func filterTruncatewordsHTML(in *Value, param *Value) (*Value, *Error) {
 	return AsSafeValue(newOutput.String()), nil
 }
 
-func filterEscape(in *Value, param *Value) (*Value, *Error) {
-	output := strings.Replace(in.String(), "&", "&amp;", -1)
-	output = strings.Replace(output, ">", "&gt;", -1)
-	output = strings.Replace(output, "<", "&lt;", -1)
-	output = strings.Replace(output, "\"", "&quot;", -1)
-	output = strings.Replace(output, "'", "&#39;", -1)
-	return AsValue(output), nil
-}
-
 func filterSafe(in *Value, param *Value) (*Value, *Error) {
 	return in, nil // nothing to do here, just to keep track of the safe application
 }

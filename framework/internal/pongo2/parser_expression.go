@@ -139,23 +139,23 @@ func (expr *Expression) Evaluate(ctx *ExecutionContext) (*Value, *Error) {
 		switch expr.opToken.Val {
 		case "and", "&&":
 			if !v1.IsTrue() {
-				return AsValue(false), nil
+				return boolValue(false), nil
 			} else {
 				v2, err := expr.expr2.Evaluate(ctx)
 				if err != nil {
 					return nil, err
 				}
-				return AsValue(v2.IsTrue()), nil
+				return boolValue(v2.IsTrue()), nil
 			}
 		case "or", "||":
 			if v1.IsTrue() {
-				return AsValue(true), nil
+				return boolValue(true), nil
 			} else {
 				v2, err := expr.expr2.Evaluate(ctx)
 				if err != nil {
 					return nil, err
 				}
-				return AsValue(v2.IsTrue()), nil
+				return boolValue(v2.IsTrue()), nil
 			}
 		default:
 			return nil, ctx.Error(fmt.Sprintf("unimplemented: %s", expr.opToken.Val), expr.opToken)
@@ -178,44 +178,44 @@ func (expr *relationalExpression) Evaluate(ctx *ExecutionContext) (*Value, *Erro
 		switch expr.opToken.Val {
 		case "<=":
 			if v1.IsFloat() || v2.IsFloat() {
-				return AsValue(v1.Float() <= v2.Float()), nil
+				return boolValue(v1.Float() <= v2.Float()), nil
 			}
 			if v1.IsTime() && v2.IsTime() {
 				tm1, tm2 := v1.Time(), v2.Time()
-				return AsValue(tm1.Before(tm2) || tm1.Equal(tm2)), nil
+				return boolValue(tm1.Before(tm2) || tm1.Equal(tm2)), nil
 			}
-			return AsValue(v1.Integer() <= v2.Integer()), nil
+			return boolValue(v1.Integer() <= v2.Integer()), nil
 		case ">=":
 			if v1.IsFloat() || v2.IsFloat() {
-				return AsValue(v1.Float() >= v2.Float()), nil
+				return boolValue(v1.Float() >= v2.Float()), nil
 			}
 			if v1.IsTime() && v2.IsTime() {
 				tm1, tm2 := v1.Time(), v2.Time()
-				return AsValue(tm1.After(tm2) || tm1.Equal(tm2)), nil
+				return boolValue(tm1.After(tm2) || tm1.Equal(tm2)), nil
 			}
-			return AsValue(v1.Integer() >= v2.Integer()), nil
+			return boolValue(v1.Integer() >= v2.Integer()), nil
 		case "==":
-			return AsValue(v1.EqualValueTo(v2)), nil
+			return boolValue(v1.EqualValueTo(v2)), nil
 		case ">":
 			if v1.IsFloat() || v2.IsFloat() {
-				return AsValue(v1.Float() > v2.Float()), nil
+				return boolValue(v1.Float() > v2.Float()), nil
 			}
 			if v1.IsTime() && v2.IsTime() {
-				return AsValue(v1.Time().After(v2.Time())), nil
+				return boolValue(v1.Time().After(v2.Time())), nil
 			}
-			return AsValue(v1.Integer() > v2.Integer()), nil
+			return boolValue(v1.Integer() > v2.Integer()), nil
 		case "<":
 			if v1.IsFloat() || v2.IsFloat() {
-				return AsValue(v1.Float() < v2.Float()), nil
+				return boolValue(v1.Float() < v2.Float()), nil
 			}
 			if v1.IsTime() && v2.IsTime() {
-				return AsValue(v1.Time().Before(v2.Time())), nil
+				return boolValue(v1.Time().Before(v2.Time())), nil
 			}
-			return AsValue(v1.Integer() < v2.Integer()), nil
+			return boolValue(v1.Integer() < v2.Integer()), nil
 		case "!=", "<>":
-			return AsValue(!v1.EqualValueTo(v2)), nil
+			return boolValue(!v1.EqualValueTo(v2)), nil
 		case "in":
-			return AsValue(v2.Contains(v1)), nil
+			return boolValue(v2.Contains(v1)), nil
 		default:
 			return nil, ctx.Error(fmt.Sprintf("unimplemented: %s", expr.opToken.Val), expr.opToken)
 		}

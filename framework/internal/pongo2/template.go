@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 )
 
 type TemplateWriter interface {
@@ -46,6 +47,12 @@ type Template struct {
 
 	// Output
 	root *nodeDocument
+	// outSize is the length of the last output of ExecuteBytes and the
+	// others that render to a buffer first: the next one's buffer is
+	// made that size, where sizing it by the template alone (which for a
+	// page that extends a base is a fraction of the output) grew it
+	// several times, copying (PATCHES.md, 8).
+	outSize atomic.Int64
 
 	// Options allow you to change the behavior of template-engine.
 	// You can change the options before calling the Execute method.
@@ -129,8 +136,9 @@ func (tpl *Template) newContextForExecution(context Context) (*Template, *Execut
 		parent = parent.parent
 	}
 
-	// Create context if none is given
-	newContext := make(Context)
+	// Create context if none is given, sized for both maps
+	// (PATCHES.md, 1).
+	newContext := make(Context, len(tpl.set.Globals)+len(context))
 	newContext.Update(tpl.set.Globals)
 
 	if context != nil {
@@ -143,8 +151,12 @@ func (tpl *Template) newContextForExecution(context Context) (*Template, *Execut
 				return parent, nil, err
 			}
 
-			// Check for clashes with macro names
+			// Check for clashes with macro names (none to clash with
+			// in most templates: PATCHES.md, 1)
 			for k := range newContext {
+				if len(tpl.exportedMacros) == 0 {
+					break
+				}
 				_, has := tpl.exportedMacros[k]
 				if has {
 					return parent, nil, &Error{
@@ -184,9 +196,13 @@ func (tpl *Template) newTemplateWriterAndExecute(context Context, writer io.Writ
 func (tpl *Template) newBufferAndExecute(context Context) (*bytes.Buffer, error) {
 	// Create output buffer
 	// We assume that the rendered template will be 30% larger
-	buffer := bytes.NewBuffer(make([]byte, 0, int(float64(tpl.size)*1.3)))
+	size := max(int(float64(tpl.size)*1.3), int(tpl.outSize.Load()))
+	buffer := bytes.NewBuffer(make([]byte, 0, size))
 	if err := tpl.execute(context, buffer); err != nil {
 		return nil, err
+	}
+	if n := int64(buffer.Len()); n != tpl.outSize.Load() {
+		tpl.outSize.Store(n)
 	}
 	return buffer, nil
 }

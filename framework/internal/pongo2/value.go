@@ -27,6 +27,39 @@ func AsValue(i any) *Value {
 	}
 }
 
+// valueTrue and valueFalse are the results of comparisons and logical
+// operators: a Value never changes after it is made, so they can be
+// shared (PATCHES.md, 3).
+var (
+	valueTrue  = AsValue(true)
+	valueFalse = AsValue(false)
+)
+
+// boolValue returns b as a Value, shared.
+func boolValue(b bool) *Value {
+	if b {
+		return valueTrue
+	}
+	return valueFalse
+}
+
+var (
+	typeOfTime     = reflect.TypeFor[time.Time]()
+	typeOfStringer = reflect.TypeFor[fmt.Stringer]()
+)
+
+// dynamicType returns the type v.Interface() would have, without making
+// the interface value (which allocates for a value that does not fit in a
+// pointer: a string, a float, a struct), and true; or false where only
+// Interface() tells (an interface-kind value, an invalid value, or one it
+// would panic on). PATCHES.md, 2.
+func (v *Value) dynamicType() (reflect.Type, bool) {
+	if !v.val.IsValid() || v.val.Kind() == reflect.Interface || !v.val.CanInterface() {
+		return nil, false
+	}
+	return v.val.Type(), true
+}
+
 // AsSafeValue works like AsValue, but does not apply the 'escape' filter.
 func AsSafeValue(i any) *Value {
 	return &Value{
@@ -80,6 +113,9 @@ func (v *Value) IsNumber() bool {
 
 // IsTime checks whether the underlying value is a time.Time.
 func (v *Value) IsTime() bool {
+	if t, ok := v.dynamicType(); ok {
+		return t == typeOfTime
+	}
 	_, ok := v.Interface().(time.Time)
 	return ok
 }
@@ -108,8 +144,10 @@ func (v *Value) String() string {
 		return ""
 	}
 
-	if t, ok := v.Interface().(fmt.Stringer); ok {
-		return t.String()
+	if t, ok := v.dynamicType(); !ok || t.Implements(typeOfStringer) {
+		if t, ok := v.Interface().(fmt.Stringer); ok {
+			return t.String()
+		}
 	}
 
 	switch v.getResolvedValue().Kind() {
@@ -120,7 +158,8 @@ func (v *Value) String() string {
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		return strconv.FormatUint(v.getResolvedValue().Uint(), 10)
 	case reflect.Float32, reflect.Float64:
-		return fmt.Sprintf("%f", v.getResolvedValue().Float())
+		// fmt's %f, without fmt (PATCHES.md, 2)
+		return strconv.FormatFloat(v.getResolvedValue().Float(), 'f', 6, 64)
 	case reflect.Bool:
 		if v.Bool() {
 			return "True"
@@ -196,6 +235,9 @@ func (v *Value) Bool() bool {
 // Time returns the underlying value as time.Time.
 // If the underlying value is not a time.Time, it returns the zero value of time.Time.
 func (v *Value) Time() time.Time {
+	if t, ok := v.dynamicType(); ok && t != typeOfTime {
+		return time.Time{}
+	}
 	tm, ok := v.Interface().(time.Time)
 	if ok {
 		return tm
@@ -413,9 +455,25 @@ func (v *Value) IterateOrder(fn func(idx, count int, key, value *Value) bool, em
 		}
 		return // done
 	case reflect.Array, reflect.Slice:
-		var items valuesList
-
 		itemCount := v.getResolvedValue().Len()
+		if !sorted && !reverse {
+			// In order: the items' Values made in one block, no
+			// list of pointers (PATCHES.md, 4).
+			block := make([]Value, itemCount)
+			rv := v.getResolvedValue()
+			for i := range block {
+				block[i].val = rv.Index(i)
+				if !fn(i, itemCount, &block[i], nil) {
+					return
+				}
+			}
+			if itemCount == 0 {
+				empty()
+			}
+			return // done
+		}
+
+		var items valuesList
 		for i := 0; i < itemCount; i++ {
 			items = append(items, &Value{val: v.getResolvedValue().Index(i)})
 		}
@@ -492,6 +550,19 @@ func (v *Value) EqualValueTo(other *Value) bool {
 	}
 	if v.IsTime() && other.IsTime() {
 		return v.Time().Equal(other.Time())
+	}
+	// Two strings of the same type compare as strings, without making
+	// the interface values (PATCHES.md, 2); two values of different types
+	// are never equal as interfaces.
+	if t1, ok := v.dynamicType(); ok {
+		if t2, ok := other.dynamicType(); ok {
+			if t1 != t2 {
+				return false
+			}
+			if t1.Kind() == reflect.String {
+				return v.val.String() == other.val.String()
+			}
+		}
 	}
 	return v.Interface() == other.Interface()
 }

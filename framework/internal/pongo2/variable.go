@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 const (
@@ -28,6 +29,36 @@ type variablePart struct {
 
 	isFunctionCall bool
 	callingArgs    []functionCallArgument // needed for a function call, represents all argument nodes (INode supports nested function calls)
+
+	// field is where s is found in the struct type last seen here: an
+	// inline cache of reflect.Type.FieldByName, which looks the name up
+	// and allocates the index every time (PATCHES.md, 5).
+	field atomic.Pointer[fieldIndex]
+}
+
+// fieldIndex is a struct type and where a field name is found in it.
+type fieldIndex struct {
+	t     reflect.Type
+	index []int
+	ok    bool
+}
+
+// fieldByName returns v.FieldByName(part.s), v a struct.
+func (part *variablePart) fieldByName(v reflect.Value) reflect.Value {
+	t := v.Type()
+	c := part.field.Load()
+	if c == nil || c.t != t {
+		f, ok := t.FieldByName(part.s)
+		c = &fieldIndex{t: t, index: f.Index, ok: ok}
+		part.field.Store(c)
+	}
+	switch {
+	case !c.ok:
+		return reflect.Value{}
+	case len(c.index) == 1:
+		return v.Field(c.index[0])
+	}
+	return v.FieldByIndex(c.index)
 }
 
 type functionCallArgument interface {
@@ -38,21 +69,33 @@ type functionCallArgument interface {
 type stringResolver struct {
 	locationToken *Token
 	val           string
+	// value is val as a Value, made once at parse time: a Value
+	// never changes (PATCHES.md, 3).
+	value *Value
 }
 
 type intResolver struct {
 	locationToken *Token
 	val           int
+	// value is val as a Value, made once at parse time: a Value
+	// never changes (PATCHES.md, 3).
+	value *Value
 }
 
 type floatResolver struct {
 	locationToken *Token
 	val           float64
+	// value is val as a Value, made once at parse time: a Value
+	// never changes (PATCHES.md, 3).
+	value *Value
 }
 
 type boolResolver struct {
 	locationToken *Token
 	val           bool
+	// value is val as a Value, made once at parse time: a Value
+	// never changes (PATCHES.md, 3).
+	value *Value
 }
 
 type variableResolver struct {
@@ -71,6 +114,10 @@ type nodeFilteredVariable struct {
 type nodeVariable struct {
 	locationToken *Token
 	expr          IEvaluator
+	// plain is expr when it is a variable with no filter, {{ a.b }}:
+	// Execute then resolves it into a Value of its own stack and
+	// escapes it as it writes it (PATCHES.md, 6).
+	plain *variableResolver
 }
 
 type executionCtxEval struct{}
@@ -154,18 +201,30 @@ func (b *boolResolver) GetPositionToken() *Token {
 }
 
 func (s *stringResolver) Evaluate(ctx *ExecutionContext) (*Value, *Error) {
+	if s.value != nil {
+		return s.value, nil
+	}
 	return AsValue(s.val), nil
 }
 
 func (i *intResolver) Evaluate(ctx *ExecutionContext) (*Value, *Error) {
+	if i.value != nil {
+		return i.value, nil
+	}
 	return AsValue(i.val), nil
 }
 
 func (f *floatResolver) Evaluate(ctx *ExecutionContext) (*Value, *Error) {
+	if f.value != nil {
+		return f.value, nil
+	}
 	return AsValue(f.val), nil
 }
 
 func (b *boolResolver) Evaluate(ctx *ExecutionContext) (*Value, *Error) {
+	if b.value != nil {
+		return b.value, nil
+	}
 	return AsValue(b.val), nil
 }
 
@@ -190,6 +249,9 @@ func (nv *nodeVariable) FilterApplied(name string) bool {
 }
 
 func (nv *nodeVariable) Execute(ctx *ExecutionContext, writer TemplateWriter) *Error {
+	if nv.plain != nil {
+		return nv.executePlain(ctx, writer)
+	}
 	value, err := nv.expr.Evaluate(ctx)
 	if err != nil {
 		return err
@@ -203,6 +265,32 @@ func (nv *nodeVariable) Execute(ctx *ExecutionContext, writer TemplateWriter) *E
 		}
 	}
 
+	writer.WriteString(value.String())
+	return nil
+}
+
+// executePlain is Execute for a variable with no filter: the same output,
+// without a Value on the heap, and with the built-in escape filter
+// writing to writer as it escapes.
+func (nv *nodeVariable) executePlain(ctx *ExecutionContext, writer TemplateWriter) *Error {
+	var value Value
+	if err := nv.plain.resolveInto(ctx, &value); err != nil {
+		return ctx.Error(err.Error(), nv.plain.locationToken)
+	}
+	if !value.safe && value.IsString() && ctx.Autoescape {
+		if !escapeReplaced {
+			writeEscaped(writer, value.String())
+			return nil
+		}
+		v := new(Value) // the filter may keep it
+		*v = value
+		escaped, err := filters["escape"](v, nil)
+		if err != nil {
+			return err
+		}
+		writer.WriteString(escaped.String())
+		return nil
+	}
 	writer.WriteString(value.String())
 	return nil
 }
@@ -230,7 +318,19 @@ func (vr *variableResolver) String() string {
 	return strings.Join(parts, ".")
 }
 
+// resolve returns the value of the variable.
 func (vr *variableResolver) resolve(ctx *ExecutionContext) (*Value, error) {
+	v := ctx.newValue()
+	if err := vr.resolveInto(ctx, v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// resolveInto is resolve, into *dst: a caller that does not keep the value
+// can keep it on its stack (PATCHES.md, 5). *dst is left as it was on an
+// error.
+func (vr *variableResolver) resolveInto(ctx *ExecutionContext, dst *Value) error {
 	var current reflect.Value
 	var isSafe bool
 
@@ -265,7 +365,8 @@ func (vr *variableResolver) resolve(ctx *ExecutionContext) (*Value, error) {
 					current = current.Elem()
 					if !current.IsValid() {
 						// Value is not valid (anymore)
-						return AsValue(nil), nil
+						*dst = Value{}
+						return nil
 					}
 				}
 
@@ -280,10 +381,11 @@ func (vr *variableResolver) resolve(ctx *ExecutionContext) (*Value, error) {
 							current = current.Index(part.i)
 						} else {
 							// In Django, exceeding the length of a list is just empty.
-							return AsValue(nil), nil
+							*dst = Value{}
+							return nil
 						}
 					default:
-						return nil, fmt.Errorf("can't access an index on type %s (variable %s)",
+						return fmt.Errorf("can't access an index on type %s (variable %s)",
 							current.Kind().String(), vr.String())
 					}
 				case varTypeIdent:
@@ -293,11 +395,14 @@ func (vr *variableResolver) resolve(ctx *ExecutionContext) (*Value, error) {
 					// Calling a field or key
 					switch current.Kind() {
 					case reflect.Struct:
-						current = current.FieldByName(part.s)
+						current = part.fieldByName(current)
 					case reflect.Map:
-						current = current.MapIndex(reflect.ValueOf(part.s))
+						// The key as a reflect.Value without
+						// allocating: a pointer to part.s
+						// (PATCHES.md, 5).
+						current = current.MapIndex(reflect.ValueOf(&part.s).Elem())
 					default:
-						return nil, fmt.Errorf("can't access a field by name on type %s (variable %s)",
+						return fmt.Errorf("can't access a field by name on type %s (variable %s)",
 							current.Kind().String(), vr.String())
 					}
 				case varTypeSubscript:
@@ -307,34 +412,36 @@ func (vr *variableResolver) resolve(ctx *ExecutionContext) (*Value, error) {
 					case reflect.String, reflect.Array, reflect.Slice:
 						sv, err := part.subscript.Evaluate(ctx)
 						if err != nil {
-							return nil, err
+							return err
 						}
 						si := sv.Integer()
 						if si >= 0 && current.Len() > si {
 							current = current.Index(si)
 						} else {
 							// In Django, exceeding the length of a list is just empty.
-							return AsValue(nil), nil
+							*dst = Value{}
+							return nil
 						}
 					// Calling a field or key
 					case reflect.Struct:
 						sv, err := part.subscript.Evaluate(ctx)
 						if err != nil {
-							return nil, err
+							return err
 						}
 						current = current.FieldByName(sv.String())
 					case reflect.Map:
 						sv, err := part.subscript.Evaluate(ctx)
 						if err != nil {
-							return nil, err
+							return err
 						}
 						if sv.val.Type().AssignableTo(current.Type().Key()) {
 							current = current.MapIndex(sv.val)
 						} else {
-							return AsValue(nil), nil
+							*dst = Value{}
+							return nil
 						}
 					default:
-						return nil, fmt.Errorf("can't access an index on type %s (variable %s)",
+						return fmt.Errorf("can't access an index on type %s (variable %s)",
 							current.Kind().String(), vr.String())
 					}
 				default:
@@ -345,7 +452,8 @@ func (vr *variableResolver) resolve(ctx *ExecutionContext) (*Value, error) {
 
 		if !current.IsValid() {
 			// Value is not valid (anymore)
-			return AsValue(nil), nil
+			*dst = Value{}
+			return nil
 		}
 
 		// If current is a reflect.ValueOf(pongo2.Value), then unpack it
@@ -366,7 +474,7 @@ func (vr *variableResolver) resolve(ctx *ExecutionContext) (*Value, error) {
 		if part.isFunctionCall || current.Kind() == reflect.Func {
 			// Check for callable
 			if current.Kind() != reflect.Func {
-				return nil, fmt.Errorf("'%s' is not a function (it is %s)", vr.String(), current.Kind().String())
+				return fmt.Errorf("'%s' is not a function (it is %s)", vr.String(), current.Kind().String())
 			}
 
 			// Check for correct function syntax and types
@@ -381,14 +489,13 @@ func (vr *variableResolver) resolve(ctx *ExecutionContext) (*Value, error) {
 
 			// Input arguments
 			if len(currArgs) != t.NumIn() && !(len(currArgs) >= t.NumIn()-1 && t.IsVariadic()) {
-				return nil,
-					fmt.Errorf("function input argument count (%d) of '%s' must be equal to the calling argument count (%d)",
-						t.NumIn(), vr.String(), len(currArgs))
+				return fmt.Errorf("function input argument count (%d) of '%s' must be equal to the calling argument count (%d)",
+					t.NumIn(), vr.String(), len(currArgs))
 			}
 
 			// Output arguments
 			if t.NumOut() != 1 && t.NumOut() != 2 {
-				return nil, fmt.Errorf("'%s' must have exactly 1 or 2 output arguments, the second argument must be of type error", vr.String())
+				return fmt.Errorf("'%s' must have exactly 1 or 2 output arguments, the second argument must be of type error", vr.String())
 			}
 
 			// Evaluate all parameters
@@ -401,7 +508,7 @@ func (vr *variableResolver) resolve(ctx *ExecutionContext) (*Value, error) {
 			for idx, arg := range currArgs {
 				pv, err := arg.Evaluate(ctx)
 				if err != nil {
-					return nil, err
+					return err
 				}
 
 				if isVariadic {
@@ -418,12 +525,12 @@ func (vr *variableResolver) resolve(ctx *ExecutionContext) (*Value, error) {
 					// Function's argument is not a *pongo2.Value, then we have to check whether input argument is of the same type as the function's argument
 					if !isVariadic {
 						if fnArg != reflect.TypeOf(pv.Interface()) && fnArg.Kind() != reflect.Interface {
-							return nil, fmt.Errorf("function input argument %d of '%s' must be of type %s or *pongo2.Value (not %T)",
+							return fmt.Errorf("function input argument %d of '%s' must be of type %s or *pongo2.Value (not %T)",
 								idx, vr.String(), fnArg.String(), pv.Interface())
 						}
 					} else {
 						if fnArg != reflect.TypeOf(pv.Interface()) && fnArg.Kind() != reflect.Interface {
-							return nil, fmt.Errorf("function variadic input argument of '%s' must be of type %s or *pongo2.Value (not %T)",
+							return fmt.Errorf("function variadic input argument of '%s' must be of type %s or *pongo2.Value (not %T)",
 								vr.String(), fnArg.String(), pv.Interface())
 						}
 					}
@@ -444,7 +551,7 @@ func (vr *variableResolver) resolve(ctx *ExecutionContext) (*Value, error) {
 			// Check if any of the values are invalid
 			for _, p := range parameters {
 				if p.Kind() == reflect.Invalid {
-					return nil, fmt.Errorf("calling a function using an invalid parameter")
+					return fmt.Errorf("calling a function using an invalid parameter")
 				}
 			}
 
@@ -456,10 +563,10 @@ func (vr *variableResolver) resolve(ctx *ExecutionContext) (*Value, error) {
 				if e != nil {
 					err, ok := e.(error)
 					if !ok {
-						return nil, fmt.Errorf("the second return value is not an error")
+						return fmt.Errorf("the second return value is not an error")
 					}
 					if err != nil {
-						return nil, err
+						return err
 					}
 				}
 			}
@@ -475,11 +582,13 @@ func (vr *variableResolver) resolve(ctx *ExecutionContext) (*Value, error) {
 
 		if !current.IsValid() {
 			// Value is not valid (e. g. NIL value)
-			return AsValue(nil), nil
+			*dst = Value{}
+			return nil
 		}
 	}
 
-	return &Value{val: current, safe: isSafe}, nil
+	*dst = Value{val: current, safe: isSafe}
+	return nil
 }
 
 func (vr *variableResolver) Evaluate(ctx *ExecutionContext) (*Value, *Error) {
@@ -546,6 +655,7 @@ func (p *Parser) parseVariableOrLiteral() (IEvaluator, *Error) {
 			fr := &floatResolver{
 				locationToken: t,
 				val:           f,
+				value:         AsValue(f),
 			}
 			return fr, nil
 		}
@@ -556,6 +666,7 @@ func (p *Parser) parseVariableOrLiteral() (IEvaluator, *Error) {
 		nr := &intResolver{
 			locationToken: t,
 			val:           i,
+			value:         AsValue(i),
 		}
 		return nr, nil
 
@@ -564,6 +675,7 @@ func (p *Parser) parseVariableOrLiteral() (IEvaluator, *Error) {
 		sr := &stringResolver{
 			locationToken: t,
 			val:           t.Val,
+			value:         AsValue(t.Val),
 		}
 		return sr, nil
 	case TokenKeyword:
@@ -573,12 +685,14 @@ func (p *Parser) parseVariableOrLiteral() (IEvaluator, *Error) {
 			br := &boolResolver{
 				locationToken: t,
 				val:           true,
+				value:         valueTrue,
 			}
 			return br, nil
 		case "false":
 			br := &boolResolver{
 				locationToken: t,
 				val:           false,
+				value:         valueFalse,
 			}
 			return br, nil
 		default:
@@ -752,6 +866,9 @@ func (p *Parser) parseVariableElement() (INode, *Error) {
 		return nil, err
 	}
 	node.expr = expr
+	if fv, ok := expr.(*nodeFilteredVariable); ok && len(fv.filterChain) == 0 {
+		node.plain, _ = fv.resolver.(*variableResolver)
+	}
 
 	if p.Match(TokenSymbol, "}}") == nil {
 		return nil, p.Error("'}}' expected", nil)

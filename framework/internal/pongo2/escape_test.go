@@ -1,21 +1,20 @@
-package framework
+package pongo2
 
 import (
+	"bytes"
 	"strings"
 	"testing"
-
-	"github.com/miniweb/miniweb/framework/internal/pongo2"
 )
 
-// pongo2Escape is pongo2 v6's own escape filter (filters_builtin.go), the
-// reference filterEscape must equal.
-func pongo2Escape(in, _ *pongo2.Value) (*pongo2.Value, *pongo2.Error) {
+// pongo2Escape is upstream pongo2 v6's escape filter (filters_builtin.go),
+// the reference filterEscape and writeEscaped must equal (PATCHES.md, 6).
+func pongo2Escape(in, _ *Value) (*Value, *Error) {
 	output := strings.Replace(in.String(), "&", "&amp;", -1)
 	output = strings.Replace(output, ">", "&gt;", -1)
 	output = strings.Replace(output, "<", "&lt;", -1)
 	output = strings.Replace(output, "\"", "&quot;", -1)
 	output = strings.Replace(output, "'", "&#39;", -1)
-	return pongo2.AsValue(output), nil
+	return AsValue(output), nil
 }
 
 // escapeCases are inputs for the escape filter: plain text, each special
@@ -28,14 +27,14 @@ var escapeCases = []any{
 	42, 1.5, true, nil, []string{"<a>"},
 }
 
-// TestEscapeFilter: the framework's escape filter gives pongo2's output for
-// every case, called directly and on safe values, and pages print the
-// same as with pongo2's filter, through autoescaping and an explicit
-// |escape.
+// TestEscapeFilter: the escape filter gives upstream's output for every
+// case, called directly and on safe values, and pages print the same as
+// with upstream's filter, through autoescaping (writeEscaped) and an
+// explicit |escape.
 func TestEscapeFilter(t *testing.T) {
 	t.Parallel()
 	for _, in := range escapeCases {
-		for _, v := range []*pongo2.Value{pongo2.AsValue(in), pongo2.AsSafeValue(in)} {
+		for _, v := range []*Value{AsValue(in), AsSafeValue(in)} {
 			got, _ := filterEscape(v, nil)
 			want, _ := pongo2Escape(v, nil)
 			if got.String() != want.String() || got.IsString() != want.IsString() {
@@ -44,33 +43,33 @@ func TestEscapeFilter(t *testing.T) {
 			}
 		}
 	}
-	tpl, err := pongo2.FromString(`{{ x }}|{{ x|escape }}|{{ x|escape|length }}|{{ x|safe }}|{{ x|safe|escape }}`)
+	tpl, err := FromString(`{{ x }}|{{ x|escape }}|{{ x|escape|length }}|{{ x|safe }}|{{ x|safe|escape }}`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := func(s string) string { v, _ := pongo2Escape(pongo2.AsValue(s), nil); return v.String() }
+	e := func(s string) string { v, _ := pongo2Escape(AsValue(s), nil); return v.String() }
 	for _, in := range escapeCases {
-		got, err := tpl.Execute(pongo2.Context{"x": in})
+		got, err := tpl.Execute(Context{"x": in})
 		if err != nil {
 			t.Fatal(err)
 		}
 		// As pongo2 prints it with its own filter: autoescaping escapes
 		// strings not marked safe, an explicit |escape's output included
 		// (so twice), and leaves other values alone.
-		s := pongo2.AsValue(in).String()
+		s := AsValue(in).String()
 		first := s
 		if _, isString := in.(string); isString {
 			first = e(s)
 		}
-		want := first + "|" + e(e(s)) + "|" + pongo2.AsValue(len([]rune(e(s)))).String() + "|" + s + "|" + e(s)
+		want := first + "|" + e(e(s)) + "|" + AsValue(len([]rune(e(s)))).String() + "|" + s + "|" + e(s)
 		if got != want {
 			t.Errorf("%#v: page %q, want %q", in, got, want)
 		}
 	}
 }
 
-// FuzzEscapeFilter compares the framework's escape filter with pongo2's on
-// any text.
+// FuzzEscapeFilter compares the escape filter and writeEscaped with
+// upstream's filter on any text.
 func FuzzEscapeFilter(f *testing.F) {
 	for _, in := range escapeCases {
 		if s, ok := in.(string); ok {
@@ -78,28 +77,32 @@ func FuzzEscapeFilter(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got, _ := filterEscape(pongo2.AsValue(s), nil)
-		want, _ := pongo2Escape(pongo2.AsValue(s), nil)
+		got, _ := filterEscape(AsValue(s), nil)
+		want, _ := pongo2Escape(AsValue(s), nil)
 		if got.String() != want.String() {
 			t.Errorf("escape(%q) = %q; pongo2 gives %q", s, got.String(), want.String())
+		}
+		var w bytes.Buffer
+		writeEscaped(&w, s)
+		if w.String() != want.String() {
+			t.Errorf("writeEscaped(%q) = %q; pongo2 gives %q", s, w.String(), want.String())
 		}
 	})
 }
 
 // BenchmarkEscapeFilter runs the escape filter on a value with nothing to
-// escape (most of a page's) and one with some, the framework's and
-// pongo2's own.
+// escape (most of a page's) and one with some, the patched and upstream's.
 func BenchmarkEscapeFilter(b *testing.B) {
 	for _, f := range []struct {
 		name string
-		fn   pongo2.FilterFunction
-	}{{"framework", filterEscape}, {"pongo2", pongo2Escape}} {
+		fn   FilterFunction
+	}{{"patched", filterEscape}, {"upstream", pongo2Escape}} {
 		for _, in := range []struct{ name, s string }{
 			{"plain", "Kweichow Moutai"},
 			{"specials", `Ping An "Bank" & <Insurance>`},
 		} {
 			b.Run(f.name+"/"+in.name, func(b *testing.B) {
-				v := pongo2.AsValue(in.s)
+				v := AsValue(in.s)
 				b.ReportAllocs()
 				for b.Loop() {
 					if out, _ := f.fn(v, nil); len(out.String()) < len(in.s) {
