@@ -81,7 +81,7 @@ type idleConn struct {
 	since int64
 	held  int32
 	slow  bool
-	h2    *http2.Conn // an HTTP/2 connection with no stream open: sent GOAWAY
+	h2    *http2.Conn // an HTTP/2 connection: with no stream open, sent GOAWAY; slow, cut
 }
 
 func (p *capacity) init(maxConns int) {
@@ -204,9 +204,10 @@ func (s *Server) reclaim(n int, first bool) (closed int, young time.Duration) {
 	for c := range s.conns {
 		since := c.slot.state.Load()
 		if hc := c.h2.Load(); hc != nil && since == stateActive {
-			// HTTP/2: idle while no stream is open.
-			if t, ok := hc.IdleSince(); ok {
-				idle = append(idle, idleConn{c: c, since: t.UnixNano(), h2: hc})
+			// HTTP/2: idle while no stream is open, slow while behind
+			// MinRate (tls_h2.go).
+			if ic, ok := reclaimableH2(c, hc, now, soon); ok {
+				idle = append(idle, ic)
 			}
 			continue
 		}
@@ -253,7 +254,7 @@ func (s *Server) reclaim(n int, first bool) (closed int, young time.Duration) {
 			break
 		}
 		if ic.h2 != nil {
-			if ic.c.goAway(ic.h2) {
+			if reclaimH2(ic) {
 				closed++
 			}
 			continue

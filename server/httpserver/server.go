@@ -104,8 +104,10 @@ type Server struct {
 	// per MinRate bytes received. A head that falls behind gets 408; a
 	// body's read fails (the application's answer is sent, then the
 	// connection closes). At the cap, a connection a second behind the
-	// rate, grace aside, may be closed for a newcomer. See rate.go.
-	// Zero means no minimum rate: only ReadHeaderTimeout and
+	// rate, grace aside, may be closed for a newcomer. See rate.go. An
+	// HTTP/2 connection's request bytes are held to it while the server
+	// waits for them; one that falls behind ends with GOAWAY
+	// ENHANCE_YOUR_CALM (server/internal/http2/rate.go). Zero means no minimum rate: only ReadHeaderTimeout and
 	// ReadBodyTimeout bound a slow client. (The miniweb command's default
 	// is 240, as Kestrel's.)
 	MinRate int

@@ -43,13 +43,54 @@ func (s *Server) newH2() *h2Side {
 		HandshakeTimeout: s.ReadHeaderTimeout,
 		IdleTimeout:      s.IdleTimeout,
 		WriteTimeout:     s.WriteTimeout,
+		MinRate:          s.MinRate,
+		MinRateGrace:     s.MinRateGrace,
 	}
 	if s.MaxHeaderBytes > 0 {
 		lim.MaxHeaderListSize = uint32(s.MaxHeaderBytes)
 	}
 	h := &h2Side{}
-	h.srv = &http2.Server{Handler: http2.HandlerFunc(h.serveStream(s)), Limits: lim, Logger: s.Log}
+	h.srv = &http2.Server{Handler: http2.HandlerFunc(h.serveStream(s)), Limits: lim, Logger: s.Log,
+		// A connection whose last stream closed waits as an HTTP/1.1 one
+		// between requests: CrowdedIdleTimeout near the cap, and a
+		// newcomer waiting for a slot looks again (capacity.go).
+		WentIdle: func() time.Duration {
+			s.wentIdle()
+			return s.idleTimeout()
+		}}
 	return h
+}
+
+// reclaimableH2 returns the HTTP/2 connection hc of c as a connection a
+// newcomer at the cap may take (capacity.go's reclaim): idle while no
+// stream is open, slow while the server has waited on its requests
+// slowAtCap longer than its bytes pay for at MinRate (http2.Conn.Behind),
+// as an HTTP/1.1 connection in a read under MinRate. soon is told when one
+// not yet behind enough will be.
+func reclaimableH2(c *conn, hc *http2.Conn, now int64, soon func(int64)) (idleConn, bool) {
+	if t, ok := hc.IdleSince(); ok {
+		return idleConn{c: c, since: t.UnixNano(), h2: hc}, true
+	}
+	t, ok := hc.Behind()
+	if !ok {
+		return idleConn{}, false
+	}
+	if owed := t.UnixNano(); owed > now-int64(slowAtCap) {
+		soon(owed + int64(slowAtCap))
+		return idleConn{}, false
+	}
+	return idleConn{c: c, since: -t.UnixNano(), h2: hc, slow: true}, true
+}
+
+// reclaimH2 takes the slot of an HTTP/2 connection reclaimableH2 chose,
+// and reports whether it did: an idle one gets GOAWAY NO_ERROR (goAway), a
+// slow one still behind is cut with GOAWAY ENHANCE_YOUR_CALM, its
+// handlers' reads failing.
+func reclaimH2(ic idleConn) bool {
+	if ic.slow {
+		return ic.h2.CutBehind(slowAtCap)
+	}
+	return ic.c.goAway(ic.h2)
 }
 
 // serveStream returns the HTTP/2 handler: each stream to the dispatcher,

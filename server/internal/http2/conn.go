@@ -66,6 +66,12 @@ type Conn struct {
 	goingAway    bool // GOAWAY sent
 	peerGoAway   bool // GOAWAY received
 	idleSince    time.Time
+	idleDue      time.Time // when the idle timeout passes; zero: never, or a stream open
+	rdSet        time.Time // the read deadline set
+	rate                   // the minimum rate (rate.go)
+	cut          error     // set to end the connection from outside the reader (CutBehind)
+	stallTimer   *time.Timer
+	stallDue     time.Time
 	total        uint64
 	done         chan struct{}
 
@@ -90,6 +96,7 @@ type headerBlock struct {
 	bytes     int
 	kind      int
 	s         *Stream
+	inPieces  bool // END_HEADERS not in its HEADERS frame: counted by the rate
 }
 
 const (
@@ -125,6 +132,9 @@ func (srv *Server) NewConn(nc net.Conn, buffered []byte) *Conn {
 	}
 	c.fr = NewFrameReader(nc, make([]byte, 0, FrameHeaderLen+DefaultMaxFrameSize+4096))
 	c.fr.prime(buffered)
+	if c.lim.MinRate > 0 {
+		c.fr.progress = c.progress
+	}
 	c.dec = newHeaderDecoder(c.lim.MaxHeaderListSize)
 	c.flow.init(c.lim)
 	c.writer.init(c)
@@ -163,7 +173,9 @@ func (c *Conn) Serve() error {
 
 // readLoop reads and acts on frames until the connection ends.
 func (c *Conn) readLoop() error {
-	c.nc.SetReadDeadline(time.Now().Add(c.lim.HandshakeTimeout))
+	c.mu.Lock()
+	c.setReadDeadline(time.Now().Add(c.lim.HandshakeTimeout))
+	c.mu.Unlock()
 	if err := c.fr.ReadPreface(); err != nil {
 		return err
 	}
@@ -181,7 +193,7 @@ func (c *Conn) readLoop() error {
 	if c.open == 0 {
 		c.setIdleDeadline()
 	} else {
-		c.nc.SetReadDeadline(time.Time{})
+		c.armDeadline(time.Now())
 	}
 	c.mu.Unlock()
 	for {
@@ -189,13 +201,9 @@ func (c *Conn) readLoop() error {
 		if err != nil {
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
-				c.mu.Lock()
-				if c.open == 0 {
-					c.mu.Unlock()
-					return errGraceful
+				if err := c.deadlinePassed(); err != nil {
+					return err
 				}
-				c.nc.SetReadDeadline(time.Time{})
-				c.mu.Unlock()
 				continue
 			}
 			return err
@@ -206,19 +214,48 @@ func (c *Conn) readLoop() error {
 	}
 }
 
+// deadlinePassed acts on a read deadline that passed, and returns the
+// error that ends the connection, or nil to read on under the next
+// deadline: it may have been the rate's, set before the client's last
+// bytes came, or the idle timeout's, set before a stream opened.
+func (c *Conn) deadlinePassed() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now()
+	if c.cut != nil {
+		return c.cut
+	}
+	if c.lim.MinRate > 0 && c.rate.awaited > 0 {
+		if c.tooSlow(now) {
+			c.srv.tooSlow.Add(1)
+			return ConnError{ErrCodeEnhanceYourCalm, reasonTooSlow}
+		}
+	}
+	if c.open == 0 && (c.goingAway || !c.idleDue.IsZero() && !now.Before(c.idleDue)) {
+		return errGraceful
+	}
+	c.armDeadline(now)
+	return nil
+}
+
 // setIdleDeadline arms the read deadline of a connection without streams:
 // at once after the server's GOAWAY, else after IdleTimeout (also after the
 // client's GOAWAY: it may still send frames, such as a PING, that want an
 // answer, and closes the connection itself); c.mu is held.
 func (c *Conn) setIdleDeadline() {
-	switch {
-	case c.goingAway:
-		c.nc.SetReadDeadline(time.Unix(1, 0))
-	case c.lim.IdleTimeout > 0:
-		c.nc.SetReadDeadline(time.Now().Add(c.lim.IdleTimeout))
-	default:
-		c.nc.SetReadDeadline(time.Time{})
+	c.idleDue = time.Time{}
+	if !c.goingAway {
+		d := c.lim.IdleTimeout
+		if c.srv.WentIdle != nil {
+			if t := c.srv.WentIdle(); t > 0 && d > 0 {
+				d = t
+			}
+		}
+		if d > 0 {
+			c.idleDue = time.Now().Add(d)
+		}
 	}
+	c.armDeadline(time.Now())
 }
 
 // end ends the connection after the reader stopped with err: a GOAWAY if
@@ -254,6 +291,9 @@ func (c *Conn) end(err error) error {
 	c.wclosed = true
 	c.wcond.Signal()
 	c.sendCond.Broadcast()
+	if c.stallTimer != nil {
+		c.stallTimer.Stop()
+	}
 	c.mu.Unlock()
 	if notReading {
 		c.nc.Close()
@@ -367,7 +407,10 @@ func (c *Conn) startStream(s *Stream, endStream bool) {
 	c.streams[s.id] = s
 	c.open++
 	if c.open == 1 {
-		c.nc.SetReadDeadline(time.Time{})
+		c.idleDue = time.Time{}
+		if c.rate.awaited == 0 && !c.rdSet.IsZero() {
+			c.setReadDeadline(time.Time{})
+		}
 	}
 	c.total++
 	c.srv.streamsOpen.Add(1)
@@ -375,6 +418,9 @@ func (c *Conn) startStream(s *Stream, endStream bool) {
 	s.recvWindow = int64(c.lim.StreamWindow)
 	s.sendWindow = c.peerInitialWindow
 	s.recvEnd = endStream
+	if !endStream {
+		c.begin()
+	}
 	if endStream && s.head.contentLength < 0 {
 		s.head.contentLength = 0 // no body can follow: its length is known
 	}
@@ -442,6 +488,10 @@ func (c *Conn) runStream(s *Stream) {
 		s.handlerDone = true
 		if !s.inMap {
 			putStream(s)
+		} else if !s.recvEnd {
+			// The server now waits for the end of the request alone.
+			s.awaiting = true
+			c.await()
 		}
 		if c.open == 0 && c.running == 0 && len(c.wbuf) == 0 {
 			c.releaseBufs() // idle: the writer releases what it writes now
@@ -461,6 +511,13 @@ func (c *Conn) closeStream(s *Stream) {
 	}
 	delete(c.streams, s.id)
 	s.inMap = false
+	if !s.recvEnd {
+		c.complete()
+	}
+	if s.awaiting {
+		s.awaiting = false
+		c.unawait()
+	}
 	c.open--
 	c.srv.streamsOpen.Add(-1)
 	if n := len(s.rbuf) - s.roff; n > 0 {
@@ -524,6 +581,7 @@ func (c *Conn) endSent(s *Stream) {
 // recvEnded records that the request of s ended; c.mu is held.
 func (c *Conn) recvEnded(s *Stream) {
 	s.recvEnd = true
+	c.complete()
 	s.rcond.Broadcast()
 	if s.sentEnd {
 		c.closeStream(s)

@@ -107,6 +107,10 @@ type FrameReader struct {
 	// connection error FRAME_SIZE_ERROR (RFC 9113 §4.2). Zero means
 	// DefaultMaxFrameSize.
 	MaxSize uint32
+	// progress, if set, is told the payload bytes received so far of a
+	// request frame (HEADERS, CONTINUATION, DATA) that arrives in more
+	// than one read (the minimum rate counts them: rate.go).
+	progress func(n int)
 }
 
 // NewFrameReader returns a FrameReader of r whose buffer holds buf's
@@ -182,6 +186,14 @@ func (fr *FrameReader) ReadFrame() (FrameHeader, []byte, error) {
 		return h, nil, ConnError{ErrCodeFrameSize, h.Type.String() + " frame larger than SETTINGS_MAX_FRAME_SIZE"}
 	}
 	n := FrameHeaderLen + int(h.Length)
+	if fr.progress != nil && fr.end-fr.start < n && (h.Type == FrameData || h.Type == FrameHeaders || h.Type == FrameContinuation) {
+		for fr.end-fr.start < n {
+			fr.progress(fr.end - fr.start - FrameHeaderLen)
+			if err := fr.fill(fr.end - fr.start + 1); err != nil {
+				return h, nil, err
+			}
+		}
+	}
 	if err := fr.fill(n); err != nil {
 		return h, nil, err
 	}

@@ -53,9 +53,20 @@ type Limits struct {
 	// stream for so long. Zero means 5 minutes; negative means never.
 	IdleTimeout time.Duration
 	// WriteTimeout bounds one write of queued frames to the socket: a
-	// client that reads nothing for so long loses the connection. Zero
-	// means 30 s.
+	// client that reads nothing for so long loses the connection. It also
+	// bounds the time a response's writes may wait, in all, on the
+	// client's flow-control window: past it the stream is reset
+	// (RST_STREAM CANCEL, rate.go). Zero means 30 s.
 	WriteTimeout time.Duration
+	// MinRate is the slowest, in bytes per second, that a client may send
+	// its requests (the payloads of HEADERS, CONTINUATION and DATA) while
+	// the server waits for them, once MinRateGrace has passed: see
+	// rate.go. A connection that falls behind ends with GOAWAY
+	// ENHANCE_YOUR_CALM. Zero means no minimum.
+	MinRate int
+	// MinRateGrace is the wait a client is given before MinRate counts.
+	// Zero means 5 s.
+	MinRateGrace time.Duration
 }
 
 // withDefaults returns l with each zero field set to its default.
@@ -101,6 +112,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.WriteTimeout <= 0 {
 		l.WriteTimeout = 30 * time.Second
+	}
+	if l.MinRateGrace <= 0 {
+		l.MinRateGrace = 5 * time.Second
 	}
 	return l
 }

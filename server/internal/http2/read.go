@@ -99,6 +99,7 @@ func (c *Conn) processData(f *Frame) error {
 		return ConnError{ErrCodeFlowControl, "DATA beyond the connection's window"}
 	}
 	c.recvWindow -= n
+	c.received(int(n))
 	s := c.streams[f.StreamID]
 	if s == nil {
 		if c.idle(f.StreamID) {
@@ -166,6 +167,7 @@ func (c *Conn) processHeaders(f *Frame, prioErr bool) error {
 		return ConnError{ErrCodeProtocol, "HEADERS on an even stream"}
 	}
 	c.block = headerBlock{stream: id, endStream: f.Flags.Has(FlagEndStream), prioErr: prioErr, frames: 1, bytes: len(f.Data)}
+	c.received(len(f.Data))
 	if s := c.streams[id]; s != nil {
 		c.block.kind, c.block.s = blockTrailers, s
 		s.trailerBuf.reset(c.lim.MaxHeaderListSize, true)
@@ -198,6 +200,7 @@ func (c *Conn) processContinuation(f *Frame) error {
 	}
 	c.block.frames++
 	c.block.bytes += len(f.Data)
+	c.received(len(f.Data))
 	if c.block.frames > c.lim.MaxHeaderFrames || c.block.bytes > 4*int(c.lim.MaxHeaderListSize) {
 		c.dropBlock()
 		return ConnError{ErrCodeEnhanceYourCalm, "header block of too many CONTINUATION frames or bytes"}
@@ -212,6 +215,12 @@ func (c *Conn) blockFragment(f *Frame) error {
 		return err
 	}
 	if !f.Flags.Has(FlagEndHeaders) {
+		if !c.block.inPieces {
+			// The server waits for the rest of the block (rate.go).
+			c.block.inPieces = true
+			c.begin()
+			c.await()
+		}
 		return nil
 	}
 	return c.endBlock()
@@ -221,6 +230,15 @@ func (c *Conn) blockFragment(f *Frame) error {
 func (c *Conn) dropBlock() {
 	if c.block.kind == blockRequest {
 		putStream(c.block.s)
+	}
+	c.blockEnded()
+}
+
+// blockEnded forgets the block, which ended or was dropped; c.mu is held.
+func (c *Conn) blockEnded() {
+	if c.block.inPieces {
+		c.unawait()
+		c.complete()
 	}
 	c.block = headerBlock{}
 }
@@ -232,7 +250,7 @@ func (c *Conn) endBlock() error {
 		c.dropBlock()
 		return err
 	}
-	c.block = headerBlock{}
+	c.blockEnded()
 	switch b.kind {
 	case blockTrailers:
 		s := b.s

@@ -69,7 +69,13 @@ func (s *Stream) Write(p []byte) (int, error) {
 				c.queueHead(s, false)
 				c.wakeWriter()
 			}
+			if s.sendWindow > 0 && c.sendWindow > 0 {
+				c.sendCond.Wait() // the write buffer is full: WriteTimeout bounds its write
+				continue
+			}
+			c.stallBegin(s) // the client's window is shut
 			c.sendCond.Wait()
+			c.stallEnd(s)
 			continue
 		}
 		chunk := p[:min(avail, int64(len(p)))]

@@ -6,6 +6,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Server holds what the HTTP/2 connections of one listener share: the
@@ -24,6 +25,13 @@ type Server struct {
 	// BaseContext returns the context whose values streams' contexts
 	// carry. Nil means context.Background().
 	BaseContext func(net.Conn) context.Context
+	// WentIdle, if set, is called when a connection's last stream closes
+	// (and when its handshake ends without a stream), under the
+	// connection's lock: it returns the idle timeout of the wait that
+	// begins, or 0 for Limits.IdleTimeout. A server with a connection cap
+	// shortens idle waits with it when crowded, and wakes a newcomer
+	// waiting for a connection to go idle.
+	WentIdle func() time.Duration
 
 	once  sync.Once
 	lim   Limits
@@ -36,6 +44,8 @@ type Server struct {
 	refused      atomic.Uint64
 	calm         atomic.Uint64
 	protocolErrs atomic.Uint64
+	tooSlow      atomic.Uint64
+	stalled      atomic.Uint64
 }
 
 // Stats are a Server's counters, for metrics.
@@ -47,6 +57,8 @@ type Stats struct {
 	Refused         uint64 // streams refused over the concurrency limit
 	EnhanceYourCalm uint64 // connections ended with ENHANCE_YOUR_CALM (floods, rapid reset)
 	ProtocolErrors  uint64 // connections ended by another connection error
+	TooSlow         uint64 // connections ended for sending requests slower than Limits.MinRate (counted in EnhanceYourCalm too)
+	Stalled         uint64 // streams reset for waiting on the client's window past WriteTimeout
 }
 
 // Stats returns the counters now.
@@ -59,6 +71,8 @@ func (srv *Server) Stats() Stats {
 		Refused:         srv.refused.Load(),
 		EnhanceYourCalm: srv.calm.Load(),
 		ProtocolErrors:  srv.protocolErrs.Load(),
+		TooSlow:         srv.tooSlow.Load(),
+		Stalled:         srv.stalled.Load(),
 	}
 }
 

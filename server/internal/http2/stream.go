@@ -63,13 +63,16 @@ type Stream struct {
 	declared     int64 // content length given to WriteHeader, -1 unknown
 	sent         int64
 	respTrailers []gateway.Field
-	sentEnd      bool // END_STREAM queued
-	reset        bool // RST_STREAM sent or received, or the connection gone
+	stallAt      time.Time     // when the write waiting on a window began; zero: none waits
+	stalled      time.Duration // waited on a window before stallAt (rate.go)
+	sentEnd      bool          // END_STREAM queued
+	reset        bool          // RST_STREAM sent or received, or the connection gone
 	resetCode    ErrCode
 
 	// Life, guarded by c.mu.
 	inMap       bool // counted among the connection's open streams
 	handlerDone bool
+	awaiting    bool // handler done, the request's end awaited (rate.go)
 	ctxUsed     bool // Context was called: never reused
 	done        chan struct{}
 	cancelled   bool
@@ -196,7 +199,9 @@ func (b *streamBody) Read(p []byte) (int, error) {
 		if len(p) == 0 {
 			return 0, nil
 		}
+		c.await()
 		s.rcond.Wait()
+		c.unawait()
 	}
 }
 
