@@ -34,6 +34,9 @@ import (
 //     holds, plus those waiting in the listener's accept queue (Linux says
 //     how many: acceptQueue). Closing is the compare-and-swap Shutdown uses
 //     (closeIdle): a connection that woke up meanwhile is left alone.
+//     A parked connection (park.go) is idle like any other; when every
+//     connection comes from one address, the parked ones are taken from
+//     the parked list, oldest first, without the scan (reclaimParked).
 //   - A new connection that has not yet sent its first request is spared
 //     for freshGrace: its request is most likely on its way. If no other
 //     is idle, the newcomer waits for a slot, for a connection to go idle
@@ -122,7 +125,7 @@ func (c *conn) closeIdleSince(before int64) bool {
 	if since <= 0 || since > before || !c.slot.state.CompareAndSwap(since, stateClosing) {
 		return false
 	}
-	c.rwc.SetReadDeadline(aLongTimeAgo)
+	c.idleClosed()
 	return true
 }
 
@@ -198,6 +201,13 @@ func (s *Server) reclaim(n int, first bool) (closed int, young time.Duration) {
 			young = max(d, time.Millisecond)
 		}
 	}
+	if c := s.reclaimParked(n); c > 0 {
+		s.mu.Lock()
+		open := len(s.conns)
+		s.mu.Unlock()
+		p.note(s, open, int(s.parked())+c, c, first)
+		return c, 0
+	}
 	idle := p.idle[:0]
 	s.mu.Lock()
 	open := len(s.conns)
@@ -260,7 +270,7 @@ func (s *Server) reclaim(n int, first bool) (closed int, young time.Duration) {
 			continue
 		}
 		if ic.c.slot.state.CompareAndSwap(ic.since, stateClosing) {
-			ic.c.rwc.SetReadDeadline(aLongTimeAgo)
+			ic.c.idleClosed()
 			closed++
 		}
 	}
@@ -275,6 +285,26 @@ func (s *Server) reclaim(n int, first bool) (closed int, young time.Duration) {
 	clear(idle) // hold no closed connection until the next episode
 	p.idle = idle[:0]
 	return closed, young
+}
+
+// reclaimParked closes up to n parked connections, oldest first, without
+// looking at the others, when every connection comes from one client
+// address (one client, or every client behind one proxy): then the order
+// by address is moot, and the parked connections are the oldest idle ones
+// (a connection parks after parkAfter idle; TLS ones do not park). It
+// returns how many it closed; 0 sends reclaim to its scan of every
+// connection.
+func (s *Server) reclaimParked(n int) int {
+	if s.parked() == 0 {
+		return 0
+	}
+	s.peers.mu.Lock()
+	one := len(s.peers.n) <= 1
+	s.peers.mu.Unlock()
+	if !one {
+		return 0
+	}
+	return s.park.reclaimParked(n, math.MaxInt64)
 }
 
 // slowAtCap is how far behind MinRate (grace aside) a connection waiting in

@@ -28,7 +28,10 @@ import (
 //  1. Wait for the next request's first byte under IdleTimeout (a new
 //     connection's first request: ReadHeaderTimeout, if shorter), holding no
 //     buffers; the state is idle, so Shutdown, or a newcomer at the
-//     connection cap, may close it now (next, goIdle, capacity.go).
+//     connection cap, may close it now (next, goIdle, capacity.go). On
+//     Linux a connection that has served a request and stays idle for
+//     parkAfter parks: its goroutine ends, and the Server's poller starts
+//     another when the next byte or the FIN comes (park.go).
 //  2. Read the request head under ReadHeaderTimeout (readHead). A protocol
 //     error is answered with its status (400, 414, 431, 501, 505, ...) and
 //     the connection closes: after a framing error nothing later on the
@@ -99,6 +102,8 @@ type conn struct {
 
 	h2 atomic.Pointer[http2.Conn] // the HTTP/2 connection it carries, if it does (tls_h2.go)
 
+	pk parkLinks // parked while idle (park.go)
+
 	// linger asks close to read what the client may still be sending, so
 	// that our last response is not lost to a reset.
 	linger bool
@@ -168,16 +173,18 @@ func (s *Server) newConn(rwc net.Conn) *conn {
 	return c
 }
 
-// serve runs the connection until it closes.
-func (c *conn) serve() {
-	defer c.close()
+// serve runs the connection until it closes, or until it parks (park.go),
+// and reports whether it parked: then its slot stays held.
+func (c *conn) serve() (parked bool) {
 	if c.srv.Proxies.Protocol && !c.readProxyHeader() {
-		return
+		c.close()
+		return false
 	}
 	c.loop(false)
 	if c.in.h2c {
 		c.serveH2(bytes.Clone(c.r.Peek()))
 	}
+	return c.endServe()
 }
 
 // loop is the life of the connection told above, request after request:
@@ -191,6 +198,9 @@ func (c *conn) loop(deep bool) {
 	for {
 		switch c.next() {
 		case nextClose:
+			return
+		case nextPark:
+			c.pk.toPark = true // serve or resume parks it, its stack unwound
 			return
 		case nextDeep:
 			if !deep {
@@ -217,6 +227,7 @@ const (
 	nextRequest nextStep = iota // a request head is in c.req: answer it
 	nextClose                   // close the connection
 	nextDeep                    // the requests need a deep stack: go on under serveDeep
+	nextPark                    // the connection has been idle for parkAfter: park it (park.go)
 )
 
 // next waits for the next request and reads its head into c.req. On a
@@ -238,6 +249,8 @@ func (c *conn) next() nextStep {
 			return nextRequest
 		case endDeep:
 			return nextDeep
+		case endPark:
+			return nextPark
 		}
 		// endOff: on to the ordinary wait.
 	}
@@ -406,7 +419,10 @@ func (c *conn) goIdle() {
 	now := time.Now()
 	timeout := c.srv.idleTimeout()
 	c.slot.since = now.UnixNano()
-	if c.in.served {
+	if wait := c.parkWait(timeout); wait > 0 {
+		// Until it parks, on a deadline stretched by up to half the wait.
+		c.stretchReadDeadlineWithin(now.Add(wait), wait/2)
+	} else if c.in.served {
 		c.stretchReadDeadline(now.Add(timeout), timeout)
 	} else {
 		c.setReadDeadline(now.Add(min(timeout, c.srv.ReadHeaderTimeout)))
@@ -532,6 +548,9 @@ func (c *conn) finishRequest() bool {
 
 func (c *conn) close() {
 	c.slot.state.Store(stateClosing)
+	if c.pk.armed {
+		c.srv.park.forget(c)
+	}
 	c.stopWatch()
 	if c.app.cancelCtx != nil {
 		c.app.cancelCtx()

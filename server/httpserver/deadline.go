@@ -36,6 +36,14 @@ func (c *conn) stretchReadDeadline(t time.Time, timeout time.Duration) {
 	}
 }
 
+// stretchReadDeadlineWithin makes the read deadline at least t and at
+// most t plus slack, moving it only if it is outside that window.
+func (c *conn) stretchReadDeadlineWithin(t time.Time, slack time.Duration) {
+	if late := t.Add(slack); c.in.rd.set.Before(t) || c.in.rd.set.After(late) {
+		c.setReadDeadline(late)
+	}
+}
+
 // setWriteDeadline sets the connection's write deadline to t.
 func (c *conn) setWriteDeadline(t time.Time) {
 	c.rwc.SetWriteDeadline(t)

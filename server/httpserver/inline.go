@@ -58,6 +58,7 @@ const (
 	endRequest                  // a head was read whose answer may read the connection: answer it outside
 	endDeep                     // the requests need a deep stack: go on under serveDeep
 	endOff                      // go on without inline runs (inl.off)
+	endPark                     // idle for parkAfter: park (park.go)
 )
 
 // inlineRun is the state of a connection's current inline run.
@@ -82,6 +83,9 @@ func (c *conn) serveInline() inlineEnd {
 	err := c.in.raw.Read(s.fn)
 	s.in = false
 	if err != nil {
+		if s.waiting && c.parkNow(err) {
+			return endPark
+		}
 		return endClose
 	}
 	return s.end

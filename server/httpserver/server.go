@@ -201,6 +201,7 @@ type serverState struct {
 	slots chan struct{} // one per open connection; nil without MaxConns
 	cap   capacity      // reclaiming at the cap: see capacity.go
 	peers peerCounts    // connections per client address: see peers.go
+	park  parking       // idle connections parked: see park.go
 }
 
 func (s *Server) init() {
@@ -350,10 +351,12 @@ func (s *Server) Serve(ln net.Listener) error {
 		s.Metrics.accepted()
 		go func() {
 			if s.tls == nil {
-				c.serve()
-			} else {
-				c.serveTLS()
+				if !c.serve() { // a parked connection keeps its slot (park.go)
+					s.release(c)
+				}
+				return
 			}
+			c.serveTLS()
 			s.release(c)
 		}()
 	}
@@ -440,16 +443,20 @@ func (s *Server) stop(ctx context.Context, idleFor time.Duration) error {
 		select {
 		case <-done:
 			s.cancelBase()
+			s.stopParking()
 			s.closeAccessLog()
 			return sides.wait()
 		case <-ctx.Done():
 			s.cancelBase()
 			s.mu.Lock()
 			for c := range s.conns {
-				c.rwc.Close()
+				if !c.closeIdle() { // a parked one has no goroutine to see its close
+					c.rwc.Close()
+				}
 			}
 			s.mu.Unlock()
 			<-done
+			s.stopParking()
 			sides.wait()
 			s.closeAccessLog()
 			return ctx.Err()
