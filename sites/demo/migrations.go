@@ -20,6 +20,7 @@ var migrationFiles embed.FS
 //	0005_add_session_generation users.session_generation, 0 to start (see session.go)
 //	0006_create_throttle        throttle: the counts of login and sign-up attempts (see throttle.go)
 //	0007_market_version         market_version: one row, one more on every change to stocks (triggers; see marketcache.go)
+//	0008_watch_tag              users.watch_tag, drawn anew on every change to the user's watch list (triggers; see watchcache.go)
 var Migrations fs.FS = mustSub(migrationFiles, "migrations")
 
 // mustSub returns the folder dir of fsys; embedded, it is always there.

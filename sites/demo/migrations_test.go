@@ -56,8 +56,8 @@ func TestMigrations(t *testing.T) {
 		if again, err := db.Migrate(ctx, "demo", Migrations); err != nil || len(again) != 0 {
 			t.Errorf("second Migrate: applied %v, %v", again, err)
 		}
-		if cur, latest, err := db.Version(ctx, "demo", Migrations); err != nil || cur != 7 || latest != 7 {
-			t.Errorf("Version: %d, %d, %v; want 7, 7", cur, latest, err)
+		if cur, latest, err := db.Version(ctx, "demo", Migrations); err != nil || cur != 8 || latest != 8 {
+			t.Errorf("Version: %d, %d, %v; want 8, 8", cur, latest, err)
 		}
 
 		st := newStore(db)
@@ -114,8 +114,8 @@ func TestMigrationFiles(t *testing.T) {
 		dialect database.Dialect
 		files   []string
 	}{
-		{database.SQLite, []string{"0001_create_users.sqlite.sql", "0002_create_stocks.sql", "0003_seed_stocks.sql", "0004_create_watchlist.sql", "0005_add_session_generation.sql", "0006_create_throttle.sql", "0007_market_version.sqlite.sql"}},
-		{database.Postgres, []string{"0001_create_users.postgres.sql", "0002_create_stocks.sql", "0003_seed_stocks.sql", "0004_create_watchlist.sql", "0005_add_session_generation.sql", "0006_create_throttle.sql", "0007_market_version.postgres.sql"}},
+		{database.SQLite, []string{"0001_create_users.sqlite.sql", "0002_create_stocks.sql", "0003_seed_stocks.sql", "0004_create_watchlist.sql", "0005_add_session_generation.sql", "0006_create_throttle.sql", "0007_market_version.sqlite.sql", "0008_watch_tag.sqlite.sql"}},
+		{database.Postgres, []string{"0001_create_users.postgres.sql", "0002_create_stocks.sql", "0003_seed_stocks.sql", "0004_create_watchlist.sql", "0005_add_session_generation.sql", "0006_create_throttle.sql", "0007_market_version.postgres.sql", "0008_watch_tag.postgres.sql"}},
 	} {
 		ms, err := database.Migrations(Migrations, tt.dialect)
 		if err != nil {

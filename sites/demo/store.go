@@ -22,8 +22,10 @@ import (
 type store struct {
 	db *database.DB
 	q  queries
-	// cache is the market in memory (marketcache.go).
-	cache *marketCache
+	// cache is the market in memory (marketcache.go), watches the watch
+	// lists (watchcache.go).
+	cache   *marketCache
+	watches *watchCache
 }
 
 // queries are the store's statements, prepared for its database.
@@ -42,10 +44,11 @@ type queries struct {
 	setPassword *database.Stmt
 	endSessions *database.Stmt
 
-	watchlist *database.Stmt // the market's version, the session's check, and the stocks its user follows
-	follow    *database.Stmt
-	unfollow  *database.Stmt
-	setNote   *database.Stmt
+	watchClaim *database.Stmt // the market's version, the session's check and the watch list's tag
+	watchlist  *database.Stmt // the same, and the stocks the user follows
+	follow     *database.Stmt
+	unfollow   *database.Stmt
+	setNote    *database.Stmt
 }
 
 // marketOrders are the sorts of /center.py?sort=...: ORDER BY clauses
@@ -88,15 +91,15 @@ WHERE id = ? AND name = ? AND session_generation = ? RETURNING session_generatio
 
 		// The session's check and the page in one statement (one read
 		// transaction, one WAL read lock on SQLite; one round trip on
-		// PostgreSQL), the stocks' names and prices from the market in
-		// memory at the version read. A user who follows nothing is one
-		// row with no code; one that is gone, one of FALSEs.
-		watchlist: db.Prepared(watchlistQuery),
-		follow:    db.Prepared("INSERT INTO watchlist (user_id, code) VALUES (?, ?) ON CONFLICT (user_id, code) DO NOTHING RETURNING code"),
-		unfollow:  db.Prepared("DELETE FROM watchlist WHERE user_id = ? AND code = ?"),
-		setNote:   db.Prepared("UPDATE watchlist SET note = ? WHERE user_id = ? AND code = ?"),
+		// PostgreSQL): watchClaim's one row while the copy in memory is
+		// current (watchcache.go), else watchlist's.
+		watchClaim: db.Prepared(watchClaimQuery),
+		watchlist:  db.Prepared(watchlistQuery),
+		follow:     db.Prepared("INSERT INTO watchlist (user_id, code) VALUES (?, ?) ON CONFLICT (user_id, code) DO NOTHING RETURNING code"),
+		unfollow:   db.Prepared("DELETE FROM watchlist WHERE user_id = ? AND code = ?"),
+		setNote:    db.Prepared("UPDATE watchlist SET note = ? WHERE user_id = ? AND code = ?"),
 	}
-	return &store{db: db, q: q, cache: cache}
+	return &store{db: db, q: q, cache: cache, watches: newWatchCache(watchBudget)}
 }
 
 // market returns every stock in the order of sort, a key of marketOrders
@@ -229,74 +232,122 @@ func scanGen(row *sql.Row) (gen int64, ok bool, err error) {
 	return gen, err == nil, err
 }
 
-// watchlistQuery reads the market's version, whether user ? has the
-// session's name ? and generation ?, and the codes and notes of the
-// stocks it follows, by code. Two booleans rather than the user's name
-// and generation, which each row would carry: a string fewer to make per
-// row, and the name is not shown (the session has it).
+// watchClaimQuery reads the market's version, whether user ? has the
+// session's name ? and generation ?, and the tag of its watch list: one
+// row, whether or not the user is there. Two booleans rather than the
+// user's name and generation: the name is not shown (the session has
+// it), and a string the fewer to make.
+const watchClaimQuery = `SELECT m.version, COALESCE(u.name = ?, FALSE), COALESCE(u.session_generation = ?, FALSE),
+COALESCE(u.watch_tag, 0)
+FROM market_version m
+LEFT JOIN users u ON u.id = ?`
+
+// watchlistQuery reads what watchClaimQuery does, and the codes and notes
+// of the stocks the user follows, by code: a user who follows nothing is
+// one row with no code.
 const watchlistQuery = `SELECT m.version, COALESCE(u.name = ?, FALSE), COALESCE(u.session_generation = ?, FALSE),
-w.code, COALESCE(w.note, '')
+COALESCE(u.watch_tag, 0), w.code, COALESCE(w.note, '')
 FROM market_version m
 LEFT JOIN users u ON u.id = ?
 LEFT JOIN watchlist w ON w.user_id = u.id
 ORDER BY w.code`
 
+// watchClaimed is what watchClaimQuery and watchlistQuery read of the
+// market and the session.
+type watchClaimed struct {
+	version        int64 // the market's
+	named, sameGen bool  // the session's name and generation are the user's
+	tag            int64 // the watch list's
+}
+
+// verdict returns the verdict on the session, and the flash of a stale
+// one (as judge).
+func (w *watchClaimed) verdict() (verdict, string) {
+	switch {
+	case !w.named:
+		return stale, msgUserGone
+	case !w.sameGen:
+		return stale, msgSessionEnded
+	}
+	return current, ""
+}
+
 // watchlist returns the database's verdict on session c, with the flash
 // of a stale one (as judge), and the stocks c's user follows, by code,
-// each with its note, name and price, read in one statement: the names
-// and prices come from the market in memory at the version the statement
-// read (marketcache.go), read again when that copy is older. A stale
-// session gets no rows.
+// each with its note, name and price. One statement of one row checks
+// the session and reads the list's tag; the list comes from memory while
+// its copy has that tag, else from a second statement (watchcache.go); the
+// names and prices come from the market in memory at the version read
+// (marketcache.go). A stale session gets no rows.
 func (st *store) watchlist(ctx context.Context, c claim) (v verdict, msg string, rows []Watched, err error) {
 	if st == nil {
 		return unchecked, "", nil, errNoDatabase
 	}
-	q, err := st.q.watchlist.QueryContext(ctx, c.name, c.gen, c.id)
+	var w watchClaimed
+	err = st.q.watchClaim.QueryRowContext(ctx, c.name, c.gen, c.id).Scan(&w.version, &w.named, &w.sameGen, &w.tag)
+	if errors.Is(err, sql.ErrNoRows) {
+		return unchecked, "", nil, errNoVersion
+	}
 	if err != nil {
 		return unchecked, "", nil, err
 	}
-	defer q.Close()
-	var version int64
-	var named, sameGen bool
-	var codes [16]struct{ code, note string } // five on the load tests' page
-	list := codes[:0]
-	found := false
-	for q.Next() {
-		var code sql.NullString
-		var note string
-		if err := q.Scan(&version, &named, &sameGen, &code, &note); err != nil {
+	if v, msg := w.verdict(); v != current {
+		return v, msg, nil, nil
+	}
+	list, ok := st.watches.get(c.id, w.tag)
+	if !ok {
+		if w, list, err = st.readWatchlist(ctx, c); err != nil {
 			return unchecked, "", nil, err
 		}
-		found = true
-		if code.Valid {
-			list = append(list, struct{ code, note string }{code.String, note})
+		if v, msg := w.verdict(); v != current {
+			return v, msg, nil, nil
 		}
+		st.watches.put(c.id, newWatchCopy(w.tag, list))
 	}
-	if err := q.Err(); err != nil {
-		return unchecked, "", nil, err
-	}
-	switch {
-	case !found:
-		return unchecked, "", nil, errNoVersion
-	case !named:
-		return stale, msgUserGone, nil, nil
-	case !sameGen:
-		return stale, msgSessionEnded, nil, nil
-	}
-	m, err := st.marketAt(ctx, "code", version)
+	m, err := st.marketAt(ctx, "code", w.version)
 	if err != nil {
 		return unchecked, "", nil, err
 	}
 	rows = make([]Watched, 0, len(list))
-	for _, w := range list {
-		i, ok := m.at[w.code]
+	for _, f := range list {
+		i, ok := m.at[f.code]
 		if !ok {
 			continue // gone from the market since (a later version's copy)
 		}
 		s := &m.stocks[i]
-		rows = append(rows, Watched{Code: s.Code, Name: s.Name, Price: s.Price, PriceText: s.PriceText, Note: w.note})
+		rows = append(rows, Watched{Code: s.Code, Name: s.Name, Price: s.Price, PriceText: s.PriceText, Note: f.note})
 	}
 	return current, "", rows, nil
+}
+
+// readWatchlist reads session c's check and its user's list with its
+// tag, in one statement (watchlistQuery).
+func (st *store) readWatchlist(ctx context.Context, c claim) (w watchClaimed, list []followed, err error) {
+	st.watches.loads.Add(1)
+	q, err := st.q.watchlist.QueryContext(ctx, c.name, c.gen, c.id)
+	if err != nil {
+		return w, nil, err
+	}
+	defer q.Close()
+	found := false
+	for q.Next() {
+		var code sql.NullString
+		var note string
+		if err := q.Scan(&w.version, &w.named, &w.sameGen, &w.tag, &code, &note); err != nil {
+			return w, nil, err
+		}
+		found = true
+		if code.Valid {
+			list = append(list, followed{code.String, note})
+		}
+	}
+	if err := q.Err(); err != nil {
+		return w, nil, err
+	}
+	if !found {
+		return w, nil, errNoVersion
+	}
+	return w, list, nil
 }
 
 // follow adds the stock code to user's watch list; added is false when it
