@@ -15,9 +15,10 @@
 # runs wrk (-t1 -c CONNS, keep-alive) over two workloads, each request from
 # the next user in turn:
 #
-#   watchlist   GET /watchlist.py: the signed-in user's list (one statement:
-#               the user's name and session generation, which check the
-#               session, joined to the list)
+#   watchlist   GET /watchlist.py: the signed-in user's list (one statement
+#               of one row: the session's check and the list's tag; the
+#               list from memory while its tag is unchanged, and the
+#               stocks' names and prices from the market in memory)
 #   add/del     POST /add/{code}.py then POST /del/{code}.py, each a write
 #               transaction answered 303 to /watchlist.py
 #
