@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"unsafe"
 )
 
 const (
@@ -34,6 +35,36 @@ type variablePart struct {
 	// inline cache of reflect.Type.FieldByName, which looks the name up
 	// and allocates the index every time (PATCHES.md, 5).
 	field atomic.Pointer[fieldIndex]
+}
+
+var (
+	typeOfStringFunc    = reflect.TypeFor[func(string) string]()
+	typeOfStringErrFunc = reflect.TypeFor[func(string) (string, error)]()
+
+	typeOfString = reflect.TypeFor[string]()
+	typeOfAny    = reflect.TypeFor[any]()
+)
+
+// mapStringAnyIndex returns m[key], m a map of string keys and any values
+// (map[string]any, Context, a named type of them), and true; or false
+// where MapIndex must answer: another map type, a key that is not there, a
+// nil or a *Value there. MapIndex copies the interface value it finds to
+// the heap, for the caller to unwrap; this reads the map as Go does, and
+// the value is what that unwrapping gives (PATCHES.md, 9).
+func mapStringAnyIndex(m reflect.Value, key string) (reflect.Value, bool) {
+	t := m.Type()
+	if t.Key() != typeOfString || t.Elem() != typeOfAny || !m.CanInterface() {
+		return reflect.Value{}, false
+	}
+	p := m.UnsafePointer() // the map's: a named map type has the same layout
+	x, ok := (*(*map[string]any)(unsafe.Pointer(&p)))[key]
+	if !ok || x == nil {
+		return reflect.Value{}, false
+	}
+	if _, isValue := x.(*Value); isValue {
+		return reflect.Value{}, false
+	}
+	return reflect.ValueOf(x), true
 }
 
 // fieldIndex is a struct type and where a field name is found in it.
@@ -397,6 +428,10 @@ func (vr *variableResolver) resolveInto(ctx *ExecutionContext, dst *Value) error
 					case reflect.Struct:
 						current = part.fieldByName(current)
 					case reflect.Map:
+						if v, ok := mapStringAnyIndex(current, part.s); ok {
+							current = v
+							break
+						}
 						// The key as a reflect.Value without
 						// allocating: a pointer to part.s
 						// (PATCHES.md, 5).
@@ -498,6 +533,33 @@ func (vr *variableResolver) resolveInto(ctx *ExecutionContext, dst *Value) error
 				return fmt.Errorf("'%s' must have exactly 1 or 2 output arguments, the second argument must be of type error", vr.String())
 			}
 
+			// A function of a string returning a string (a URL
+			// helper, say) is called as Go calls it, without
+			// reflect.Value.Call, when its argument is a string
+			// (PATCHES.md, 10).
+			var first *Value
+			if len(currArgs) == 1 && (t == typeOfStringFunc || t == typeOfStringErrFunc) && current.CanInterface() {
+				pv, err := currArgs[0].Evaluate(ctx)
+				if err != nil {
+					return err
+				}
+				first = pv
+				if dt, ok := pv.dynamicType(); ok && dt == typeOfString {
+					var out string
+					switch f := current.Interface().(type) {
+					case func(string) string:
+						out = f(pv.val.String())
+					case func(string) (string, error):
+						var err error
+						if out, err = f(pv.val.String()); err != nil {
+							return err
+						}
+					}
+					current = reflect.ValueOf(out)
+					continue
+				}
+			}
+
 			// Evaluate all parameters
 			var parameters []reflect.Value
 
@@ -506,9 +568,12 @@ func (vr *variableResolver) resolveInto(ctx *ExecutionContext, dst *Value) error
 			var fnArg reflect.Type
 
 			for idx, arg := range currArgs {
-				pv, err := arg.Evaluate(ctx)
-				if err != nil {
-					return err
+				pv := first // evaluated above
+				if idx > 0 || pv == nil {
+					var err *Error
+					if pv, err = arg.Evaluate(ctx); err != nil {
+						return err
+					}
 				}
 
 				if isVariadic {
