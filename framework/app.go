@@ -305,9 +305,18 @@ func recoverTo(err *error) {
 // a context processor, or a method of the data a template calls, say).
 func (a *App) render(r *Request, template string, data Data) (_ []byte, err error) {
 	defer recoverTo(&err)
-	data = a.withContext(r, data)
+	// The context processors' data, then data over it: layers the store
+	// merges with the globals into the page's one map.
+	var buf [4]Data
+	layers := buf[:0]
+	if r != nil {
+		for _, f := range a.contexts {
+			layers = append(layers, f(r))
+		}
+	}
+	layers = append(layers, data)
 	e := a.store.lookup(template)
-	body, err := a.store.render(e, data)
+	body, err := a.store.render(e, layers...)
 	if err != nil {
 		return nil, &templateFailure{page: template, files: e.files, err: err}
 	}

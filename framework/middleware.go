@@ -54,21 +54,3 @@ func (a *App) buildChain() {
 	}
 	a.chain = h
 }
-
-// withContext returns data over the context processors' data for r: data
-// itself when there are none.
-func (a *App) withContext(r *Request, data Data) Data {
-	if len(a.contexts) == 0 || r == nil {
-		return data
-	}
-	out := make(Data, len(data)+4)
-	for _, f := range a.contexts {
-		for k, v := range f(r) {
-			out[k] = v
-		}
-	}
-	for k, v := range data {
-		out[k] = v
-	}
-	return out
-}

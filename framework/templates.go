@@ -127,7 +127,9 @@ func newStore(dir string, embedded fs.FS, dev bool, globals Data, log *slog.Logg
 	if dev {
 		s.globals[placeholderCheck] = s.checkFields
 	}
-	s.set.Globals = s.globals
+	// The set has no globals: render merges them with the request's
+	// data into the one map it makes per page, which pongo2 then reads
+	// as it is (PATCHES.md, 11) instead of merging again.
 	s.cache.Store(new(cache))
 	if dev && root != nil { // embedded templates alone never change
 		if err := s.watch(); err != nil {
@@ -278,15 +280,16 @@ func (s *store) fresh(name string) *entry {
 	return s.build(name)
 }
 
-// render executes the page template e with data.
-func (s *store) render(e *entry, data Data) ([]byte, error) {
+// render executes the page template e with the globals and layers of
+// data over them, a later layer's names over an earlier's.
+func (s *store) render(e *entry, layers ...Data) ([]byte, error) {
 	if e.err != nil {
 		return nil, e.err
 	}
-	ctx, copied := toContext(data)
+	ctx := s.context(layers)
 	var missing *[]string
 	if s.dev {
-		ctx, missing = s.standIns(e, ctx, copied)
+		ctx, missing = s.standIns(e, ctx, true)
 	}
 	var (
 		out []byte
@@ -352,6 +355,29 @@ func standIn(name string, missing *[]string) func() any {
 		*missing = append(*missing, name)
 		return nil
 	}
+}
+
+// context returns the pongo2 context of a page: the globals, then each
+// layer over them, every HTML value made a pongo2 safe value (see
+// toContext). It is the one map a page's render makes.
+func (s *store) context(layers []Data) pongo2.Context {
+	n := len(s.globals)
+	for _, l := range layers {
+		n += len(l)
+	}
+	ctx := make(pongo2.Context, n)
+	for k, v := range s.globals {
+		ctx[k] = v
+	}
+	for _, l := range layers {
+		for k, v := range l {
+			if nv, changed := safeValues(v); changed {
+				v = nv
+			}
+			ctx[k] = v
+		}
+	}
+	return ctx
 }
 
 // copyContext returns a copy of c with room for a few more keys.

@@ -137,13 +137,19 @@ func (tpl *Template) newContextForExecution(context Context) (*Template, *Execut
 	}
 
 	// Create context if none is given, sized for both maps
-	// (PATCHES.md, 1).
-	newContext := make(Context, len(tpl.set.Globals)+len(context))
-	newContext.Update(tpl.set.Globals)
+	// (PATCHES.md, 1). With no globals to merge, the context given is
+	// the public context as it is: an execution only reads it
+	// (PATCHES.md, 11).
+	var newContext Context
+	if len(tpl.set.Globals) == 0 && context != nil {
+		newContext = context
+	} else {
+		newContext = make(Context, len(tpl.set.Globals)+len(context))
+		newContext.Update(tpl.set.Globals)
+		newContext.Update(context)
+	}
 
 	if context != nil {
-		newContext.Update(context)
-
 		if len(newContext) > 0 {
 			// Check for context name syntax
 			err := newContext.checkForValidIdentifiers()
