@@ -43,7 +43,7 @@ func TestEscapeFilter(t *testing.T) {
 			}
 		}
 	}
-	tpl, err := FromString(`{{ x }}|{{ x|escape }}|{{ x|escape|length }}|{{ x|safe }}|{{ x|safe|escape }}`)
+	tpl, err := testSet(t).FromString(`{{ x }}|{{ x|escape }}|{{ x|escape|length }}|{{ x|safe }}|{{ x|safe|escape }}`)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,7 +58,7 @@ func TestPatchedLookups(t *testing.T) {
 		{`{% if m.a == "x<y" %}eq{% endif %}{% if ss.a != "plain" %}ne{% endif %}{% if t and 1 < 2 %}!{% endif %}`, `eq!`},
 		{`{{ up("a<b") }}|{{ up(name) }}|{{ url("x") }}|{{ url(name)|upper }}|{{ up(m.a) }}`, `[a&lt;b]|[style.css]|/x?v=1|/STYLE.CSS?V=1|[x&lt;y]`},
 	} {
-		tpl, err := FromString(c.tpl)
+		tpl, err := testSet(t).FromString(c.tpl)
 		if err != nil {
 			t.Fatalf("%s: %v", c.tpl, err)
 		}
@@ -87,7 +87,7 @@ func TestPatchedCallErrors(t *testing.T) {
 		{`{{ up(nothing) }}`, `function input argument 0 of 'up' must be of type string or *pongo2.Value (not <nil>)`},
 		{`{{ up("a", "b") }}`, `function input argument count (1) of 'up' must be equal to the calling argument count (2)`},
 	} {
-		tpl, err := FromString(c.tpl)
+		tpl, err := testSet(t).FromString(c.tpl)
 		if err != nil {
 			t.Fatalf("%s: %v", c.tpl, err)
 		}
@@ -105,7 +105,7 @@ func TestValueBlocksKept(t *testing.T) {
 	t.Parallel()
 	var kept []*Value
 	keep := func(v *Value) string { kept = append(kept, v); return "" }
-	tpl, err := FromString(`{% for s in list %}{{ keep(s) }}{% endfor %}`)
+	tpl, err := testSet(t).FromString(`{% for s in list %}{{ keep(s) }}{% endfor %}`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,4 +121,10 @@ func TestValueBlocksKept(t *testing.T) {
 	if got != "abcd" {
 		t.Errorf("kept values print %q, want abcd", got)
 	}
+}
+
+// testSet returns a template set of t's own: compiling writes to the set,
+// so parallel tests do not share one.
+func testSet(t *testing.T) *TemplateSet {
+	return NewSet(t.Name(), MustNewLocalFileSystemLoader(""))
 }
