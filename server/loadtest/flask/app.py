@@ -229,7 +229,10 @@ def visitor():
 
 # --- the database (sites/demo/store.go) ---------------------------------------
 
-Watched = namedtuple("Watched", "Code Name Price Note")
+# PriceText: the price with two decimals, as the demo's store makes it
+# (once per copy of the market there; here per row, in Python rather than
+# in the template, which was the same work).
+Watched = namedtuple("Watched", "Code Name Price PriceText Note")
 USER_NAME = "SELECT name, session_generation FROM users WHERE id = ?"
 WATCHLIST = """SELECT w.code, s.name, s.price, w.note
 FROM watchlist w JOIN stocks s ON s.code = w.code
@@ -258,7 +261,7 @@ def watchlist():
     row = db.execute(USER_NAME, (uid,)).fetchone() if uid else None
     if row is None or row[0] != user or row[1] != gen:
         return redirect("/login.py?next=%2Fwatchlist.py", 303)
-    rows = [Watched(*r) for r in db.execute(WATCHLIST, (uid,))]
+    rows = [Watched(code, name, price, "%.2f" % price, note) for code, name, price, note in db.execute(WATCHLIST, (uid,))]
     return render_template("watchlist.html", title="Watch list", page="watchlist", user=user, flashes=flashes,
                            content="The stocks you follow, with a note on each.",
                            rows=rows, count=len(rows), error="", error_code="")
