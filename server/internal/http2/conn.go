@@ -75,16 +75,28 @@ type Conn struct {
 	total        uint64
 	done         chan struct{}
 
-	// Handler goroutines: one a stream, kept a while after the stream to
-	// serve the next (at most maxIdleWorkers idle), so that a stream costs
-	// no goroutine start.
+	// Handler goroutines: one a stream, kept after the stream to serve
+	// the next, so that a stream costs no goroutine start, nor the growth
+	// of a new goroutine's stack, which a hello's HPACK encoding alone
+	// outgrows: with 4 kept for 10 streams in flight, that copying was 22%
+	// of BenchmarkHelloGET's CPU. While streams are open every worker that
+	// finishes is kept (no more than the handlers that ran at once, at
+	// most MaxConcurrentStreams); once the connection has had no stream
+	// for workerLinger, those beyond maxIdleWorkers are let go
+	// (trimWorkers, from the reader's deadline), so that a client's bursts
+	// (a page's requests) find them, and an idle connection holds few.
 	work        chan *Stream
-	idleWorkers int // guarded by mu
+	idleWorkers int // parked on work, or about to be; guarded by mu
 	workers     sync.WaitGroup
 }
 
-// maxIdleWorkers is how many handler goroutines a connection keeps idle.
+// maxIdleWorkers is how many handler goroutines a connection without
+// streams keeps idle after workerLinger.
 const maxIdleWorkers = 4
+
+// workerLinger is how long a connection without streams keeps more than
+// maxIdleWorkers idle handler goroutines.
+const workerLinger = time.Second
 
 // headerBlock is a header block being received (RFC 9113 §4.3): its
 // HEADERS frame came, its END_HEADERS has not.
@@ -233,6 +245,9 @@ func (c *Conn) deadlinePassed() error {
 	}
 	if c.open == 0 && (c.goingAway || !c.idleDue.IsZero() && !now.Before(c.idleDue)) {
 		return errGraceful
+	}
+	if c.open == 0 && !now.Before(c.idleSince.Add(workerLinger)) {
+		c.trimWorkers()
 	}
 	c.armDeadline(now)
 	return nil
@@ -391,13 +406,14 @@ type ConnStats struct {
 	WriteBuffered int    // bytes queued for the socket, not yet taken by the writer
 	ReadBuffered  int    // request body bytes received, not yet read by handlers
 	WriteHeld     int    // capacity of the write buffers held (0 when idle)
+	IdleWorkers   int    // handler goroutines kept for the next streams
 }
 
 // Stats returns the connection's counters now.
 func (c *Conn) Stats() ConnStats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return ConnStats{c.open, c.running, c.total, len(c.wbuf), c.readBuffered, cap(c.wbuf) + cap(c.spare)}
+	return ConnStats{c.open, c.running, c.total, len(c.wbuf), c.readBuffered, cap(c.wbuf) + cap(c.spare), c.idleWorkers}
 }
 
 // startStream opens s (its head complete and valid) and starts its
@@ -429,33 +445,35 @@ func (c *Conn) startStream(s *Stream, endStream bool) {
 	c.wg.Add(1)
 	select {
 	case c.work <- s: // an idle worker takes it
+		c.idleWorkers--
 	default:
 		c.workers.Add(1)
 		go c.worker(s)
 	}
 }
 
+// trimWorkers lets the idle workers beyond maxIdleWorkers go; c.mu is
+// held. A worker counted in idleWorkers parks on work without the lock,
+// so each send finds one.
+func (c *Conn) trimWorkers() {
+	for ; c.idleWorkers > maxIdleWorkers; c.idleWorkers-- {
+		c.work <- nil
+	}
+}
+
 // worker runs the handler of s, then of the streams it is handed, until
-// enough workers are idle or the connection ends.
+// it is let go (trimWorkers) or the connection ends (work closed).
 func (c *Conn) worker(s *Stream) {
 	defer c.workers.Done()
-	for {
+	for s != nil {
 		c.runStream(s)
 		c.mu.Lock()
-		if c.idleWorkers >= maxIdleWorkers {
-			c.mu.Unlock()
-			return
-		}
 		c.idleWorkers++
-		c.mu.Unlock()
-		var ok bool
-		s, ok = <-c.work
-		c.mu.Lock()
-		c.idleWorkers--
-		c.mu.Unlock()
-		if !ok {
-			return
+		if c.open == 0 && c.idleWorkers == maxIdleWorkers+1 {
+			c.armDeadline(time.Now()) // trimWorkers after workerLinger
 		}
+		c.mu.Unlock()
+		s = <-c.work
 	}
 }
 

@@ -349,3 +349,52 @@ func TestIdleConnectionHoldsNoWriteBuffer(t *testing.T) {
 		t.Fatalf("after idle: %+v", r)
 	}
 }
+
+// The handler goroutines of a burst of streams are kept while streams come
+// (the next burst starts none), and an idle connection lets those beyond
+// maxIdleWorkers go: it holds few goroutines whatever its bursts were.
+func TestIdleWorkersTrimmed(t *testing.T) {
+	t.Parallel()
+	const burst = 20
+	started := make(chan uint32, burst)
+	release := make(chan struct{})
+	ts := serve(t, HandlerFunc(func(s *Stream) {
+		if s.Path() == "/burst" {
+			started <- s.ID()
+			<-release
+		}
+		hello(s)
+	}), Limits{})
+	c := dial(t, ts.addr)
+	for i := uint32(0); i < burst; i++ {
+		c.request(1+2*i, true, "GET", "/burst")
+	}
+	for range burst {
+		<-started
+	}
+	close(release)
+	for ended := 0; ended < burst; {
+		f := c.frame()
+		switch f.Type {
+		case FrameHeaders:
+			if _, err := c.dec.Write(f.Data); err != nil { // the HPACK state, in order
+				t.Fatal(err)
+			}
+		case FrameRSTStream, FrameGoAway:
+			t.Fatalf("%s %v", f.Type, f.ErrCode)
+		}
+		if f.Flags.Has(FlagEndStream) && (f.Type == FrameData || f.Type == FrameHeaders) {
+			ended++
+		}
+	}
+	sc := ts.conn(t)
+	if !testnet.WaitFor(testnet.Patience, func() bool {
+		st := sc.Stats()
+		return st.OpenStreams == 0 && st.Handlers == 0 && st.IdleWorkers <= maxIdleWorkers
+	}) {
+		t.Fatalf("idle connection after a burst of %d streams: %+v; want at most %d idle workers", burst, sc.Stats(), maxIdleWorkers)
+	}
+	if r := c.get(1+2*burst, "/"); r.status != 200 {
+		t.Fatalf("after the trim: %+v", r)
+	}
+}

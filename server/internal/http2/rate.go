@@ -137,6 +137,9 @@ func (c *Conn) armDeadline(now time.Time) {
 		case !c.idleDue.IsZero():
 			due = c.idleDue
 		}
+		if t := c.idleSince.Add(workerLinger); c.idleWorkers > maxIdleWorkers && (due.IsZero() || t.Before(due)) {
+			due = t // then trimWorkers
+		}
 	}
 	if c.lim.MinRate > 0 && c.rate.awaited > 0 {
 		if r := now.Add(c.credit(c.lim.MinRateGrace) - c.waitedAt(now)); due.IsZero() || r.Before(due) {
