@@ -32,8 +32,9 @@ const (
 // that flags given to this test run (-mod=vendor, -race, tags) do not
 // change how the module resolves: -mod=mod lets the go command add the
 // indirect requirements to go.mod from the module cache, which go mod
-// tidy would instead look up for the tests of dependencies (pongo2's
-// gopkg.in/check.v1, not in the cache) and fail without the network.
+// tidy would instead look up for the tests of dependencies (stock
+// pongo2's gopkg.in/check.v1 was one, not in the cache) and fail without
+// the network.
 func goEnv(extra ...string) []string {
 	return append(os.Environ(), append([]string{
 		"GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off", "GOTOOLCHAIN=local",
