@@ -128,7 +128,8 @@ func (c *h2Conn) status(id uint32) string {
 // the application waits in its read; another connection is served.
 func TestH2MinRate(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, newHardApp(), nil, slowTimeouts, func(s *Server) { s.H2C = true })
+	m := &Metrics{}
+	ts := startServer(t, newHardApp(), nil, slowTimeouts, func(s *Server) { s.H2C, s.Metrics = true, m })
 	c := ts.dialH2(t, "127.0.0.1")
 	c.request(1, false, "POST", "/echo.py", "content-length", "1000")
 	c.write(http2.AppendData(nil, 1, false, []byte("ab")))
@@ -136,8 +137,8 @@ func TestH2MinRate(t *testing.T) {
 	if code, ok := c.goAway(); !ok || code != http2.ErrCodeEnhanceYourCalm {
 		t.Fatalf("GOAWAY %v (%v); want ENHANCE_YOUR_CALM", code, ok)
 	}
-	if n := ts.h2.srv.Stats().TooSlow; n != 1 {
-		t.Fatalf("TooSlow %d; want 1", n)
+	if h2 := m.HTTP2(); h2.TooSlow != 1 || h2.EnhanceYourCalm != 1 {
+		t.Fatalf("metrics: %+v; want one connection too slow, counted in EnhanceYourCalm too", h2)
 	}
 	other := ts.dialH2(t, "127.0.0.1")
 	other.request(1, true, "GET", "/hello.py")

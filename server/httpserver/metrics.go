@@ -329,9 +329,14 @@ type HTTP2Counts struct {
 	// those refused over the concurrency limit.
 	StreamsTotal, Resets, Refused uint64
 	// EnhanceYourCalm counts the connections ended for a flood (rapid
-	// reset, SETTINGS, PING, empty frames: GOAWAY ENHANCE_YOUR_CALM), and
-	// ProtocolErrors those ended by another connection error.
+	// reset, SETTINGS, PING, empty frames: GOAWAY ENHANCE_YOUR_CALM) or for
+	// requests sent slower than MinRate, and ProtocolErrors those ended by
+	// another connection error.
 	EnhanceYourCalm, ProtocolErrors uint64
+	// TooSlow counts the connections ended for requests sent slower than
+	// MinRate (in EnhanceYourCalm too), Stalled the streams reset for
+	// waiting on the client's flow-control window past WriteTimeout.
+	TooSlow, Stalled uint64
 }
 
 // HTTP2 returns the HTTP/2 figures of the Servers using m now: zeros for
@@ -353,6 +358,8 @@ func (m *Metrics) HTTP2() HTTP2Counts {
 		n.Refused += st.Refused
 		n.EnhanceYourCalm += st.EnhanceYourCalm
 		n.ProtocolErrors += st.ProtocolErrors
+		n.TooSlow += st.TooSlow
+		n.Stalled += st.Stalled
 	}
 	return n
 }

@@ -34,26 +34,43 @@ func FuzzFrameReader(f *testing.F) {
 	f.Add(AppendFrame(nil, 0x42, 0xff, 9, []byte("unknown")))
 	f.Add(append(AppendFrameHeader(nil, FrameHeader{DefaultMaxFrameSize + 1, FrameData, 0, 1}), 'x'))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		whole := readFrames(t, bytes.NewReader(in))
-		oneByte := readFrames(t, iotest.OneByteReader(bytes.NewReader(in)))
-		if len(whole) != len(oneByte) {
-			t.Fatalf("%d frames at once, %d one byte at a time", len(whole), len(oneByte))
-		}
-		for i := range whole {
-			if whole[i] != oneByte[i] {
-				t.Fatalf("frame %d: %s at once, %s one byte at a time", i, whole[i], oneByte[i])
+		whole := readFrames(t, bytes.NewReader(in), false)
+		for _, progress := range []bool{false, true} {
+			oneByte := readFrames(t, iotest.OneByteReader(bytes.NewReader(in)), progress)
+			if len(whole) != len(oneByte) {
+				t.Fatalf("%d frames at once, %d one byte at a time (progress told: %v)", len(whole), len(oneByte), progress)
+			}
+			for i := range whole {
+				if whole[i] != oneByte[i] {
+					t.Fatalf("frame %d: %s at once, %s one byte at a time (progress told: %v)", i, whole[i], oneByte[i], progress)
+				}
 			}
 		}
 	})
 }
 
 // readFrames reads frames until an error and describes each, checking the
-// oracles of FuzzFrameReader.
-func readFrames(t *testing.T, r io.Reader) []string {
+// oracles of FuzzFrameReader; with progress, the reader tells the bytes of
+// each request frame received so far (the minimum rate's count), which
+// must grow within a frame and stay below its length.
+func readFrames(t *testing.T, r io.Reader, progress bool) []string {
 	fr := NewFrameReader(r, nil)
+	told := -1
+	if progress {
+		fr.progress = func(n int) {
+			if n < told || n < 0 || n >= DefaultMaxFrameSize {
+				t.Fatalf("progress %d after %d", n, told)
+			}
+			told = n
+		}
+	}
 	var out []string
 	for {
 		h, p, err := fr.ReadFrame()
+		if told >= 0 && err == nil && (told >= int(h.Length) || h.Type != FrameData && h.Type != FrameHeaders && h.Type != FrameContinuation) {
+			t.Fatalf("progress %d told for %s of %d bytes", told, h.Type, h.Length)
+		}
+		told = -1
 		if err != nil {
 			var ce ConnError
 			if !errors.As(err, &ce) && err != io.EOF && err != io.ErrUnexpectedEOF {

@@ -163,8 +163,10 @@ func writeEngine(t textWriter, m *httpserver.Metrics) {
 	t.one("http2_streams_total", "counter", "HTTP/2 streams opened: HTTP/2's requests.", float64(h2.StreamsTotal))
 	t.one("http2_stream_resets_total", "counter", "HTTP/2 streams the client reset before their answer ended.", float64(h2.Resets))
 	t.one("http2_streams_refused_total", "counter", "HTTP/2 streams refused over the concurrent-stream limit.", float64(h2.Refused))
-	t.one("http2_goaway_enhance_your_calm_total", "counter", "HTTP/2 connections ended for a flood: rapid reset, SETTINGS, PING, empty or unknown frames.", float64(h2.EnhanceYourCalm))
+	t.one("http2_goaway_enhance_your_calm_total", "counter", "HTTP/2 connections ended for a flood (rapid reset, SETTINGS, PING, empty or unknown frames) or for requests slower than limits.min_rate_bytes.", float64(h2.EnhanceYourCalm))
 	t.one("http2_goaway_protocol_errors_total", "counter", "HTTP/2 connections ended by another connection error.", float64(h2.ProtocolErrors))
+	t.one("http2_too_slow_total", "counter", "HTTP/2 connections ended for sending requests slower than limits.min_rate_bytes (in http2_goaway_enhance_your_calm_total too).", float64(h2.TooSlow))
+	t.one("http2_streams_stalled_total", "counter", "HTTP/2 streams reset for waiting on the client's flow-control window past the write timeout.", float64(h2.Stalled))
 }
 
 // writeDB writes the database pool's families.
