@@ -304,7 +304,7 @@ func (s *Server) reclaimParked(n int) int {
 	if !one {
 		return 0
 	}
-	return s.park.reclaimParked(n, math.MaxInt64)
+	return s.park.reclaimParked(n)
 }
 
 // slowAtCap is how far behind MinRate (grace aside) a connection waiting in

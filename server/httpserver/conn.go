@@ -85,24 +85,43 @@ const (
 const maxDrain = 256 << 10
 
 // conn is one connection, and the HTTP/1.1 transport of its requests'
-// exchanges (exchange.go). Its parts, each with one concern:
+// exchanges (exchange.go). Its own fields are what it keeps while it is
+// parked (park.go): its socket, its slot, its place in the parked list;
+// the rest, which it needs while it is served, is its connWork, which a
+// parked connection gives back to its Server's pool.
 type conn struct {
-	exchange // the request being answered, reused request after request
+	*connWork // nil while parked
 
-	rwc net.Conn
-
-	in   reading       // waiting for requests and reading them (r reads through in)
-	inl  inlineRun     // the inline run in progress (inline.go)
-	r    *http1.Reader // request heads and bodies
-	w    *http1.Writer // responses
-	slot slotState     // active, idle since when, or closing (capacity.go)
-	wdl  time.Time     // the write deadline last set (see deadline.go)
-
-	watch clientWatch // noticing the client leaving meanwhile (watchClient)
+	srv  *Server
+	rwc  net.Conn
+	raw  syscall.RawConn // rwc's descriptor, for waiting without a buffer; may be nil
+	slot slotState       // active, idle since when, or closing (capacity.go)
+	wdl  time.Time       // the write deadline last set (see deadline.go)
 
 	h2 atomic.Pointer[http2.Conn] // the HTTP/2 connection it carries, if it does (tls_h2.go)
 
 	pk parkLinks // parked while idle (park.go)
+	id connID    // its exchange's client and listener, kept while parked
+}
+
+// connID is who a connection's exchanges are with.
+type connID struct {
+	remote, local, peer string
+	trusted             bool
+}
+
+// connWork is a connection's part that it needs while it is served. Its
+// parts, each with one concern:
+type connWork struct {
+	exchange // the request being answered, reused request after request
+
+	c *conn // the connection it serves now
+
+	in    reading       // waiting for requests and reading them (r reads through in)
+	inl   inlineRun     // the inline run in progress (inline.go)
+	r     *http1.Reader // request heads and bodies
+	w     *http1.Writer // responses
+	watch clientWatch   // noticing the client leaving meanwhile (watchClient)
 
 	// linger asks close to read what the client may still be sending, so
 	// that our last response is not lost to a reset.
@@ -112,7 +131,6 @@ type conn struct {
 // reading is how a connection waits for and reads requests.
 type reading struct {
 	rd      connReader            // what the Reader reads from
-	raw     syscall.RawConn       // rwc's descriptor, for waiting without a buffer; may be nil
 	fillFn  func(fd uintptr) bool // conn.fill, bound once
 	fillErr error                 // fill's error
 	served  bool                  // a request head was read: later waits are between requests
@@ -150,28 +168,54 @@ type clientWatch struct {
 }
 
 func (s *Server) newConn(rwc net.Conn) *conn {
-	c := &conn{rwc: rwc}
-	c.srv, c.t = s, c
+	c := &conn{srv: s, rwc: rwc}
+	if tc, ok := rwc.(*net.TCPConn); ok {
+		c.raw, _ = tc.SyscallConn()
+	}
+	c.attach()
 	c.remote, c.local = rwc.RemoteAddr().String(), rwc.LocalAddr().String()
 	c.peer = c.remote
 	c.trustPeer()
-	c.in.rd.rwc = rwc
-	c.in.rd.state = &c.slot.state
-	if tc, ok := rwc.(*net.TCPConn); ok {
-		c.in.raw, _ = tc.SyscallConn()
-	}
-	c.r = http1.NewReader(&c.in.rd, s.lim)
-	c.w = http1.NewWriter(rwc)
-	c.app.startFn = c.startResponse
-	c.inl.fn = c.step
-	c.in.fillFn = c.fill
-	c.app.ctxFn = c.makeContext
-	c.app.bodyRead.c = c
-	c.app.bodyIn = &c.app.bodyRead
-	c.sw.x = &c.exchange
 	c.slot.state.Store(stateActive)
 	return c
 }
+
+// newConnWork returns a connWork with its functions bound, for any
+// connection of the Server.
+func (s *Server) newConnWork() *connWork {
+	w := &connWork{}
+	w.srv = s
+	w.r = http1.NewReader(&w.in.rd, s.lim)
+	w.w = http1.NewWriter(nil)
+	w.app.startFn = w.startResponse
+	w.inl.fn = w.step
+	w.in.fillFn = w.fill
+	w.app.ctxFn = w.makeContext
+	w.app.bodyIn = &w.app.bodyRead
+	w.sw.x = &w.exchange
+	return w
+}
+
+// attach gives the connection a connWork from its Server's pool, bound to
+// it: a new connection, or a parked one taken up (park.go).
+func (c *conn) attach() {
+	w, _ := c.srv.park.works.Get().(*connWork)
+	if w == nil {
+		w = c.srv.newConnWork()
+	}
+	w.c = c
+	w.t = c
+	w.in.rd.rwc = c.rwc
+	w.in.rd.state = &c.slot.state
+	w.w.Reset(c.rwc)
+	w.app.bodyRead.c = c
+	c.connWork = w
+}
+
+// The connWork's functions, bound once, call its connection's.
+func (w *connWork) step(fd uintptr) bool         { return w.c.step(fd) }
+func (w *connWork) fill(fd uintptr) bool         { return w.c.fill(fd) }
+func (w *connWork) makeContext() context.Context { return w.c.makeContext() }
 
 // serve runs the connection until it closes, or until it parks (park.go),
 // and reports whether it parked: then its slot stays held.
@@ -450,7 +494,7 @@ func (c *conn) waitRequest() bool {
 	var err error
 	if c.canInline() {
 		c.in.fillErr = nil
-		if err = c.in.raw.Read(c.in.fillFn); err == nil {
+		if err = c.raw.Read(c.in.fillFn); err == nil {
 			err = c.in.fillErr
 		}
 	} else {
@@ -550,6 +594,10 @@ func (c *conn) close() {
 	c.slot.state.Store(stateClosing)
 	if c.pk.armed {
 		c.srv.park.forget(c)
+	}
+	if c.connWork == nil { // parked: nothing but its socket
+		c.rwc.Close()
+		return
 	}
 	c.stopWatch()
 	if c.app.cancelCtx != nil {

@@ -1,6 +1,7 @@
 package httpserver
 
 import (
+	"time"
 	"unsafe"
 
 	"github.com/miniweb/miniweb/server/internal/http1"
@@ -80,7 +81,7 @@ func (c *conn) serveInline() inlineEnd {
 	s.drained, s.waiting, s.end = false, false, endClose
 	s.stack = stackWatch{}
 	s.in = true
-	err := c.in.raw.Read(s.fn)
+	err := c.raw.Read(s.fn)
 	s.in = false
 	if err != nil {
 		if s.waiting && c.parkNow(err) {
@@ -152,6 +153,12 @@ func (c *conn) step(fd uintptr) bool {
 func (c *conn) idle() bool {
 	s := &c.inl
 	s.drained = false
+	if !c.pk.armed && c.canPark() && !c.srv.closesIdle() {
+		// After its first request a connection parks at once (park.go).
+		c.slot.since = time.Now().UnixNano()
+		s.end = endPark
+		return true
+	}
 	c.goIdle()
 	if c.srv.closesIdle() {
 		s.end = endClose
@@ -163,7 +170,7 @@ func (c *conn) idle() bool {
 
 // canInline reports whether the connection can serve inline: a socket,
 // on a system where http1.Reader.ReadFD works.
-func (c *conn) canInline() bool { return c.in.raw != nil && http1.ReadsFD }
+func (c *conn) canInline() bool { return c.raw != nil && http1.ReadsFD }
 
 // stackWatch notices a connection whose stack the garbage collector
 // shrinks while it waits and that grows back for each request: see

@@ -128,6 +128,15 @@ func TestInlineRuns(t *testing.T) {
 func TestInlineWatch(t *testing.T) {
 	app := &inlineApp{waiting: make(chan struct{}, 1), cancelled: make(chan error, 1)}
 	ts := startServer(t, app, nil)
+	// A first connection, answered and left idle: the server opens its
+	// parking poller when a connection first parks (park.go), a
+	// descriptor it keeps until Shutdown.
+	first := ts.dial(t)
+	first.send(get("/hello.py"))
+	first.response("GET")
+	if !waitFor(patience, func() bool { return ts.parked() > 0 || !parkSupported }) {
+		t.Fatal("the first connection did not park")
+	}
 	fds := openFDs(t)
 	c, err := net.DialTimeout("tcp", ts.addr, patience)
 	if err != nil {

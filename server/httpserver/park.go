@@ -22,12 +22,18 @@ import (
 // it, which goes on with the inline run (inline.go): its first read reads
 // before it waits, so the bytes that woke it are found in one read.
 //
-// Only connections idle for a while park: a busy keep-alive connection
+// A connection parks at once after its first request, and after a later
+// one once it has been idle for parkAfter: a busy keep-alive connection
 // waits for its next request in the runtime's poller as before, which
 // costs nothing per request beyond what it did (the wait's deadline, the
 // park deadline, is stretched as the idle deadline was: deadline.go).
 // Parking on every wait would cost each request a system call to arm the
-// poller and a goroutine start to wake it.
+// poller and a goroutine start to wake it; parking after the first costs
+// that once per connection, and a client that opens connections and
+// leaves them idle (a browser's spare connections, or many such clients
+// at once) never holds their goroutines: the goroutines alive at once
+// are bounded by the requests being answered and the connections busy
+// in the last parkAfter, not by the connections open.
 //
 // A parked connection is idle in its slot state (capacity.go), so Shutdown,
 // Handoff, a newcomer at the cap and the metrics see it as before; what
@@ -46,14 +52,15 @@ const parkAfter = 500 * time.Millisecond
 
 // parking is a Server's parked connections and its poller.
 type parking struct {
-	mu         sync.Mutex
-	head, tail *conn        // parked connections, oldest first (by slot.since)
-	n          atomic.Int64 // parked now
-	timer      *time.Timer  // the oldest's idle timeout
-	timerAt    int64        // when timer fires (UnixNano); 0: stopped
-	poll       *parkPoller  // started by the first park; nil before
-	broken     atomic.Bool  // the poller could not start: connections do not park
-	after      time.Duration
+	mu      sync.Mutex
+	lists   [2]parkList   // parked connections, oldest first: under IdleTimeout, CrowdedIdleTimeout
+	n       atomic.Int64  // parked now
+	timer   *time.Timer   // the oldest's idle timeout
+	timerAt int64         // when timer fires (UnixNano); 0: stopped
+	poll    *parkPoller   // started by the first park; nil before
+	broken  atomic.Bool   // the poller could not start: connections do not park
+	after   time.Duration // parkAfter, unless a test says otherwise
+	works   sync.Pool     // *connWork: parked connections give theirs back
 }
 
 // parkLinks are a conn's part of the parked list and the poller.
@@ -64,6 +71,7 @@ type parkLinks struct {
 	armed      bool  // in the poller's table and epoll set (armed again by later parks)
 	fd         int32 // its descriptor
 	toPark     bool  // loop ended for the connection to park
+	crowded    bool  // parked under CrowdedIdleTimeout (capacity.go)
 }
 
 // parkWait is how long an idle wait that begins now lasts before the
@@ -118,14 +126,14 @@ func (c *conn) park() bool {
 		p.mu.Unlock()
 		return false
 	}
-	c.r.Release()
-	c.w.Release()
 	add := !c.pk.armed
 	if add { // its first park: learn its descriptor
-		c.in.raw.Control(func(fd uintptr) { c.pk.fd = int32(fd) })
+		c.raw.Control(func(fd uintptr) { c.pk.fd = int32(fd) })
 		c.pk.armed = true
 	}
+	c.detach()
 	p.poll.track(c)
+	c.pk.crowded = s.idleTimeout() < s.IdleTimeout
 	p.insert(c)
 	c.pk.parked.Store(true)
 	c.slot.state.Store(c.slot.since) // idle again: from here, whoever takes it closes it
@@ -135,11 +143,31 @@ func (c *conn) park() bool {
 	if err := p.poll.arm(c, add); err != nil {
 		// Closed meanwhile (its closer closes it), or the poller failed.
 		if c.takeParked() {
-			s.Log.Debug("connection could not park", keyRemote, c.remote, keyErr, err)
+			s.Log.Debug("connection could not park", keyRemote, c.id.remote, keyErr, err)
 			return false
 		}
 	}
 	return true
+}
+
+// detach gives the connection's connWork back to the pool as it parks,
+// keeping who its exchanges are with. Its buffers went back to theirs
+// when it went idle; its reader and writer are reset, and its counts of
+// bytes with them (connMetrics).
+func (c *conn) detach() {
+	w := c.connWork
+	c.id = connID{remote: w.remote, local: w.local, peer: w.peer, trusted: w.fwd.trusted}
+	w.r.Release()
+	w.w.Release()
+	w.r.Reset(&w.in.rd)
+	w.w.Reset(nil)
+	w.mx = connMetrics{}
+	w.in = reading{fillFn: w.in.fillFn}
+	w.inl = inlineRun{fn: w.inl.fn}
+	w.fwd, w.app.bodyRead.c, w.c, w.t = forwardState{}, nil, nil, nil
+	w.remote, w.local, w.peer = "", "", ""
+	c.connWork = nil
+	c.srv.park.works.Put(w)
 }
 
 // takeParked takes a parked connection back from idle (to active) for
@@ -165,6 +193,9 @@ func (c *conn) unpark() {
 // resume serves a connection taken up from parking, from its next
 // request's first read, until it parks again or closes.
 func (c *conn) resume() {
+	c.attach()
+	c.remote, c.local, c.peer, c.fwd.trusted = c.id.remote, c.id.local, c.id.peer, c.id.trusted
+	c.in.served = true
 	c.setReadDeadline(time.Time{}) // the park deadline, passed
 	c.loop(false)
 	if !c.endServe() {
@@ -204,21 +235,39 @@ func (c *conn) closeParked() {
 	c.srv.release(c)
 }
 
-// insert adds c to the list in the order of slot.since (from the tail:
+// parkList is a list of parked connections in the order their waits
+// began (slot.since), all under one idle timeout.
+type parkList struct{ head, tail *conn }
+
+// list is the list c goes in: the crowded timeout's, or the idle one's.
+func (p *parking) list(c *conn) *parkList {
+	if c.pk.crowded {
+		return &p.lists[1]
+	}
+	return &p.lists[0]
+}
+
+// timeouts are the idle timeouts of p.lists.
+func timeouts(s *Server) [2]time.Duration {
+	return [2]time.Duration{s.IdleTimeout, s.CrowdedIdleTimeout}
+}
+
+// insert adds c to its list in the order of slot.since (from the tail:
 // nearly always its place); p.mu is held.
 func (p *parking) insert(c *conn) {
-	at := p.tail
+	l := p.list(c)
+	at := l.tail
 	for at != nil && at.slot.since > c.slot.since {
 		at = at.pk.prev
 	}
 	c.pk.prev = at
 	if at == nil {
-		c.pk.next, p.head = p.head, c
+		c.pk.next, l.head = l.head, c
 	} else {
 		c.pk.next, at.pk.next = at.pk.next, c
 	}
 	if c.pk.next == nil {
-		p.tail = c
+		l.tail = c
 	} else {
 		c.pk.next.pk.prev = c
 	}
@@ -226,7 +275,7 @@ func (p *parking) insert(c *conn) {
 	p.n.Add(1)
 }
 
-// remove takes c out of the list, if it is in it.
+// remove takes c out of its list, if it is in it.
 func (p *parking) remove(c *conn) {
 	p.mu.Lock()
 	p.unlink(c)
@@ -238,13 +287,14 @@ func (p *parking) unlink(c *conn) {
 	if !c.pk.listed {
 		return
 	}
+	l := p.list(c)
 	if c.pk.prev == nil {
-		p.head = c.pk.next
+		l.head = c.pk.next
 	} else {
 		c.pk.prev.pk.next = c.pk.next
 	}
 	if c.pk.next == nil {
-		p.tail = c.pk.prev
+		l.tail = c.pk.prev
 	} else {
 		c.pk.next.pk.prev = c.pk.prev
 	}
@@ -252,14 +302,18 @@ func (p *parking) unlink(c *conn) {
 	p.n.Add(-1)
 }
 
-// schedule sets the timer for the oldest parked connection's idle
-// timeout, if it is not set for then already; p.mu is held.
+// schedule sets the timer for the first idle timeout of the lists' oldest,
+// if it is not set for then already; p.mu is held.
 func (p *parking) schedule(s *Server) {
-	if p.head == nil {
-		return
+	var at int64
+	for i, timeout := range timeouts(s) {
+		if h := p.lists[i].head; h != nil {
+			if t := h.slot.since + int64(timeout); at == 0 || t < at {
+				at = t
+			}
+		}
 	}
-	at := p.head.slot.since + int64(s.idleTimeout())
-	if p.timerAt != 0 && p.timerAt <= at {
+	if at == 0 || p.timerAt != 0 && p.timerAt <= at {
 		return
 	}
 	p.timerAt = at
@@ -271,22 +325,23 @@ func (p *parking) schedule(s *Server) {
 	}
 }
 
-// expire closes the parked connections past their idle timeout (the
-// crowded one while the server is near the cap), oldest first, and sets
-// the timer for the next.
+// expire closes the parked connections past their idle timeout, oldest
+// first, and sets the timer for the next.
 func (p *parking) expire(s *Server) {
 	var gone []*conn
 	p.mu.Lock()
 	p.timerAt = 0
-	before := time.Now().UnixNano() - int64(s.idleTimeout())
-	for c := p.head; c != nil && c.slot.since <= before; {
-		next := c.pk.next
-		if c.slot.state.CompareAndSwap(c.slot.since, stateClosing) {
-			c.pk.parked.Store(false)
-			p.unlink(c)
-			gone = append(gone, c)
+	now := time.Now().UnixNano()
+	for i, timeout := range timeouts(s) {
+		for c := p.lists[i].head; c != nil && c.slot.since <= now-int64(timeout); {
+			next := c.pk.next
+			if c.slot.state.CompareAndSwap(c.slot.since, stateClosing) {
+				c.pk.parked.Store(false)
+				p.unlink(c)
+				gone = append(gone, c)
+			}
+			c = next
 		}
-		c = next
 	}
 	p.schedule(s)
 	p.mu.Unlock()
@@ -296,21 +351,25 @@ func (p *parking) expire(s *Server) {
 	}
 }
 
-// reclaimParked closes up to n parked connections idle since before
-// (UnixNano), oldest first, for newcomers at the cap, and returns how many
-// it closed.
-func (p *parking) reclaimParked(n int, before int64) (closed int) {
+// reclaimParked closes up to n parked connections, oldest first, for
+// newcomers at the cap, and returns how many it closed.
+func (p *parking) reclaimParked(n int) (closed int) {
 	var gone []*conn
 	p.mu.Lock()
-	for c := p.head; c != nil && closed < n && c.slot.since <= before; {
-		next := c.pk.next
+	at := [2]*conn{p.lists[0].head, p.lists[1].head}
+	for closed < n && (at[0] != nil || at[1] != nil) {
+		i := 0
+		if at[0] == nil || at[1] != nil && at[1].slot.since < at[0].slot.since {
+			i = 1
+		}
+		c := at[i]
+		at[i] = c.pk.next
 		if c.slot.state.CompareAndSwap(c.slot.since, stateClosing) {
 			c.pk.parked.Store(false)
 			p.unlink(c)
 			gone = append(gone, c)
 			closed++
 		}
-		c = next
 	}
 	p.mu.Unlock()
 	for _, c := range gone {

@@ -2,7 +2,10 @@ package httpserver
 
 import (
 	"fmt"
+	"os"
 	"sync"
+	"sync/atomic"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -11,18 +14,23 @@ import (
 const parkSupported = true
 
 // parkPoller is a Server's epoll instance for its parked connections, and
-// the goroutine that waits on it. A parked connection's descriptor is
+// the goroutine that takes them up. A parked connection's descriptor is
 // registered one-shot for input and the peer's FIN (EPOLLRDHUP), with the
 // descriptor as its data; the runtime's own poller, which also holds the
 // descriptor (edge-triggered), keeps its readiness for the goroutine that
 // takes the connection up, whose first read does not wait for it anyway.
+// The epoll instance is itself a descriptor the runtime's poller waits on
+// (readable when an event is ready), so the goroutine waits as any
+// reader does, holding no thread.
 type parkPoller struct {
-	epfd, evfd int // the epoll instance; an eventfd that stops the wait
+	epfd int
+	file *os.File // epfd, for the runtime's poller
 
 	mu    sync.Mutex
-	conns []*conn // by descriptor: the connection last armed under it
+	conns []*conn // by descriptor: the connection last parked under it
 
-	done chan struct{}
+	done     chan struct{}
+	stopping atomic.Bool
 }
 
 func newParkPoller(s *Server) (*parkPoller, error) {
@@ -30,19 +38,17 @@ func newParkPoller(s *Server) (*parkPoller, error) {
 	if err != nil {
 		return nil, fmt.Errorf("epoll_create1: %w", err)
 	}
-	evfd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err := unix.SetNonblock(epfd, true); err != nil {
+		unix.Close(epfd)
+		return nil, fmt.Errorf("epoll instance non-blocking: %w", err)
+	}
+	p := &parkPoller{epfd: epfd, file: os.NewFile(uintptr(epfd), "epoll"), done: make(chan struct{})}
+	rc, err := p.file.SyscallConn()
 	if err != nil {
-		unix.Close(epfd)
-		return nil, fmt.Errorf("eventfd: %w", err)
+		p.file.Close()
+		return nil, fmt.Errorf("epoll instance: %w", err)
 	}
-	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(evfd)}
-	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, evfd, &ev); err != nil {
-		unix.Close(epfd)
-		unix.Close(evfd)
-		return nil, fmt.Errorf("epoll_ctl of the eventfd: %w", err)
-	}
-	p := &parkPoller{epfd: epfd, evfd: evfd, done: make(chan struct{})}
-	go p.run()
+	go p.run(rc)
 	return p, nil
 }
 
@@ -64,7 +70,7 @@ func (p *parkPoller) track(c *conn) {
 // is idle, and may be someone else's already.
 func (p *parkPoller) arm(c *conn, add bool) error {
 	var err error
-	cerr := c.in.raw.Control(func(fd uintptr) {
+	cerr := c.raw.Control(func(fd uintptr) {
 		ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT, Fd: int32(fd)}
 		op := unix.EPOLL_CTL_MOD
 		if add {
@@ -93,40 +99,43 @@ func (p *parkPoller) forget(c *conn) {
 	p.mu.Unlock()
 }
 
-// run waits for parked connections' events and takes each connection up,
-// until stop.
-func (p *parkPoller) run() {
+// run takes up the connections whose events come, until stop.
+func (p *parkPoller) run(rc syscall.RawConn) {
 	defer close(p.done)
 	events := make([]unix.EpollEvent, 256)
-	for {
-		n, err := unix.EpollWait(p.epfd, events, -1)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			panic(fmt.Sprintf("httpserver: epoll_wait on the parking poller: %v", err))
-		}
-		for _, ev := range events[:n] {
-			if int(ev.Fd) == p.evfd {
-				return
+	err := rc.Read(func(fd uintptr) bool {
+		for {
+			n, err := unix.EpollWait(int(fd), events, 0)
+			if err == unix.EINTR {
+				continue
 			}
-			p.mu.Lock()
-			var c *conn
-			if int(ev.Fd) < len(p.conns) {
-				c = p.conns[ev.Fd]
+			if err != nil {
+				panic(fmt.Sprintf("httpserver: epoll_wait on the parking poller: %v", err))
 			}
-			p.mu.Unlock()
-			if c != nil {
-				c.unpark()
+			if n == 0 {
+				return false // none ready: wait for the next
+			}
+			for _, ev := range events[:n] {
+				p.mu.Lock()
+				var c *conn
+				if int(ev.Fd) < len(p.conns) {
+					c = p.conns[ev.Fd]
+				}
+				p.mu.Unlock()
+				if c != nil {
+					c.unpark()
+				}
 			}
 		}
+	})
+	if err != nil && !p.stopping.Load() {
+		panic(fmt.Sprintf("httpserver: waiting on the parking poller: %v", err))
 	}
 }
 
-// stop ends run and closes the poller's descriptors.
+// stop ends run and closes the epoll instance.
 func (p *parkPoller) stop() {
-	unix.Write(p.evfd, []byte{1, 0, 0, 0, 0, 0, 0, 0})
+	p.stopping.Store(true)
+	p.file.Close()
 	<-p.done
-	unix.Close(p.epfd)
-	unix.Close(p.evfd)
 }

@@ -17,7 +17,7 @@ import (
 func (c *conn) watchDup() {
 	c.inl.off = true
 	dfd, derr := -1, error(syscall.EBADF)
-	c.in.raw.Control(func(fd uintptr) {
+	c.raw.Control(func(fd uintptr) {
 		syscall.ForkLock.RLock()
 		dfd, derr = syscall.Dup(int(fd))
 		if derr == nil {
