@@ -5,6 +5,9 @@
 #   DURATION=5s bash server/loadtest/run.sh
 #   ROUNDS=1 bash server/loadtest/run.sh   # one turn per server, no spread
 #   ONLY="page idle" bash server/loadtest/run.sh   # just those workloads
+#   BEFORE=main~3 ONLY="hello static-1k" bash server/loadtest/run.sh
+#       # miniweb against itself as of that commit ("before"), no peers
+#   IDLE_CONNS=19000 ONLY=idle bash server/loadtest/run.sh   # idle memory at 19,000
 #
 # It installs wrk and nginx if they are missing (apt-get; Debian 12, as
 # root) and Flask with gunicorn (.ci/setup-flask), builds miniweb and its Go
@@ -114,6 +117,12 @@ cleanup() {
 trap cleanup EXIT
 log "building into $TMP"
 (cd "$ROOT" && go build -o "$TMP/miniweb" ./server)
+if [ -n "${BEFORE:-}" ]; then # the same program as of commit $BEFORE, to compare with
+	mkdir -p "$TMP/before-src"
+	git -C "$ROOT" archive "$BEFORE" | tar -x -C "$TMP/before-src"
+	(cd "$TMP/before-src" && go build -o "$TMP/before" ./server)
+	log "before: $(git -C "$ROOT" log -1 --format='%h %s' "$BEFORE" | cut -c1-80)"
+fi
 (cd "$HERE" && go build -o "$TMP/nethttp" ./nethttp && go build -o "$TMP/fasthttp" ./fasthttp &&
 	go build -o "$TMP/idlemem" ./idlemem)
 
@@ -175,7 +184,8 @@ EOF
 SERVERS=(miniweb nethttp fasthttp)
 [ -z "$NGINX" ] || SERVERS+=(nginx)
 [ -z "$FLASK" ] || SERVERS+=(flask) # the page only
-port() { case $1 in miniweb) echo 18080 ;; nethttp) echo 18081 ;; fasthttp) echo 18082 ;; nginx) echo 18083 ;; flask) echo 18084 ;; esac; }
+[ -z "${BEFORE:-}" ] || SERVERS=(miniweb before) # miniweb against its earlier self only
+port() { case $1 in miniweb) echo 18080 ;; nethttp) echo 18081 ;; fasthttp) echo 18082 ;; nginx) echo 18083 ;; flask) echo 18084 ;; before) echo 18085 ;; esac; }
 
 # start NAME SITE: starts the server pinned to core 0 and sets SPID (the
 # process whose CPU time and memory count: nginx's or gunicorn's worker).
@@ -183,8 +193,8 @@ start() {
 	local name=$1 site=$2 p
 	p=$(port "$name")
 	case $name in
-	miniweb)
-		GOMAXPROCS=1 taskset -c 0 "$TMP/miniweb" -config "$TMP/miniweb.toml" -addr "127.0.0.1:$p" \
+	miniweb | before)
+		GOMAXPROCS=1 taskset -c 0 "$TMP/$name" -config "$TMP/miniweb.toml" -addr "127.0.0.1:$p" \
 			-static "$TMP/static" -templates "$TEMPLATES" -site "$site" -dev=false \
 			-access-log=false 2>>"$TMP/miniweb.log" &
 		;;
@@ -215,7 +225,7 @@ stop() {
 	wait "$MASTER" 2>/dev/null || true
 	MASTER=
 	for _ in $(seq 100); do # the next server must not find the port taken
-		ss -Hltn 2>/dev/null | grep -q ':1808[0-4] ' || break
+		ss -Hltn 2>/dev/null | grep -q ':1808[0-5] ' || break
 		sleep 0.05
 	done
 }
