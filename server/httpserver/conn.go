@@ -321,7 +321,10 @@ func (c *conn) next() nextStep {
 //
 //go:noinline
 func (c *conn) serveDeep() {
-	c.srv.Log.Debug("connection keeps a deep stack", keyRemote, c.remote)
+	if !c.pk.deep {
+		c.pk.deep = true // and a goroutine that takes it up from parking starts here
+		c.srv.Log.Debug("connection keeps a deep stack", keyRemote, c.remote)
+	}
 	var pad [stackPad]byte
 	keepFrame(&pad)
 	c.loop(true)

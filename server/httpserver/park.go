@@ -72,6 +72,7 @@ type parkLinks struct {
 	fd         int32 // its descriptor
 	toPark     bool  // loop ended for the connection to park
 	crowded    bool  // parked under CrowdedIdleTimeout (capacity.go)
+	deep       bool  // its requests need a deep stack (serveDeep)
 }
 
 // parkWait is how long an idle wait that begins now lasts before the
@@ -197,7 +198,11 @@ func (c *conn) resume() {
 	c.remote, c.local, c.peer, c.fwd.trusted = c.id.remote, c.id.local, c.id.peer, c.id.trusted
 	c.in.served = true
 	c.setReadDeadline(time.Time{}) // the park deadline, passed
-	c.loop(false)
+	if c.pk.deep {
+		c.serveDeep()
+	} else {
+		c.loop(false)
+	}
 	if !c.endServe() {
 		c.srv.release(c)
 	}
