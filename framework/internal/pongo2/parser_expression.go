@@ -166,15 +166,26 @@ func (expr *Expression) Evaluate(ctx *ExecutionContext) (*Value, *Error) {
 }
 
 func (expr *relationalExpression) Evaluate(ctx *ExecutionContext) (*Value, *Error) {
-	v1, err := expr.expr1.Evaluate(ctx)
+	if expr.expr2 == nil {
+		return expr.expr1.Evaluate(ctx)
+	}
+	// The operands are only compared, never kept: a variable is
+	// resolved into a Value here (PATCHES.md, 12).
+	var s1, s2 Value
+	v1, err := evaluateInto(ctx, expr.expr1, &s1)
 	if err != nil {
 		return nil, err
 	}
-	if expr.expr2 != nil {
-		v2, err := expr.expr2.Evaluate(ctx)
-		if err != nil {
-			return nil, err
-		}
+	v2, err := evaluateInto(ctx, expr.expr2, &s2)
+	if err != nil {
+		return nil, err
+	}
+	return expr.compare(ctx, v1, v2)
+}
+
+// compare returns v1 compared with v2 by expr's operator.
+func (expr *relationalExpression) compare(ctx *ExecutionContext, v1, v2 *Value) (*Value, *Error) {
+	{
 		switch expr.opToken.Val {
 		case "<=":
 			if v1.IsFloat() || v2.IsFloat() {
@@ -219,8 +230,6 @@ func (expr *relationalExpression) Evaluate(ctx *ExecutionContext) (*Value, *Erro
 		default:
 			return nil, ctx.Error(fmt.Sprintf("unimplemented: %s", expr.opToken.Val), expr.opToken)
 		}
-	} else {
-		return v1, nil
 	}
 }
 

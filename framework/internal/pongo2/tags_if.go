@@ -7,7 +7,8 @@ type tagIfNode struct {
 
 func (node *tagIfNode) Execute(ctx *ExecutionContext, writer TemplateWriter) *Error {
 	for i, condition := range node.conditions {
-		result, err := condition.Evaluate(ctx)
+		var v Value // PATCHES.md, 12: the result is only tested
+		result, err := evaluateInto(ctx, condition, &v)
 		if err != nil {
 			return err
 		}

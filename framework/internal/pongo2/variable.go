@@ -300,6 +300,21 @@ func (nv *nodeVariable) Execute(ctx *ExecutionContext, writer TemplateWriter) *E
 	return nil
 }
 
+// evaluateInto evaluates e for a caller that does not keep the result: a
+// variable with no filter is resolved into *dst, which is returned; any
+// other expression is evaluated as usual. PATCHES.md, 12.
+func evaluateInto(ctx *ExecutionContext, e IEvaluator, dst *Value) (*Value, *Error) {
+	if fv, ok := e.(*nodeFilteredVariable); ok && len(fv.filterChain) == 0 {
+		if vr, ok := fv.resolver.(*variableResolver); ok {
+			if err := vr.resolveInto(ctx, dst); err != nil {
+				return nil, ctx.Error(err.Error(), vr.locationToken)
+			}
+			return dst, nil
+		}
+	}
+	return e.Evaluate(ctx)
+}
+
 // executePlain is Execute for a variable with no filter: the same output,
 // without a Value on the heap, and with the built-in escape filter
 // writing to writer as it escapes.
