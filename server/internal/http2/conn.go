@@ -238,7 +238,14 @@ func (c *Conn) deadlinePassed() error {
 		return c.cut
 	}
 	if c.lim.MinRate > 0 && c.rate.awaited > 0 {
-		if c.tooSlow(now) {
+		switch {
+		case !c.tooSlow(now):
+			c.rate.looked = false // caught up
+		case !c.rate.looked:
+			c.rate.looked = true
+			c.setReadDeadline(now.Add(lastLook))
+			return nil
+		default:
 			c.srv.tooSlow.Add(1)
 			return ConnError{ErrCodeEnhanceYourCalm, reasonTooSlow}
 		}

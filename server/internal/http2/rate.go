@@ -48,7 +48,14 @@ type rate struct {
 	waited     time.Duration // waited before since, since the count started
 	bytes      int64         // request bytes received since the count started
 	partial    int64         // bytes of a request frame still arriving
+	looked     bool          // found behind, and given its last look (lastLook)
 }
+
+// lastLook is how long a connection found behind the rate is read once
+// more before it is cut: its deadline may have passed while its bytes
+// waited in the socket for a reader the scheduler was slow to run (a read
+// past its deadline fails without looking).
+const lastLook = 50 * time.Millisecond
 
 // credit is how long the connection may have waited in all, with the
 // grace or without; c.mu is held.
@@ -71,7 +78,7 @@ func (c *Conn) waitedAt(now time.Time) time.Duration {
 func (c *Conn) begin() {
 	c.rate.incomplete++
 	if c.rate.incomplete == 1 {
-		c.rate.bytes, c.rate.waited, c.rate.partial = 0, 0, 0
+		c.rate.bytes, c.rate.waited, c.rate.partial, c.rate.looked = 0, 0, 0, false
 	}
 }
 

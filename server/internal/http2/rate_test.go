@@ -1,6 +1,7 @@
 package http2
 
 import (
+	"bytes"
 	"sync"
 	"testing"
 	"time"
@@ -56,6 +57,10 @@ func TestMinRateCutsTricklers(t *testing.T) {
 		{"DATA a byte at a time", func(c *client) {
 			c.request(1, false, "POST", "/echo")
 		}, func(c *client, i int) []byte { return AppendData(nil, 1, false, []byte{'x'}) }},
+		{"one DATA frame a byte at a time", func(c *client) {
+			c.request(1, false, "POST", "/echo")
+			c.write(AppendFrameHeader(nil, FrameHeader{1000, FrameData, 0, 1}))
+		}, func(c *client, i int) []byte { return []byte{'x'} }},
 		{"PING instead of the body", func(c *client) {
 			c.request(1, false, "POST", "/echo")
 		}, func(c *client, i int) []byte { return AppendPing(nil, false, [8]byte{byte(i)}) }},
@@ -133,8 +138,9 @@ func TestMinRateSparesWhatIsNotTheClients(t *testing.T) {
 
 	c := dial(t, ts.addr, Setting{SettingInitialWindowSize, 0})
 	c.request(1, true, "GET", "/slow")
-	c.request(3, false, "POST", "/slow-after-body")
-	c.write(AppendData(nil, 3, true, []byte("body")))
+	// The head and the whole body in one write: the server finds the body
+	// buffered, so a scheduler slow to run its reader does not count.
+	c.write(AppendData(AppendHeaderBlock(nil, 3, false, c.block("POST", "/slow-after-body"), DefaultMaxFrameSize), 3, true, []byte("body")))
 	c.request(5, true, "GET", "/window")
 	for range 3 {
 		<-started
@@ -263,5 +269,32 @@ func TestBehindAndCutBehind(t *testing.T) {
 	}
 	if code := tr.goAway(); code != ErrCodeEnhanceYourCalm {
 		t.Fatalf("trickler: GOAWAY %v, want ENHANCE_YOUR_CALM", code)
+	}
+}
+
+// A body well above the rate, in one DATA frame that takes several graces
+// to arrive in pieces, is received whole: the bytes of a frame still
+// arriving count.
+func TestMinRateCountsFramesInPieces(t *testing.T) {
+	t.Parallel()
+	ts := serve(t, echo, rateLimits)
+	c := dial(t, ts.addr)
+	body := bytes.Repeat([]byte("abcdefgh"), DefaultMaxFrameSize/8)
+	frame := AppendData(AppendHeaderBlock(nil, 1, false, c.block("POST", "/echo"), DefaultMaxFrameSize), 1, true, body)
+	// 1,000 bytes every 20 ms: 50 times rateLimits' rate.
+	c.write(frame[:1000])
+	rest := frame[1000:]
+	trickle(t, c, func(int) []byte {
+		n := min(1000, len(rest))
+		piece := rest[:n]
+		rest = rest[n:]
+		return piece
+	})
+	r := c.response(1)
+	if r.status != 200 || !bytes.Equal(r.body, body) {
+		t.Fatalf("status %d, %d bytes of %d echoed, reset %v", r.status, len(r.body), len(body), r.reset)
+	}
+	if st := ts.Stats(); st.TooSlow != 0 {
+		t.Fatalf("TooSlow %d", st.TooSlow)
 	}
 }
