@@ -81,21 +81,24 @@ type Conn struct {
 	// outgrows: with 4 kept for 10 streams in flight, that copying was 22%
 	// of BenchmarkHelloGET's CPU. While streams are open every worker that
 	// finishes is kept (no more than the handlers that ran at once, at
-	// most MaxConcurrentStreams); once the connection has had no stream
-	// for workerLinger, those beyond maxIdleWorkers are let go
-	// (trimWorkers, from the reader's deadline), so that a client's bursts
-	// (a page's requests) find them, and an idle connection holds few.
+	// most MaxConcurrentStreams); once no stream has started for
+	// workerLinger, those beyond maxIdleWorkers are let go (trimWorkers,
+	// from the reader's deadline), so that a client's bursts (a page's
+	// requests) find them, and a connection idle, or holding one long
+	// stream, holds few.
 	work        chan *Stream
-	idleWorkers int // parked on work, or about to be; guarded by mu
+	idleWorkers int       // parked on work, or about to be; guarded by mu
+	trimAt      time.Time // when to trim, if no stream starts before; zero: none due
+	trimMark    uint64    // total when trimAt was set
 	workers     sync.WaitGroup
 }
 
-// maxIdleWorkers is how many handler goroutines a connection without
-// streams keeps idle after workerLinger.
+// maxIdleWorkers is how many handler goroutines a connection keeps idle
+// once no stream has started for workerLinger.
 const maxIdleWorkers = 4
 
-// workerLinger is how long a connection without streams keeps more than
-// maxIdleWorkers idle handler goroutines.
+// workerLinger is how long a connection where no stream starts keeps more
+// than maxIdleWorkers idle handler goroutines.
 const workerLinger = time.Second
 
 // headerBlock is a header block being received (RFC 9113 §4.3): its
@@ -253,8 +256,13 @@ func (c *Conn) deadlinePassed() error {
 	if c.open == 0 && (c.goingAway || !c.idleDue.IsZero() && !now.Before(c.idleDue)) {
 		return errGraceful
 	}
-	if c.open == 0 && !now.Before(c.idleSince.Add(workerLinger)) {
-		c.trimWorkers()
+	if !c.trimAt.IsZero() && !now.Before(c.trimAt) {
+		c.trimAt = time.Time{}
+		if c.total == c.trimMark {
+			c.trimWorkers() // no stream started for workerLinger
+		} else {
+			c.armTrim(now)
+		}
 	}
 	c.armDeadline(now)
 	return nil
@@ -431,7 +439,7 @@ func (c *Conn) startStream(s *Stream, endStream bool) {
 	c.open++
 	if c.open == 1 {
 		c.idleDue = time.Time{}
-		if c.rate.awaited == 0 && !c.rdSet.IsZero() {
+		if c.rate.awaited == 0 && c.trimAt.IsZero() && !c.rdSet.IsZero() {
 			c.setReadDeadline(time.Time{})
 		}
 	}
@@ -459,6 +467,19 @@ func (c *Conn) startStream(s *Stream, endStream bool) {
 	}
 }
 
+// armTrim arranges for the idle workers beyond maxIdleWorkers to go if no
+// stream starts for workerLinger from now; c.mu is held. The read
+// deadline is moved only if it would come later.
+func (c *Conn) armTrim(now time.Time) {
+	if c.idleWorkers <= maxIdleWorkers {
+		return
+	}
+	c.trimAt, c.trimMark = now.Add(workerLinger), c.total
+	if c.rdSet.IsZero() || c.rdSet.After(c.trimAt) {
+		c.setReadDeadline(c.trimAt)
+	}
+}
+
 // trimWorkers lets the idle workers beyond maxIdleWorkers go; c.mu is
 // held. A worker counted in idleWorkers parks on work without the lock,
 // so each send finds one.
@@ -476,8 +497,8 @@ func (c *Conn) worker(s *Stream) {
 		c.runStream(s)
 		c.mu.Lock()
 		c.idleWorkers++
-		if c.open == 0 && c.idleWorkers == maxIdleWorkers+1 {
-			c.armDeadline(time.Now()) // trimWorkers after workerLinger
+		if c.idleWorkers > maxIdleWorkers && c.trimAt.IsZero() {
+			c.armTrim(time.Now())
 		}
 		c.mu.Unlock()
 		s = <-c.work

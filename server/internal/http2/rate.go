@@ -134,7 +134,8 @@ func (c *Conn) tooSlow(now time.Time) bool {
 }
 
 // armDeadline sets the read deadline that is due next: the idle
-// timeout's, or the moment the rate's credit runs out; c.mu is held.
+// timeout's, the idle workers' trim (armTrim), or the moment the rate's
+// credit runs out; c.mu is held.
 func (c *Conn) armDeadline(now time.Time) {
 	var due time.Time
 	if c.open == 0 {
@@ -144,9 +145,9 @@ func (c *Conn) armDeadline(now time.Time) {
 		case !c.idleDue.IsZero():
 			due = c.idleDue
 		}
-		if t := c.idleSince.Add(workerLinger); c.idleWorkers > maxIdleWorkers && (due.IsZero() || t.Before(due)) {
-			due = t // then trimWorkers
-		}
+	}
+	if !c.trimAt.IsZero() && (due.IsZero() || c.trimAt.Before(due)) {
+		due = c.trimAt // then trimWorkers, if no stream started
 	}
 	if c.lim.MinRate > 0 && c.rate.awaited > 0 {
 		if r := now.Add(c.credit(c.lim.MinRateGrace) - c.waitedAt(now)); due.IsZero() || r.Before(due) {
