@@ -9,9 +9,15 @@ import (
 // (a SELECT) of a request whose context is ctx, bounded by timeout, and
 // the function that releases it, to be deferred:
 //
-//   - on PostgreSQL, ctx bounded by timeout ([context.WithTimeout]): a
-//     read waits on the network, and a lost server must cost a request
-//     its bound, not more;
+//   - on PostgreSQL, ctx without its end but bounded by timeout: a read
+//     waits on the network, and a lost server must cost a request its
+//     bound, not more; but a client that leaves does not end it. pgx
+//     ends a query whose context ends by asking the server to cancel it
+//     (a connection of its own) and closing the connection, which the
+//     pool must then open again: a client's cheapest way to make the
+//     server work, and under load a pool of connections closed behind
+//     its back (a request then met "driver: bad connection"). A read of
+//     the demo's takes a millisecond; it runs to its end;
 //   - on SQLite, ctx without its end ([context.WithoutCancel]), and a
 //     release that does nothing. In WAL mode a read waits for no writer:
 //     what it may wait for (a checkpoint's or a recovery's moment) is
@@ -28,7 +34,7 @@ func (db *DB) ReadContext(ctx context.Context, timeout time.Duration) (context.C
 	if db.Dialect == SQLite {
 		return context.WithoutCancel(ctx), noCancel
 	}
-	return context.WithTimeout(ctx, timeout)
+	return context.WithTimeout(context.WithoutCancel(ctx), timeout)
 }
 
 // noCancel is ReadContext's release on SQLite.

@@ -165,8 +165,9 @@ func (s *site) queryContext(r *framework.Request) (context.Context, context.Canc
 }
 
 // readContext returns the context of r's database work when it only
-// reads (SELECTs): queryContext's on PostgreSQL; on SQLite r's without
-// its end, a read being bounded by the busy timeout there (see
+// reads (SELECTs), which runs to its end if r's client leaves: on
+// PostgreSQL bounded by s.queryTimeout (a query ended early costs pgx its
+// connection); on SQLite bounded by the busy timeout there (see
 // database.DB.ReadContext: the two goroutines that watch a context that
 // can end were a quarter of the watch list's statement).
 func (s *site) readContext(r *framework.Request) (context.Context, context.CancelFunc) {
