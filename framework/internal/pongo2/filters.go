@@ -91,7 +91,7 @@ func (fc *filterCall) Execute(v *Value, ctx *ExecutionContext) (*Value, *Error) 
 			return nil, err
 		}
 	} else {
-		param = AsValue(nil)
+		param = valueNil // shared: a Value never changes (PATCHES.md, 13)
 	}
 
 	filteredValue, err := fc.filterFunc(v, param)

@@ -33,6 +33,9 @@ func AsValue(i any) *Value {
 var (
 	valueTrue  = AsValue(true)
 	valueFalse = AsValue(false)
+	// valueNil is the parameter of a filter called without one
+	// (PATCHES.md, 13).
+	valueNil = AsValue(nil)
 )
 
 // boolValue returns b as a Value, shared.

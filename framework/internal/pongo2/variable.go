@@ -289,6 +289,12 @@ func (nv *nodeVariable) Execute(ctx *ExecutionContext, writer TemplateWriter) *E
 	}
 
 	if !nv.expr.FilterApplied("safe") && !value.safe && value.IsString() && ctx.Autoescape {
+		if !escapeReplaced {
+			// The built-in escape filter, written as it escapes
+			// (PATCHES.md, 6).
+			writeEscaped(writer, value.String())
+			return nil
+		}
 		// apply escape filter
 		value, err = filters["escape"](value, nil)
 		if err != nil {
