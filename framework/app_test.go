@@ -252,8 +252,11 @@ func TestTemplateSandbox(t *testing.T) {
 	}
 	_ = logs
 
-	// Hostile names, straight to the loader.
+	// Hostile names, straight to the loader, holding the store's lock as
+	// its callers do: dev mode's live reload may compile meanwhile, which
+	// sets the loader's record (go test -race saw it).
 	l := app.store.load
+	app.store.mu.Lock()
 	for _, name := range []string{"../secret.html", "/etc/passwd", "partials/../../secret.html", `..\secret.html`, "a\x00b", "", "."} {
 		if _, err := l.Get(l.Abs("page.html", name)); err == nil {
 			t.Errorf("loader read %q", name)
@@ -264,6 +267,7 @@ func TestTemplateSandbox(t *testing.T) {
 			t.Errorf("loader refused %q: %v", name, err)
 		}
 	}
+	app.store.mu.Unlock()
 
 	// Through every tag that loads a file, and through a symbolic link out
 	// of the folder; ssi, which reads files past the loader, is banned.
