@@ -29,8 +29,11 @@
 #     server's CPU time over the measure comes from /proc/PID/stat
 #     (utime+stime); the servers take turns, ROUNDS (3) times over. A row
 #     is the median of its rounds; the ratios are nginx's and Caddy's CPU
-#     µs per request over miniweb's (> 1: miniweb cheaper), the median of
-#     the rounds' ratios with the lowest and highest in brackets.
+#     µs per request over miniweb's (> 1: miniweb cheaper), and miniweb's
+#     over its own HTTP/1.1 over TLS (the row miniweb-h1: h2load --h1,
+#     the same -c64 -m10, ten requests pipelined; < 1: HTTP/2 cheaper),
+#     the median of the rounds' ratios with the lowest and highest in
+#     brackets.
 #
 # miniweb runs with the access log off (-access-log=false) and -dev=false,
 # as nginx runs with access_log off and Caddy without its log directive
@@ -138,8 +141,14 @@ https://:18094 {
 EOF
 
 # --- servers -------------------------------------------------------------
-SERVERS=(miniweb nginx caddy)
-port() { case $1 in miniweb) echo 18090 ;; nginx) echo 18093 ;; caddy) echo 18094 ;; esac; }
+# miniweb-h1 is miniweb again, loaded over HTTP/1.1 (TLS, ALPN
+# http/1.1: h2load --h1, the same -c64 -m10, ten requests pipelined on
+# each connection), for issue 25's "HTTP/2 at most 1.2x our own HTTP/1.1
+# over TLS".
+SERVERS=(miniweb miniweb-h1 nginx caddy)
+port() { case $1 in miniweb | miniweb-h1) echo 18090 ;; nginx) echo 18093 ;; caddy) echo 18094 ;; esac; }
+# proto NAME: the protocol a server is loaded and checked with.
+proto() { case $1 in miniweb-h1) echo 1.1 ;; *) echo 2 ;; esac; }
 
 # start NAME: starts the server pinned to core 0 and sets SPID (the process
 # whose CPU time counts: nginx's worker).
@@ -147,7 +156,7 @@ start() {
 	local name=$1 p
 	p=$(port "$name")
 	case $name in
-	miniweb)
+	miniweb | miniweb-h1)
 		GOMAXPROCS=1 taskset -c 0 "$TMP/miniweb" -config "$TMP/miniweb.toml" -addr "127.0.0.1:$p" \
 			-static "$TMP/static" -site raw -dev=false -access-log=false 2>>"$TMP/miniweb.log" &
 		;;
@@ -179,19 +188,23 @@ stop() {
 }
 
 
-# check NAME PATH WHEN: status 200, size, content, and HTTP/2 (check.sh's
-# HEAD_WANT cannot see the protocol: curl's %{http_version} goes to a file).
+# check NAME PATH WHEN: status 200, size, content, and the protocol,
+# HTTP/2 (HTTP/1.1 for miniweb-h1; check.sh's HEAD_WANT cannot see it:
+# curl's %{http_version} goes to a file).
 check() {
-	local name=$1 path=$2 when=$3 url size v
+	local name=$1 path=$2 when=$3 url size v want opt
 	url="https://127.0.0.1:$(port "$name")$path"
 	size=$(body_size "$path")
+	want=$(proto "$name")
+	opt=--http2
+	[ "$want" = 2 ] || opt=--http1.1
 	if [ "$path" = /hello.py ]; then
-		check_answer "$name $when" "$url" 200 13 13 "Hello, World!" "" --http2 -k || return 1
+		check_answer "$name $when" "$url" 200 13 13 "Hello, World!" "" "$opt" -k || return 1
 	else
-		check_answer "$name $when" "$url" 200 "$size" "$size" "file:$TMP/static$path" "" --http2 -k || return 1
+		check_answer "$name $when" "$url" 200 "$size" "$size" "file:$TMP/static$path" "" "$opt" -k || return 1
 	fi
-	v=$(curl -sk --http2 -m 10 -o /dev/null -w '%{http_version}' "$url" || true)
-	[ "$v" = 2 ] || { check_fail "$name $when: $url: protocol HTTP/${v:-none}; want HTTP/2"; return 1; }
+	v=$(curl -sk "$opt" -m 10 -o /dev/null -w '%{http_version}' "$url" || true)
+	[ "$v" = "$want" ] || { check_fail "$name $when: $url: protocol HTTP/${v:-none}; want HTTP/$want"; return 1; }
 }
 body_size() { case $1 in /hello.py) echo 13 ;; *) wc -c <"$TMP/static$1" ;; esac; }
 
@@ -237,9 +250,11 @@ measure() {
 		printf '%s\t%s\t%s\tFAILED\tbefore\n' "$wl" "$name" "$round" >>"$RESULTS"
 		return
 	fi
-	timeout 60 taskset -c 1 h2load -t1 -c64 -m10 -D "$WARMUP" "$url" >/dev/null 2>&1 || true
+	local h1=()
+	[ "$(proto "$name")" = 2 ] || h1=(--h1)
+	timeout 60 taskset -c 1 h2load "${h1[@]}" -t1 -c64 -m10 -D "$WARMUP" "$url" >/dev/null 2>&1 || true
 	t0=$(cputicks "$SPID")
-	out=$(timeout $((secs + 60)) taskset -c 1 h2load -t1 -c64 -m10 -D "$DURATION" "$url" 2>&1) || true
+	out=$(timeout $((secs + 60)) taskset -c 1 h2load "${h1[@]}" -t1 -c64 -m10 -D "$DURATION" "$url" 2>&1) || true
 	t1=$(cputicks "$SPID")
 	{ echo "== $name $wl round $round"; echo "$out"; } >>"$TMP/h2load.log"
 	if ! h2load_verdict "$name $wl round $round" "$out" "$(body_size "$path")"; then
@@ -275,21 +290,21 @@ echo
 echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(date -u +%Y-%m-%d);" \
 	"load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| workload | server | req/s | server CPU | CPU µs/req | nginx ÷ miniweb, CPU per request [lowest–highest round] | Caddy ÷ miniweb |"
-echo "|---|---|---:|---:|---:|---:|---:|"
+echo "| workload | server | req/s | server CPU | CPU µs/req | nginx ÷ miniweb, CPU per request [lowest–highest round] | Caddy ÷ miniweb | miniweb ÷ its HTTP/1.1 over TLS |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|"
 awk -F'\t' -v tck="$tck" -v secs="$secs" '
 	function median(list, n,    a, i, j, t) {
 		n = split(list, a, " ")
 		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
 		return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 	}
-	# ratio(k, peer): CPU per request of the peer over that of miniweb (row k), the
-	# median of the rounds both measured, lowest and highest in brackets.
-	function ratio(k, peer,    o, r, x, n, list, lo, hi) {
-		o = wl[k] SUBSEP peer; n = 0; list = ""; lo = ""; hi = ""
+	# ratio(a, b): CPU per request of row a over that of row b, the median
+	# of the rounds both measured, lowest and highest in brackets.
+	function ratio(a, b,    r, x, n, list, lo, hi) {
+		n = 0; list = ""; lo = ""; hi = ""
 		for (r in rounds) {
-			if (!((k SUBSEP r) in per) || !((o SUBSEP r) in per) || per[k SUBSEP r] == 0) continue
-			x = per[o SUBSEP r] / per[k SUBSEP r]
+			if (!((a SUBSEP r) in per) || !((b SUBSEP r) in per) || per[b SUBSEP r] == 0) continue
+			x = per[a SUBSEP r] / per[b SUBSEP r]
 			n++; list = list " " x
 			if (lo == "" || x < lo) lo = x
 			if (hi == "" || x > hi) hi = x
@@ -308,20 +323,22 @@ awk -F'\t' -v tck="$tck" -v secs="$secs" '
 	END {
 		for (i = 1; i <= rows; i++) {
 			k = order[i]
-			if (k in failed) { printf "| %s | %s | check failed (%s) | | | | |\n", wl[k], sv[k], failed[k]; continue }
-			rn = "—"; rc = "—"
-			if (sv[k] == "miniweb") { rn = ratio(k, "nginx"); rc = ratio(k, "caddy") }
-			printf "| %s | %s | %d | %.0f%% | %.2f | %s | %s |\n", wl[k], sv[k], median(rps[k]),
-				100 * cpus[k] / (secs * runs[k]), (reqs[k] > 0) ? 1e6 * cpus[k] / reqs[k] : 0, rn, rc
+			if (k in failed) { printf "| %s | %s | check failed (%s) | | | | | |\n", wl[k], sv[k], failed[k]; continue }
+			rn = "—"; rc = "—"; rh = "—"
+			if (sv[k] == "miniweb") {
+				rn = ratio(wl[k] SUBSEP "nginx", k); rc = ratio(wl[k] SUBSEP "caddy", k); rh = ratio(k, wl[k] SUBSEP "miniweb-h1")
+			}
+			printf "| %s | %s | %d | %.0f%% | %.2f | %s | %s | %s |\n", wl[k], sv[k], median(rps[k]),
+				100 * cpus[k] / (secs * runs[k]), (reqs[k] > 0) ? 1e6 * cpus[k] / reqs[k] : 0, rn, rc, rh
 		}
 	}' "$RESULTS"
 echo
-echo "HTTP/2 over TLS (ALPN h2, the same self-signed P-256 certificate), h2load -t1 -c64 -m10 on core 1," \
+echo "HTTP/2 over TLS (ALPN h2, the same self-signed P-256 certificate; miniweb-h1: HTTP/1.1 over TLS, h2load --h1), h2load -t1 -c64 -m10 on core 1," \
 	"servers on core 0 (GOMAXPROCS=1 for miniweb and Caddy, nginx worker_processes 1), $DURATION per run after a $WARMUP warm-up," \
 	"$ROUNDS round(s), the servers taking turns; miniweb with the access log off and -dev=false, nginx access_log off," \
 	"Caddy $("$CADDY" version | cut -d' ' -f1) without access log, admin off, HTTP/3 off." \
-	"req/s: the median of the rounds. Checked before and after each measure with curl --http2: status 200, size," \
-	"content, HTTP/2; during it, h2load's summary: 0 failed/errored/timed out, every answer 2xx, DATA bytes."
+	"req/s: the median of the rounds. Checked before and after each measure with curl --http2 (--http1.1 for miniweb-h1): status 200, size," \
+	"content, the protocol; during it, h2load's summary: 0 failed/errored/timed out, every answer 2xx, DATA bytes."
 if [ "$CHECK_FAILURES" != 0 ]; then
 	echo
 	echo "**$CHECK_FAILURES check(s) failed: the rows marked \"check failed\" measured something else than they mean (see CHECK FAILED above).**"

@@ -56,7 +56,7 @@ type Limits struct {
 	// client that reads nothing for so long loses the connection. It also
 	// bounds the time a response's writes may wait, in all, on the
 	// client's flow-control window: past it the stream is reset
-	// (RST_STREAM CANCEL, rate.go). Zero means 30 s.
+	// (RST_STREAM CANCEL, stall.go). Zero means 30 s.
 	WriteTimeout time.Duration
 	// MinRate is the slowest, in bytes per second, that a client may send
 	// its requests (the payloads of HEADERS, CONTINUATION and DATA) while

@@ -64,7 +64,7 @@ type Stream struct {
 	sent         int64
 	respTrailers []gateway.Field
 	stallAt      time.Time     // when the write waiting on a window began; zero: none waits
-	stalled      time.Duration // waited on a window before stallAt (rate.go)
+	stalled      time.Duration // waited on a window before stallAt (stall.go)
 	sentEnd      bool          // END_STREAM queued
 	reset        bool          // RST_STREAM sent or received, or the connection gone
 	resetCode    ErrCode
