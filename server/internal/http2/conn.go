@@ -66,6 +66,7 @@ type Conn struct {
 	goingAway    bool // GOAWAY sent
 	peerGoAway   bool // GOAWAY received
 	idleSince    time.Time
+	leaned       bool      // idle for workerLinger: the reader waits holding no buffer (FrameReader.waitLean)
 	idleDue      time.Time // when the idle timeout passes; zero: never, or a stream open
 	rdSet        time.Time // the read deadline set
 	rate                   // the minimum rate (rate.go)
@@ -145,7 +146,7 @@ func (srv *Server) NewConn(nc net.Conn, buffered []byte) *Conn {
 	if srv.BaseContext != nil {
 		c.base = srv.BaseContext(nc)
 	}
-	c.fr = NewFrameReader(nc, make([]byte, 0, FrameHeaderLen+DefaultMaxFrameSize+4096))
+	c.fr = newConnFrameReader(nc) // holds no buffer while idle: setIdleDeadline
 	c.fr.prime(buffered)
 	if c.lim.MinRate > 0 {
 		c.fr.progress = c.progress
@@ -264,6 +265,9 @@ func (c *Conn) deadlinePassed() error {
 			c.armTrim(now)
 		}
 	}
+	if c.open == 0 && !c.leaned && !now.Before(c.idleSince.Add(workerLinger)) {
+		c.leaned = true // the reader's next wait holds no buffer (armDeadline)
+	}
 	c.armDeadline(now)
 	return nil
 }
@@ -273,6 +277,7 @@ func (c *Conn) deadlinePassed() error {
 // client's GOAWAY: it may still send frames, such as a PING, that want an
 // answer, and closes the connection itself); c.mu is held.
 func (c *Conn) setIdleDeadline() {
+	c.fr.lean.Store(true) // the read buffer goes back to its pool while idle
 	c.idleDue = time.Time{}
 	if !c.goingAway {
 		d := c.lim.IdleTimeout
@@ -422,13 +427,14 @@ type ConnStats struct {
 	ReadBuffered  int    // request body bytes received, not yet read by handlers
 	WriteHeld     int    // capacity of the write buffers held (0 when idle)
 	IdleWorkers   int    // handler goroutines kept for the next streams
+	ReadHeld      int    // capacity of the read buffer held (0 when idle: FrameReader.waitLean)
 }
 
 // Stats returns the connection's counters now.
 func (c *Conn) Stats() ConnStats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return ConnStats{c.open, c.running, c.total, len(c.wbuf), c.readBuffered, cap(c.wbuf) + cap(c.spare), c.idleWorkers}
+	return ConnStats{c.open, c.running, c.total, len(c.wbuf), c.readBuffered, cap(c.wbuf) + cap(c.spare), c.idleWorkers, int(c.fr.held.Load())}
 }
 
 // startStream opens s (its head complete and valid) and starts its
@@ -437,6 +443,7 @@ func (c *Conn) startStream(s *Stream, endStream bool) {
 	s.inMap = true
 	c.streams[s.id] = s
 	c.open++
+	c.fr.lean.Store(false)
 	if c.open == 1 {
 		c.idleDue = time.Time{}
 		if c.rate.awaited == 0 && c.trimAt.IsZero() && !c.rdSet.IsZero() {
@@ -576,6 +583,7 @@ func (c *Conn) closeStream(s *Stream) {
 	c.sendCond.Broadcast()
 	if c.open == 0 {
 		c.idleSince = time.Now()
+		c.leaned = false
 		c.setIdleDeadline()
 	}
 	if s.handlerDone {

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"io"
 	"strconv"
+	"sync"
+	"sync/atomic"
 )
 
 // FrameType is the type of a frame (RFC 9113 §6).
@@ -111,6 +113,47 @@ type FrameReader struct {
 	// request frame (HEADERS, CONTINUATION, DATA) that arrives in more
 	// than one read (the minimum rate counts them: rate.go).
 	progress func(n int)
+
+	// A connection's reader (newConnFrameReader) has a pooled buffer,
+	// which it gives back while lean holds (the connection has no stream
+	// open) and nothing is buffered: it waits for the next bytes in first.
+	bufp  *[]byte
+	lean  atomic.Bool
+	held  atomic.Int32 // len(buf) while a pooled buffer is held, for ConnStats
+	first [16]byte
+}
+
+// connBufSize is the size of a connection's read buffer: a frame of the
+// default largest size and its header, and 4 KiB more.
+const connBufSize = FrameHeaderLen + DefaultMaxFrameSize + 4096
+
+// connBufs are connections' read buffers, given back while they are idle.
+var connBufs = sync.Pool{New: func() any { b := make([]byte, connBufSize); return &b }}
+
+// newConnFrameReader returns a FrameReader of a connection, whose buffer
+// comes from connBufs and goes back there while the connection is lean.
+func newConnFrameReader(r io.Reader) *FrameReader {
+	bp := connBufs.Get().(*[]byte)
+	fr := &FrameReader{r: r, buf: *bp, bufp: bp}
+	fr.held.Store(int32(len(fr.buf)))
+	return fr
+}
+
+// waitLean gives the buffer back, waits for the connection's next bytes
+// (a read into first), and takes a buffer again for them.
+func (fr *FrameReader) waitLean() error {
+	connBufs.Put(fr.bufp)
+	fr.buf, fr.bufp = nil, nil
+	fr.held.Store(0)
+	m, err := fr.r.Read(fr.first[:])
+	fr.bufp = connBufs.Get().(*[]byte)
+	fr.buf = *fr.bufp
+	fr.held.Store(int32(len(fr.buf)))
+	fr.start, fr.end = 0, copy(fr.buf, fr.first[:m])
+	if m > 0 {
+		return nil
+	}
+	return err
 }
 
 // NewFrameReader returns a FrameReader of r whose buffer holds buf's
@@ -136,6 +179,11 @@ func (fr *FrameReader) prime(p []byte) {
 func (fr *FrameReader) fill(n int) error {
 	if fr.end-fr.start >= n {
 		return nil
+	}
+	if fr.end == fr.start && fr.bufp != nil && fr.lean.Load() {
+		if err := fr.waitLean(); err != nil {
+			return err
+		}
 	}
 	if fr.start+n > len(fr.buf) {
 		fr.end = copy(fr.buf, fr.buf[fr.start:fr.end])

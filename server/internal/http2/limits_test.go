@@ -350,6 +350,27 @@ func TestIdleConnectionHoldsNoWriteBuffer(t *testing.T) {
 	}
 }
 
+// A connection without streams gives its read buffer back while it waits
+// for the next frame (it holds only a few bytes of its own), and takes one
+// again when the client speaks.
+func TestIdleConnectionHoldsNoReadBuffer(t *testing.T) {
+	t.Parallel()
+	ts := serve(t, hello, Limits{})
+	c := dial(t, ts.addr)
+	sc := ts.conn(t)
+	for id := uint32(1); id < 4; id += 2 {
+		if r := c.get(id, "/"); r.status != 200 {
+			t.Fatalf("got %+v", r)
+		}
+		if !testnet.WaitFor(testnet.Patience, func() bool { return sc.Stats().ReadHeld == 0 }) {
+			t.Fatalf("idle connection after stream %d: %+v", id, sc.Stats())
+		}
+	}
+	if r := c.get(5, "/"); r.status != 200 || string(r.body) != "Hello, World!" {
+		t.Fatalf("after idle: %+v", r)
+	}
+}
+
 // The handler goroutines of a burst of streams are kept while streams come
 // (the next burst starts none), and once none starts for a while, those
 // beyond maxIdleWorkers go, though a long stream stays open: a connection

@@ -145,6 +145,9 @@ func (c *Conn) armDeadline(now time.Time) {
 		case !c.idleDue.IsZero():
 			due = c.idleDue
 		}
+		if t := c.idleSince.Add(workerLinger); !c.leaned && c.fr.held.Load() > 0 && (due.IsZero() || t.Before(due)) {
+			due = t // then the reader waits again, holding no buffer (FrameReader.waitLean)
+		}
 	}
 	if !c.trimAt.IsZero() && (due.IsZero() || c.trimAt.Before(due)) {
 		due = c.trimAt // then trimWorkers, if no stream started
