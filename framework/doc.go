@@ -39,7 +39,10 @@
 // filters) from the templates folder, in a TemplateSet rooted there: names
 // are relative to the folder, whichever template asks, and "..", absolute
 // names and symbolic links out of the folder are refused. The ssi tag, which
-// reads files past the loader, is banned.
+// reads files past the loader, is banned. The framework renders with its
+// own copy of pongo2 v6.0.0, patched for speed (framework/internal/pongo2,
+// whose PATCHES.md lists each change): the same language and output, but
+// filters or tags registered with github.com/flosch/pongo2 do not reach it.
 //
 // <%name%> is a placeholder, the lesson's {%content%} in a form that does
 // not clash with pongo2's {% tags %}: it prints the value of name, escaped.
