@@ -9,8 +9,35 @@ type FilterFunction func(in *Value, param *Value) (out *Value, err *Error)
 
 var filters map[string]FilterFunction
 
+// passFilters are the filters registered with RegisterPassFilter
+// (PATCHES.md, 14).
+var passFilters = map[string]bool{}
+
 func init() {
 	filters = make(map[string]FilterFunction)
+}
+
+// RegisterPassFilter registers fn as RegisterFilter does, and declares
+// that fn returns the Value it is given, as it is, when that is a string,
+// a number, a bool or nil (IsString, IsNumber, IsBool or IsNil). A
+// variable printed with fn as its one filter, without a parameter,
+// {{ a.b|fn }}, is then written without calling fn for such a value:
+// resolved into a Value on the stack and escaped as it is written, as a
+// variable with no filter is. Any other value goes through fn. A filter
+// that does not keep this promise prints differently than it would
+// through RegisterFilter. PATCHES.md, 14.
+func RegisterPassFilter(name string, fn FilterFunction) error {
+	if err := RegisterFilter(name, fn); err != nil {
+		return err
+	}
+	passFilters[name] = true
+	return nil
+}
+
+// passes reports whether v is what a filter of RegisterPassFilter returns
+// as it is.
+func passes(v *Value) bool {
+	return v.IsString() || v.IsNumber() || v.IsBool() || v.IsNil()
 }
 
 // FilterExists returns true if the given filter is already registered
@@ -38,6 +65,7 @@ func ReplaceFilter(name string, fn FilterFunction) error {
 		return fmt.Errorf("filter with name '%s' does not exist (therefore cannot be overridden)", name)
 	}
 	filters[name] = fn
+	delete(passFilters, name) // fn promised nothing
 	if name == "escape" {
 		escapeReplaced = true
 	}
@@ -79,6 +107,9 @@ type filterCall struct {
 	parameter IEvaluator
 
 	filterFunc FilterFunction
+	// passes is true for a filter of RegisterPassFilter, as it was when
+	// the template was parsed (PATCHES.md, 14).
+	passes bool
 }
 
 func (fc *filterCall) Execute(v *Value, ctx *ExecutionContext) (*Value, *Error) {
@@ -122,6 +153,7 @@ func (p *Parser) parseFilter() (*filterCall, *Error) {
 	}
 
 	filter.filterFunc = filterFn
+	filter.passes = passFilters[identToken.Val]
 
 	// Check for filter-argument (2 tokens needed: ':' ARG)
 	if p.Match(TokenSymbol, ":") != nil {

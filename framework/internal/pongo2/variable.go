@@ -149,6 +149,11 @@ type nodeVariable struct {
 	// Execute then resolves it into a Value of its own stack and
 	// escapes it as it writes it (PATCHES.md, 6).
 	plain *variableResolver
+	// pass is the filter of {{ a.b|f }} when f is a filter of
+	// RegisterPassFilter called without a parameter: plain is then a.b,
+	// and f is called only for a value it does not pass as it is
+	// (PATCHES.md, 14).
+	pass *filterCall
 }
 
 type executionCtxEval struct{}
@@ -329,6 +334,9 @@ func (nv *nodeVariable) executePlain(ctx *ExecutionContext, writer TemplateWrite
 	if err := nv.plain.resolveInto(ctx, &value); err != nil {
 		return ctx.Error(err.Error(), nv.plain.locationToken)
 	}
+	if nv.pass != nil && !passes(&value) {
+		return nv.executeFiltered(ctx, writer, value)
+	}
 	if !value.safe && value.IsString() && ctx.Autoescape {
 		if !escapeReplaced {
 			writeEscaped(writer, value.String())
@@ -344,6 +352,30 @@ func (nv *nodeVariable) executePlain(ctx *ExecutionContext, writer TemplateWrite
 		return nil
 	}
 	writer.WriteString(value.String())
+	return nil
+}
+
+// executeFiltered is executePlain for {{ a.b|f }} (see nodeVariable.pass)
+// when f must be called: value is a.b's, resolved once, given to f as
+// nodeFilteredVariable.Evaluate gives it, and f's result is printed as
+// Execute prints it.
+func (nv *nodeVariable) executeFiltered(ctx *ExecutionContext, writer TemplateWriter, value Value) *Error {
+	in := ctx.newValue() // the filter may keep it
+	*in = value
+	out, err := nv.pass.Execute(in, ctx)
+	if err != nil {
+		return err
+	}
+	if !nv.expr.FilterApplied("safe") && !out.safe && out.IsString() && ctx.Autoescape {
+		if !escapeReplaced {
+			writeEscaped(writer, out.String())
+			return nil
+		}
+		if out, err = filters["escape"](out, nil); err != nil {
+			return err
+		}
+	}
+	writer.WriteString(out.String())
 	return nil
 }
 
@@ -952,8 +984,15 @@ func (p *Parser) parseVariableElement() (INode, *Error) {
 		return nil, err
 	}
 	node.expr = expr
-	if fv, ok := expr.(*nodeFilteredVariable); ok && len(fv.filterChain) == 0 {
-		node.plain, _ = fv.resolver.(*variableResolver)
+	if fv, ok := expr.(*nodeFilteredVariable); ok {
+		switch f := fv.filterChain; {
+		case len(f) == 0:
+			node.plain, _ = fv.resolver.(*variableResolver)
+		case len(f) == 1 && f[0].passes && f[0].parameter == nil:
+			if node.plain, _ = fv.resolver.(*variableResolver); node.plain != nil {
+				node.pass = f[0]
+			}
+		}
 	}
 
 	if p.Match(TokenSymbol, "}}") == nil {
