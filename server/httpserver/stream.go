@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/miniweb/miniweb/server/gateway"
@@ -60,9 +61,6 @@ type streamExchange struct {
 	head []gateway.Field // the response's fields, reused
 	hdr  []http1.Field   // the request's fields, reused
 	in   streamBody
-
-	date    string // the Date field's value made last, for the second dateSec
-	dateSec int64
 
 	// The body's read timeout (ReadBodyTimeout, from the first read):
 	// its timer may fire only while the handler runs, since a stream is
@@ -203,10 +201,7 @@ func (se *streamExchange) context() context.Context { return se.st.Context() }
 func (se *streamExchange) sendHead(code int, _ string, fields []gateway.Field, add addedFields) {
 	h := se.head[:0]
 	if add.date {
-		if sec := se.start.Unix(); sec != se.dateSec || se.date == "" {
-			se.date, se.dateSec = string(http1.AppendDateAt(nil, se.start)), sec
-		}
-		h = append(h, gateway.Field{Name: "Date", Value: se.date})
+		h = append(h, gateway.Field{Name: "Date", Value: dateField(se.start)})
 	}
 	if add.server != "" {
 		h = append(h, gateway.Field{Name: "Server", Value: add.server})
@@ -297,4 +292,25 @@ func (b *streamBody) Read(p []byte) (int, error) {
 		se.stopBodyTimer(false) // the body is over: the answer may take its time
 	}
 	return n, err
+}
+
+// h2Date is the Date field's value made last, shared by every stream.
+var h2Date atomic.Pointer[dateValue]
+
+// dateValue is a Date field's value and its second.
+type dateValue struct {
+	sec   int64
+	value string
+}
+
+// dateField returns the Date field's value at t: one string a second,
+// whichever stream makes it.
+func dateField(t time.Time) string {
+	sec := t.Unix()
+	if d := h2Date.Load(); d != nil && d.sec == sec {
+		return d.value
+	}
+	d := &dateValue{sec: sec, value: string(http1.AppendDateAt(nil, t))}
+	h2Date.Store(d)
+	return d.value
 }

@@ -58,6 +58,7 @@ type Conn struct {
 	maxClientID  uint32
 	open         int // streams in streams
 	running      int // handlers running
+	finishing    int // of them, those whose stream closed without a reset
 	readBuffered int // request body bytes buffered, on all streams
 	resets       int // streams reset by the client or refused, less those completed
 	idleFrames   int // frames asking work without a request (Limits.MaxIdleFrames)
@@ -524,6 +525,10 @@ func (c *Conn) runStream(s *Stream) {
 		c.mu.Lock()
 		c.finishResponse(s, panicked)
 		c.running--
+		if s.finishing {
+			s.finishing = false
+			c.finishing--
+		}
 		if n := len(s.rbuf) - s.roff; n > 0 {
 			c.readBuffered -= n
 			s.rbuf, s.roff = s.rbuf[:0], 0
@@ -564,6 +569,10 @@ func (c *Conn) closeStream(s *Stream) {
 	}
 	delete(c.streams, s.id)
 	s.inMap = false
+	if !s.handlerDone && !s.reset {
+		s.finishing = true // its handler runs on after the stream's end
+		c.finishing++
+	}
 	if !s.recvEnd {
 		c.complete()
 	}

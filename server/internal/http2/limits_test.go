@@ -140,6 +140,44 @@ func TestConcurrencyLimit(t *testing.T) {
 	}
 }
 
+// A handler still running after its stream ended as it should (its
+// response complete: the engine writes its access-log line then) does not
+// get the client's next stream refused: that stream starts once a handler
+// returns, and the handlers running stay at MaxConcurrentStreams. A client
+// opening one stream at a time, each after the last one's end, was
+// refused when the handlers lagged behind.
+func TestConcurrencyLimitFinishingHandlers(t *testing.T) {
+	t.Parallel()
+	finished := make(chan uint32, 10)
+	release := make(chan struct{}, 10)
+	ts := serve(t, HandlerFunc(func(s *Stream) {
+		hello(s)
+		finished <- s.ID()
+		<-release // after the response's end
+	}), Limits{MaxConcurrentStreams: 2})
+	c := dial(t, ts.addr)
+	for _, id := range []uint32{1, 3} {
+		c.request(id, true, "GET", "/")
+		if r := c.response(id); r.status != 200 || string(r.body) != "Hello, World!" {
+			t.Fatalf("stream %d: %+v", id, r)
+		}
+		<-finished
+	}
+	c.request(5, true, "GET", "/")
+	if !testnet.WaitFor(testnet.Patience, func() bool { return ts.Stats().Deferred == 1 }) {
+		t.Fatalf("the third stream was not deferred: %+v", ts.Stats())
+	}
+	release <- struct{}{}
+	if r := c.response(5); r.status != 200 || string(r.body) != "Hello, World!" {
+		t.Fatalf("third stream: %+v, want 200", r)
+	}
+	release <- struct{}{}
+	release <- struct{}{}
+	if st := ts.Stats(); st.Refused != 0 {
+		t.Fatalf("%d streams refused; want none", st.Refused)
+	}
+}
+
 // A header block of too many CONTINUATION frames ends the connection.
 func TestContinuationFlood(t *testing.T) {
 	t.Parallel()

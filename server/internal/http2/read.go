@@ -286,12 +286,24 @@ func (c *Conn) endBlock() error {
 			// malformed request (RFC 9113 §8.1.1).
 			putStream(s)
 			c.rstID(b.stream, ErrCodeProtocol)
-		case c.open >= int(c.lim.MaxConcurrentStreams) || c.running >= int(c.lim.MaxConcurrentStreams):
+		case c.open >= int(c.lim.MaxConcurrentStreams) || c.running-c.finishing >= int(c.lim.MaxConcurrentStreams):
 			putStream(s)
 			c.rstID(b.stream, ErrCodeRefusedStream)
 			c.srv.refused.Add(1)
 			return c.countReset()
 		default:
+			// Handlers whose stream ended as it should (their response
+			// complete, the client free to open the next) may still be
+			// finishing (the engine's access-log line): a stream past
+			// them waits for one to return rather than being refused, so
+			// that a client opening one stream at a time is never
+			// refused, and handlers stay at most MaxConcurrentStreams.
+			if c.running >= int(c.lim.MaxConcurrentStreams) {
+				c.srv.deferred.Add(1)
+				for c.running >= int(c.lim.MaxConcurrentStreams) {
+					c.sendCond.Wait() // broadcast as each handler returns
+				}
+			}
 			c.startStream(s, b.endStream)
 		}
 	}

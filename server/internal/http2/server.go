@@ -42,6 +42,7 @@ type Server struct {
 	streamsTotal atomic.Uint64
 	resets       atomic.Uint64
 	refused      atomic.Uint64
+	deferred     atomic.Uint64
 	calm         atomic.Uint64
 	protocolErrs atomic.Uint64
 	tooSlow      atomic.Uint64
@@ -55,6 +56,7 @@ type Stats struct {
 	StreamsTotal    uint64 // streams ever opened (requests)
 	Resets          uint64 // streams the clients reset before their responses ended
 	Refused         uint64 // streams refused over the concurrency limit
+	Deferred        uint64 // streams started late, once a handler finishing after its stream's end returned, rather than refused
 	EnhanceYourCalm uint64 // connections ended with ENHANCE_YOUR_CALM (floods, rapid reset)
 	ProtocolErrors  uint64 // connections ended by another connection error
 	TooSlow         uint64 // connections ended for sending requests slower than Limits.MinRate (counted in EnhanceYourCalm too)
@@ -69,6 +71,7 @@ func (srv *Server) Stats() Stats {
 		StreamsTotal:    srv.streamsTotal.Load(),
 		Resets:          srv.resets.Load(),
 		Refused:         srv.refused.Load(),
+		Deferred:        srv.deferred.Load(),
 		EnhanceYourCalm: srv.calm.Load(),
 		ProtocolErrors:  srv.protocolErrs.Load(),
 		TooSlow:         srv.tooSlow.Load(),

@@ -72,6 +72,7 @@ type Stream struct {
 	// Life, guarded by c.mu.
 	inMap       bool // counted among the connection's open streams
 	handlerDone bool
+	finishing   bool // closed without a reset while its handler runs (Conn.finishing)
 	awaiting    bool // handler done, the request's end awaited (rate.go)
 	ctxUsed     bool // Context was called: never reused
 	done        chan struct{}
