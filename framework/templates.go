@@ -127,9 +127,9 @@ func newStore(dir string, embedded fs.FS, dev bool, globals Data, log *slog.Logg
 	if dev {
 		s.globals[placeholderCheck] = s.checkFields
 	}
-	// The set has no globals: render merges them with the request's
-	// data into the one map it makes per page, which pongo2 then reads
-	// as it is (PATCHES.md, 11) instead of merging again.
+	// The set has no globals: render gives pongo2 the page's data over
+	// the context processors' and the globals, which it reads in turn
+	// without merging them (PATCHES.md, 15).
 	s.cache.Store(new(cache))
 	if dev && root != nil { // embedded templates alone never change
 		if err := s.watch(); err != nil {
@@ -286,19 +286,23 @@ func (s *store) render(e *entry, layers ...Data) ([]byte, error) {
 	if e.err != nil {
 		return nil, e.err
 	}
-	ctx := s.context(layers)
+	var buf [6]pongo2.Context
+	top, under := s.contexts(layers, buf[:0])
 	var missing *[]string
 	if s.dev {
-		ctx, missing = s.standIns(e, ctx, true)
+		var stand pongo2.Context
+		if stand, missing = s.standIns(e, top, under); stand != nil {
+			under = append(under, stand)
+		}
 	}
 	var (
 		out []byte
 		err error
 	)
 	if e.dynamic {
-		out, err = s.executeLocked(e, ctx)
+		out, err = s.executeLocked(e, top, under)
 	} else {
-		out, err = e.tpl.ExecuteBytes(ctx)
+		out, err = e.tpl.ExecuteBytesOver(top, under...)
 	}
 	if missing == nil {
 		return out, err
@@ -314,37 +318,40 @@ func (s *store) render(e *entry, layers ...Data) ([]byte, error) {
 
 // executeLocked executes e holding s.mu, for a page that compiles as it
 // runs; the deferred unlock survives a panic in the page.
-func (s *store) executeLocked(e *entry, ctx pongo2.Context) ([]byte, error) {
+func (s *store) executeLocked(e *entry, top pongo2.Context, under []pongo2.Context) ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return e.tpl.ExecuteBytes(ctx)
+	return e.tpl.ExecuteBytesOver(top, under...)
 }
 
-// standIns gives each placeholder of e whose name the data and the globals
-// lack a stand-in that notes its use in *missing, then acts as pongo2's
-// missing value (nil: empty text, false in an if, nothing to loop over). A
-// loop variable or {% set %} of the same name shadows it, and a placeholder
-// in a block a child overrides is never evaluated, so only placeholders
-// that print nothing are noted. missing is nil when every name has a value.
-// ctx is copied first unless copied says it already is.
-func (s *store) standIns(e *entry, ctx pongo2.Context, copied bool) (pongo2.Context, *[]string) {
-	var missing *[]string
+// standIns returns a context that gives each placeholder of e whose name
+// neither top nor any of under has a stand-in that notes its use in
+// *missing, then acts as pongo2's missing value (nil: empty text, false
+// in an if, nothing to loop over). A loop variable or {% set %} of the
+// same name shadows it, and a placeholder in a block a child overrides is
+// never evaluated, so only placeholders that print nothing are noted. It
+// returns nil, nil when every name has a value.
+func (s *store) standIns(e *entry, top pongo2.Context, under []pongo2.Context) (pongo2.Context, *[]string) {
+	var (
+		stand   pongo2.Context
+		missing *[]string
+	)
+roots:
 	for _, root := range e.roots {
-		if _, ok := ctx[root]; ok {
+		if _, ok := top[root]; ok {
 			continue
 		}
-		if _, ok := s.globals[root]; ok {
-			continue
-		}
-		if missing == nil {
-			missing = new([]string)
-			if !copied {
-				ctx = copyContext(ctx)
+		for _, c := range under {
+			if _, ok := c[root]; ok {
+				continue roots
 			}
 		}
-		ctx[root] = standIn(root, missing)
+		if missing == nil {
+			missing, stand = new([]string), pongo2.Context{}
+		}
+		stand[root] = standIn(root, missing)
 	}
-	return ctx, missing
+	return stand, missing
 }
 
 // standIn returns the stand-in of the placeholder name, which notes name in
@@ -357,27 +364,26 @@ func standIn(name string, missing *[]string) func() any {
 	}
 }
 
-// context returns the pongo2 context of a page: the globals, then each
-// layer over them, every HTML value made a pongo2 safe value (see
-// toContext). It is the one map a page's render makes.
-func (s *store) context(layers []Data) pongo2.Context {
-	n := len(s.globals)
-	for _, l := range layers {
-		n += len(l)
-	}
-	ctx := make(pongo2.Context, n)
-	for k, v := range s.globals {
-		ctx[k] = v
-	}
-	for _, l := range layers {
-		for k, v := range l {
-			if nv, changed := safeValues(v); changed {
-				v = nv
+// contexts returns what pongo2 reads for a page (PATCHES.md, 15): the
+// last layer, and the others under it, nearest first, appended to dst,
+// then the globals; every HTML value made a pongo2 safe value (see
+// toContext). Nothing is merged: a layer is copied only if it holds an
+// HTML value, and an empty one is left out.
+func (s *store) contexts(layers []Data, dst []pongo2.Context) (pongo2.Context, []pongo2.Context) {
+	var top pongo2.Context
+	if n := len(layers); n > 0 {
+		top, _ = toContext(layers[n-1])
+		for i := n - 2; i >= 0; i-- {
+			if len(layers[i]) > 0 {
+				c, _ := toContext(layers[i])
+				dst = append(dst, c)
 			}
-			ctx[k] = v
 		}
 	}
-	return ctx
+	if len(s.globals) > 0 {
+		dst = append(dst, s.globals)
+	}
+	return top, dst
 }
 
 // copyContext returns a copy of c with room for a few more keys.

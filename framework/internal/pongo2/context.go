@@ -87,6 +87,47 @@ type ExecutionContext struct {
 	// values hands out the Values variables resolve to, made in blocks
 	// for the execution and its children (nil: one at a time).
 	values *valueBlock
+
+	// under are the contexts read after Public, nearest first, by an
+	// execution of ExecuteBytesOver: a name Public lacks is looked up in
+	// under[0], then under[1], and so on (PATCHES.md, 15). They are not
+	// in Public.
+	under []Context
+}
+
+// overContext is the ExecutionContext of an execution of
+// ExecuteBytesOver, with room for a few contexts under Public, made in
+// one allocation with it; its children share the array.
+type overContext struct {
+	ExecutionContext
+	underArr [4]Context
+}
+
+// lookup returns the value of name in Public, or else in the first of the
+// under contexts that has it; nil if none has it. A name a context has
+// with a nil value is nil, whatever the contexts below hold.
+func (ctx *ExecutionContext) lookup(name string) any {
+	v, ok := ctx.Public[name]
+	if ok {
+		return v
+	}
+	for _, c := range ctx.under {
+		if v, ok := c[name]; ok {
+			return v
+		}
+	}
+	return nil
+}
+
+// publicCopy returns a new map of what lookup sees: the under contexts
+// and Public over them, for a tag that hands the context on to another
+// template (include, ssi).
+func (ctx *ExecutionContext) publicCopy() Context {
+	c := make(Context)
+	for i := len(ctx.under) - 1; i >= 0; i-- {
+		c.Update(ctx.under[i])
+	}
+	return c.Update(ctx.Public)
 }
 
 // valueBlock hands out Values made a block at a time: an execution
@@ -118,19 +159,35 @@ var pongo2MetaContext = Context{
 }
 
 func newExecutionContext(tpl *Template, ctx Context) *ExecutionContext {
+	return newExecutionContextOver(tpl, ctx, nil)
+}
+
+// newExecutionContextOver is newExecutionContext with the contexts of
+// under read after ctx (PATCHES.md, 15); under is copied, not kept.
+func newExecutionContextOver(tpl *Template, ctx Context, under []Context) *ExecutionContext {
 	privateCtx := make(Context)
 
 	// Make the pongo2-related funcs/vars available to the context
 	privateCtx["pongo2"] = pongo2MetaContext
 
-	return &ExecutionContext{
-		template: tpl,
-
-		Public:     ctx,
-		Private:    privateCtx,
-		Autoescape: autoescape,
-		values:     new(valueBlock),
+	var ec *ExecutionContext
+	switch {
+	case len(under) == 0:
+		ec = new(ExecutionContext)
+	case len(under) <= len(overContext{}.underArr):
+		oc := new(overContext)
+		ec = &oc.ExecutionContext
+		ec.under = append(oc.underArr[:0], under...)
+	default:
+		ec = new(ExecutionContext)
+		ec.under = append([]Context(nil), under...)
 	}
+	ec.template = tpl
+	ec.Public = ctx
+	ec.Private = privateCtx
+	ec.Autoescape = autoescape
+	ec.values = new(valueBlock)
+	return ec
 }
 
 func NewChildExecutionContext(parent *ExecutionContext) *ExecutionContext {
@@ -141,6 +198,7 @@ func NewChildExecutionContext(parent *ExecutionContext) *ExecutionContext {
 		Private:    make(Context),
 		Autoescape: parent.Autoescape,
 		values:     parent.values,
+		under:      parent.under, // read only: the parent's array is kept alive
 	}
 	newctx.Shared = parent.Shared
 

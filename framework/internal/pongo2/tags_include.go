@@ -12,12 +12,15 @@ type tagIncludeNode struct {
 
 func (node *tagIncludeNode) Execute(ctx *ExecutionContext, writer TemplateWriter) *Error {
 	// Building the context for the template
-	includeCtx := make(Context)
+	var includeCtx Context
 
-	// Fill the context with all data from the parent
+	// Fill the context with all data from the parent, the contexts
+	// under Public too (PATCHES.md, 15)
 	if !node.only {
-		includeCtx.Update(ctx.Public)
+		includeCtx = ctx.publicCopy()
 		includeCtx.Update(ctx.Private)
+	} else {
+		includeCtx = make(Context)
 	}
 
 	// Put all custom with-pairs into the context

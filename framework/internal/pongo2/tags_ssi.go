@@ -13,8 +13,7 @@ type tagSSINode struct {
 func (node *tagSSINode) Execute(ctx *ExecutionContext, writer TemplateWriter) *Error {
 	if node.template != nil {
 		// Execute the template within the current context
-		includeCtx := make(Context)
-		includeCtx.Update(ctx.Public)
+		includeCtx := ctx.publicCopy() // PATCHES.md, 15
 		includeCtx.Update(ctx.Private)
 
 		err := node.template.execute(includeCtx, writer)

@@ -102,6 +102,12 @@ func newTemplate(set *TemplateSet, name string, isTplString bool, tpl []byte) (*
 }
 
 func (tpl *Template) newContextForExecution(context Context) (*Template, *ExecutionContext, error) {
+	return tpl.newContextOver(context, nil)
+}
+
+// newContextOver is newContextForExecution with the contexts of under read
+// after context (ExecuteBytesOver); under is not kept.
+func (tpl *Template) newContextOver(context Context, under []Context) (*Template, *ExecutionContext, error) {
 	if tpl.Options.TrimBlocks || tpl.Options.LStripBlocks {
 		// Issue #94 https://github.com/flosch/pongo2/issues/94
 		// If an application configures pongo2 template to trim_blocks,
@@ -141,44 +147,71 @@ func (tpl *Template) newContextForExecution(context Context) (*Template, *Execut
 	// the public context as it is: an execution only reads it
 	// (PATCHES.md, 11).
 	var newContext Context
-	if len(tpl.set.Globals) == 0 && context != nil {
+	var layers []Context // the contexts under newContext, nearest first
+	switch {
+	case len(under) > 0:
+		// Nothing merged (PATCHES.md, 15): the set's globals are
+		// the last context looked in.
+		newContext, layers = context, under
+		if newContext == nil {
+			newContext = make(Context)
+		}
+		if len(tpl.set.Globals) > 0 {
+			layers = append(layers[:len(layers):len(layers)], tpl.set.Globals)
+		}
+	case len(tpl.set.Globals) == 0 && context != nil:
 		newContext = context
-	} else {
+	default:
 		newContext = make(Context, len(tpl.set.Globals)+len(context))
 		newContext.Update(tpl.set.Globals)
 		newContext.Update(context)
 	}
 
-	if context != nil {
-		if len(newContext) > 0 {
-			// Check for context name syntax
-			err := newContext.checkForValidIdentifiers()
-			if err != nil {
-				return parent, nil, err
+	if context != nil || len(layers) > 0 {
+		// Check each context's names as the merged one's were
+		// (PATCHES.md, 15).
+		for i := -1; i < len(layers); i++ {
+			c := newContext
+			if i >= 0 {
+				c = layers[i]
 			}
-
-			// Check for clashes with macro names (none to clash with
-			// in most templates: PATCHES.md, 1)
-			for k := range newContext {
-				if len(tpl.exportedMacros) == 0 {
-					break
-				}
-				_, has := tpl.exportedMacros[k]
-				if has {
-					return parent, nil, &Error{
-						Filename:  tpl.name,
-						Sender:    "execution",
-						OrigError: fmt.Errorf("context key name '%s' clashes with macro '%s'", k, k),
-					}
-				}
+			if err := tpl.checkContext(c); err != nil {
+				return parent, nil, err
 			}
 		}
 	}
 
 	// Create operational context
-	ctx := newExecutionContext(parent, newContext)
+	ctx := newExecutionContextOver(parent, newContext, layers)
 
 	return parent, ctx, nil
+}
+
+// checkContext checks the names of a context given to an execution: each
+// an identifier, and none an exported macro's.
+func (tpl *Template) checkContext(c Context) *Error {
+	if len(c) == 0 {
+		return nil
+	}
+	// Check for context name syntax
+	if err := c.checkForValidIdentifiers(); err != nil {
+		return err
+	}
+	// Check for clashes with macro names (none to clash with in most
+	// templates: PATCHES.md, 1)
+	if len(tpl.exportedMacros) == 0 {
+		return nil
+	}
+	for k := range c {
+		if _, has := tpl.exportedMacros[k]; has {
+			return &Error{
+				Filename:  tpl.name,
+				Sender:    "execution",
+				OrigError: fmt.Errorf("context key name '%s' clashes with macro '%s'", k, k),
+			}
+		}
+	}
+	return nil
 }
 
 func (tpl *Template) execute(context Context, writer TemplateWriter) error {
@@ -235,6 +268,29 @@ func (tpl *Template) ExecuteWriter(context Context, writer io.Writer) error {
 // generation or if you want to manage your own pool of buffers.
 func (tpl *Template) ExecuteWriterUnbuffered(context Context, writer io.Writer) error {
 	return tpl.newTemplateWriterAndExecute(context, writer)
+}
+
+// ExecuteBytesOver is ExecuteBytes with the contexts of under beneath
+// context: a name context lacks is looked up in under[0], then under[1],
+// and so on, then in the set's globals, and the first that has it wins,
+// as if they had been merged into one map, the last of under first and
+// context last. None of them is copied or written, and the slice is not
+// kept. Functions and tags that read ExecutionContext.Public find only
+// context there. PATCHES.md, 15.
+func (tpl *Template) ExecuteBytesOver(context Context, under ...Context) ([]byte, error) {
+	size := max(int(float64(tpl.size)*1.3), int(tpl.outSize.Load()))
+	buffer := bytes.NewBuffer(make([]byte, 0, size))
+	parent, ctx, err := tpl.newContextOver(context, under)
+	if err != nil {
+		return nil, err
+	}
+	if err := parent.root.Execute(ctx, buffer); err != nil {
+		return nil, err
+	}
+	if n := int64(buffer.Len()); n != tpl.outSize.Load() {
+		tpl.outSize.Store(n)
+	}
+	return buffer.Bytes(), nil
 }
 
 // Executes the template and returns the rendered template as a []byte

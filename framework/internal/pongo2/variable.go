@@ -426,7 +426,8 @@ func (vr *variableResolver) resolveInto(ctx *ExecutionContext, dst *Value) error
 			val, inPrivate := ctx.Private[vr.parts[0].s]
 			if !inPrivate {
 				// Nothing found? Then have a final lookup in the public context
-				val = ctx.Public[vr.parts[0].s]
+				// (and the contexts under it, PATCHES.md, 15)
+				val = ctx.lookup(vr.parts[0].s)
 			}
 			current = reflect.ValueOf(val) // Get the initial value
 		} else {
