@@ -53,7 +53,11 @@ type claim struct {
 // by the upgrade.
 func claimOf(r *framework.Request) (c claim, ok bool) {
 	sess := r.Session()
-	id, err := strconv.ParseInt(sess.Get(sessionUserID), 10, 64)
+	v := sess.Get(sessionUserID)
+	if v == "" { // a visitor: no strconv error made to say so
+		return claim{}, false
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id <= 0 {
 		return claim{}, false
 	}
