@@ -80,6 +80,15 @@ func (c *conn) serveInline() inlineEnd {
 	s := &c.inl
 	s.drained, s.waiting, s.end = false, false, endClose
 	s.stack = stackWatch{}
+	if d := c.in.rd.set; !d.IsZero() && !d.After(time.Now()) {
+		// A deadline left by an earlier wait or read (the park deadline,
+		// half a second after a wait that a request ended) may have
+		// passed while that request was answered: RawConn.Read fails on
+		// it before step reads, and the connection would close with its
+		// client's next request unanswered. This run's first read does
+		// not wait, and its wait sets its own deadline (goIdle).
+		c.setReadDeadline(time.Time{})
+	}
 	s.in = true
 	err := c.raw.Read(s.fn)
 	s.in = false

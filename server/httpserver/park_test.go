@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/miniweb/miniweb/server/gateway"
 )
 
 // Parked idle connections (issue 27): see park.go. These tests park at
@@ -182,5 +184,51 @@ func TestParkedShutdown(t *testing.T) {
 		if strings.Contains(ts.log.String(), "could not park") {
 			t.Errorf("log:\n%s", ts.log)
 		}
+	}
+}
+
+// TestSlowDeepRequestAfterWait: a request that comes while its
+// connection waits in its goroutine (before it parks) and takes longer
+// than that wait's park deadline, and after which the connection moves
+// to serveDeep (its stack shrank during the wait and grew back), is
+// followed by another on the same connection, which is answered: the
+// new inline run must not find the passed park deadline (RawConn.Read
+// checks it before its callback reads), which closed the connection
+// with the client's next request unanswered. Under load (a page over
+// half a second) that was TestProgramRestartUnderLoad's read errors.
+func TestSlowDeepRequestAfterWait(t *testing.T) {
+	t.Parallel()
+	const after = 250 * time.Millisecond
+	// Slower than the park deadline (after, plus half of it at most)
+	// that was set before the request came.
+	app := gateway.AppFunc(func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
+		time.Sleep(2 * after)
+		return deepApp(env, start)
+	})
+	ts := startServer(t, app, nil, func(s *Server) { s.park.after = after })
+	c := ts.dial(t)
+	for i := 0; ; i++ {
+		// After each answer the connection waits again (or, with the
+		// bug, closed as it moved to serveDeep).
+		if !waitFor(patience, func() bool { return ts.idleConns() == 1 || ts.openConns() == 0 }) {
+			t.Fatalf("after request %d the connection neither waits nor closed", i)
+		}
+		if strings.Contains(ts.log.String(), "connection keeps a deep stack") {
+			break
+		}
+		if i == 12 {
+			t.Fatal("the connection never moved to serveDeep")
+		}
+		// The collection halves the stack of the goroutine waiting (but
+		// for the first wait, which parks at once: no goroutine waits).
+		runtime.GC()
+		c.send("GET /deep.py HTTP/1.1\r\nHost: x\r\n\r\n")
+		if r := c.response("GET"); r.StatusCode != 200 || bodyOf(t, r) != "deep" {
+			t.Fatalf("request %d: status %d", i, r.StatusCode)
+		}
+	}
+	c.send(plainReq)
+	if r := c.response("GET"); r.StatusCode != 200 || bodyOf(t, r) != "Hello, World!" {
+		t.Fatalf("the request after: status %d", r.StatusCode)
 	}
 }
