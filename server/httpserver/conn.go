@@ -29,9 +29,10 @@ import (
 //     connection's first request: ReadHeaderTimeout, if shorter), holding no
 //     buffers; the state is idle, so Shutdown, or a newcomer at the
 //     connection cap, may close it now (next, goIdle, capacity.go). On
-//     Linux a connection that has served a request and stays idle for
-//     parkAfter parks: its goroutine ends, and the Server's poller starts
-//     another when the next byte or the FIN comes (park.go).
+//     Linux a connection that has served a request parks (at once after
+//     its first, after parkAfter idle after a later one): its goroutine
+//     ends, and the Server's poller starts another when the next byte or
+//     the FIN comes (park.go).
 //  2. Read the request head under ReadHeaderTimeout (readHead). A protocol
 //     error is answered with its status (400, 414, 431, 501, 505, ...) and
 //     the connection closes: after a framing error nothing later on the
@@ -469,6 +470,7 @@ func (c *conn) goIdle() {
 	if wait := c.parkWait(timeout); wait > 0 {
 		// Until it parks, on a deadline stretched by up to half the wait.
 		c.stretchReadDeadlineWithin(now.Add(wait), wait/2)
+		c.pk.crowded = timeout < c.srv.IdleTimeout
 	} else if c.in.served {
 		c.stretchReadDeadline(now.Add(timeout), timeout)
 	} else {

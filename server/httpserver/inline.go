@@ -165,6 +165,7 @@ func (c *conn) idle() bool {
 	if !c.pk.armed && c.canPark() && !c.srv.closesIdle() {
 		// After its first request a connection parks at once (park.go).
 		c.slot.since = time.Now().UnixNano()
+		c.pk.crowded = c.srv.idleTimeout() < c.srv.IdleTimeout
 		s.end = endPark
 		return true
 	}

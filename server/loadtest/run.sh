@@ -75,6 +75,9 @@ DURATION=${DURATION:-10s}
 ROUNDS=${ROUNDS:-3}
 WARMUP=${WARMUP:-2s}
 IDLE_CONNS=${IDLE_CONNS:-10000}
+# Client addresses 127.0.0.1 to 127.0.0.N, used in turn: one address runs
+# short of ephemeral ports (those of the servers before in TIME_WAIT).
+IDLE_SOURCES=${IDLE_SOURCES:-8}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source=check.sh
@@ -431,7 +434,7 @@ echo "|---|---:|---:|---:|---:|"
 for s in "${SERVERS[@]}"; do
 	if [ "$s" = flask ]; then continue; fi # the page only
 	start "$s" raw
-	out=$("$TMP/idlemem" -addr "127.0.0.1:$(port "$s")" -pid "$SPID" -n "$IDLE_CONNS" -path /hello.py 2>&1) || true
+	out=$("$TMP/idlemem" -addr "127.0.0.1:$(port "$s")" -pid "$SPID" -n "$IDLE_CONNS" -sources "$IDLE_SOURCES" -path /hello.py 2>&1) || true
 	stop
 	if [[ $out != conns=* ]]; then
 		echo "| $s | failed: ${out//|/ } | | | |"

@@ -5,11 +5,11 @@
 // waits (each request sent as soon as the last answer is read). It checks
 // every answer: status 200 and the body of the first.
 //
-//	wake -addr 127.0.0.1:8080 -path /hello.py -conns 200 -rounds 5 -idle 1s
+//	wake -addr 127.0.0.1:8080 -path /hello.py -conns 200 -rounds 5 -idle 2s
 //
 // prints
 //
-//	idle=1s samples=1000 p50_us=... p99_us=... hot_samples=1000 hot_p50_us=... hot_p99_us=...
+//	idle=2s samples=1000 p50_us=... p99_us=... hot_samples=1000 hot_p50_us=... hot_p99_us=...
 //
 // The idle connections are asked one at a time, so that no request waits
 // behind another.
@@ -33,7 +33,7 @@ func main() {
 	path := flag.String("path", "/hello.py", "request path")
 	conns := flag.Int("conns", 200, "idle connections")
 	rounds := flag.Int("rounds", 5, "rounds: each idle connection is asked once per round")
-	idle := flag.Duration("idle", time.Second, "how long every connection is idle before each round")
+	idle := flag.Duration("idle", 2*time.Second, "how long every connection is idle before each round")
 	flag.Parse()
 	req := []byte("GET " + *path + " HTTP/1.1\r\nHost: " + *addr + "\r\n\r\n")
 
