@@ -2,6 +2,7 @@ package httpserver
 
 import (
 	"context"
+	"errors"
 	"io"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/miniweb/miniweb/server/gateway"
 	"github.com/miniweb/miniweb/server/internal/http1"
+	"github.com/miniweb/miniweb/server/internal/http2"
 )
 
 // h2Stream is one HTTP/2 request as the engine serves it: what the
@@ -43,6 +45,10 @@ type h2Stream interface {
 	// Write sends body bytes (DATA frames), buffered until Flush or the
 	// stream's end.
 	Write(p []byte) (int, error)
+	// ReadFrom sends what r reads (a static file) up to the declared
+	// length, reading only what the client's windows take at once: a
+	// stream waiting on them holds no body bytes.
+	ReadFrom(r io.Reader) (int64, error)
 	// Flush sends what is buffered.
 	Flush() error
 	// Abort resets the stream (RST_STREAM) once the handler is done, so
@@ -230,9 +236,19 @@ func (se *streamExchange) sendBody(p []byte) error {
 	return err
 }
 
-// sendFrom copies a static file's body to the stream.
+// sendFrom sends a static file's body to the stream (its ReadFrom: no
+// buffer held while the client's window is shut).
 func (se *streamExchange) sendFrom(r io.Reader) (int64, error) {
-	return io.Copy(struct{ io.Writer }{&se.sw}, r)
+	if se.err != nil {
+		return 0, se.err
+	}
+	n, err := se.st.ReadFrom(r)
+	se.sent += n
+	se.resp.written += n
+	if errors.Is(err, http2.ErrStreamClosed) || errors.Is(err, http2.ErrContentLength) {
+		se.err = err // the stream's, not the file's
+	}
+	return n, err
 }
 
 // sendEnd does nothing: the stream ends when serveStream returns, or is

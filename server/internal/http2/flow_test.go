@@ -3,6 +3,9 @@ package http2
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
+	"sync/atomic"
 	"testing"
 
 	"github.com/miniweb/miniweb/server/internal/testnet"
@@ -105,5 +108,68 @@ func TestContextCancelledOnReset(t *testing.T) {
 	}
 	if got := ts.Stats().Resets; got != 1 {
 		t.Fatalf("Resets %d, want 1", got)
+	}
+}
+
+// countingReader reads from r and counts the bytes read, for the test.
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (cr *countingReader) Read(p []byte) (int, error) {
+	n, err := cr.r.Read(p)
+	cr.n.Add(int64(n))
+	return n, err
+}
+
+// ReadFrom (a static file's way out) reads from the file only what the
+// client's window takes: a stream stalled on a window of 0 has read
+// nothing, one given 100 bytes has read 100, and the whole body comes
+// once the window opens. A stalled stream holds no body bytes, where
+// io.Copy held its 32 KiB buffer (issue 25's stalled-streams attack).
+func TestReadFromBoundedByWindow(t *testing.T) {
+	t.Parallel()
+	const size = 100 << 10
+	body := bytes.Repeat([]byte("0123456789abcdef"), size/16)
+	cr := &countingReader{r: bytes.NewReader(body)}
+	ts := serve(t, HandlerFunc(func(s *Stream) {
+		s.WriteHeader(200, nil, size)
+		if n, err := s.ReadFrom(cr); n != size || err != nil {
+			panic(fmt.Sprintf("ReadFrom: %d, %v", n, err))
+		}
+	}), Limits{})
+	c := dial(t, ts.addr, Setting{SettingInitialWindowSize, 0})
+	c.request(1, true, "GET", "/")
+	c.until("HEADERS", func(f Frame) bool { return f.Type == FrameHeaders }) // queued when the window was found shut
+	if n := cr.n.Load(); n != 0 {
+		t.Fatalf("%d bytes read on a window of 0", n)
+	}
+	c.write(AppendWindowUpdate(nil, 1, 100))
+	var got []byte
+	for len(got) < 100 {
+		if f := c.frame(); f.Type == FrameData {
+			got = append(got, f.Data...)
+		}
+	}
+	if n := cr.n.Load(); n != 100 || len(got) != 100 {
+		t.Fatalf("window of 100: %d bytes read, %d sent", n, len(got))
+	}
+	c.write(AppendSettings(nil, Setting{SettingInitialWindowSize, maxWindow}))
+	c.write(AppendWindowUpdate(nil, 0, size))
+	for {
+		f := c.frame()
+		if f.Type == FrameRSTStream {
+			t.Fatalf("stream reset: %v", f.ErrCode)
+		}
+		if f.Type == FrameData {
+			got = append(got, f.Data...)
+			if f.Flags.Has(FlagEndStream) {
+				break
+			}
+		}
+	}
+	if !bytes.Equal(got, body) {
+		t.Fatalf("body of %d bytes, want %d, or different", len(got), len(body))
 	}
 }

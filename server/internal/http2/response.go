@@ -1,6 +1,9 @@
 package http2
 
 import (
+	"io"
+	"sync"
+
 	"github.com/miniweb/miniweb/server/gateway"
 )
 
@@ -57,26 +60,9 @@ func (s *Stream) Write(p []byte) (int, error) {
 	}
 	n := 0
 	for len(p) > 0 {
-		if s.reset {
-			return n, ErrStreamClosed
-		}
-		if c.broken {
-			return n, ErrStreamClosed
-		}
-		avail := min(s.sendWindow, c.sendWindow, int64(c.peerMaxFrame), int64(c.lim.MaxWriteBuffer-len(c.wbuf)))
-		if avail <= 0 {
-			if !s.headSent {
-				c.queueHead(s, false)
-				c.wakeWriter()
-			}
-			if s.sendWindow > 0 && c.sendWindow > 0 {
-				c.sendCond.Wait() // the write buffer is full: WriteTimeout bounds its write
-				continue
-			}
-			c.stallBegin(s) // the client's window is shut
-			c.sendCond.Wait()
-			c.stallEnd(s)
-			continue
+		avail, err := c.room(s)
+		if err != nil {
+			return n, err
 		}
 		chunk := p[:min(avail, int64(len(p)))]
 		end := s.declared >= 0 && s.sent+int64(len(chunk)) == s.declared && s.respTrailers == nil
@@ -96,6 +82,91 @@ func (s *Stream) Write(p []byte) (int, error) {
 		c.wakeWriter()
 	}
 	return n, nil
+}
+
+// room waits until s may send body bytes, and returns how many may go in
+// one DATA frame now: as many as the windows of the stream and the
+// connection, the client's frame size and the connection's write buffer
+// allow. It returns ErrStreamClosed once the stream is reset or its
+// connection lost. c.mu is held.
+func (c *Conn) room(s *Stream) (int64, error) {
+	for {
+		if s.reset || c.broken {
+			return 0, ErrStreamClosed
+		}
+		avail := min(s.sendWindow, c.sendWindow, int64(c.peerMaxFrame), int64(c.lim.MaxWriteBuffer-len(c.wbuf)))
+		if avail > 0 {
+			return avail, nil
+		}
+		if !s.headSent {
+			c.queueHead(s, false)
+			c.wakeWriter()
+		}
+		if s.sendWindow > 0 && c.sendWindow > 0 {
+			c.sendCond.Wait() // the write buffer is full: WriteTimeout bounds its write
+			continue
+		}
+		c.stallBegin(s) // the client's window is shut
+		c.sendCond.Wait()
+		c.stallEnd(s)
+	}
+}
+
+// fileBufs holds the buffers of ReadFrom: one frame's worth each.
+var fileBufs = sync.Pool{New: func() any { return new([DefaultMaxFrameSize]byte) }}
+
+// ReadFrom sends what r reads as DATA frames, up to the content length
+// given to WriteHeader if any, until r's end (io.ReaderFrom, for a static
+// file). It reads only what may go at once (room: at most a frame), into
+// a pooled buffer held from the read to the copy into the connection's
+// write buffer: a stream waiting on the client's window holds no body
+// bytes, where io.Copy would hold its 32 KiB buffer for as long. Errors
+// are Write's, or r's.
+func (s *Stream) ReadFrom(r io.Reader) (int64, error) {
+	c := s.c
+	var total int64
+	for {
+		c.mu.Lock()
+		if !s.wroteHeader {
+			s.wroteHeader, s.status, s.declared = true, 200, -1
+		}
+		if s.declared >= 0 && s.sent >= s.declared && !s.noBody {
+			c.mu.Unlock()
+			return total, nil // all that was declared: r's rest is not read
+		}
+		if s.reset || s.sentEnd {
+			c.mu.Unlock()
+			return total, ErrStreamClosed
+		}
+		avail := int64(DefaultMaxFrameSize)
+		var err error
+		if !s.noBody {
+			avail, err = c.room(s)
+			if s.declared >= 0 {
+				avail = min(avail, s.declared-s.sent)
+			}
+		}
+		c.mu.Unlock()
+		if err != nil {
+			return total, err
+		}
+		buf := fileBufs.Get().(*[DefaultMaxFrameSize]byte)
+		n, rerr := r.Read(buf[:min(avail, DefaultMaxFrameSize)])
+		var werr error
+		if n > 0 {
+			n, werr = s.Write(buf[:n])
+			total += int64(n)
+		}
+		fileBufs.Put(buf)
+		switch {
+		case werr != nil:
+			return total, werr
+		case rerr == io.EOF:
+			return total, nil
+		case rerr != nil:
+			return total, rerr
+		}
+	}
 }
 
 // Flush sends the response head if it has not gone yet. Body bytes need
