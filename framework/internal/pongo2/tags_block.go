@@ -3,13 +3,23 @@ package pongo2
 import (
 	"bytes"
 	"fmt"
+	"sync/atomic"
 )
 
 type tagBlockNode struct {
 	name string
+	// last holds the wrappers the last execution found, which the next
+	// one takes when it finds the same (PATCHES.md, 16).
+	last atomic.Pointer[[]*NodeWrapper]
 }
 
+// getBlockWrappers returns the block's wrappers in tpl and the templates
+// extending it, base first. They are made once for as long as they stay
+// the same: the list is only read (Execute and Super take parts of it).
 func (node *tagBlockNode) getBlockWrappers(tpl *Template) []*NodeWrapper {
+	if last := node.last.Load(); last != nil && node.same(*last, tpl) {
+		return *last
+	}
 	nodeWrappers := make([]*NodeWrapper, 0)
 	var t *NodeWrapper
 
@@ -21,7 +31,22 @@ func (node *tagBlockNode) getBlockWrappers(tpl *Template) []*NodeWrapper {
 		tpl = tpl.child
 	}
 
+	node.last.Store(&nodeWrappers)
 	return nodeWrappers
+}
+
+// same reports whether getBlockWrappers would find w in tpl.
+func (node *tagBlockNode) same(w []*NodeWrapper, tpl *Template) bool {
+	i := 0
+	for ; tpl != nil; tpl = tpl.child {
+		if t := tpl.blocks[node.name]; t != nil {
+			if i == len(w) || w[i] != t {
+				return false
+			}
+			i++
+		}
+	}
+	return i == len(w)
 }
 
 func (node *tagBlockNode) Execute(ctx *ExecutionContext, writer TemplateWriter) *Error {
