@@ -2,6 +2,8 @@ package httpserver
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"log/slog"
@@ -70,6 +72,13 @@ func dialH2Hello(tb testing.TB, addr string, first, next []byte) *h2Hello {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return startH2Hello(tb, nc, first, next)
+}
+
+// startH2Hello starts the client on nc, an h2c connection or a TLS one
+// whose ALPN chose h2.
+func startH2Hello(tb testing.TB, nc net.Conn, first, next []byte) *h2Hello {
+	tb.Helper()
 	tb.Cleanup(func() { nc.Close() })
 	const window = 1<<31 - 1
 	start := append([]byte(http2.Preface), http2.AppendSettings(nil, http2.Setting{ID: http2.SettingInitialWindowSize, Val: window})...)
@@ -162,12 +171,56 @@ func TestH2KeepAliveAllocs(t *testing.T) {
 }
 
 // BenchmarkH2KeepAlive serves hello from a gateway application over one
-// h2c connection to a real Server, one stream at a time; the allocations
-// are the server's and the client's (none of its own).
+// HTTP/2 connection to a real Server, h2c or TLS, one stream at a time;
+// the allocations are the server's and the client's (none of its own;
+// over TLS, crypto/tls's: 2 a request, none the engine's).
 //
 //	go test -run '^$' -bench H2KeepAlive -benchmem ./server/httpserver
 func BenchmarkH2KeepAlive(b *testing.B) {
-	s := &Server{App: helloApp(), Suffix: ".py", ServerHeader: "miniweb", H2C: true, AccessLog: io.Discard, Log: slog.New(slog.DiscardHandler)}
+	plain := startBenchServer(b, nil)
+	cert := newTestCert(b, 1)
+	certFile, keyFile := writeTestCert(b, b.TempDir(), cert)
+	secure := startBenchServer(b, &TLSConfig{CertFile: certFile, KeyFile: keyFile})
+	for _, bb := range []struct {
+		name        string
+		first, next []byte
+		tls         bool
+	}{
+		{"hello", h2Hello1, h2HelloNext, false},
+		{"hello_browser_headers", h2Browser1, h2BrowserNext, false},
+		// Over TLS, crypto/tls allocates once a record read
+		// (readFromUntil's atLeastReader): once on each side here.
+		{"hello_tls", h2Hello1, h2HelloNext, true},
+	} {
+		b.Run(bb.name, func(b *testing.B) {
+			var c *h2Hello
+			if bb.tls {
+				pool := x509.NewCertPool()
+				pool.AddCert(cert.cert)
+				tc, err := tls.DialWithDialer(&net.Dialer{Timeout: patience}, "tcp", secure,
+					&tls.Config{RootCAs: pool, ServerName: "127.0.0.1", NextProtos: []string{"h2"}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				c = startH2Hello(b, tc, bb.first, bb.next)
+			} else {
+				c = dialH2Hello(b, plain, bb.first, bb.next)
+			}
+			c.roundTrip()
+			b.ReportAllocs()
+			for b.Loop() {
+				c.roundTrip()
+			}
+		})
+	}
+}
+
+// startBenchServer serves hello from a gateway application on
+// 127.0.0.1:0, h2c, or HTTP/2 over TLS when tc is set, with its access
+// log, until the benchmark's end, and returns its address.
+func startBenchServer(b *testing.B, tc *TLSConfig) string {
+	s := &Server{App: helloApp(), Suffix: ".py", ServerHeader: "miniweb", H2C: tc == nil, TLS: tc,
+		AccessLog: io.Discard, Log: slog.New(slog.DiscardHandler)}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -181,20 +234,5 @@ func BenchmarkH2KeepAlive(b *testing.B) {
 		s.Shutdown(ctx)
 		<-served
 	})
-	for _, bb := range []struct {
-		name        string
-		first, next []byte
-	}{
-		{"hello", h2Hello1, h2HelloNext},
-		{"hello_browser_headers", h2Browser1, h2BrowserNext},
-	} {
-		b.Run(bb.name, func(b *testing.B) {
-			c := dialH2Hello(b, ln.Addr().String(), bb.first, bb.next)
-			c.roundTrip()
-			b.ReportAllocs()
-			for b.Loop() {
-				c.roundTrip()
-			}
-		})
-	}
+	return ln.Addr().String()
 }
