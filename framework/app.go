@@ -306,7 +306,7 @@ func recoverTo(err *error) {
 func (a *App) render(r *Request, template string, data Data) (_ []byte, err error) {
 	defer recoverTo(&err)
 	// The context processors' data, then data over it: layers the store
-	// merges with the globals into the page's one map.
+	// hands pongo2 over the globals, read in turn, never merged.
 	var buf [4]Data
 	layers := buf[:0]
 	if r != nil {
