@@ -1,6 +1,6 @@
 # check.sh: the checks every load script makes of what it measures, before
 # and after each measure (issue 24), and the two helpers they all use
-# (cputicks, apt_install); sourced by run.sh, database.sh, h2.sh, lockout.sh
+# (await_start, stop_server, cputicks, apt_install); sourced by run.sh, database.sh, h2.sh, lockout.sh
 # and ship.sh, which set TMP. A benchmark of a redirect that was meant to be a
 # page is worse than none: a script whose check fails says so loudly
 # ("CHECK FAILED: ..." on stderr), does not measure or marks its row, and
@@ -113,6 +113,36 @@ wrk_verdict() {
 # cputicks PID prints the CPU time the process has used, user and system,
 # in clock ticks (/proc/PID/stat's utime + stime): what a measure counts.
 cputicks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; } # utime+stime
+
+# await_start NAME URL [curl options...] waits, up to ten seconds, for the
+# server just started in the background (MASTER) to answer URL, and stops
+# waiting if it exits (its port taken, say); it then sets SPID, the
+# process whose CPU time counts, to MASTER (a script whose server forks
+# its workers sets SPID to the worker after it).
+await_start() {
+	local name=$1 url=$2
+	shift 2
+	for _ in $(seq 200); do
+		curl -s -m 2 -o /dev/null "$@" "$url" && break
+		kill -0 "$MASTER" 2>/dev/null || { log "$name exited at start (port taken?)"; break; }
+		sleep 0.05
+	done
+	SPID=$MASTER
+}
+
+# stop_server PORTS stops the server MASTER and waits, up to five seconds,
+# until no socket listens on a port matching the extended regular
+# expression PORTS (":1808[0-5] "): the next server must not find its port
+# taken.
+stop_server() {
+	kill "$MASTER" 2>/dev/null || true
+	wait "$MASTER" 2>/dev/null || true
+	MASTER=
+	for _ in $(seq 100); do
+		ss -Hltn 2>/dev/null | grep -qE "$1" || break
+		sleep 0.05
+	done
+}
 
 # apt_install PACKAGE... installs Debian packages quietly, updating the
 # package lists once if the first try fails (as root; Debian 12).

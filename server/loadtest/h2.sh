@@ -169,23 +169,10 @@ start() {
 		;;
 	esac
 	MASTER=$!
-	for _ in $(seq 200); do
-		curl -sk -m 2 -o /dev/null "https://127.0.0.1:$p/1k.bin" && break
-		kill -0 "$MASTER" 2>/dev/null || { log "$name exited at start (port $p taken?)"; break; }
-		sleep 0.05
-	done
-	SPID=$MASTER
+	await_start "$name" "https://127.0.0.1:$p/1k.bin" -k
 	if [ "$name" = nginx ]; then SPID=$(pgrep -P "$MASTER" | head -1); fi
 }
-stop() {
-	kill "$MASTER" 2>/dev/null || true
-	wait "$MASTER" 2>/dev/null || true
-	MASTER=
-	for _ in $(seq 100); do # the next run must not find the port taken
-		ss -Hltn 2>/dev/null | grep -qE ':1809[034] ' || break
-		sleep 0.05
-	done
-}
+stop() { stop_server ':1809[034] '; }
 
 
 # check NAME PATH WHEN: status 200, size, content, and the protocol,

@@ -214,24 +214,10 @@ start() {
 		;;
 	esac
 	MASTER=$!
-	sleep 0.1
-	if ! kill -0 "$MASTER" 2>/dev/null; then log "$name did not start (port $p taken?)"; fi
-	for _ in $(seq 100); do
-		curl -s -o /dev/null "http://127.0.0.1:$p/1k.bin" && break
-		sleep 0.05
-	done
-	SPID=$MASTER
+	await_start "$name" "http://127.0.0.1:$p/1k.bin"
 	if [ "$name" = nginx ] || [ "$name" = flask ]; then SPID=$(pgrep -P "$MASTER" | head -1); fi
 }
-stop() {
-	kill "$MASTER" 2>/dev/null || true
-	wait "$MASTER" 2>/dev/null || true
-	MASTER=
-	for _ in $(seq 100); do # the next server must not find the port taken
-		ss -Hltn 2>/dev/null | grep -q ':1808[0-5] ' || break
-		sleep 0.05
-	done
-}
+stop() { stop_server ':1808[0-5] '; }
 
 # core1: "busy total" ticks of core 1, wrk's, from /proc/stat (busy: all but idle and iowait).
 core1() { awk '$1 == "cpu1" { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat; }
