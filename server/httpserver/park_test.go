@@ -207,6 +207,11 @@ func TestSlowDeepRequestAfterWait(t *testing.T) {
 	})
 	ts := startServer(t, app, nil, func(s *Server) { s.park.after = after })
 	c := ts.dial(t)
+	// The move needs a request that ends a wait in the goroutine (within
+	// after of the answer before it); on a starved machine a try may miss
+	// that window and park instead, so tries go on until one has it, as
+	// long as patience lasts.
+	deadline := time.Now().Add(patience)
 	for i := 0; ; i++ {
 		// After each answer the connection waits again (or, with the
 		// bug, closed as it moved to serveDeep).
@@ -216,8 +221,8 @@ func TestSlowDeepRequestAfterWait(t *testing.T) {
 		if strings.Contains(ts.log.String(), "connection keeps a deep stack") {
 			break
 		}
-		if i == 12 {
-			t.Fatal("the connection never moved to serveDeep")
+		if time.Now().After(deadline) {
+			t.Fatalf("the connection never moved to serveDeep in %d tries", i)
 		}
 		// The collection halves the stack of the goroutine waiting (but
 		// for the first wait, which parks at once: no goroutine waits).
